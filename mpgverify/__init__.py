@@ -1,0 +1,75 @@
+"""mpgverify: exact, property-based verification of the claims of *Convergence and Price of
+Anarchy Guarantees of the Softmax Policy Gradient in Markov Potential Games*.
+
+Importing the package has no side effects (no global dtype, seed or profile changes).
+"""
+
+from mpgverify.constants import Mismatch, PotentialRange, mismatch_coefficient, potential_range
+from mpgverify.errors import AssumptionError, FormatError, MpgverifyError
+from mpgverify.evaluation import (
+    Evaluation,
+    at_mu,
+    evaluate,
+    local_advantages,
+    potential_values,
+    q_values,
+    state_values,
+    visitation,
+)
+from mpgverify.formats import load_game, load_policy, save_game, save_policy
+from mpgverify.game import MarkovGame
+from mpgverify.games import coordination_game, parse_game_spec
+from mpgverify.mdp import MDPSolution, policy_iteration
+from mpgverify.nash import BestResponse, NashGap, best_response, induced_mdp, nash_gap
+from mpgverify.policy import (
+    Policy,
+    joint_policy,
+    random_logits,
+    softmax_policy,
+    uniform_policy,
+)
+from mpgverify.welfare import SocialOptimum, price_of_anarchy, social_optimum, social_value
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AssumptionError",
+    "BestResponse",
+    "Evaluation",
+    "FormatError",
+    "MDPSolution",
+    "MarkovGame",
+    "Mismatch",
+    "MpgverifyError",
+    "NashGap",
+    "Policy",
+    "PotentialRange",
+    "SocialOptimum",
+    "__version__",
+    "at_mu",
+    "best_response",
+    "coordination_game",
+    "evaluate",
+    "induced_mdp",
+    "joint_policy",
+    "load_game",
+    "load_policy",
+    "local_advantages",
+    "mismatch_coefficient",
+    "nash_gap",
+    "parse_game_spec",
+    "policy_iteration",
+    "potential_range",
+    "potential_values",
+    "price_of_anarchy",
+    "q_values",
+    "random_logits",
+    "save_game",
+    "save_policy",
+    "social_optimum",
+    "social_value",
+    "softmax_policy",
+    "state_values",
+    "uniform_policy",
+    "visitation",
+]

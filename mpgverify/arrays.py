@@ -1,0 +1,131 @@
+"""Strict conversion of nested lists to float64 tensors, naming the first offending index.
+
+Used by the game and policy constructors and by the JSON loaders, so that a ragged array, a
+string or a NaN in a user's file is reported as ``field[i][j]: rule`` and never reaches a solver.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from mpgverify.errors import FormatError
+
+__all__ = [
+    "DTYPE",
+    "PROB_TOL",
+    "as_tensor",
+    "check_probability_rows",
+    "index_name",
+    "normalize_rows",
+]
+
+#: Every solver works in this dtype.
+DTYPE = torch.float64
+#: A probability vector may miss a sum of 1 by this much before it is rejected (FORMATS.md).
+PROB_TOL = 1e-9
+_EPS = float(np.finfo(np.float64).eps)
+
+
+def _renormalize_above(n: int) -> float:
+    """Rows whose float sum is within this of 1 are left bit-for-bit as they are (so save → load
+    is the identity); rows further off are divided by their sum, which then lands well inside it
+    (pairwise summation of n terms errs by at most about log2(n) ulps)."""
+    return 4 * _EPS * (1 + math.ceil(math.log2(max(n, 2))))
+
+
+def index_name(field: str, index: Sequence[int]) -> str:
+    """``index_name("mu", (3,)) == "mu[3]"``."""
+    return field + "".join(f"[{int(i)}]" for i in index)
+
+
+def _walk(value: Any, shape: Sequence[int], field: str, index: tuple[int, ...]) -> None:
+    """Find the first place where ``value`` breaks ``shape`` or holds a non-finite number."""
+    if not shape:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise FormatError(index_name(field, index), f"must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise FormatError(index_name(field, index), f"must be finite, got {value!r}")
+        return
+    if not isinstance(value, (list, tuple)):
+        raise FormatError(index_name(field, index), f"must be a list of {shape[0]} entries, got {value!r}")
+    if len(value) != shape[0]:
+        raise FormatError(index_name(field, index), f"must have {shape[0]} entries, has {len(value)}")
+    for k, item in enumerate(value):
+        _walk(item, shape[1:], field, (*index, k))
+
+
+def as_tensor(value: Any, shape: Sequence[int], field: str) -> torch.Tensor:
+    """Return ``value`` as a float64 tensor of exactly ``shape``, or raise :class:`FormatError`.
+
+    Accepts tensors, numpy arrays and nested lists. Non-finite entries are rejected.
+    """
+    shape = tuple(int(n) for n in shape)
+    if isinstance(value, torch.Tensor):
+        t = value.detach().to(dtype=DTYPE) if value.dtype != DTYPE else value
+    else:
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (ValueError, TypeError):
+            _walk(value, shape, field, ())
+            raise  # pragma: no cover - _walk always raises for an irregular value
+        if arr.shape != shape:
+            _walk(value, shape, field, ())
+        t = torch.from_numpy(arr.copy())
+        if isinstance(value, (list, tuple)):
+            # np.asarray turns True into 1.0: the walk rejects booleans and strings by name.
+            if any(isinstance(x, bool) for x in _flat_leaves(value)):
+                _walk(value, shape, field, ())
+    if tuple(t.shape) != shape:
+        raise FormatError(field, f"must have shape {list(shape)}, has {list(t.shape)}")
+    bad = ~torch.isfinite(t)
+    if bool(bad.any()):
+        where = tuple(int(i) for i in bad.nonzero()[0])
+        raise FormatError(index_name(field, where), f"must be finite, got {float(t[where])}")
+    return t
+
+
+def _flat_leaves(value: Any) -> list[Any]:
+    out: list[Any] = []
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (list, tuple)):
+            stack.extend(v)
+        else:
+            out.append(v)
+    return out
+
+
+def check_probability_rows(t: torch.Tensor, field: str, tol: float = PROB_TOL) -> None:
+    """Every last-axis row of ``t`` is nonnegative and sums to 1 within ``tol``."""
+    neg = t < 0
+    if bool(neg.any()):
+        where = tuple(int(i) for i in neg.nonzero()[0])
+        raise FormatError(
+            index_name(field, where), f"probabilities must be nonnegative, got {float(t[where])}"
+        )
+    sums = t.sum(dim=-1)
+    off = (sums - 1.0).abs() > tol
+    if bool(off.any()):
+        where = tuple(int(i) for i in off.nonzero()[0])
+        raise FormatError(
+            index_name(field, where),
+            f"must be a probability vector (sum 1 within {tol:g}), sums to {float(sums[where])!r}",
+        )
+
+
+def normalize_rows(t: torch.Tensor) -> torch.Tensor:
+    """Divide each last-axis row by its sum, leaving rows already within 4 ulps of 1 untouched.
+
+    Idempotent: a normalized row sums to 1 within a few ulps, so normalizing again changes no bit.
+    """
+    sums = t.sum(dim=-1, keepdim=True)
+    needs = (sums - 1.0).abs() > _renormalize_above(t.shape[-1])
+    if not bool(needs.any()):
+        return t
+    return torch.where(needs, t / sums, t)

@@ -1,0 +1,158 @@
+"""Exact evaluation of a product policy by linear algebra (no rollouts), batched and differentiable.
+
+For a product policy π with joint form ``π(a|s)`` (``[*B, S, A]``):
+
+* ``P_π(s, s') = Σ_a π(a|s) P(s'|s, a)``,  ``rⁱ_π(s) = Σ_a π(a|s) rⁱ(s, a)``
+* ``Vⁱ_π = (I − γ P_π)⁻¹ rⁱ_π``                                     (Bellman equation)
+* ``Qⁱ_π(s, a) = rⁱ(s, a) + γ Σ_{s'} P(s'|s, a) Vⁱ_π(s')``
+* ``Aⁱ_π(s, aⁱ) = E_{a⁻ⁱ~π⁻ⁱ(·|s)} Qⁱ_π(s, aⁱ, a⁻ⁱ) − Vⁱ_π(s)``       (local advantage, Lemma 3.1)
+* ``d^π_μᵀ = μᵀ (I − γ P_π)⁻¹``, unnormalized: ``Σ_s d^π_μ(s) = 1/(1−γ)`` (Section 2)
+* ``Φ_π = (I − γ P_π)⁻¹ φ_π``                                        (total potential, Def 2.2)
+
+Everything is float64 torch and goes through autograd, so ``∂/∂θ`` of any of these is exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import torch
+
+from mpgverify.errors import MpgverifyError
+from mpgverify.game import MarkovGame
+from mpgverify.policy import expect_over_others, joint_policy
+
+__all__ = [
+    "Evaluation",
+    "at_mu",
+    "evaluate",
+    "local_advantages",
+    "policy_transition",
+    "potential_values",
+    "q_values",
+    "state_values",
+    "visitation",
+]
+
+
+class Evaluation(NamedTuple):
+    """Exact quantities of one (batch of) product policies.
+
+    Attributes:
+      V: ``[*B, N, S]`` values ``Vⁱ_π(s)``.
+      V_mu: ``[*B, N]`` values ``Vⁱ_π(μ)``.
+      Q: ``[*B, N, S, A]`` action values with the joint action flattened.
+      advantages: tuple of N tensors ``[*B, S, Aⁱ]``, local advantages ``Aⁱ_π(s, aⁱ)``.
+      d: ``[*B, S]`` unnormalized discounted visitation ``d^π_μ(s)``.
+      Phi: ``[*B, S]`` total potential ``Φ_π(s)``, or None when the game states no potential.
+      Phi_mu: ``[*B]`` ``Φ_π(μ)``, or None likewise.
+    """
+
+    V: torch.Tensor
+    V_mu: torch.Tensor
+    Q: torch.Tensor
+    advantages: tuple[torch.Tensor, ...]
+    d: torch.Tensor
+    Phi: torch.Tensor | None
+    Phi_mu: torch.Tensor | None
+
+
+def policy_transition(game: MarkovGame, pi: torch.Tensor) -> torch.Tensor:
+    """``P_π(s, s') = Σ_a π(a|s) P(s'|s, a)`` from the joint policy ``pi`` ``[*B, S, A]``; ``[*B, S, S]``."""
+    return torch.einsum("...sa,sat->...st", pi, game.P)
+
+
+def _discounted_sums(
+    game: MarkovGame, pi: torch.Tensor, P_pi: torch.Tensor, rewards: torch.Tensor
+) -> torch.Tensor:
+    """``[(I − γ P_π)⁻¹ r_π](s)`` for each reward table ``rewards`` ``[K, S, A]``; ``[*B, K, S]``."""
+    r_pi = torch.einsum("...sa,ksa->...sk", pi, rewards)
+    eye = torch.eye(game.n_states, dtype=P_pi.dtype, device=P_pi.device)
+    return torch.linalg.solve(eye - game.gamma * P_pi, r_pi).transpose(-1, -2)
+
+
+def _visitation(game: MarkovGame, P_pi: torch.Tensor) -> torch.Tensor:
+    """``d = (I − γ P_π)⁻ᵀ μ``, ``[*B, S]``."""
+    eye = torch.eye(game.n_states, dtype=P_pi.dtype, device=P_pi.device)
+    mu = game.mu.expand(*P_pi.shape[:-2], game.n_states).unsqueeze(-1)
+    return torch.linalg.solve((eye - game.gamma * P_pi).transpose(-1, -2), mu).squeeze(-1)
+
+
+def _require_potential(game: MarkovGame) -> torch.Tensor:
+    if game.phi is None:
+        raise MpgverifyError(f"game {game.name!r} states no potential φ")
+    return game.phi
+
+
+def state_values(game: MarkovGame, probs: Sequence[torch.Tensor]) -> torch.Tensor:
+    """``Vⁱ_π(s) = [(I − γ P_π)⁻¹ rⁱ_π](s)`` for every agent, ``[*B, N, S]``."""
+    pi = joint_policy(probs)
+    return _discounted_sums(game, pi, policy_transition(game, pi), game.R)
+
+
+def q_values(game: MarkovGame, V: torch.Tensor) -> torch.Tensor:
+    """``Qⁱ(s, a) = rⁱ(s, a) + γ Σ_{s'} P(s'|s, a) Vⁱ(s')``.
+
+    Args:
+      V: ``[*B, N, S]`` values.
+
+    Returns:
+      ``[*B, N, S, A]``.
+    """
+    return game.R + game.gamma * torch.einsum("sat,...nt->...nsa", game.P, V)
+
+
+def local_advantages(
+    game: MarkovGame, probs: Sequence[torch.Tensor], Q: torch.Tensor, V: torch.Tensor
+) -> tuple[torch.Tensor, ...]:
+    """``Aⁱ(s, aⁱ) = E_{a⁻ⁱ~π⁻ⁱ(·|s)} Qⁱ(s, aⁱ, a⁻ⁱ) − Vⁱ(s)``, one ``[*B, S, Aⁱ]`` per agent."""
+    return tuple(
+        expect_over_others(Q[..., i, :, :], probs, i) - V[..., i, :, None] for i in range(game.n_agents)
+    )
+
+
+def visitation(game: MarkovGame, probs: Sequence[torch.Tensor]) -> torch.Tensor:
+    """``d^π_μ(s) = E_{s₀~μ} Σ_t γᵗ Pr^π(s_t = s | s₀)`` (unnormalized), ``[*B, S]``."""
+    return _visitation(game, policy_transition(game, joint_policy(probs)))
+
+
+def potential_values(game: MarkovGame, probs: Sequence[torch.Tensor]) -> torch.Tensor:
+    """``Φ_π(s) = E_π[Σ_t γᵗ φ(s_t, a_t) | s₀ = s]``, ``[*B, S]``. Needs a stated potential."""
+    phi = _require_potential(game)
+    pi = joint_policy(probs)
+    return _discounted_sums(game, pi, policy_transition(game, pi), phi[None])[..., 0, :]
+
+
+def at_mu(game: MarkovGame, values: torch.Tensor) -> torch.Tensor:
+    """``X(μ) = Σ_s μ(s) X(s)`` over the last axis."""
+    return values @ game.mu
+
+
+def evaluate(game: MarkovGame, probs: Sequence[torch.Tensor]) -> Evaluation:
+    """Every exact quantity of Section 2 for the product policy ``probs``.
+
+    Args:
+      game: the Markov game.
+      probs: product policy, ``probs[i]`` of shape ``[*B, S, Aⁱ]``.
+
+    Returns:
+      An :class:`Evaluation` with values, action values, local advantages, visitation and the
+      total potential (when the game states one).
+    """
+    pi = joint_policy(probs)
+    P_pi = policy_transition(game, pi)
+    tables = game.R if game.phi is None else torch.cat([game.R, game.phi[None]])
+    sol = _discounted_sums(game, pi, P_pi, tables)
+    V = sol[..., : game.n_agents, :]
+    Phi = sol[..., game.n_agents, :] if game.phi is not None else None
+    Q = q_values(game, V)
+    return Evaluation(
+        V=V,
+        V_mu=at_mu(game, V),
+        Q=Q,
+        advantages=local_advantages(game, probs, Q, V),
+        d=_visitation(game, P_pi),
+        Phi=Phi,
+        Phi_mu=None if Phi is None else at_mu(game, Phi),
+    )

@@ -1,0 +1,155 @@
+"""The Markov game ``(N, S, A = A¹ × … × Aᴺ, P, r¹..rᴺ, μ, γ)`` of Section 2, immutable.
+
+Shapes (N agents, S states, Aⁱ = ``n_actions[i]``, A = Π Aⁱ joint actions, agent 0 slowest in
+the flattened joint index):
+
+=================  ==========================  ===========================================
+field              shape                       meaning
+=================  ==========================  ===========================================
+``mu``             ``[S]``                     initial distribution μ
+``transition``     ``[S, A¹, …, Aᴺ, S]``       P(s' | s, a), each last-axis row sums to 1
+``rewards``        ``[N, S, A¹, …, Aᴺ]``       rⁱ(s, a)
+``potential``      ``[S, A¹, …, Aᴺ]`` or None  φ(s, a) of Def 2.2, when known
+``P``              ``[S, A, S]``               ``transition`` with joint actions flattened
+``R``              ``[N, S, A]``               ``rewards`` flattened likewise
+``phi``            ``[S, A]`` or None          ``potential`` flattened likewise
+=================  ==========================  ===========================================
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from mpgverify.arrays import as_tensor, check_probability_rows, normalize_rows
+from mpgverify.errors import FormatError
+
+__all__ = ["MarkovGame"]
+
+
+@dataclass(frozen=True, eq=False)
+class MarkovGame:
+    """A finite discounted Markov game, validated on construction.
+
+    Args:
+      gamma: discount factor, ``0 ≤ γ < 1``.
+      n_actions: ``|Aⁱ|`` for each agent, each ≥ 1.
+      mu: initial state distribution, ``[S]``.
+      transition: ``[S, A¹, …, Aᴺ, S]``.
+      rewards: ``[N, S, A¹, …, Aᴺ]``.
+      potential: optional φ, ``[S, A¹, …, Aᴺ]``.
+      name: a label carried into reports.
+
+    Probability vectors (``mu`` and each transition row) must be nonnegative and sum to 1 within
+    1e-9; rows off by more than a few ulps are divided by their sum. Raises
+    :class:`~mpgverify.errors.FormatError` naming the field, index and rule on any violation.
+    """
+
+    gamma: float
+    n_actions: tuple[int, ...]
+    mu: torch.Tensor
+    transition: torch.Tensor
+    rewards: torch.Tensor
+    potential: torch.Tensor | None = None
+    name: str = "game"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise FormatError("name", f"must be a string, got {self.name!r}")
+        gamma = self.gamma
+        if isinstance(gamma, bool) or not isinstance(gamma, (int, float)):
+            raise FormatError("gamma", f"must be a number, got {gamma!r}")
+        if not (math.isfinite(gamma) and 0.0 <= gamma < 1.0):
+            raise FormatError("gamma", f"must satisfy 0 ≤ gamma < 1, got {gamma!r}")
+        n_actions = self.n_actions
+        if not isinstance(n_actions, (list, tuple)) or len(n_actions) == 0:
+            raise FormatError("n_actions", f"must be a non-empty list of integers, got {n_actions!r}")
+        for i, n in enumerate(n_actions):
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise FormatError(f"n_actions[{i}]", f"must be an integer ≥ 1, got {n!r}")
+        n_actions = tuple(int(n) for n in n_actions)
+        if isinstance(self.mu, (list, tuple)) and len(self.mu) == 0:
+            raise FormatError("mu", "must list at least one state")
+        mu_len = len(self.mu) if hasattr(self.mu, "__len__") else -1
+        if mu_len < 1:
+            raise FormatError("mu", f"must be a list of state probabilities, got {self.mu!r}")
+        n_states = mu_len
+        mu = as_tensor(self.mu, (n_states,), "mu")
+        check_probability_rows(mu, "mu")
+        transition = as_tensor(self.transition, (n_states, *n_actions, n_states), "transition")
+        check_probability_rows(transition, "transition")
+        rewards = as_tensor(self.rewards, (len(n_actions), n_states, *n_actions), "rewards")
+        potential = (
+            None if self.potential is None else as_tensor(self.potential, (n_states, *n_actions), "potential")
+        )
+        object.__setattr__(self, "gamma", float(gamma))
+        object.__setattr__(self, "n_actions", n_actions)
+        object.__setattr__(self, "mu", normalize_rows(mu))
+        object.__setattr__(self, "transition", normalize_rows(transition))
+        object.__setattr__(self, "rewards", rewards)
+        object.__setattr__(self, "potential", potential)
+
+    # -- sizes ---------------------------------------------------------------------------------
+    @property
+    def n_agents(self) -> int:
+        """N."""
+        return len(self.n_actions)
+
+    @property
+    def n_states(self) -> int:
+        """S = |S|."""
+        return int(self.mu.shape[0])
+
+    @property
+    def n_joint_actions(self) -> int:
+        """A = Π_i |Aⁱ|."""
+        return math.prod(self.n_actions)
+
+    # -- flattened views (free reshapes) -------------------------------------------------------
+    @property
+    def P(self) -> torch.Tensor:
+        """Transition with joint actions flattened, ``[S, A, S]``."""
+        return self.transition.reshape(self.n_states, self.n_joint_actions, self.n_states)
+
+    @property
+    def R(self) -> torch.Tensor:
+        """Rewards with joint actions flattened, ``[N, S, A]``."""
+        return self.rewards.reshape(self.n_agents, self.n_states, self.n_joint_actions)
+
+    @property
+    def phi(self) -> torch.Tensor | None:
+        """Potential with joint actions flattened, ``[S, A]``, or None when not stated."""
+        if self.potential is None:
+            return None
+        return self.potential.reshape(self.n_states, self.n_joint_actions)
+
+    def replace(self, **changes: Any) -> MarkovGame:
+        """A copy with some fields changed (validated again)."""
+        fields: dict[str, Any] = {
+            "gamma": self.gamma,
+            "n_actions": self.n_actions,
+            "mu": self.mu,
+            "transition": self.transition,
+            "rewards": self.rewards,
+            "potential": self.potential,
+            "name": self.name,
+        }
+        fields.update(changes)
+        return MarkovGame(**fields)
+
+    def to(self, device: torch.device | str) -> MarkovGame:
+        """The same game with every tensor on ``device``."""
+        moved = {k: getattr(self, k).to(device) for k in ("mu", "transition", "rewards")}
+        if self.potential is not None:
+            moved["potential"] = self.potential.to(device)
+        return self.replace(**moved)
+
+    def __repr__(self) -> str:
+        return (
+            f"MarkovGame(name={self.name!r}, N={self.n_agents}, S={self.n_states}, "
+            f"n_actions={list(self.n_actions)}, gamma={self.gamma}, "
+            f"potential={'yes' if self.potential is not None else 'no'})"
+        )

@@ -1,0 +1,111 @@
+"""Built-in games, and the ``NAME:key=value,...`` specs the CLI accepts for them.
+
+``coordination`` is the paper's Coordination Game (Section 5, Appendix G, Algorithm 1):
+N agents, each with local state sⁱ ∈ {0, 1} and action aⁱ ∈ {0, 1}; the global state is the
+tuple of local states (index Σ_i sⁱ 2^{N−1−i}, agent 0 the most significant bit; joint actions
+likewise). Each agent's next local state depends only on its own action:
+``P(s'ⁱ = 0 | aⁱ = 0) = 1 − ε``, ``P(s'ⁱ = 0 | aⁱ = 1) = ε``. All agents share the reward of the
+current state from Algorithm 1, which is also the potential φ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from mpgverify.arrays import DTYPE
+from mpgverify.errors import FormatError
+from mpgverify.game import MarkovGame
+
+__all__ = ["BUILTIN_GAMES", "coordination_game", "coordination_reward", "parse_game_spec"]
+
+#: Largest N the dense coordination game is built for (S·A·S = 2^{3N} float64 entries).
+MAX_DENSE_COORDINATION_N = 8
+
+
+def coordination_reward(local_states: tuple[int, ...]) -> float:
+    """Algorithm 1 (Appendix G.1): the team reward of a global state.
+
+    ``difference_bound`` is 1 for N ∈ {2, 3} and 2 otherwise. If ``|#0 − #1| ≤ difference_bound``
+    the reward is 1 when ``#0 < #1`` and 0 otherwise; beyond the bound it is 3 when 0s are the
+    majority and 2 when 1s are.
+    """
+    n = len(local_states)
+    zeros = sum(1 for x in local_states if x == 0)
+    ones = n - zeros
+    bound = 1 if n in (2, 3) else 2
+    if abs(zeros - ones) <= bound:
+        return 1.0 if zeros < ones else 0.0
+    return 3.0 if zeros > ones else 2.0
+
+
+def coordination_game(n: int = 2, *, gamma: float = 0.95, eps: float = 0.1) -> MarkovGame:
+    """The Coordination Game of Section 5 with ``n`` agents, μ uniform over the 2ⁿ states.
+
+    Args:
+      n: number of agents N ≥ 1 (dense tensors: N ≤ 8).
+      gamma: discount (paper: 0.95).
+      eps: ε of the local transition (paper: 0.1).
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise FormatError("n", f"must be an integer ≥ 1, got {n!r}")
+    if n > MAX_DENSE_COORDINATION_N:
+        raise FormatError(
+            "n", f"the dense coordination game is built for n ≤ {MAX_DENSE_COORDINATION_N}, got {n}"
+        )
+    if not (0.0 <= eps <= 1.0):
+        raise FormatError("eps", f"must lie in [0, 1], got {eps!r}")
+    S = 2**n
+    local = torch.tensor([[1.0 - eps, eps], [eps, 1.0 - eps]], dtype=DTYPE)  # [aⁱ, s'ⁱ]
+    kernel = local
+    for _ in range(n - 1):
+        kernel = torch.kron(kernel, local)  # [A, S'], agent 0 slowest on both axes
+    transition = kernel.expand(S, S, S).reshape(S, *([2] * n), S).clone()
+    bits = [tuple((s >> (n - 1 - i)) & 1 for i in range(n)) for s in range(S)]
+    r_state = torch.tensor([coordination_reward(b) for b in bits], dtype=DTYPE)
+    phi = r_state.reshape(S, *([1] * n)).expand(S, *([2] * n)).clone()
+    return MarkovGame(
+        gamma=gamma,
+        n_actions=(2,) * n,
+        mu=torch.full((S,), 1.0 / S, dtype=DTYPE),
+        transition=transition,
+        rewards=phi.expand(n, *phi.shape).clone(),
+        potential=phi,
+        name=f"coordination-N{n}",
+    )
+
+
+def _number(key: str, text: str, kind: type) -> Any:
+    try:
+        return kind(text)
+    except ValueError:
+        raise FormatError(
+            key, f"must be {'an integer' if kind is int else 'a number'}, got {text!r}"
+        ) from None
+
+
+#: name → (builder, {option: type}).
+BUILTIN_GAMES: dict[str, tuple[Callable[..., MarkovGame], dict[str, type]]] = {
+    "coordination": (coordination_game, {"n": int, "gamma": float, "eps": float}),
+}
+
+
+def parse_game_spec(spec: str) -> MarkovGame:
+    """Build a game from ``NAME`` or ``NAME:key=value,key=value`` (e.g. ``coordination:n=5``)."""
+    name, _, rest = spec.partition(":")
+    if name not in BUILTIN_GAMES:
+        raise FormatError("game", f"unknown built-in game {name!r} (known: {', '.join(BUILTIN_GAMES)})")
+    builder, options = BUILTIN_GAMES[name]
+    kwargs: dict[str, Any] = {}
+    for item in filter(None, rest.split(",")):
+        key, eq, value = item.partition("=")
+        key = key.strip()
+        if not eq:
+            raise FormatError(f"game spec {spec!r}", f"option {item!r} must read key=value")
+        if key not in options:
+            raise FormatError(f"game spec {spec!r}", f"unknown option {key!r} (known: {', '.join(options)})")
+        kwargs[key] = _number(key, value.strip(), options[key])
+    game = builder(**kwargs)
+    return game.replace(name=spec if rest else game.name)

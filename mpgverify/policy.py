@@ -1,0 +1,180 @@
+"""Product policies ``π(a|s) = Π_i πⁱ(aⁱ|s)`` and the tabular softmax of Section 3.
+
+A product policy is a tuple of N tensors, ``probs[i]`` of shape ``[*B, S, Aⁱ]`` where ``*B`` is
+any batch shape shared by all agents (seeds, grid points, policy pairs). Tabular softmax
+parameters θ have the same layout: ``πⁱ(a|s) = exp θⁱ_{s,a} / Σ_b exp θⁱ_{s,b}``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+
+from mpgverify.arrays import DTYPE, as_tensor, check_probability_rows, normalize_rows
+from mpgverify.errors import FormatError
+from mpgverify.game import MarkovGame
+
+__all__ = [
+    "Policy",
+    "batch_shape",
+    "check_logits",
+    "check_policy",
+    "deterministic_policy",
+    "expect_over_others",
+    "joint_policy",
+    "others_weights",
+    "random_logits",
+    "softmax_policy",
+    "uniform_policy",
+]
+
+#: A product policy: ``probs[i]`` is ``[*B, S, Aⁱ]``.
+Policy = tuple[torch.Tensor, ...]
+
+
+def batch_shape(probs: Sequence[torch.Tensor]) -> torch.Size:
+    """The batch shape ``*B`` of a product policy (or of tabular parameters)."""
+    return probs[0].shape[:-2]
+
+
+def _check_layout(game: MarkovGame, tensors: Sequence[torch.Tensor], field: str) -> None:
+    if len(tensors) != game.n_agents:
+        raise FormatError(field, f"must have one entry per agent ({game.n_agents}), has {len(tensors)}")
+    batch = tensors[0].shape[:-2] if tensors[0].dim() >= 2 else None
+    for i, t in enumerate(tensors):
+        want = (game.n_states, game.n_actions[i])
+        if t.dim() < 2 or tuple(t.shape[-2:]) != want:
+            raise FormatError(
+                f"{field}[{i}]",
+                f"must have shape [..., {want[0]}, {want[1]}] (states, actions of agent {i}), "
+                f"has {list(t.shape)}",
+            )
+        if t.shape[:-2] != batch:
+            raise FormatError(
+                f"{field}[{i}]",
+                f"batch shape {list(t.shape[:-2])} differs from agent 0's {list(batch or ())}",
+            )
+
+
+def check_policy(game: MarkovGame, probs: Sequence[object], field: str = "probs") -> Policy:
+    """Validate a product policy for ``game`` and return it as float64 tensors.
+
+    Each ``probs[i][..., s, :]`` must be a probability vector (nonnegative, sum 1 within 1e-9;
+    renormalized when off by more than a few ulps). Nested lists are accepted.
+    """
+    if not isinstance(probs, (list, tuple)):
+        raise FormatError(field, "must be a list with one entry per agent")
+    tensors = []
+    for i, p in enumerate(probs):
+        if isinstance(p, torch.Tensor):
+            t = p.to(DTYPE)
+        else:
+            want = (game.n_states, game.n_actions[i]) if i < game.n_agents else (0, 0)
+            t = as_tensor(p, want, f"{field}[{i}]")
+        tensors.append(t)
+    _check_layout(game, tensors, field)
+    out = []
+    for i, t in enumerate(tensors):
+        bad = ~torch.isfinite(t)
+        if bool(bad.any()):
+            where = "".join(f"[{int(k)}]" for k in bad.nonzero()[0])
+            raise FormatError(f"{field}[{i}]{where}", "must be finite")
+        check_probability_rows(t, f"{field}[{i}]")
+        out.append(normalize_rows(t))
+    return tuple(out)
+
+
+def check_logits(game: MarkovGame, logits: Sequence[object], field: str = "logits") -> Policy:
+    """Validate tabular softmax parameters θ for ``game`` (finite, right shapes)."""
+    if not isinstance(logits, (list, tuple)):
+        raise FormatError(field, "must be a list with one entry per agent")
+    tensors = []
+    for i, p in enumerate(logits):
+        if isinstance(p, torch.Tensor):
+            t = p if p.dtype == DTYPE else p.to(DTYPE)
+            bad = ~torch.isfinite(t)
+            if bool(bad.any()):
+                where = "".join(f"[{int(k)}]" for k in bad.nonzero()[0])
+                raise FormatError(f"{field}[{i}]{where}", "must be finite")
+        else:
+            want = (game.n_states, game.n_actions[i]) if i < game.n_agents else (0, 0)
+            t = as_tensor(p, want, f"{field}[{i}]")
+        tensors.append(t)
+    _check_layout(game, tensors, field)
+    return tuple(tensors)
+
+
+def softmax_policy(logits: Sequence[torch.Tensor]) -> Policy:
+    """Tabular softmax: ``πⁱ(a|s) = exp θⁱ_{s,a} / Σ_b exp θⁱ_{s,b}`` (differentiable in θ)."""
+    return tuple(torch.softmax(t, dim=-1) for t in logits)
+
+
+def uniform_policy(game: MarkovGame, batch: Sequence[int] = ()) -> Policy:
+    """Every agent uniform over its actions in every state, ``[*batch, S, Aⁱ]``."""
+    return tuple(
+        torch.full((*batch, game.n_states, n), 1.0 / n, dtype=DTYPE, device=game.mu.device)
+        for n in game.n_actions
+    )
+
+
+def random_logits(game: MarkovGame, *, seed: int, batch: Sequence[int] = (), scale: float = 1.0) -> Policy:
+    """Tabular parameters θⁱ_{s,a} ~ N(0, scale²), as in Section 5 (scale 1), from ``seed``."""
+    gen = torch.Generator().manual_seed(int(seed))
+    return tuple(
+        (scale * torch.randn((*batch, game.n_states, n), generator=gen, dtype=DTYPE)).to(game.mu.device)
+        for n in game.n_actions
+    )
+
+
+def deterministic_policy(game: MarkovGame, actions: torch.Tensor) -> Policy:
+    """One-hot product policy from per-agent actions ``actions[..., i, s] = aⁱ``, ``[*B, N, S]``."""
+    return tuple(
+        torch.nn.functional.one_hot(actions[..., i, :].long(), n).to(DTYPE)
+        for i, n in enumerate(game.n_actions)
+    )
+
+
+def joint_policy(probs: Sequence[torch.Tensor]) -> torch.Tensor:
+    """``π(a|s) = Π_i πⁱ(aⁱ|s)`` with the joint action flattened (agent 0 slowest), ``[*B, S, A]``."""
+    out = probs[0]
+    for p in probs[1:]:
+        out = (out.unsqueeze(-1) * p.unsqueeze(-2)).flatten(-2)
+    return out
+
+
+def others_weights(probs: Sequence[torch.Tensor], agent: int) -> torch.Tensor:
+    """``Wⁱ(s, aⁱ, a) = 1[a's i-th component = aⁱ] · Π_{j≠i} πʲ(aʲ|s)``, ``[*B, S, Aⁱ, A]``.
+
+    Contracting the joint-action axis of any ``x(s, a, …)`` with ``Wⁱ`` gives
+    ``E_{a⁻ⁱ~π⁻ⁱ(·|s)} x(s, aⁱ, a⁻ⁱ, …)`` as one batched matrix product.
+    """
+    ones = torch.ones_like(probs[agent])
+    others = joint_policy([ones if j == agent else p for j, p in enumerate(probs)])  # [*B, S, A]
+    n_i = probs[agent].shape[-1]
+    eye = torch.eye(n_i, dtype=others.dtype, device=others.device)
+    before = math.prod(p.shape[-1] for p in probs[:agent])
+    after = math.prod(p.shape[-1] for p in probs[agent + 1 :])
+    mask = eye[None, :, :, None].expand(before, n_i, n_i, after).permute(1, 0, 2, 3).reshape(n_i, -1)
+    return others.unsqueeze(-2) * mask  # [*B, S, Aⁱ, A]
+
+
+def expect_over_others(
+    x: torch.Tensor, probs: Sequence[torch.Tensor], agent: int, *, n_trailing: int = 0
+) -> torch.Tensor:
+    """``E_{a⁻ⁱ ~ π⁻ⁱ(·|s)} x(s, aⁱ, a⁻ⁱ, …)``: average out every agent but ``agent``.
+
+    Args:
+      x: ``[*B, S, A, *T]`` with the joint action flattened and ``len(T) == n_trailing``
+        (``*B`` broadcasts with the policy's batch shape).
+      probs: the product policy, ``probs[j]`` of shape ``[*B, S, Aʲ]``.
+      agent: the agent i whose action is kept.
+
+    Returns:
+      ``[*B, S, Aⁱ, *T]``.
+    """
+    lead = x.dim() - n_trailing
+    flat = x.reshape(*x.shape[:lead], -1)  # [*B, S, A, Π T]
+    out = others_weights(probs, agent) @ flat
+    return out.reshape(*out.shape[:-1], *x.shape[lead:])
