@@ -106,9 +106,7 @@ def check_probability_rows(t: torch.Tensor, field: str, tol: float = PROB_TOL) -
     neg = t < 0
     if bool(neg.any()):
         where = tuple(int(i) for i in neg.nonzero()[0])
-        raise FormatError(
-            index_name(field, where), f"probabilities must be nonnegative, got {float(t[where])}"
-        )
+        raise FormatError(index_name(field, where), f"probabilities must be nonnegative, got {float(t[where])}")
     sums = t.sum(dim=-1)
     off = (sums - 1.0).abs() > tol
     if bool(off.any()):

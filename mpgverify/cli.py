@@ -36,9 +36,7 @@ def resolve_game(text: str) -> MarkovGame:
     if name in BUILTIN_GAMES and not Path(text).exists():
         return parse_game_spec(text)
     if not Path(text).exists():
-        raise FormatError(
-            "GAME", f"{text!r} is neither a file nor a built-in game ({', '.join(BUILTIN_GAMES)})"
-        )
+        raise FormatError("GAME", f"{text!r} is neither a file nor a built-in game ({', '.join(BUILTIN_GAMES)})")
     return load_game(text)
 
 
@@ -86,6 +84,45 @@ def _constants(args: argparse.Namespace) -> int:
         for k, v in out.items():
             print(f"{k:<8} {v}")
     return 0
+
+
+def _check_mpg(args: argparse.Namespace) -> int:
+    from randomgames.mpg_check import check_mpg  # randomgames sits above mpgverify: import lazily
+
+    game = resolve_game(args.game)
+    result = check_mpg(game, n_policies=args.policies, seed=args.seed)
+    summary: dict[str, object] = {
+        "game": game.name,
+        "verdict": "MPG" if result.is_mpg else "not an MPG",
+        "basis": result.basis,
+        "worst_residual": result.worst_residual,
+        "pair_states_checked": result.pairs,
+        "stated_potential_ok": result.stated_potential_ok,
+    }
+    if result.is_mpg and result.potential is not None and args.potential_out:
+        save_game(game.replace(potential=result.potential), args.potential_out)
+        summary["potential_file"] = args.potential_out
+    if result.certificate is not None:
+        if args.certificate:
+            Path(args.certificate).write_text(json.dumps(result.certificate, indent=2) + "\n")
+            summary["certificate_file"] = args.certificate
+        else:
+            summary["certificate"] = result.certificate
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(
+            f"{summary['verdict']} ({result.basis}); worst residual {result.worst_residual:.3g} "
+            f"over {result.pairs} policy-pair states"
+        )
+        if result.stated_potential_ok is False:
+            print("note: the stated potential violates Def 2.2")
+        if "potential_file" in summary:
+            print(f"wrote the game with its potential to {summary['potential_file']}")
+        if result.certificate is not None:
+            where = summary.get("certificate_file")
+            print(f"certificate: {where}" if where else json.dumps(result.certificate, indent=2))
+    return 0 if result.is_mpg else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,6 +173,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("game", metavar="GAME", help=GAME_HELP)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_constants)
+
+    p = sub.add_parser(
+        "check-mpg",
+        help="decide on evidence whether a game is an MPG (exit 0 MPG, 1 not an MPG)",
+        description=(
+            "Check Def 2.2 on many policy pairs: with a stated potential, directly; otherwise "
+            "search 4-cycles of unilateral deviations (a nonzero cycle sum, re-checked in exact "
+            "rational arithmetic, proves no potential exists) and fit phi by least squares. "
+            "Exit 0 for 'MPG', 1 for 'not an MPG' (with a certificate), 2 for bad input."
+        ),
+    )
+    p.add_argument("game", metavar="GAME", help=GAME_HELP)
+    p.add_argument("--policies", type=int, default=48, metavar="K", help="random mixed policies sampled (default 48)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the policy sample (default 0)")
+    p.add_argument("--certificate", metavar="FILE", help="write the non-MPG certificate here instead of printing it")
+    p.add_argument("--potential-out", metavar="FILE", help="write the game with its (fitted) potential here")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=_check_mpg)
     return parser
 
 

@@ -63,9 +63,7 @@ def policy_transition(game: MarkovGame, pi: torch.Tensor) -> torch.Tensor:
     return torch.einsum("...sa,sat->...st", pi, game.P)
 
 
-def _discounted_sums(
-    game: MarkovGame, pi: torch.Tensor, P_pi: torch.Tensor, rewards: torch.Tensor
-) -> torch.Tensor:
+def _discounted_sums(game: MarkovGame, pi: torch.Tensor, P_pi: torch.Tensor, rewards: torch.Tensor) -> torch.Tensor:
     """``[(I − γ P_π)⁻¹ r_π](s)`` for each reward table ``rewards`` ``[K, S, A]``; ``[*B, K, S]``."""
     r_pi = torch.einsum("...sa,ksa->...sk", pi, rewards)
     eye = torch.eye(game.n_states, dtype=P_pi.dtype, device=P_pi.device)
@@ -107,9 +105,7 @@ def local_advantages(
     game: MarkovGame, probs: Sequence[torch.Tensor], Q: torch.Tensor, V: torch.Tensor
 ) -> tuple[torch.Tensor, ...]:
     """``Aⁱ(s, aⁱ) = E_{a⁻ⁱ~π⁻ⁱ(·|s)} Qⁱ(s, aⁱ, a⁻ⁱ) − Vⁱ(s)``, one ``[*B, S, Aⁱ]`` per agent."""
-    return tuple(
-        expect_over_others(Q[..., i, :, :], probs, i) - V[..., i, :, None] for i in range(game.n_agents)
-    )
+    return tuple(expect_over_others(Q[..., i, :, :], probs, i) - V[..., i, :, None] for i in range(game.n_agents))
 
 
 def visitation(game: MarkovGame, probs: Sequence[torch.Tensor]) -> torch.Tensor:

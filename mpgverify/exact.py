@@ -117,9 +117,7 @@ def _joint_prob(g: ExactGame, policy: list[list[list[sympy.Rational]]], s: int, 
     return prob
 
 
-def _solve(
-    g: ExactGame, P_pi: list[list[sympy.Rational]], r_pi: list[sympy.Rational]
-) -> list[sympy.Rational]:
+def _solve(g: ExactGame, P_pi: list[list[sympy.Rational]], r_pi: list[sympy.Rational]) -> list[sympy.Rational]:
     S = g.n_states
     M = sympy.Matrix(S, S, lambda s, t: (1 if s == t else 0) - g.gamma * P_pi[s][t])
     return list(M.LUsolve(sympy.Matrix(r_pi)))
@@ -155,10 +153,7 @@ def exact_evaluate(g: ExactGame, policy: list[list[list[sympy.Rational]]]) -> Ex
         V.append(_solve(g, P_pi, r_pi))
     Q = [
         [
-            [
-                g.R[i][s][a] + g.gamma * sum((g.P[s][a][t] * V[i][t] for t in range(S)), Rat(0))
-                for a in range(A)
-            ]
+            [g.R[i][s][a] + g.gamma * sum((g.P[s][a][t] * V[i][t] for t in range(S)), Rat(0)) for a in range(A)]
             for s in range(S)
         ]
         for i in range(N)
@@ -204,10 +199,7 @@ def _policy_iteration(
         V = _solve(g, [P[s][pol[s]] for s in range(S)], [r[s][pol[s]] for s in range(S)])
         changed = False
         for s in range(S):
-            q = [
-                r[s][a] + g.gamma * sum((P[s][a][t] * V[t] for t in range(S)), Rat(0))
-                for a in range(len(r[s]))
-            ]
+            q = [r[s][a] + g.gamma * sum((P[s][a][t] * V[t] for t in range(S)), Rat(0)) for a in range(len(r[s]))]
             best = max(range(len(q)), key=lambda a: q[a])
             if q[best] > q[pol[s]]:
                 pol[s] = best
@@ -248,17 +240,14 @@ def exact_nash_gap(
     return max(gains), gains
 
 
-def _joint_mdp_optimum(
-    g: ExactGame, reward: list[list[sympy.Rational]]
-) -> tuple[list[int], list[sympy.Rational]]:
+def _joint_mdp_optimum(g: ExactGame, reward: list[list[sympy.Rational]]) -> tuple[list[int], list[sympy.Rational]]:
     return _policy_iteration(g, g.P, reward)
 
 
 def exact_social_optimum(g: ExactGame) -> sympy.Rational:
     """``max_π Σ_i Vⁱ_π(μ)``, exactly."""
     reward = [
-        [sum((g.R[i][s][a] for i in range(g.n_agents)), Rat(0)) for a in range(len(g.joint))]
-        for s in range(g.n_states)
+        [sum((g.R[i][s][a] for i in range(g.n_agents)), Rat(0)) for a in range(len(g.joint))] for s in range(g.n_states)
     ]
     _, V = _joint_mdp_optimum(g, reward)
     return _at_mu(g, V)
@@ -292,9 +281,7 @@ def exact_mismatch(g: ExactGame) -> sympy.Rational:
         dmax = _at_mu(g, hi)
         dmin = -_at_mu(g, lo)
         if dmin <= 0:
-            raise AssumptionError(
-                "Assumption 2.1 (d^π_μ(s) > 0 for all π, s)", f"state {s} has min visitation 0"
-            )
+            raise AssumptionError("Assumption 2.1 (d^π_μ(s) > 0 for all π, s)", f"state {s} has min visitation 0")
         ratio = dmax / dmin
         best = ratio if best is None or ratio > best else best
     assert best is not None

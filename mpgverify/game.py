@@ -82,9 +82,7 @@ class MarkovGame:
         transition = as_tensor(self.transition, (n_states, *n_actions, n_states), "transition")
         check_probability_rows(transition, "transition")
         rewards = as_tensor(self.rewards, (len(n_actions), n_states, *n_actions), "rewards")
-        potential = (
-            None if self.potential is None else as_tensor(self.potential, (n_states, *n_actions), "potential")
-        )
+        potential = None if self.potential is None else as_tensor(self.potential, (n_states, *n_actions), "potential")
         object.__setattr__(self, "gamma", float(gamma))
         object.__setattr__(self, "n_actions", n_actions)
         object.__setattr__(self, "mu", normalize_rows(mu))

@@ -52,9 +52,7 @@ def coordination_game(n: int = 2, *, gamma: float = 0.95, eps: float = 0.1) -> M
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise FormatError("n", f"must be an integer ≥ 1, got {n!r}")
     if n > MAX_DENSE_COORDINATION_N:
-        raise FormatError(
-            "n", f"the dense coordination game is built for n ≤ {MAX_DENSE_COORDINATION_N}, got {n}"
-        )
+        raise FormatError("n", f"the dense coordination game is built for n ≤ {MAX_DENSE_COORDINATION_N}, got {n}")
     if not (0.0 <= eps <= 1.0):
         raise FormatError("eps", f"must lie in [0, 1], got {eps!r}")
     S = 2**n
@@ -81,9 +79,7 @@ def _number(key: str, text: str, kind: type) -> Any:
     try:
         return kind(text)
     except ValueError:
-        raise FormatError(
-            key, f"must be {'an integer' if kind is int else 'a number'}, got {text!r}"
-        ) from None
+        raise FormatError(key, f"must be {'an integer' if kind is int else 'a number'}, got {text!r}") from None
 
 
 #: name → (builder, {option: type}).

@@ -53,9 +53,7 @@ class NashGap(NamedTuple):
     best_values: torch.Tensor
 
 
-def induced_mdp(
-    game: MarkovGame, probs: Sequence[torch.Tensor], agent: int
-) -> tuple[torch.Tensor, torch.Tensor]:
+def induced_mdp(game: MarkovGame, probs: Sequence[torch.Tensor], agent: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Agent ``agent``'s MDP against ``π⁻ⁱ``: ``(Pⁱ [*B, S, Aⁱ, S], rⁱ [*B, S, Aⁱ])``."""
     P_i = expect_over_others(game.P, probs, agent, n_trailing=1)
     r_i = expect_over_others(game.R[agent], probs, agent)

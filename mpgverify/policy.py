@@ -48,8 +48,7 @@ def _check_layout(game: MarkovGame, tensors: Sequence[torch.Tensor], field: str)
         if t.dim() < 2 or tuple(t.shape[-2:]) != want:
             raise FormatError(
                 f"{field}[{i}]",
-                f"must have shape [..., {want[0]}, {want[1]}] (states, actions of agent {i}), "
-                f"has {list(t.shape)}",
+                f"must have shape [..., {want[0]}, {want[1]}] (states, actions of agent {i}), has {list(t.shape)}",
             )
         if t.shape[:-2] != batch:
             raise FormatError(
@@ -114,8 +113,7 @@ def softmax_policy(logits: Sequence[torch.Tensor]) -> Policy:
 def uniform_policy(game: MarkovGame, batch: Sequence[int] = ()) -> Policy:
     """Every agent uniform over its actions in every state, ``[*batch, S, Aⁱ]``."""
     return tuple(
-        torch.full((*batch, game.n_states, n), 1.0 / n, dtype=DTYPE, device=game.mu.device)
-        for n in game.n_actions
+        torch.full((*batch, game.n_states, n), 1.0 / n, dtype=DTYPE, device=game.mu.device) for n in game.n_actions
     )
 
 
@@ -131,8 +129,7 @@ def random_logits(game: MarkovGame, *, seed: int, batch: Sequence[int] = (), sca
 def deterministic_policy(game: MarkovGame, actions: torch.Tensor) -> Policy:
     """One-hot product policy from per-agent actions ``actions[..., i, s] = aⁱ``, ``[*B, N, S]``."""
     return tuple(
-        torch.nn.functional.one_hot(actions[..., i, :].long(), n).to(DTYPE)
-        for i, n in enumerate(game.n_actions)
+        torch.nn.functional.one_hot(actions[..., i, :].long(), n).to(DTYPE) for i, n in enumerate(game.n_actions)
     )
 
 

@@ -1,14 +1,13 @@
-"""Seeded random Markov games, each a plain function of a seed (the Hypothesis strategies in
-:mod:`randomgames.strategies` draw the same classes).
+"""Random Markov games, each class written once over a :class:`~randomgames.sources.Source`.
 
-Every generator returns a validated :class:`~mpgverify.MarkovGame`; every MPG class carries its
-potential φ, with the reason it is an MPG (Def 2.2) in the docstring.
+The plain functions (``identical_interest_game(seed=3, ...)``) draw from a seeded torch RNG; the
+Hypothesis strategies in :mod:`randomgames.strategies` draw the same classes through Hypothesis.
+Every MPG class carries its potential φ and says in its docstring why it is an MPG (Def 2.2).
 
 Common keyword arguments:
-  seed: integer seed; the same seed and arguments give the same game bit for bit.
-  n_states, n_actions (an int for every agent, or one per agent), gamma.
-  reward_range: ``(low, high)`` of the uniform draws of rewards / potentials.
-  transitions: ``"random"`` (Dirichlet(1) rows), ``"sparse"`` (rows supported on ≤ 2 states),
+  n_agents, n_states, n_actions (an int for every agent, or one per agent), gamma.
+  reward_range: ``(low, high)`` of rewards / potentials (``(0, 1)`` meets Lemma 3.2's premise).
+  transitions: ``"random"`` (every row full support), ``"sparse"`` (rows on ≤ 2 states),
     ``"deterministic"`` (one-hot rows), or ``"action_independent"`` (P(s'|s, a) = P(s'|s)).
   mu: ``"uniform"``, ``"random"`` (full support) or ``"point"`` (mass on state 0).
 """
@@ -22,27 +21,41 @@ import torch
 from mpgverify.arrays import DTYPE
 from mpgverify.errors import FormatError
 from mpgverify.game import MarkovGame
+from mpgverify.games import coordination_game
+from randomgames.sources import Source, TorchSource
 
 __all__ = [
     "MU_KINDS",
     "TRANSITION_KINDS",
+    "build_congestion",
+    "build_constant_offset",
+    "build_dummy_term",
+    "build_general_sum",
+    "build_identical_interest",
+    "build_planted_general_sum",
+    "build_planted_statewise",
+    "build_statewise_potential",
+    "congestion_game",
     "constant_offset_game",
+    "coordination_game",
+    "draw_mu",
+    "draw_transition",
     "dummy_term_game",
     "general_sum_game",
     "identical_interest_game",
-    "random_mu",
-    "random_transition",
+    "normal_form_potential_game",
+    "statewise_potential_game",
 ]
 
 TRANSITION_KINDS = ("random", "sparse", "deterministic", "action_independent")
 MU_KINDS = ("uniform", "random", "point")
+_ROW_FLOOR = 0.05  # "random" rows: weights in [0.05, 1.05] (uniform when every weight shrinks to 0.05)
 
 
 def _actions(n_agents: int, n_actions: int | Sequence[int]) -> tuple[int, ...]:
-    if isinstance(n_actions, int):
-        acts = (n_actions,) * n_agents
-    else:
-        acts = tuple(int(n) for n in n_actions)
+    if n_agents < 1:
+        raise FormatError("n_agents", f"must be ≥ 1, got {n_agents}")
+    acts = (n_actions,) * n_agents if isinstance(n_actions, int) else tuple(int(n) for n in n_actions)
     if len(acts) != n_agents:
         raise FormatError("n_actions", f"must have {n_agents} entries (one per agent), has {len(acts)}")
     if any(n < 1 for n in acts):
@@ -50,63 +63,304 @@ def _actions(n_agents: int, n_actions: int | Sequence[int]) -> tuple[int, ...]:
     return acts
 
 
-def _check_sizes(n_agents: int, n_states: int) -> None:
-    if n_agents < 1:
-        raise FormatError("n_agents", f"must be ≥ 1, got {n_agents}")
+def _check(n_states: int, gamma: float, reward_range: tuple[float, float]) -> None:
     if n_states < 1:
         raise FormatError("n_states", f"must be ≥ 1, got {n_states}")
-
-
-def _uniform(gen: torch.Generator, shape: Sequence[int], reward_range: tuple[float, float]) -> torch.Tensor:
-    low, high = reward_range
-    if not low <= high:
+    if not 0.0 <= gamma < 1.0:
+        raise FormatError("gamma", f"must satisfy 0 ≤ gamma < 1, got {gamma!r}")
+    if not reward_range[0] <= reward_range[1]:
         raise FormatError("reward_range", f"must satisfy low ≤ high, got {reward_range}")
-    return low + (high - low) * torch.rand(tuple(shape), generator=gen, dtype=DTYPE)
 
 
-def random_transition(
-    gen: torch.Generator, n_states: int, n_actions: Sequence[int], kind: str = "random"
-) -> torch.Tensor:
-    """A transition tensor ``[S, A¹..Aᴺ, S]`` of the given ``kind`` (see module docstring)."""
-    if kind not in TRANSITION_KINDS:
-        raise FormatError("transitions", f"must be one of {TRANSITION_KINDS}, got {kind!r}")
-    lead = (n_states, *n_actions)
-    if kind == "action_independent":
-        base = -torch.log(torch.rand((n_states, n_states), generator=gen, dtype=DTYPE))
-        base = base / base.sum(-1, keepdim=True)  # Dirichlet(1) rows via normalized exponentials
-        shape = (n_states, *([1] * len(n_actions)), n_states)
-        return base.reshape(shape).expand(*lead, n_states).clone()
+def _rows(src: Source, lead: Sequence[int], n_states: int, kind: str) -> torch.Tensor:
+    """Probability rows ``[*lead, S]`` of one kind."""
+    if kind == "random":
+        w = src.uniform((*lead, n_states), _ROW_FLOOR, 1.0 + _ROW_FLOOR)
+        return w / w.sum(-1, keepdim=True)
     if kind == "deterministic":
-        nxt = torch.randint(n_states, lead, generator=gen)
-        return torch.nn.functional.one_hot(nxt, n_states).to(DTYPE)
-    expo = -torch.log(torch.rand((*lead, n_states), generator=gen, dtype=DTYPE))
+        return torch.nn.functional.one_hot(src.integers(lead, n_states), n_states).to(DTYPE)
     if kind == "sparse":
-        keep = torch.rand((*lead, n_states), generator=gen, dtype=DTYPE)
-        kth = keep.topk(min(2, n_states), dim=-1).values[..., -1:]
-        expo = torch.where(keep >= kth, expo, torch.zeros_like(expo))
-    return expo / expo.sum(-1, keepdim=True)
+        first = torch.nn.functional.one_hot(src.integers(lead, n_states), n_states).to(DTYPE)
+        second = torch.nn.functional.one_hot(src.integers(lead, n_states), n_states).to(DTYPE)
+        p = src.uniform((*lead, 1), 0.0, 1.0)
+        return (1 - p) * first + p * second
+    raise FormatError("transitions", f"must be one of {TRANSITION_KINDS}, got {kind!r}")
 
 
-def random_mu(gen: torch.Generator, n_states: int, kind: str = "uniform") -> torch.Tensor:
-    """An initial distribution ``[S]``: uniform, random with full support, or a point mass on 0."""
-    if kind not in MU_KINDS:
-        raise FormatError("mu", f"must be one of {MU_KINDS}, got {kind!r}")
+def draw_transition(src: Source, n_states: int, n_actions: Sequence[int], kind: str = "random") -> torch.Tensor:
+    """A transition tensor ``[S, A¹..Aᴺ, S]`` of the given ``kind``."""
+    if kind == "action_independent":
+        base = _rows(src, (n_states,), n_states, "random")
+        shape = (n_states, *([1] * len(n_actions)), n_states)
+        return base.reshape(shape).expand(n_states, *n_actions, n_states).clone()
+    return _rows(src, (n_states, *n_actions), n_states, kind)
+
+
+def draw_mu(src: Source, n_states: int, kind: str = "uniform") -> torch.Tensor:
+    """An initial distribution ``[S]``."""
     if kind == "uniform":
         return torch.full((n_states,), 1.0 / n_states, dtype=DTYPE)
     if kind == "point":
         return torch.nn.functional.one_hot(torch.tensor(0), n_states).to(DTYPE)
-    w = 0.1 + torch.rand(n_states, generator=gen, dtype=DTYPE)
-    return w / w.sum()
+    if kind == "random":
+        return _rows(src, (), n_states, "random")
+    raise FormatError("mu", f"must be one of {MU_KINDS}, got {kind!r}")
 
 
+def _dummies(src: Source, n_states: int, acts: tuple[int, ...], dummy_range: tuple[float, float]) -> torch.Tensor:
+    """``uⁱ(s, a⁻ⁱ)`` for every agent, broadcast over agent i's own action: ``[N, S, A¹..Aᴺ]``."""
+    out = []
+    for i in range(len(acts)):
+        shape = [n_states, *acts]
+        shape[1 + i] = 1
+        out.append(src.uniform(shape, *dummy_range).expand(n_states, *acts))
+    return torch.stack(out)
+
+
+# -- builders (pure functions of arrays) ---------------------------------------------------------
+def build_identical_interest(
+    phi: torch.Tensor, transition: torch.Tensor, mu: torch.Tensor, gamma: float, name: str
+) -> MarkovGame:
+    """``rⁱ = φ`` for every agent: an MPG because ``Vⁱ_π = Φ_π`` for every i and π (Section 2)."""
+    n = transition.dim() - 2
+    return MarkovGame(
+        gamma=gamma,
+        n_actions=tuple(transition.shape[1:-1]),
+        mu=mu,
+        transition=transition,
+        rewards=phi.expand(n, *phi.shape).clone(),
+        potential=phi,
+        name=name,
+    )
+
+
+def build_dummy_term(
+    phi: torch.Tensor,
+    dummies: torch.Tensor,
+    transition: torch.Tensor,
+    mu: torch.Tensor,
+    gamma: float,
+    name: str,
+) -> MarkovGame:
+    """``rⁱ(s, a) = φ(s, a) + uⁱ(s, a⁻ⁱ)`` with action-independent transitions.
+
+    MPG (Leonardos et al. 2021, Prop. 3.2, condition C1): when P(s'|s, a) = P(s'|s) the law of s_t
+    does not depend on the policy; for π, π̄ differing only in agent i,
+    ``Vⁱ_π̄(s) − Vⁱ_π(s) = Σ_t γᵗ E_{s_t}[E_{a~π̄} rⁱ − E_{a~π} rⁱ]``, and uⁱ(s, a⁻ⁱ) has the same
+    expectation under both (π⁻ⁱ is shared), leaving exactly ``Φ_π̄(s) − Φ_π(s)``.
+    """
+    return MarkovGame(
+        gamma=gamma,
+        n_actions=tuple(transition.shape[1:-1]),
+        mu=mu,
+        transition=transition,
+        rewards=phi + dummies,
+        potential=phi,
+        name=name,
+    )
+
+
+def build_constant_offset(
+    phi: torch.Tensor,
+    offsets: torch.Tensor,
+    transition: torch.Tensor,
+    mu: torch.Tensor,
+    gamma: float,
+    name: str,
+) -> MarkovGame:
+    """``rⁱ = φ + cⁱ``: an MPG under any transitions, since ``Vⁱ_π = Φ_π + cⁱ/(1−γ)``."""
+    rewards = phi.expand(len(offsets), *phi.shape) + offsets.reshape(-1, *([1] * phi.dim()))
+    return MarkovGame(
+        gamma=gamma,
+        n_actions=tuple(transition.shape[1:-1]),
+        mu=mu,
+        transition=transition,
+        rewards=rewards.clone(),
+        potential=phi,
+        name=name,
+    )
+
+
+def build_statewise_potential(
+    phi: torch.Tensor,
+    dummies: torch.Tensor,
+    transition: torch.Tensor,
+    mu: torch.Tensor,
+    gamma: float,
+    name: str,
+) -> MarkovGame:
+    """``rⁱ(s, a) = φ(s, a) + uⁱ(s, a⁻ⁱ)`` with action-*dependent* transitions: every state is a
+    potential game, yet the Markov game is in general not an MPG (Leonardos et al. 2021, Sec. 3),
+    because agent i's action moves the state and so the expectation of its own dummy term. No
+    potential is attached; :func:`randomgames.mpg_check.check_mpg` certifies the failure."""
+    return MarkovGame(
+        gamma=gamma,
+        n_actions=tuple(transition.shape[1:-1]),
+        mu=mu,
+        transition=transition,
+        rewards=phi + dummies,
+        potential=None,
+        name=name,
+    )
+
+
+def build_general_sum(
+    rewards: torch.Tensor, transition: torch.Tensor, mu: torch.Tensor, gamma: float, name: str
+) -> MarkovGame:
+    """Independent rewards per agent: a control with no potential."""
+    return MarkovGame(
+        gamma=gamma,
+        n_actions=tuple(transition.shape[1:-1]),
+        mu=mu,
+        transition=transition,
+        rewards=rewards,
+        potential=None,
+        name=name,
+    )
+
+
+def _facility_counts(n_agents: int, n_facilities: int) -> torch.Tensor:
+    """``k[a, f]`` = number of agents at facility f under joint action a (flattened), ``[F^N, F]``."""
+    grids = torch.cartesian_prod(*[torch.arange(n_facilities)] * n_agents).reshape(-1, n_agents)
+    return torch.nn.functional.one_hot(grids, n_facilities).sum(dim=1).to(DTYPE)
+
+
+def build_congestion(
+    weights: torch.Tensor,
+    n_agents: int,
+    *,
+    crowding: bool,
+    switch_prob: float,
+    gamma: float,
+    name: str,
+) -> MarkovGame:
+    """Safe-distancing congestion game in the style of Leonardos et al. (2021, Section 5).
+
+    N agents each pick one of F facilities; states are 0 = safe and 1 = distancing. An agent at
+    facility f in state s earns ``w_s(f) · k_f`` (``weights`` ``[2, F]``, k_f agents at f). Each
+    state is a congestion game with Rosenthal potential ``φ(s, a) = Σ_f w_s(f) k_f (k_f + 1) / 2``
+    (a unilateral move from f to g changes both the mover's reward and φ by
+    ``w_s(g)(k_g + 1) − w_s(f) k_f``).
+
+    * ``crowding=False``: the state moves to the other one with probability ``switch_prob``
+      whatever the actions. Then the game is an MPG with that φ (dummy-term argument, Leonardos
+      et al. Prop. 3.2, C1) and φ is attached.
+    * ``crowding=True``: as in the original, crowding drives the state: from safe the game
+      moves to distancing with probability ``switch_prob`` when more than half of the agents
+      share a facility; from distancing it returns to safe with that probability once no facility
+      holds more than half. No potential is claimed (agents' moves shift the state, hence their
+      dummy terms); ``check-mpg`` decides.
+    """
+    n_fac = weights.shape[1]
+    counts = _facility_counts(n_agents, n_fac)  # [A, F]
+    A = counts.shape[0]
+    acts = (n_fac,) * n_agents
+    grids = torch.cartesian_prod(*[torch.arange(n_fac)] * n_agents).reshape(A, n_agents)
+    rewards = torch.stack(
+        [
+            torch.stack([weights[s][grids[:, i]] * counts[torch.arange(A), grids[:, i]] for s in range(2)])
+            for i in range(n_agents)
+        ]
+    )  # [N, 2, A]
+    phi = (weights[:, None, :] * counts * (counts + 1) / 2).sum(-1)  # [2, A]
+    crowded = (counts.amax(-1) * 2 > n_agents).to(DTYPE)  # [A]
+    move = torch.full((2, A), switch_prob, dtype=DTYPE)
+    if crowding:
+        move = torch.stack([switch_prob * crowded, switch_prob * (1 - crowded)])
+    transition = torch.zeros(2, A, 2, dtype=DTYPE)
+    transition[:, :, 0] = torch.stack([1 - move[0], move[1]])
+    transition[:, :, 1] = torch.stack([move[0], 1 - move[1]])
+    return MarkovGame(
+        gamma=gamma,
+        n_actions=acts,
+        mu=torch.full((2,), 0.5, dtype=DTYPE),
+        transition=transition.reshape(2, *acts, 2),
+        rewards=rewards.reshape(n_agents, 2, *acts),
+        potential=None if crowding else phi.reshape(2, *acts),
+        name=name,
+    )
+
+
+def build_planted_statewise(
+    phi: torch.Tensor,
+    mixing: torch.Tensor,
+    rho: float,
+    kappa: float,
+    mu: torch.Tensor,
+    gamma: float,
+    name: str,
+) -> MarkovGame:
+    """Non-MPG control with a proof: a potential game in every state, not a Markov potential game.
+
+    Rewards ``rⁱ = φ(s, a) + uⁱ(s, a⁻ⁱ)`` with u⁰(s, a) = κ·1[s = 1]·1[a¹ = 1] and uⁱ = 0 otherwise
+    (each state is a potential game with potential φ(s, ·)). Transitions: with probability 1 − ρ
+    the next state is 1 if a⁰ ≠ 0 and 0 otherwise; with probability ρ it follows the state-only
+    row ``mixing[s]``. Proof it is not an MPG (cycle test of :mod:`randomgames.mpg_check`): the φ
+    part is identical interest and adds 0 to every cycle sum. Take x, x' = agent 0 always plays
+    0, 1 and y, y' = agent 1 always plays 0, 1. Under y the u⁰ reward is 0, so
+    ``C(s) = V⁰_u(x, y') − V⁰_u(x', y')``; with hₜ = Pr(s_t = 1), the gap
+    ``h'ₜ₊₁ − hₜ₊₁ ≥ (1 − ρ) − ρ = 1 − 2ρ`` for t ≥ 0, so ``C(s) ≤ −κ(1 − 2ρ)γ/(1 − γ) < 0``
+    whenever γ > 0, κ > 0, ρ < ½.
+    """
+    S = phi.shape[0]
+    acts = tuple(phi.shape[1:])
+    if S < 2 or len(acts) < 2 or acts[0] < 2 or acts[1] < 2:
+        raise FormatError("n_states", "the planted control needs ≥ 2 states, ≥ 2 agents, ≥ 2 actions for agents 0, 1")
+    target = torch.zeros(acts[0], S, dtype=DTYPE)
+    target[0, 0] = 1.0
+    target[1:, 1] = 1.0
+    steer = target.reshape(1, acts[0], *([1] * (len(acts) - 1)), S)
+    base = mixing.reshape(S, *([1] * len(acts)), S)
+    transition = ((1 - rho) * steer + rho * base).expand(S, *acts, S).clone()
+    u0 = torch.zeros(S, *acts, dtype=DTYPE)
+    u0[1, :, 1] = kappa  # state 1, any a⁰, a¹ = 1, any other agents' actions
+    dummies = torch.zeros(len(acts), S, *acts, dtype=DTYPE)
+    dummies[0] = u0
+    return build_statewise_potential(phi, dummies, transition, mu, gamma, name)
+
+
+def build_planted_general_sum(
+    noise: torch.Tensor, kappa: float, transition: torch.Tensor, mu: torch.Tensor, gamma: float, name: str
+) -> MarkovGame:
+    """General-sum non-MPG control with a proof: matching pennies between agents 0 and 1 in every
+    state, ``r⁰ = κ(1 + m)``, ``r¹ = κ(1 − m)`` with m = +1 when a⁰ = a¹ ∈ {0, 1} and −1 otherwise,
+    plus ``noise`` ``[N, S, A¹..Aᴺ]`` with entries in [0, ν], ν < 2κ, and state-only transitions.
+    With state-only transitions the four policies of a cycle share the law of s_t, so the cycle
+    sum is Σ_t γᵗ E[c(s_t)] with stage sums c ≤ −8κ + 4ν < 0 on the cycle (x, x', y, y') =
+    (0, 1, 0, 1): the pennies contribute −2κ on each of the four edges."""
+    N, S = noise.shape[0], noise.shape[1]
+    acts = tuple(noise.shape[2:])
+    if N < 2 or acts[0] < 2 or acts[1] < 2:
+        raise FormatError("n_actions", "the planted control needs ≥ 2 agents with ≥ 2 actions for agents 0, 1")
+    a0 = torch.arange(acts[0]).reshape(-1, 1)
+    a1 = torch.arange(acts[1]).reshape(1, -1)
+    m = torch.where(a0 == a1, 1.0, -1.0).to(DTYPE)
+    m = torch.where((a0 > 1) | (a1 > 1), torch.zeros((), dtype=DTYPE), m)
+    m = m.reshape(1, acts[0], acts[1], *([1] * (len(acts) - 2))).expand(S, *acts)
+    rewards = noise.clone()
+    rewards[0] += kappa * (1 + m)
+    rewards[1] += kappa * (1 - m)
+    return build_general_sum(rewards, transition, mu, gamma, name)
+
+
+# -- plain seeded functions --------------------------------------------------------------------
 def _frame(
-    seed: int, n_agents: int, n_states: int, n_actions: int | Sequence[int], transitions: str, mu: str
-) -> tuple[torch.Generator, tuple[int, ...], torch.Tensor, torch.Tensor]:
-    _check_sizes(n_agents, n_states)
-    gen = torch.Generator().manual_seed(int(seed))
+    src: Source,
+    n_agents: int,
+    n_states: int,
+    n_actions: int | Sequence[int],
+    gamma: float,
+    reward_range: tuple[float, float],
+    transitions: str,
+    mu: str,
+) -> tuple[tuple[int, ...], torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(actions, φ-shaped draw, transition, μ): the parts every class shares."""
     acts = _actions(n_agents, n_actions)
-    P = random_transition(gen, n_states, acts, transitions)
-    return gen, acts, P, random_mu(gen, n_states, mu)
+    _check(n_states, gamma, reward_range)
+    P = draw_transition(src, n_states, acts, transitions)
+    m = draw_mu(src, n_states, mu)
+    phi = src.uniform((n_states, *acts), *reward_range)
+    return acts, phi, P, m
 
 
 def identical_interest_game(
@@ -120,21 +374,9 @@ def identical_interest_game(
     transitions: str = "random",
     mu: str = "uniform",
 ) -> MarkovGame:
-    """Fully cooperative game: ``rⁱ = φ`` for every agent, any transitions.
-
-    MPG because ``Vⁱ_π = Φ_π`` for every i and π, so Def 2.2 holds with φ = r (Section 2).
-    """
-    gen, acts, P, m = _frame(seed, n_agents, n_states, n_actions, transitions, mu)
-    phi = _uniform(gen, (n_states, *acts), reward_range)
-    return MarkovGame(
-        gamma=gamma,
-        n_actions=acts,
-        mu=m,
-        transition=P,
-        rewards=phi.expand(n_agents, *phi.shape).clone(),
-        potential=phi,
-        name=f"identical-interest-seed{seed}",
-    )
+    """Fully cooperative game ``rⁱ = φ``, any transitions (see :func:`build_identical_interest`)."""
+    _, phi, P, m = _frame(TorchSource(seed), n_agents, n_states, n_actions, gamma, reward_range, transitions, mu)
+    return build_identical_interest(phi, P, m, gamma, f"identical-interest-seed{seed}")
 
 
 def dummy_term_game(
@@ -148,29 +390,33 @@ def dummy_term_game(
     dummy_range: tuple[float, float] = (0.0, 1.0),
     mu: str = "uniform",
 ) -> MarkovGame:
-    """General-sum MPG ``rⁱ(s, a) = φ(s, a) + uⁱ(s, a⁻ⁱ)`` with action-independent transitions.
+    """General-sum MPG ``φ + uⁱ(s, a⁻ⁱ)``, action-independent transitions (:func:`build_dummy_term`)."""
+    src = TorchSource(seed)
+    acts, phi, P, m = _frame(src, n_agents, n_states, n_actions, gamma, reward_range, "action_independent", mu)
+    return build_dummy_term(phi, _dummies(src, n_states, acts, dummy_range), P, m, gamma, f"dummy-term-seed{seed}")
 
-    MPG (Leonardos et al. 2021, Prop. 3.2, condition C1): when P(s'|s, a) = P(s'|s), the law of
-    s_t does not depend on the policy, and for π, π̄ differing only in agent i,
-    ``Vⁱ_π̄(s) − Vⁱ_π(s) = Σ_t γᵗ E_{s_t}[E_{a~π̄} rⁱ − E_{a~π} rⁱ]``; the dummy term uⁱ(s, a⁻ⁱ)
-    has the same expectation under both (π⁻ⁱ is shared), leaving exactly ``Φ_π̄(s) − Φ_π(s)``.
-    """
-    gen, acts, P, m = _frame(seed, n_agents, n_states, n_actions, "action_independent", mu)
-    phi = _uniform(gen, (n_states, *acts), reward_range)
-    rewards = phi.expand(n_agents, *phi.shape).clone()
-    for i in range(n_agents):
-        shape = [n_states, *acts]
-        shape[1 + i] = 1  # u^i does not depend on agent i's own action
-        rewards[i] += _uniform(gen, shape, dummy_range).expand(n_states, *acts)
-    return MarkovGame(
+
+def normal_form_potential_game(
+    *,
+    seed: int,
+    n_agents: int = 2,
+    n_actions: int | Sequence[int] = 2,
+    gamma: float = 0.0,
+    reward_range: tuple[float, float] = (0.0, 1.0),
+    dummy_range: tuple[float, float] = (0.0, 1.0),
+) -> MarkovGame:
+    """Single-state exact potential game ``rⁱ(a) = φ(a) + uⁱ(a⁻ⁱ)`` (Monderer & Shapley 1996):
+    every exact potential game has this form, and with one state it is an MPG with potential φ."""
+    game = dummy_term_game(
+        seed=seed,
+        n_agents=n_agents,
+        n_states=1,
+        n_actions=n_actions,
         gamma=gamma,
-        n_actions=acts,
-        mu=m,
-        transition=P,
-        rewards=rewards,
-        potential=phi,
-        name=f"dummy-term-seed{seed}",
+        reward_range=reward_range,
+        dummy_range=dummy_range,
     )
+    return game.replace(name=f"normal-form-potential-seed{seed}")
 
 
 def constant_offset_game(
@@ -185,23 +431,33 @@ def constant_offset_game(
     transitions: str = "random",
     mu: str = "uniform",
 ) -> MarkovGame:
-    """General-sum MPG ``rⁱ = φ + cⁱ`` (a constant per agent), any transitions.
+    """General-sum MPG ``rⁱ = φ + cⁱ``, any transitions (:func:`build_constant_offset`)."""
+    src = TorchSource(seed)
+    _, phi, P, m = _frame(src, n_agents, n_states, n_actions, gamma, reward_range, transitions, mu)
+    offsets = src.uniform((n_agents,), *offset_range)
+    return build_constant_offset(phi, offsets, P, m, gamma, f"constant-offset-seed{seed}")
 
-    MPG because ``Vⁱ_π = Φ_π + cⁱ/(1−γ)`` for every π, so value differences equal potential
-    differences (Def 2.2) whatever the transitions.
-    """
-    gen, acts, P, m = _frame(seed, n_agents, n_states, n_actions, transitions, mu)
-    phi = _uniform(gen, (n_states, *acts), reward_range)
-    offsets = _uniform(gen, (n_agents,), offset_range)
-    rewards = phi.expand(n_agents, *phi.shape) + offsets.reshape(n_agents, *([1] * phi.dim()))
-    return MarkovGame(
-        gamma=gamma,
-        n_actions=acts,
-        mu=m,
-        transition=P,
-        rewards=rewards.clone(),
-        potential=phi,
-        name=f"constant-offset-seed{seed}",
+
+def statewise_potential_game(
+    *,
+    seed: int,
+    n_agents: int = 2,
+    n_states: int = 2,
+    n_actions: int | Sequence[int] = 2,
+    gamma: float = 0.9,
+    reward_range: tuple[float, float] = (0.0, 1.0),
+    dummy_range: tuple[float, float] = (0.0, 1.0),
+    transitions: str = "random",
+    mu: str = "uniform",
+) -> MarkovGame:
+    """Non-MPG control: potential game in every state, action-dependent transitions
+    (:func:`build_statewise_potential`)."""
+    if transitions == "action_independent":
+        raise FormatError("transitions", "a state-wise potential control needs action-dependent transitions")
+    src = TorchSource(seed)
+    acts, phi, P, m = _frame(src, n_agents, n_states, n_actions, gamma, reward_range, transitions, mu)
+    return build_statewise_potential(
+        phi, _dummies(src, n_states, acts, dummy_range), P, m, gamma, f"statewise-potential-seed{seed}"
     )
 
 
@@ -216,14 +472,36 @@ def general_sum_game(
     transitions: str = "random",
     mu: str = "uniform",
 ) -> MarkovGame:
-    """Independent random rewards per agent: a control, in general not an MPG (no potential)."""
-    gen, acts, P, m = _frame(seed, n_agents, n_states, n_actions, transitions, mu)
-    rewards = _uniform(gen, (n_agents, n_states, *acts), reward_range)
-    return MarkovGame(
+    """Independent random rewards per agent: a control, in general not an MPG."""
+    src = TorchSource(seed)
+    acts, _, P, m = _frame(src, n_agents, n_states, n_actions, gamma, reward_range, transitions, mu)
+    rewards = src.uniform((n_agents, n_states, *acts), *reward_range)
+    return build_general_sum(rewards, P, m, gamma, f"general-sum-seed{seed}")
+
+
+def congestion_game(
+    *,
+    seed: int,
+    n_agents: int = 3,
+    n_facilities: int = 2,
+    gamma: float = 0.9,
+    crowding: bool = False,
+    switch_prob: float = 0.5,
+    relief: float = 0.5,
+) -> MarkovGame:
+    """Safe-distancing congestion game (:func:`build_congestion`) with facility weights drawn in
+    [0.5, 1.5] for the safe state and scaled by ``relief`` in the distancing state."""
+    if n_facilities < 1:
+        raise FormatError("n_facilities", f"must be ≥ 1, got {n_facilities}")
+    if n_agents < 1:
+        raise FormatError("n_agents", f"must be ≥ 1, got {n_agents}")
+    safe = TorchSource(seed).uniform((n_facilities,), 0.5, 1.5)
+    weights = torch.stack([safe, relief * safe])
+    return build_congestion(
+        weights,
+        n_agents,
+        crowding=crowding,
+        switch_prob=switch_prob,
         gamma=gamma,
-        n_actions=acts,
-        mu=m,
-        transition=P,
-        rewards=rewards,
-        name=f"general-sum-seed{seed}",
+        name=f"congestion{'-crowding' if crowding else ''}-seed{seed}",
     )

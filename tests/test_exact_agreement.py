@@ -34,9 +34,7 @@ def small_games():
     for seed in range(6):
         yield rg.identical_interest_game(seed=seed, n_agents=2, n_states=3, n_actions=(2, 3))
         yield rg.dummy_term_game(seed=seed, n_agents=3, n_states=2, n_actions=2)
-        yield rg.constant_offset_game(
-            seed=seed, n_agents=2, n_states=2, n_actions=2, transitions="deterministic"
-        )
+        yield rg.constant_offset_game(seed=seed, n_agents=2, n_states=2, n_actions=2, transitions="deterministic")
         yield rg.general_sum_game(
             seed=seed, n_agents=2, n_states=2, n_actions=(3, 2), transitions="sparse", mu="random"
         )

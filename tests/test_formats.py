@@ -38,9 +38,7 @@ def assert_same_game(a: MarkovGame, b: MarkovGame) -> None:
     "game",
     [
         coordination_game(3),
-        rg.identical_interest_game(
-            seed=4, n_agents=2, n_states=3, n_actions=(2, 3), transitions="random", mu="random"
-        ),
+        rg.identical_interest_game(seed=4, n_agents=2, n_states=3, n_actions=(2, 3), transitions="random", mu="random"),
         rg.general_sum_game(seed=5, n_agents=3, n_states=2, n_actions=(1, 2, 3)),
     ],
     ids=lambda g: g.name,
@@ -74,9 +72,7 @@ def test_policy_round_trip(tmp_path) -> None:
 
 def test_policy_logits_are_softmaxed() -> None:
     game = rg.identical_interest_game(seed=1)
-    probs = policy_from_json(
-        {"format": "mpgverify.policy/1", "logits": [[[0.0, 0.0], [0.0, math.log(3)]]] * 2}, game
-    )
+    probs = policy_from_json({"format": "mpgverify.policy/1", "logits": [[[0.0, 0.0], [0.0, math.log(3)]]] * 2}, game)
     assert torch.allclose(probs[0][1], torch.tensor([0.25, 0.75], dtype=torch.float64))
 
 

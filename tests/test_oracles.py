@@ -38,9 +38,7 @@ def test_one_state_gains_match_openspiel_nash_conv(seed, n_actions) -> None:
     from open_spiel.python.algorithms import exploitability
 
     gamma = 0.8
-    game = rg.general_sum_game(
-        seed=seed, n_agents=len(n_actions), n_states=1, n_actions=n_actions, gamma=gamma
-    )
+    game = rg.general_sum_game(seed=seed, n_agents=len(n_actions), n_states=1, n_actions=n_actions, gamma=gamma)
     probs = softmax_policy(random_logits(game, seed=seed + 100))
     ours = nash_gap(game, probs).gains
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import Phase, settings
 
 __all__ = ["PROFILES", "load_profile", "register_profiles"]
 
@@ -35,9 +35,6 @@ def register_profiles() -> None:
             database=None,
             deadline=None,
             print_blob=True,
-            # Exact solvers on drawn games are slower than Hypothesis expects of a unit test;
-            # that is the only health check relaxed, and only the timing one.
-            suppress_health_check=[HealthCheck.too_slow],
             phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
         )
 

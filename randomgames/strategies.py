@@ -1,0 +1,505 @@
+"""Hypothesis strategies for Markov games and policies.
+
+Every strategy takes keyword-only arguments, validates them (raising Hypothesis's
+``InvalidArgument``), and shrinks toward the smallest game: fewest agents, states and actions,
+γ = 0 (or the lowest allowed), the first transition and μ kind listed, uniform transition rows,
+and every reward at the low end of its range. Each MPG example carries its potential φ.
+
+Premise knobs: ``reward_range=(0, 1)`` meets Lemma 3.2's bounded-reward premise; a positive low
+end with the identical-interest, dummy-term or coordination classes gives Assumption 4.6
+(0 < Φ ≤ V = Σ_i Vⁱ, since every Vⁱ ≥ Φ > 0); ``mus=("uniform", "random")`` (full support)
+gives Assumption 2.1, because ``d^π_μ(s) ≥ μ(s)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+from mpgverify.arrays import DTYPE
+from mpgverify.game import MarkovGame
+from mpgverify.games import coordination_game
+from mpgverify.policy import Policy, softmax_policy
+from randomgames import generators as gen
+from randomgames.sources import HypothesisSource
+
+__all__ = [
+    "MPG_CLASSES",
+    "congestion_games",
+    "constant_offset_games",
+    "coordination_games",
+    "dummy_term_games",
+    "general_sum_controls",
+    "general_sum_games",
+    "identical_interest_games",
+    "logits",
+    "mpgs",
+    "non_mpgs",
+    "normal_form_potential_games",
+    "policy_pairs",
+    "product_policies",
+    "statewise_potential_controls",
+]
+
+
+def _check_range(name: str, low: int, high: int, floor: int) -> None:
+    if not isinstance(low, int) or not isinstance(high, int):
+        raise InvalidArgument(f"{name} bounds must be integers, got {low!r}, {high!r}")
+    if low < floor:
+        raise InvalidArgument(f"min_{name}={low} must be ≥ {floor}")
+    if high < low:
+        raise InvalidArgument(f"max_{name}={high} must be ≥ min_{name}={low}")
+
+
+def _check_gamma(min_gamma: float, max_gamma: float) -> None:
+    if not (0.0 <= min_gamma <= max_gamma < 1.0):
+        raise InvalidArgument(f"need 0 ≤ min_gamma ≤ max_gamma < 1, got {min_gamma!r}, {max_gamma!r}")
+
+
+def _check_reward_range(reward_range: tuple[float, float]) -> None:
+    low, high = reward_range
+    if not (low <= high) or abs(low) > 1e6 or abs(high) > 1e6:
+        raise InvalidArgument(f"reward_range must satisfy low ≤ high (|·| ≤ 1e6), got {reward_range!r}")
+
+
+def _check_kinds(name: str, kinds: Sequence[str], allowed: Sequence[str]) -> None:
+    if not kinds or any(k not in allowed for k in kinds):
+        raise InvalidArgument(f"{name} must be a non-empty subset of {tuple(allowed)}, got {kinds!r}")
+
+
+def _gammas(min_gamma: float, max_gamma: float) -> st.SearchStrategy[float]:
+    """Shrinks to min_gamma; also tries the paper's 0.95 and the extremes."""
+    fixed = [g for g in (min_gamma, 0.5, 0.9, 0.95, 0.99, max_gamma) if min_gamma <= g <= max_gamma]
+    return st.one_of(st.sampled_from(sorted(set(fixed))), st.floats(min_gamma, max_gamma))
+
+
+def _structure(
+    draw: Any,
+    *,
+    min_agents: int,
+    max_agents: int,
+    min_states: int,
+    max_states: int,
+    min_actions: int,
+    max_actions: int,
+    min_gamma: float,
+    max_gamma: float,
+) -> tuple[int, int, tuple[int, ...], float]:
+    _check_range("agents", min_agents, max_agents, 1)
+    _check_range("states", min_states, max_states, 1)
+    _check_range("actions", min_actions, max_actions, 1)
+    _check_gamma(min_gamma, max_gamma)
+    n = draw(st.integers(min_agents, max_agents))
+    s = draw(st.integers(min_states, max_states))
+    acts = tuple(draw(st.integers(min_actions, max_actions)) for _ in range(n))
+    return n, s, acts, draw(_gammas(min_gamma, max_gamma))
+
+
+_DEFAULTS: dict[str, Any] = dict(
+    min_agents=1,
+    max_agents=3,
+    min_states=1,
+    max_states=3,
+    min_actions=1,
+    max_actions=3,
+    min_gamma=0.0,
+    max_gamma=0.99,
+)
+
+
+@st.composite
+def identical_interest_games(
+    draw: Any,
+    *,
+    min_agents: int = 1,
+    max_agents: int = 3,
+    min_states: int = 1,
+    max_states: int = 3,
+    min_actions: int = 1,
+    max_actions: int = 3,
+    min_gamma: float = 0.0,
+    max_gamma: float = 0.99,
+    reward_range: tuple[float, float] = (0.0, 1.0),
+    transitions: Sequence[str] = gen.TRANSITION_KINDS,
+    mus: Sequence[str] = ("uniform", "random"),
+) -> MarkovGame:
+    """Fully cooperative games ``rⁱ = φ`` under any transitions (MPG: ``Vⁱ_π = Φ_π``)."""
+    _check_reward_range(reward_range)
+    _check_kinds("transitions", transitions, gen.TRANSITION_KINDS)
+    _check_kinds("mus", mus, gen.MU_KINDS)
+    _, s, acts, gamma = _structure(
+        draw,
+        min_agents=min_agents,
+        max_agents=max_agents,
+        min_states=min_states,
+        max_states=max_states,
+        min_actions=min_actions,
+        max_actions=max_actions,
+        min_gamma=min_gamma,
+        max_gamma=max_gamma,
+    )
+    src = HypothesisSource(draw)
+    P = gen.draw_transition(src, s, acts, draw(st.sampled_from(list(transitions))))
+    mu = gen.draw_mu(src, s, draw(st.sampled_from(list(mus))))
+    phi = src.uniform((s, *acts), *reward_range)
+    return gen.build_identical_interest(phi, P, mu, gamma, "identical-interest")
+
+
+@st.composite
+def dummy_term_games(
+    draw: Any,
+    *,
+    min_agents: int = 1,
+    max_agents: int = 3,
+    min_states: int = 1,
+    max_states: int = 3,
+    min_actions: int = 1,
+    max_actions: int = 3,
+    min_gamma: float = 0.0,
+    max_gamma: float = 0.99,
+    reward_range: tuple[float, float] = (0.0, 1.0),
+    dummy_range: tuple[float, float] = (0.0, 1.0),
+    mus: Sequence[str] = ("uniform", "random"),
+) -> MarkovGame:
+    """General-sum MPGs ``φ + uⁱ(s, a⁻ⁱ)`` with action-independent transitions
+    (:func:`randomgames.generators.build_dummy_term`). Dummy terms shrink toward the low end."""
+    _check_reward_range(reward_range)
+    _check_reward_range(dummy_range)
+    _check_kinds("mus", mus, gen.MU_KINDS)
+    n, s, acts, gamma = _structure(
+        draw,
+        min_agents=min_agents,
+        max_agents=max_agents,
+        min_states=min_states,
+        max_states=max_states,
+        min_actions=min_actions,
+        max_actions=max_actions,
+        min_gamma=min_gamma,
+        max_gamma=max_gamma,
+    )
+    src = HypothesisSource(draw)
+    P = gen.draw_transition(src, s, acts, "action_independent")
+    mu = gen.draw_mu(src, s, draw(st.sampled_from(list(mus))))
+    phi = src.uniform((s, *acts), *reward_range)
+    dummies = torch.stack(
+        [src.uniform([s, *acts[:i], 1, *acts[i + 1 :]], *dummy_range).expand(s, *acts) for i in range(n)]
+    )
+    return gen.build_dummy_term(phi, dummies, P, mu, gamma, "dummy-term")
+
+
+@st.composite
+def constant_offset_games(
+    draw: Any,
+    *,
+    min_agents: int = 1,
+    max_agents: int = 3,
+    min_states: int = 1,
+    max_states: int = 3,
+    min_actions: int = 1,
+    max_actions: int = 3,
+    min_gamma: float = 0.0,
+    max_gamma: float = 0.99,
+    reward_range: tuple[float, float] = (0.0, 1.0),
+    offset_range: tuple[float, float] = (0.0, 1.0),
+    transitions: Sequence[str] = gen.TRANSITION_KINDS,
+    mus: Sequence[str] = ("uniform", "random"),
+) -> MarkovGame:
+    """General-sum MPGs ``rⁱ = φ + cⁱ`` under any transitions."""
+    _check_reward_range(reward_range)
+    _check_reward_range(offset_range)
+    _check_kinds("transitions", transitions, gen.TRANSITION_KINDS)
+    _check_kinds("mus", mus, gen.MU_KINDS)
+    n, s, acts, gamma = _structure(
+        draw,
+        min_agents=min_agents,
+        max_agents=max_agents,
+        min_states=min_states,
+        max_states=max_states,
+        min_actions=min_actions,
+        max_actions=max_actions,
+        min_gamma=min_gamma,
+        max_gamma=max_gamma,
+    )
+    src = HypothesisSource(draw)
+    P = gen.draw_transition(src, s, acts, draw(st.sampled_from(list(transitions))))
+    mu = gen.draw_mu(src, s, draw(st.sampled_from(list(mus))))
+    phi = src.uniform((s, *acts), *reward_range)
+    return gen.build_constant_offset(phi, src.uniform((n,), *offset_range), P, mu, gamma, "constant-offset")
+
+
+def normal_form_potential_games(
+    *,
+    min_agents: int = 1,
+    max_agents: int = 3,
+    min_actions: int = 1,
+    max_actions: int = 3,
+    min_gamma: float = 0.0,
+    max_gamma: float = 0.99,
+    reward_range: tuple[float, float] = (0.0, 1.0),
+    dummy_range: tuple[float, float] = (0.0, 1.0),
+) -> st.SearchStrategy[MarkovGame]:
+    """Single-state exact potential games ``φ(a) + uⁱ(a⁻ⁱ)`` (Monderer & Shapley 1996)."""
+    return dummy_term_games(
+        min_agents=min_agents,
+        max_agents=max_agents,
+        min_states=1,
+        max_states=1,
+        min_actions=min_actions,
+        max_actions=max_actions,
+        min_gamma=min_gamma,
+        max_gamma=max_gamma,
+        reward_range=reward_range,
+        dummy_range=dummy_range,
+        mus=("uniform",),
+    )
+
+
+def coordination_games(
+    *,
+    min_agents: int = 1,
+    max_agents: int = 3,
+    gammas: Sequence[float] = (0.95,),
+    eps: Sequence[float] = (0.1,),
+) -> st.SearchStrategy[MarkovGame]:
+    """The paper's Coordination Game (Section 5, Algorithm 1) with N in range; shrinks to the
+    fewest agents, the first γ and the first ε listed (the paper's 0.95 and 0.1 by default)."""
+    _check_range("agents", min_agents, max_agents, 1)
+    if max_agents > 8:
+        raise InvalidArgument(f"max_agents={max_agents}: the dense coordination game is built for N ≤ 8")
+    if not gammas or any(not 0 <= g < 1 for g in gammas):
+        raise InvalidArgument(f"gammas must be a non-empty list in [0, 1), got {gammas!r}")
+    if not eps or any(not 0 <= e <= 1 for e in eps):
+        raise InvalidArgument(f"eps must be a non-empty list in [0, 1], got {eps!r}")
+    return st.builds(
+        lambda n, g, e: coordination_game(n, gamma=g, eps=e),
+        st.integers(min_agents, max_agents),
+        st.sampled_from(list(gammas)),
+        st.sampled_from(list(eps)),
+    )
+
+
+@st.composite
+def congestion_games(
+    draw: Any,
+    *,
+    min_agents: int = 2,
+    max_agents: int = 3,
+    min_facilities: int = 2,
+    max_facilities: int = 3,
+    min_gamma: float = 0.0,
+    max_gamma: float = 0.99,
+    crowding: bool = False,
+) -> MarkovGame:
+    """Safe-distancing congestion games (:func:`randomgames.generators.build_congestion`);
+    ``crowding=False`` gives the MPG variant with its Rosenthal potential attached."""
+    _check_range("agents", min_agents, max_agents, 1)
+    _check_range("facilities", min_facilities, max_facilities, 1)
+    _check_gamma(min_gamma, max_gamma)
+    n = draw(st.integers(min_agents, max_agents))
+    f = draw(st.integers(min_facilities, max_facilities))
+    gamma = draw(_gammas(min_gamma, max_gamma))
+    src = HypothesisSource(draw)
+    safe = src.uniform((f,), 0.5, 1.5)
+    relief = draw(st.floats(0.1, 1.0))
+    switch = draw(st.floats(0.0, 1.0))
+    return gen.build_congestion(
+        torch.stack([safe, relief * safe]),
+        n,
+        crowding=crowding,
+        switch_prob=switch,
+        gamma=gamma,
+        name="congestion-crowding" if crowding else "congestion",
+    )
+
+
+def mpgs(
+    *,
+    min_agents: int = 1,
+    max_agents: int = 3,
+    min_states: int = 1,
+    max_states: int = 3,
+    min_actions: int = 1,
+    max_actions: int = 3,
+    min_gamma: float = 0.0,
+    max_gamma: float = 0.99,
+    reward_range: tuple[float, float] = (0.0, 1.0),
+    mus: Sequence[str] = ("uniform", "random"),
+) -> st.SearchStrategy[MarkovGame]:
+    """Any of the MPG classes above with a stated potential; shrinks toward identical interest."""
+    size: dict[str, Any] = dict(
+        min_agents=min_agents,
+        max_agents=max_agents,
+        min_states=min_states,
+        max_states=max_states,
+        min_actions=min_actions,
+        max_actions=max_actions,
+        min_gamma=min_gamma,
+        max_gamma=max_gamma,
+    )
+    return st.one_of(
+        identical_interest_games(**size, reward_range=reward_range, mus=mus),
+        dummy_term_games(**size, reward_range=reward_range, mus=mus),
+        constant_offset_games(**size, reward_range=reward_range, mus=mus),
+    )
+
+
+#: name → strategy factory of every MPG class (used by tests parametrized over classes).
+MPG_CLASSES: dict[str, Any] = {
+    "identical_interest": identical_interest_games,
+    "dummy_term": dummy_term_games,
+    "constant_offset": constant_offset_games,
+    "normal_form_potential": normal_form_potential_games,
+    "coordination": lambda **kw: coordination_games(max_agents=3),
+    "congestion": lambda **kw: congestion_games(max_agents=3, max_facilities=2),
+}
+
+
+@st.composite
+def statewise_potential_controls(
+    draw: Any,
+    *,
+    max_agents: int = 3,
+    max_states: int = 3,
+    max_actions: int = 3,
+    min_gamma: float = 0.5,
+    max_gamma: float = 0.99,
+    reward_range: tuple[float, float] = (0.0, 1.0),
+) -> MarkovGame:
+    """Non-MPG controls that are potential games in every state, with a proof that survives
+    shrinking (:func:`randomgames.generators.build_planted_statewise`); at least 2 agents and
+    states, γ ≥ ``min_gamma`` > 0. Shrinks to 2 agents × 2 actions, 2 states, ρ = 0, κ = ½."""
+    _check_range("agents", 2, max_agents, 2)
+    _check_range("states", 2, max_states, 2)
+    _check_range("actions", 2, max_actions, 2)
+    if not 0 < min_gamma <= max_gamma < 1:
+        raise InvalidArgument(f"need 0 < min_gamma ≤ max_gamma < 1, got {min_gamma!r}, {max_gamma!r}")
+    _, s, acts, gamma = _structure(
+        draw,
+        min_agents=2,
+        max_agents=max_agents,
+        min_states=2,
+        max_states=max_states,
+        min_actions=2,
+        max_actions=max_actions,
+        min_gamma=min_gamma,
+        max_gamma=max_gamma,
+    )
+    src = HypothesisSource(draw)
+    phi = src.uniform((s, *acts), *reward_range)
+    mixing = gen.draw_transition(src, s, (1,), "random").reshape(s, s)
+    rho = draw(st.floats(0.0, 0.4))
+    kappa = draw(st.floats(0.5, 1.0))
+    return gen.build_planted_statewise(
+        phi, mixing, rho, kappa, torch.full((s,), 1.0 / s, dtype=DTYPE), gamma, "statewise-control"
+    )
+
+
+@st.composite
+def general_sum_controls(
+    draw: Any,
+    *,
+    max_agents: int = 3,
+    max_states: int = 3,
+    max_actions: int = 3,
+    min_gamma: float = 0.0,
+    max_gamma: float = 0.99,
+) -> MarkovGame:
+    """General-sum non-MPG controls with a proof (planted matching pennies, noise < 2κ;
+    :func:`randomgames.generators.build_planted_general_sum`)."""
+    _check_gamma(min_gamma, max_gamma)
+    n, s, acts, gamma = _structure(
+        draw,
+        min_agents=2,
+        max_agents=max_agents,
+        min_states=1,
+        max_states=max_states,
+        min_actions=2,
+        max_actions=max_actions,
+        min_gamma=min_gamma,
+        max_gamma=max_gamma,
+    )
+    src = HypothesisSource(draw)
+    kappa = draw(st.floats(0.5, 1.0))
+    noise = src.uniform((n, s, *acts), 0.0, 1.9 * kappa)
+    P = gen.draw_transition(src, s, acts, "action_independent")
+    return gen.build_planted_general_sum(
+        noise, kappa, P, torch.full((s,), 1.0 / s, dtype=DTYPE), gamma, "general-sum-control"
+    )
+
+
+@st.composite
+def general_sum_games(
+    draw: Any,
+    *,
+    min_agents: int = 1,
+    max_agents: int = 3,
+    min_states: int = 1,
+    max_states: int = 3,
+    min_actions: int = 1,
+    max_actions: int = 3,
+    min_gamma: float = 0.0,
+    max_gamma: float = 0.99,
+    reward_range: tuple[float, float] = (0.0, 1.0),
+    transitions: Sequence[str] = gen.TRANSITION_KINDS,
+    mus: Sequence[str] = ("uniform", "random"),
+) -> MarkovGame:
+    """Plain general-sum games with independent rewards (no potential; may shrink to an MPG)."""
+    _check_reward_range(reward_range)
+    _check_kinds("transitions", transitions, gen.TRANSITION_KINDS)
+    _check_kinds("mus", mus, gen.MU_KINDS)
+    n, s, acts, gamma = _structure(
+        draw,
+        min_agents=min_agents,
+        max_agents=max_agents,
+        min_states=min_states,
+        max_states=max_states,
+        min_actions=min_actions,
+        max_actions=max_actions,
+        min_gamma=min_gamma,
+        max_gamma=max_gamma,
+    )
+    src = HypothesisSource(draw)
+    P = gen.draw_transition(src, s, acts, draw(st.sampled_from(list(transitions))))
+    mu = gen.draw_mu(src, s, draw(st.sampled_from(list(mus))))
+    return gen.build_general_sum(src.uniform((n, s, *acts), *reward_range), P, mu, gamma, "general-sum")
+
+
+def non_mpgs(*, max_agents: int = 3, max_states: int = 3, max_actions: int = 3) -> st.SearchStrategy[MarkovGame]:
+    """Provably non-MPG controls of both kinds."""
+    return st.one_of(
+        statewise_potential_controls(max_agents=max_agents, max_states=max_states, max_actions=max_actions),
+        general_sum_controls(max_agents=max_agents, max_states=max_states, max_actions=max_actions),
+    )
+
+
+def logits(game: MarkovGame, *, scale: float = 3.0) -> st.SearchStrategy[Policy]:
+    """Tabular softmax parameters θ for ``game`` with entries in [−scale, scale]; shrink to 0
+    (the uniform policy)."""
+    if not scale > 0:
+        raise InvalidArgument(f"scale must be positive, got {scale!r}")
+
+    @st.composite
+    def _logits(draw: Any) -> Policy:
+        src = HypothesisSource(draw)
+        return tuple(src.uniform((game.n_states, n), -scale, scale) for n in game.n_actions)
+
+    return _logits()
+
+
+def product_policies(game: MarkovGame, *, scale: float = 3.0) -> st.SearchStrategy[Policy]:
+    """Product policies ``softmax(θ)``, θ from :func:`logits`; shrink to the uniform policy."""
+    return logits(game, scale=scale).map(softmax_policy)
+
+
+@st.composite
+def policy_pairs(draw: Any, game: MarkovGame, *, scale: float = 3.0) -> tuple[Policy, Policy, int]:
+    """``(π, π̄, i)`` with π̄ differing from π only in agent i's policy; shrinks to agent 0."""
+    i = draw(st.integers(0, game.n_agents - 1))
+    pi = draw(product_policies(game, scale=scale))
+    deviation = draw(product_policies(game, scale=scale))[i]
+    bar = tuple(deviation if j == i else p for j, p in enumerate(pi))
+    return pi, bar, i
