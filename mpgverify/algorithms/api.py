@@ -1,0 +1,121 @@
+"""The algorithm interface: pure ``init``/``step`` functions over frozen states, and a registry.
+
+An :class:`Algorithm` bundles
+
+* ``init(game, *, seed, batch) -> state``: a frozen state holding a batch of ``batch`` runs
+  (seeds ``seed, seed+1, …`` share one generator stream; the same seed gives the same state),
+* ``step(game, state) -> state``: one iteration, a pure function (no state is mutated),
+* ``policy(state) -> probs``: the current product policy, ``[batch, S, Aⁱ]`` per agent,
+* ``declares``: what the algorithm promises, checked by ``mpgverify check-algorithm``.
+
+Algorithms are registered by name (``register``) or through the entry-point group
+``mpgverify.algorithms`` (``name = "package.module:factory"``); a factory takes keyword options
+(``lr=0.1``, …) and returns an :class:`Algorithm`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any
+
+import torch
+
+from mpgverify.errors import FormatError
+from mpgverify.game import MarkovGame
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Algorithm",
+    "Declarations",
+    "get_factory",
+    "load_factory",
+    "make_algorithm",
+    "register",
+    "registered",
+]
+
+ENTRY_POINT_GROUP = "mpgverify.algorithms"
+
+
+@dataclass(frozen=True)
+class Declarations:
+    """What an algorithm promises on MPGs, for the generic properties of ``check-algorithm``.
+
+    Attributes:
+      nash_within: ``(ε, T)``: the policy after T iterations is ε-Nash (None: no promise).
+      monotone_potential: Φ_θ(μ) never decreases from one iterate to the next.
+      min_poa: the final POA is at least this (None: no promise).
+    """
+
+    nash_within: tuple[float, int] | None = None
+    monotone_potential: bool = False
+    min_poa: float | None = None
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """An iterative dynamics as pure functions (see the module docstring)."""
+
+    name: str
+    init: Callable[..., Any]
+    step: Callable[[MarkovGame, Any], Any]
+    policy: Callable[[Any], tuple[torch.Tensor, ...]]
+    declares: Declarations = field(default_factory=Declarations)
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+_REGISTRY: dict[str, Callable[..., Algorithm]] = {}
+
+
+def register(name: str, factory: Callable[..., Algorithm]) -> Callable[..., Algorithm]:
+    """Register ``factory`` under ``name`` (returns it, so it can decorate)."""
+    _REGISTRY[name] = factory
+    return factory
+
+
+def _entry_point_factories() -> dict[str, Any]:
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def registered() -> list[str]:
+    """Names of every registered algorithm, built-in and from entry points."""
+    return sorted(set(_REGISTRY) | set(_entry_point_factories()))
+
+
+def load_factory(spec: str) -> Callable[..., Algorithm]:
+    """Import ``package.module:factory``."""
+    module_name, colon, attr = spec.partition(":")
+    if not colon or not module_name or not attr:
+        raise FormatError("ALGORITHM", f"must read package.module:factory, got {spec!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        raise FormatError("ALGORITHM", f"cannot import {module_name!r}: {e}") from None
+    factory = getattr(module, attr, None)
+    if not callable(factory):
+        raise FormatError("ALGORITHM", f"{module_name!r} has no callable {attr!r}")
+    return factory
+
+
+def get_factory(name: str) -> Callable[..., Algorithm]:
+    """The factory registered as ``name`` (built-in, entry point, or ``module:factory``)."""
+    if name in _REGISTRY:
+        return _REGISTRY[name]
+    eps = _entry_point_factories()
+    if name in eps:
+        return eps[name].load()  # type: ignore[no-any-return,unused-ignore]
+    if ":" in name:
+        return load_factory(name)
+    raise FormatError("ALGORITHM", f"unknown algorithm {name!r} (known: {', '.join(registered())})")
+
+
+def make_algorithm(name: str, **options: Any) -> Algorithm:
+    """Build a registered algorithm with options, naming a bad option clearly."""
+    factory = get_factory(name)
+    try:
+        return factory(**options)
+    except TypeError as e:
+        raise FormatError("--option", f"{name}: {e}") from None

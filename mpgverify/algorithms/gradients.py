@@ -1,0 +1,75 @@
+"""Exact policy-gradient quantities for tabular softmax policies, shared by the algorithms.
+
+* Policy gradient (Lemma 3.1, eq. 2; the policy gradient theorem with unnormalized d):
+  ``∂Vⁱ_θ(μ)/∂θⁱ_{s,a} = d^{π_θ}_μ(s) πⁱ(a|s) Aⁱ_θ(s, a)``.
+* Log barrier (Section 3.2): ``∂/∂θⁱ_{s,b} λ Σ_{s,a} log πⁱ(a|s)/(|S||Aⁱ|) = λ (1 − |Aⁱ| πⁱ(b|s)) / (|S||Aⁱ|)``.
+* Fisher (eq. 4): ``Fⁱ_θ = E_{s~d, aⁱ~πⁱ}[∇log πⁱ ∇log πⁱᵀ]`` is block diagonal over states with
+  blocks ``w(s) (diag πⁱ_s − πⁱ_s πⁱ_sᵀ)``, where ``w = d^π_μ`` (the paper's unnormalized d, sums
+  to 1/(1−γ)) or ``w = (1−γ) d^π_μ`` (a distribution), per the ``fisher_d`` option.
+
+Autograd agrees with each of these (``tests/test_algorithms.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import torch
+
+from mpgverify.evaluation import Evaluation, evaluate
+from mpgverify.game import MarkovGame
+from mpgverify.policy import softmax_policy
+
+__all__ = [
+    "FisherD",
+    "autograd_policy_gradients",
+    "fisher_blocks",
+    "log_barrier_gradients",
+    "natural_directions",
+    "policy_gradients",
+]
+
+FisherD = Literal["unnormalized", "normalized"]
+
+
+def policy_gradients(probs: Sequence[torch.Tensor], ev: Evaluation) -> tuple[torch.Tensor, ...]:
+    """``∇_{θⁱ} Vⁱ(μ)`` for every agent from an evaluation (Lemma 3.1), ``[*B, S, Aⁱ]`` each."""
+    return tuple(ev.d[..., :, None] * p * a for p, a in zip(probs, ev.advantages, strict=True))
+
+
+def autograd_policy_gradients(game: MarkovGame, theta: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+    """``∇_{θⁱ} Vⁱ_θ(μ)`` by automatic differentiation through the exact evaluation."""
+    leaves = tuple(t.detach().requires_grad_(True) for t in theta)
+    V_mu = evaluate(game, softmax_policy(leaves)).V_mu
+    return tuple(
+        torch.autograd.grad(V_mu[..., i].sum(), leaves[i], retain_graph=i < game.n_agents - 1)[0]
+        for i in range(game.n_agents)
+    )
+
+
+def log_barrier_gradients(probs: Sequence[torch.Tensor], lam: float) -> tuple[torch.Tensor, ...]:
+    """Gradient of ``λ Σ_i (Σ_{s,a} log πⁱ(a|s) / (|S||Aⁱ|) + log|Aⁱ|)`` in each θⁱ."""
+    out = []
+    for p in probs:
+        S, A = p.shape[-2], p.shape[-1]
+        out.append(lam * (1.0 - A * p) / (S * A))
+    return tuple(out)
+
+
+def fisher_blocks(p: torch.Tensor, d: torch.Tensor, gamma: float, fisher_d: FisherD) -> torch.Tensor:
+    """Agent i's Fisher matrix as per-state blocks ``w(s)(diag π_s − π_s π_sᵀ)``, ``[*B, S, Aⁱ, Aⁱ]``."""
+    w = d if fisher_d == "unnormalized" else (1.0 - gamma) * d
+    cov = torch.diag_embed(p) - p[..., :, None] * p[..., None, :]
+    return w[..., :, None, None] * cov
+
+
+def natural_directions(
+    probs: Sequence[torch.Tensor], grads: Sequence[torch.Tensor], d: torch.Tensor, gamma: float, fisher_d: FisherD
+) -> tuple[torch.Tensor, ...]:
+    """``(Fⁱ)† ∇_{θⁱ}Vⁱ`` for every agent (Moore–Penrose inverse of each state block), eq. (4)."""
+    out = []
+    for p, g in zip(probs, grads, strict=True):
+        F = fisher_blocks(p, d, gamma, fisher_d)
+        out.append((torch.linalg.pinv(F, hermitian=True) @ g.unsqueeze(-1)).squeeze(-1))
+    return tuple(out)

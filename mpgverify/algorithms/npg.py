@@ -1,0 +1,77 @@
+"""Natural policy gradient, eq. (4), in its two forms (Lemma 3.7).
+
+* ``form="fisher"``: ``θⁱ ← θⁱ + η (Fⁱ_θ)† ∇_{θⁱ} Vⁱ_θ(μ)`` with the Fisher matrix of eq. (4),
+  ``Fⁱ_θ = E_{s~d, aⁱ~πⁱ}[∇log πⁱ ∇log πⁱᵀ]``. The paper defines d unnormalized (it sums to
+  1/(1−γ)); ``fisher_d="normalized"`` uses the distribution (1−γ)d instead, which scales the
+  step by 1/(1−γ).
+* ``form="soft-pi"``: Lemma 3.7's ``θⁱ ← θⁱ + η Aⁱ_θ``, i.e. ``πⁱ_{t+1} ∝ πⁱ_t exp(η Aⁱ_θ)``.
+
+Convention under which the two agree exactly: with unnormalized d and every visited state,
+``(Fⁱ)†∇Vⁱ = Aⁱ − mean_a Aⁱ`` per state (the block ``d(s)(diag π − ππᵀ)`` maps Aⁱ to the
+gradient ``d π ⊙ Aⁱ``; the pseudo-inverse removes the null direction 1), and a per-state constant
+leaves π unchanged. With ``lam > 0`` both forms follow the natural gradient of L_λ (the barrier's
+gradient goes through the Fisher pseudo-inverse).
+"""
+
+from __future__ import annotations
+
+from mpgverify.algorithms.api import Algorithm, register
+from mpgverify.algorithms.gradients import FisherD, log_barrier_gradients, natural_directions, policy_gradients
+from mpgverify.algorithms.tabular import TabularState, check_lr, init_theta, tabular_policy
+from mpgverify.errors import FormatError
+from mpgverify.evaluation import evaluate
+from mpgverify.game import MarkovGame
+from mpgverify.policy import softmax_policy
+
+__all__ = ["npg"]
+
+
+def npg(
+    *,
+    lr: float = 0.1,
+    form: str = "fisher",
+    fisher_d: FisherD = "unnormalized",
+    lam: float = 0.0,
+    init: str = "normal",
+    init_scale: float = 1.0,
+) -> Algorithm:
+    """Exact NPG (4), every agent at once.
+
+    Args:
+      lr: step size η.
+      form: ``"fisher"`` (pseudo-inverse of the Fisher blocks) or ``"soft-pi"`` (θ += ηA).
+      fisher_d: weight of the Fisher expectation: ``"unnormalized"`` d (the paper's) or
+        ``"normalized"`` (1−γ)d.
+      lam: log-barrier coefficient λ ≥ 0.
+    """
+    lr = check_lr(lr)
+    if form not in ("fisher", "soft-pi"):
+        raise FormatError("form", f"must be 'fisher' or 'soft-pi', got {form!r}")
+    if fisher_d not in ("unnormalized", "normalized"):
+        raise FormatError("fisher_d", f"must be 'unnormalized' or 'normalized', got {fisher_d!r}")
+    if lam < 0:
+        raise FormatError("lam", f"must be ≥ 0, got {lam!r}")
+
+    def step(game: MarkovGame, state: TabularState) -> TabularState:
+        probs = softmax_policy(state.theta)
+        ev = evaluate(game, probs)
+        if form == "fisher":
+            direction = natural_directions(probs, policy_gradients(probs, ev), ev.d, game.gamma, fisher_d)
+        else:
+            direction = ev.advantages
+        if lam > 0:
+            barrier = natural_directions(probs, log_barrier_gradients(probs, lam), ev.d, game.gamma, fisher_d)
+            direction = tuple(a + b for a, b in zip(direction, barrier, strict=True))
+        theta = tuple(t + lr * g for t, g in zip(state.theta, direction, strict=True))
+        return TabularState(theta=theta, t=state.t + 1)
+
+    return Algorithm(
+        name="npg",
+        init=lambda game, *, seed, batch: init_theta(game, seed=seed, batch=batch, init=init, scale=init_scale),
+        step=step,
+        policy=tabular_policy,
+        options={"lr": lr, "form": form, "fisher_d": fisher_d, "lam": lam, "init": init, "init_scale": init_scale},
+    )
+
+
+register("npg", npg)

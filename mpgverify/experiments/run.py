@@ -1,0 +1,188 @@
+"""The run loop: iterate an algorithm on a batch of seeds and record exact metrics every step.
+
+Per iteration t = 0..T (t = 0 is the initial policy) and per seed it records Φ(μ) (when the
+game states a potential), every Vⁱ(μ), the Nash-gap (Def 2.4) and the POA (Def 4.1).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import torch
+
+from mpgverify.algorithms.api import Algorithm
+from mpgverify.errors import FormatError
+from mpgverify.evaluation import evaluate
+from mpgverify.game import MarkovGame
+from mpgverify.nash import nash_gap
+from mpgverify.welfare import social_optimum
+
+__all__ = ["RUN_FORMAT", "RunResult", "resolve_device", "run", "run_report", "summarize", "write_curves"]
+
+RUN_FORMAT = "mpgverify.run/1"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Curves of one batched run (all tensors on the CPU).
+
+    Attributes:
+      potential: ``[T+1, B]`` Φ(μ), or None without a stated potential.
+      values: ``[T+1, B, N]`` Vⁱ(μ).  nash_gap: ``[T+1, B]``.  poa: ``[T+1, B]``.
+      seconds: wall time of the iterations and their evaluation (imports excluded).
+    """
+
+    algorithm: str
+    game: str
+    seeds: int
+    iters: int
+    device: str
+    options: dict[str, Any]
+    potential: torch.Tensor | None
+    values: torch.Tensor
+    nash_gap: torch.Tensor
+    poa: torch.Tensor
+    seconds: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` → CUDA when available, else the CPU; ``cpu``; ``cuda`` (must be available)."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "cuda":
+        if not torch.cuda.is_available():
+            raise FormatError("--device", "cuda was asked for but no CUDA device is available")
+        return torch.device("cuda")
+    raise FormatError("--device", f"must be auto, cpu or cuda, got {name!r}")
+
+
+class _Progress:
+    def __init__(self, total: int, stream: TextIO | None) -> None:
+        self.total, self.stream, self.last = total, stream, -1
+
+    def update(self, done: int) -> None:
+        if self.stream is None:
+            return
+        pct = int(100 * done / max(self.total, 1))
+        if pct != self.last:
+            self.last = pct
+            bar = "#" * (pct // 4)
+            self.stream.write(f"\r[{bar:<25}] {done}/{self.total}")
+            if done == self.total:
+                self.stream.write("\n")
+            self.stream.flush()
+
+
+def run(
+    algorithm: Algorithm,
+    game: MarkovGame,
+    *,
+    seeds: int,
+    iters: int,
+    seed: int = 0,
+    device: str = "cpu",
+    progress: bool = False,
+) -> RunResult:
+    """Run ``algorithm`` for ``iters`` steps on a batch of ``seeds`` runs, recording exact metrics."""
+    if seeds < 1:
+        raise FormatError("--seeds", f"must be ≥ 1, got {seeds}")
+    if iters < 0:
+        raise FormatError("--iters", f"must be ≥ 0, got {iters}")
+    dev = resolve_device(device)
+    if dev.type != "cpu" and algorithm.name.startswith("sampled"):
+        raise FormatError("--device", f"{algorithm.name} samples with a CPU generator; use --device cpu")
+    game = game.to(dev)
+    start = time.perf_counter()
+    optimum = social_optimum(game).value
+    pos = float(optimum) > 0
+    pot, vals, gaps, poas = [], [], [], []
+    bar = _Progress(iters, sys.stderr if progress else None)
+    state = algorithm.init(game, seed=seed, batch=seeds)
+    for t in range(iters + 1):
+        with torch.no_grad():
+            probs = tuple(p.detach() for p in algorithm.policy(state))
+            ev = evaluate(game, probs)
+            vals.append(ev.V_mu.cpu())
+            if ev.Phi_mu is not None:
+                pot.append(ev.Phi_mu.cpu())
+            gaps.append(nash_gap(game, probs, V_mu=ev.V_mu).gap.cpu())
+            poas.append((ev.V_mu.sum(-1) / optimum).cpu() if pos else torch.full((seeds,), math.nan))
+        if t < iters:
+            state = algorithm.step(game, state)
+            bar.update(t + 1)
+    seconds = time.perf_counter() - start
+    return RunResult(
+        algorithm=algorithm.name,
+        game=game.name,
+        seeds=seeds,
+        iters=iters,
+        device=str(dev),
+        options=dict(algorithm.options),
+        potential=torch.stack(pot) if pot else None,
+        values=torch.stack(vals),
+        nash_gap=torch.stack(gaps),
+        poa=torch.stack(poas),
+        seconds=seconds,
+    )
+
+
+def _mean_se(x: torch.Tensor) -> tuple[float, float]:
+    mean = float(x.mean())
+    se = float(x.std(unbiased=True) / math.sqrt(x.numel())) if x.numel() > 1 else 0.0
+    return mean, se
+
+
+def summarize(result: RunResult) -> dict[str, float]:
+    """Final mean ± standard error across seeds of POA and Nash-gap."""
+    poa_mean, poa_se = _mean_se(result.poa[-1])
+    gap_mean, gap_se = _mean_se(result.nash_gap[-1])
+    return {"poa_mean": poa_mean, "poa_se": poa_se, "nash_gap_mean": gap_mean, "nash_gap_se": gap_se}
+
+
+def write_curves(result: RunResult, path: str | Path) -> Path:
+    """Per-iteration, per-seed curves as CSV (``iter, seed, potential, nash_gap, poa, V0, …``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    N = result.values.shape[-1]
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["iter", "seed", "potential", "nash_gap", "poa", *[f"V{i}" for i in range(N)]])
+        for t in range(result.iters + 1):
+            for b in range(result.seeds):
+                pot = "" if result.potential is None else repr(float(result.potential[t, b]))
+                w.writerow(
+                    [
+                        t,
+                        b,
+                        pot,
+                        repr(float(result.nash_gap[t, b])),
+                        repr(float(result.poa[t, b])),
+                        *[repr(float(v)) for v in result.values[t, b]],
+                    ]
+                )
+    return path
+
+
+def run_report(result: RunResult, curves: str | None) -> dict[str, Any]:
+    """The ``mpgverify.run/1`` object of a run."""
+    return {
+        "format": RUN_FORMAT,
+        "algorithm": result.algorithm,
+        "game": result.game,
+        "seeds": result.seeds,
+        "iters": result.iters,
+        "device": result.device,
+        "options": result.options,
+        "final": summarize(result),
+        "seconds": result.seconds,
+        "curves": curves,
+    }

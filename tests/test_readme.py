@@ -1,0 +1,16 @@
+"""The README's plug-in example runs as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_plugin_example_runs(capsys) -> None:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    example = next(b for b in blocks if "assert_algorithm" in b)
+    exec(compile(example, str(README), "exec"), {"__name__": "readme_example"})
+    out = capsys.readouterr().out
+    assert "PASS nash_within" in out and "PASS monotone_potential" in out, out
