@@ -117,21 +117,26 @@ def _dummies(src: Source, n_states: int, acts: tuple[int, ...], dummy_range: tup
     return torch.stack(out)
 
 
+def _game(
+    transition: torch.Tensor,
+    mu: torch.Tensor,
+    gamma: float,
+    rewards: torch.Tensor,
+    potential: torch.Tensor | None,
+    name: str,
+) -> MarkovGame:
+    """A validated game whose action counts are read off the transition tensor."""
+    n_actions = tuple(int(n) for n in transition.shape[1:-1])
+    return MarkovGame(gamma, n_actions, mu, transition, rewards, potential, name)
+
+
 # -- builders (pure functions of arrays) ---------------------------------------------------------
 def build_identical_interest(
     phi: torch.Tensor, transition: torch.Tensor, mu: torch.Tensor, gamma: float, name: str
 ) -> MarkovGame:
     """``rⁱ = φ`` for every agent: an MPG because ``Vⁱ_π = Φ_π`` for every i and π (Section 2)."""
     n = transition.dim() - 2
-    return MarkovGame(
-        gamma=gamma,
-        n_actions=tuple(transition.shape[1:-1]),
-        mu=mu,
-        transition=transition,
-        rewards=phi.expand(n, *phi.shape).clone(),
-        potential=phi,
-        name=name,
-    )
+    return _game(transition, mu, gamma, phi.expand(n, *phi.shape).clone(), phi, name)
 
 
 def build_dummy_term(
@@ -149,15 +154,7 @@ def build_dummy_term(
     ``Vⁱ_π̄(s) − Vⁱ_π(s) = Σ_t γᵗ E_{s_t}[E_{a~π̄} rⁱ − E_{a~π} rⁱ]``, and uⁱ(s, a⁻ⁱ) has the same
     expectation under both (π⁻ⁱ is shared), leaving exactly ``Φ_π̄(s) − Φ_π(s)``.
     """
-    return MarkovGame(
-        gamma=gamma,
-        n_actions=tuple(transition.shape[1:-1]),
-        mu=mu,
-        transition=transition,
-        rewards=phi + dummies,
-        potential=phi,
-        name=name,
-    )
+    return _game(transition, mu, gamma, phi + dummies, phi, name)
 
 
 def build_constant_offset(
@@ -170,15 +167,7 @@ def build_constant_offset(
 ) -> MarkovGame:
     """``rⁱ = φ + cⁱ``: an MPG under any transitions, since ``Vⁱ_π = Φ_π + cⁱ/(1−γ)``."""
     rewards = phi.expand(len(offsets), *phi.shape) + offsets.reshape(-1, *([1] * phi.dim()))
-    return MarkovGame(
-        gamma=gamma,
-        n_actions=tuple(transition.shape[1:-1]),
-        mu=mu,
-        transition=transition,
-        rewards=rewards.clone(),
-        potential=phi,
-        name=name,
-    )
+    return _game(transition, mu, gamma, rewards.clone(), phi, name)
 
 
 def build_statewise_potential(
@@ -193,30 +182,14 @@ def build_statewise_potential(
     potential game, yet the Markov game is in general not an MPG (Leonardos et al. 2021, Sec. 3),
     because agent i's action moves the state and so the expectation of its own dummy term. No
     potential is attached; :func:`randomgames.mpg_check.check_mpg` certifies the failure."""
-    return MarkovGame(
-        gamma=gamma,
-        n_actions=tuple(transition.shape[1:-1]),
-        mu=mu,
-        transition=transition,
-        rewards=phi + dummies,
-        potential=None,
-        name=name,
-    )
+    return _game(transition, mu, gamma, phi + dummies, None, name)
 
 
 def build_general_sum(
     rewards: torch.Tensor, transition: torch.Tensor, mu: torch.Tensor, gamma: float, name: str
 ) -> MarkovGame:
     """Independent rewards per agent: a control with no potential."""
-    return MarkovGame(
-        gamma=gamma,
-        n_actions=tuple(transition.shape[1:-1]),
-        mu=mu,
-        transition=transition,
-        rewards=rewards,
-        potential=None,
-        name=name,
-    )
+    return _game(transition, mu, gamma, rewards, None, name)
 
 
 def _facility_counts(n_agents: int, n_facilities: int) -> torch.Tensor:

@@ -77,6 +77,32 @@ def _gammas(min_gamma: float, max_gamma: float) -> st.SearchStrategy[float]:
     return st.one_of(st.sampled_from(sorted(set(fixed))), st.floats(min_gamma, max_gamma))
 
 
+_SIZE_KEYS = (
+    "min_agents",
+    "max_agents",
+    "min_states",
+    "max_states",
+    "min_actions",
+    "max_actions",
+    "min_gamma",
+    "max_gamma",
+)
+
+
+def _sizes(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The size bounds among a strategy's arguments (call with ``locals()`` before any assignment)."""
+    return {k: arguments[k] for k in _SIZE_KEYS}
+
+
+def _dynamics(
+    draw: Any, s: int, acts: tuple[int, ...], transitions: Sequence[str], mus: Sequence[str]
+) -> tuple[HypothesisSource, torch.Tensor, torch.Tensor]:
+    """A Hypothesis-backed source, then a transition tensor and μ of drawn kinds."""
+    src = HypothesisSource(draw)
+    P = gen.draw_transition(src, s, acts, draw(st.sampled_from(list(transitions))))
+    return src, P, gen.draw_mu(src, s, draw(st.sampled_from(list(mus))))
+
+
 def _structure(
     draw: Any,
     *,
@@ -99,18 +125,6 @@ def _structure(
     return n, s, acts, draw(_gammas(min_gamma, max_gamma))
 
 
-_DEFAULTS: dict[str, Any] = dict(
-    min_agents=1,
-    max_agents=3,
-    min_states=1,
-    max_states=3,
-    min_actions=1,
-    max_actions=3,
-    min_gamma=0.0,
-    max_gamma=0.99,
-)
-
-
 @st.composite
 def identical_interest_games(
     draw: Any,
@@ -131,20 +145,8 @@ def identical_interest_games(
     _check_reward_range(reward_range)
     _check_kinds("transitions", transitions, gen.TRANSITION_KINDS)
     _check_kinds("mus", mus, gen.MU_KINDS)
-    _, s, acts, gamma = _structure(
-        draw,
-        min_agents=min_agents,
-        max_agents=max_agents,
-        min_states=min_states,
-        max_states=max_states,
-        min_actions=min_actions,
-        max_actions=max_actions,
-        min_gamma=min_gamma,
-        max_gamma=max_gamma,
-    )
-    src = HypothesisSource(draw)
-    P = gen.draw_transition(src, s, acts, draw(st.sampled_from(list(transitions))))
-    mu = gen.draw_mu(src, s, draw(st.sampled_from(list(mus))))
+    _, s, acts, gamma = _structure(draw, **_sizes(locals()))
+    src, P, mu = _dynamics(draw, s, acts, transitions, mus)
     phi = src.uniform((s, *acts), *reward_range)
     return gen.build_identical_interest(phi, P, mu, gamma, "identical-interest")
 
@@ -170,17 +172,7 @@ def dummy_term_games(
     _check_reward_range(reward_range)
     _check_reward_range(dummy_range)
     _check_kinds("mus", mus, gen.MU_KINDS)
-    n, s, acts, gamma = _structure(
-        draw,
-        min_agents=min_agents,
-        max_agents=max_agents,
-        min_states=min_states,
-        max_states=max_states,
-        min_actions=min_actions,
-        max_actions=max_actions,
-        min_gamma=min_gamma,
-        max_gamma=max_gamma,
-    )
+    n, s, acts, gamma = _structure(draw, **_sizes(locals()))
     src = HypothesisSource(draw)
     P = gen.draw_transition(src, s, acts, "action_independent")
     mu = gen.draw_mu(src, s, draw(st.sampled_from(list(mus))))
@@ -213,20 +205,8 @@ def constant_offset_games(
     _check_reward_range(offset_range)
     _check_kinds("transitions", transitions, gen.TRANSITION_KINDS)
     _check_kinds("mus", mus, gen.MU_KINDS)
-    n, s, acts, gamma = _structure(
-        draw,
-        min_agents=min_agents,
-        max_agents=max_agents,
-        min_states=min_states,
-        max_states=max_states,
-        min_actions=min_actions,
-        max_actions=max_actions,
-        min_gamma=min_gamma,
-        max_gamma=max_gamma,
-    )
-    src = HypothesisSource(draw)
-    P = gen.draw_transition(src, s, acts, draw(st.sampled_from(list(transitions))))
-    mu = gen.draw_mu(src, s, draw(st.sampled_from(list(mus))))
+    n, s, acts, gamma = _structure(draw, **_sizes(locals()))
+    src, P, mu = _dynamics(draw, s, acts, transitions, mus)
     phi = src.uniform((s, *acts), *reward_range)
     return gen.build_constant_offset(phi, src.uniform((n,), *offset_range), P, mu, gamma, "constant-offset")
 
@@ -330,16 +310,7 @@ def mpgs(
     mus: Sequence[str] = ("uniform", "random"),
 ) -> st.SearchStrategy[MarkovGame]:
     """Any of the MPG classes above with a stated potential; shrinks toward identical interest."""
-    size: dict[str, Any] = dict(
-        min_agents=min_agents,
-        max_agents=max_agents,
-        min_states=min_states,
-        max_states=max_states,
-        min_actions=min_actions,
-        max_actions=max_actions,
-        min_gamma=min_gamma,
-        max_gamma=max_gamma,
-    )
+    size = _sizes(locals())
     return st.one_of(
         identical_interest_games(**size, reward_range=reward_range, mus=mus),
         dummy_term_games(**size, reward_range=reward_range, mus=mus),
@@ -451,20 +422,8 @@ def general_sum_games(
     _check_reward_range(reward_range)
     _check_kinds("transitions", transitions, gen.TRANSITION_KINDS)
     _check_kinds("mus", mus, gen.MU_KINDS)
-    n, s, acts, gamma = _structure(
-        draw,
-        min_agents=min_agents,
-        max_agents=max_agents,
-        min_states=min_states,
-        max_states=max_states,
-        min_actions=min_actions,
-        max_actions=max_actions,
-        min_gamma=min_gamma,
-        max_gamma=max_gamma,
-    )
-    src = HypothesisSource(draw)
-    P = gen.draw_transition(src, s, acts, draw(st.sampled_from(list(transitions))))
-    mu = gen.draw_mu(src, s, draw(st.sampled_from(list(mus))))
+    n, s, acts, gamma = _structure(draw, **_sizes(locals()))
+    src, P, mu = _dynamics(draw, s, acts, transitions, mus)
     return gen.build_general_sum(src.uniform((n, s, *acts), *reward_range), P, mu, gamma, "general-sum")
 
 

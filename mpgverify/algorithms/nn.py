@@ -15,7 +15,7 @@ formula with ``∇πⁱ`` in place of ``∇log πⁱ``; ``gradient="as-printed"`
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 
@@ -69,7 +69,14 @@ def _init_params(
 
 
 def _make(
-    *, optimizer: str, lr: float, lam: float, gradient: str, activation: str, hidden: int | None, init_scale: float
+    *,
+    optimizer: str,
+    lr: float = 0.1,
+    lam: float = 0.0,
+    gradient: str = "exact",
+    activation: str = "relu",
+    hidden: int | None = None,
+    init_scale: float = 1.0,
 ) -> Algorithm:
     lr = check_lr(lr)
     if lam < 0:
@@ -141,34 +148,18 @@ def _make(
     )
 
 
-def nn_pg(
-    *,
-    lr: float = 0.1,
-    lam: float = 0.0,
-    gradient: str = "exact",
-    activation: str = "relu",
-    hidden: int | None = None,
-    init_scale: float = 1.0,
-) -> Algorithm:
-    """NN-PG: gradient ascent on each agent's network parameters (``lam > 0``: log barrier)."""
-    return _make(
-        optimizer="sgd", lr=lr, lam=lam, gradient=gradient, activation=activation, hidden=hidden, init_scale=init_scale
-    )
+def nn_pg(**options: Any) -> Algorithm:
+    """NN-PG: gradient ascent on each agent's network parameters.
+
+    Options (defaults): ``lr`` (0.1), ``lam`` (0.0, the log-barrier λ), ``gradient`` ("exact" or
+    "as-printed"), ``activation`` ("relu" or "tanh"), ``hidden`` (|S|), ``init_scale`` (1.0).
+    """
+    return _make(optimizer="sgd", **options)
 
 
-def nn_adam(
-    *,
-    lr: float = 0.1,
-    lam: float = 0.0,
-    gradient: str = "exact",
-    activation: str = "relu",
-    hidden: int | None = None,
-    init_scale: float = 1.0,
-) -> Algorithm:
-    """NN-Adam: the same gradient through Adam (``lam > 0``: log barrier)."""
-    return _make(
-        optimizer="adam", lr=lr, lam=lam, gradient=gradient, activation=activation, hidden=hidden, init_scale=init_scale
-    )
+def nn_adam(**options: Any) -> Algorithm:
+    """NN-Adam: the same gradient through Adam; options as :func:`nn_pg`."""
+    return _make(optimizer="adam", **options)
 
 
 register("nn-pg", nn_pg)

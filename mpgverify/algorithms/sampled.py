@@ -11,6 +11,7 @@ The generator of step t is seeded with (seed, t): a run is a pure function of it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import torch
@@ -53,6 +54,13 @@ def sampled_advantages(
     return tuple(out)
 
 
+def _initializer(init: str) -> Callable[..., SampledState]:
+    def init_fn(game: MarkovGame, *, seed: int, batch: int) -> SampledState:
+        return SampledState(init_theta(game, seed=seed, batch=batch, init=init).theta, 0, seed)
+
+    return init_fn
+
+
 def _check_samples(samples: int) -> int:
     if not (isinstance(samples, int) and samples >= 1):
         raise FormatError("samples", f"must be an integer ≥ 1, got {samples!r}")
@@ -63,9 +71,6 @@ def sampled_pg(*, lr: float = 0.1, samples: int = 64, baseline: bool = True, ini
     """REINFORCE-with-baseline policy gradient from ``samples`` rollouts per step and policy."""
     lr, samples = check_lr(lr), _check_samples(samples)
 
-    def init_fn(game: MarkovGame, *, seed: int, batch: int) -> SampledState:
-        return SampledState(init_theta(game, seed=seed, batch=batch, init=init).theta, 0, seed)
-
     def step(game: MarkovGame, state: SampledState) -> SampledState:
         grads, _ = reinforce_gradients(game, softmax_policy(state.theta), samples, _generator(state), baseline)
         theta = tuple(t + lr * g for t, g in zip(state.theta, grads, strict=True))
@@ -73,7 +78,7 @@ def sampled_pg(*, lr: float = 0.1, samples: int = 64, baseline: bool = True, ini
 
     return Algorithm(
         "sampled-pg",
-        init_fn,
+        _initializer(init),
         step,
         lambda s: softmax_policy(s.theta),
         options={"lr": lr, "samples": samples, "baseline": baseline, "init": init},
@@ -84,9 +89,6 @@ def sampled_npg(*, lr: float = 0.1, samples: int = 16, init: str = "normal") -> 
     """Soft policy iteration on Monte Carlo advantages (``samples`` rollouts per (s, aⁱ))."""
     lr, samples = check_lr(lr), _check_samples(samples)
 
-    def init_fn(game: MarkovGame, *, seed: int, batch: int) -> SampledState:
-        return SampledState(init_theta(game, seed=seed, batch=batch, init=init).theta, 0, seed)
-
     def step(game: MarkovGame, state: SampledState) -> SampledState:
         adv = sampled_advantages(game, softmax_policy(state.theta), samples, _generator(state))
         theta = tuple(t + lr * a for t, a in zip(state.theta, adv, strict=True))
@@ -94,7 +96,7 @@ def sampled_npg(*, lr: float = 0.1, samples: int = 16, init: str = "normal") -> 
 
     return Algorithm(
         "sampled-npg",
-        init_fn,
+        _initializer(init),
         step,
         lambda s: softmax_policy(s.theta),
         options={"lr": lr, "samples": samples, "init": init},
