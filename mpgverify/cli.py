@@ -310,7 +310,95 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--iters", type=int, default=50, help="steps when nothing is declared (default 50)")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="factory option, repeatable")
     p.set_defaults(handler=_check_algorithm)
+
+    p = sub.add_parser(
+        "claims",
+        help="run the claims ledger (verdict per claim: holds / refuted / vacuous / inconclusive)",
+        description=(
+            "Search each registered claim for counterexamples with Hypothesis under a budget, print "
+            "the ledger (verdict, examples meeting the premises, worst margin, tightness, counterexample "
+            "file) and optionally write it as mpgverify.ledger/1 JSON and Markdown. Refutations are "
+            "re-checked exactly (or by a margin far above float error) and saved."
+        ),
+    )
+    p.add_argument(
+        "--budget",
+        choices=["quick", "standard", "thorough"],
+        default="quick",
+        help="examples per claim: quick 25, standard 200, thorough 1000 (default quick)",
+    )
+    p.add_argument(
+        "--only", action="append", metavar="IDS", help="comma-separated claim ids (a base id selects its readings)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="Hypothesis seed (default 0): same seed and budget, same ledger")
+    p.add_argument("--json", metavar="PATH", help="write the mpgverify.ledger/1 JSON here")
+    p.add_argument("--markdown", metavar="PATH", help="write the Markdown ledger here")
+    p.add_argument(
+        "--counterexamples",
+        default="properties/counterexamples",
+        metavar="DIR",
+        help="where refutations are saved (default properties/counterexamples)",
+    )
+    p.set_defaults(handler=_claims)
+
+    p = sub.add_parser(
+        "replay",
+        help="re-check a counterexample file (exit 1 violation confirmed, 0 the claim holds there)",
+        description="Re-check the claim of a mpgverify.counterexample/1 file on its embedded game and witness.",
+    )
+    p.add_argument("file", metavar="FILE", help="a mpgverify.counterexample/1 JSON file")
+    p.set_defaults(handler=_replay)
     return parser
+
+
+def _claims(args: argparse.Namespace) -> int:
+    from mpgverify.verify.ledger import ledger_json, render_markdown, render_table, run_ledger
+    from mpgverify.verify.registry import load_claims, select_claims
+
+    only = [x for item in args.only for x in item.split(",") if x] if args.only else None
+    claims = select_claims(load_claims(), only)
+    results = run_ledger(
+        claims,
+        budget=args.budget,
+        seed_value=args.seed,
+        counterexample_dir=Path(args.counterexamples),
+        progress=sys.stderr,
+    )
+    print(render_table(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(ledger_json(results, args.budget, args.seed), indent=2) + "\n")
+    if args.markdown:
+        Path(args.markdown).write_text(render_markdown(results, args.budget, args.seed))
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    print(", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from mpgverify.verify.counterexamples import load_counterexample, replay
+    from mpgverify.verify.registry import load_claims
+
+    claim_id, example, _ = load_counterexample(args.file)
+    by_id = {c.id: c for c in load_claims()}
+    if claim_id not in by_id:
+        raise FormatError(f"{args.file}: claim", f"unknown claim id {claim_id!r}")
+    outcome, exact = replay(by_id[claim_id], example)
+    if not outcome.premises_met:
+        print(f"{claim_id}: premises not met on this example ({outcome.note}); nothing to confirm")
+        return 0
+    confirmed = outcome.violated and (exact is None or exact.exact.startswith("-"))
+    how = (
+        f"exact margin {exact.exact}"
+        if exact is not None
+        else f"margin {outcome.margin:.6g} (tolerance {outcome.tol:.2g})"
+    )
+    print(
+        f"{claim_id}: {'violation confirmed' if confirmed else 'the claim holds here'} "
+        f"(observed {outcome.observed:.6g}, claimed {outcome.bound:.6g}; {how})"
+    )
+    return 1 if confirmed else 0
 
 
 def _algorithm_names() -> list[str]:

@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 FisherD = Literal["unnormalized", "normalized"]
+#: Relative cutoff of the Fisher pseudo-inverse (see :func:`natural_directions`).
+PINV_RTOL = 1e-10
 
 
 def policy_gradients(probs: Sequence[torch.Tensor], ev: Evaluation) -> tuple[torch.Tensor, ...]:
@@ -67,9 +69,14 @@ def fisher_blocks(p: torch.Tensor, d: torch.Tensor, gamma: float, fisher_d: Fish
 def natural_directions(
     probs: Sequence[torch.Tensor], grads: Sequence[torch.Tensor], d: torch.Tensor, gamma: float, fisher_d: FisherD
 ) -> tuple[torch.Tensor, ...]:
-    """``(Fⁱ)† ∇_{θⁱ}Vⁱ`` for every agent (Moore–Penrose inverse of each state block), eq. (4)."""
+    """``(Fⁱ)† ∇_{θⁱ}Vⁱ`` for every agent (Moore–Penrose inverse of each state block), eq. (4).
+
+    Each block ``w(s)(diag π − ππᵀ)`` has an exact null vector 1 whose computed eigenvalue is
+    round-off (~1e-18), not zero; torch's default cutoff can keep and invert it (entries ~1e16),
+    so singular values below ``PINV_RTOL`` times the largest are treated as zero.
+    """
     out = []
     for p, g in zip(probs, grads, strict=True):
         F = fisher_blocks(p, d, gamma, fisher_d)
-        out.append((torch.linalg.pinv(F, hermitian=True) @ g.unsqueeze(-1)).squeeze(-1))
+        out.append((torch.linalg.pinv(F, hermitian=True, rtol=PINV_RTOL) @ g.unsqueeze(-1)).squeeze(-1))
     return tuple(out)

@@ -1,0 +1,95 @@
+"""Claim records and outcomes: what the verification engine knows about a claim (nothing of any
+particular paper).
+
+A :class:`Claim` pairs a Hypothesis strategy of examples with a ``check`` that evaluates both
+sides of the claim on one example and returns an :class:`Outcome`:
+
+* ``premises_met``: whether the example satisfies the claim's premises (established, not assumed);
+* ``margin``: ``bound − observed`` for an upper bound, ``observed − bound`` for a lower bound,
+  ``−|lhs − rhs|`` for an identity: the claim holds on the example iff ``margin ≥ −tol``;
+* ``tol``: the allowance for floating-point error of this evaluation;
+* ``tightness``: ``observed ÷ bound`` (1.0 = tight), or None for identities.
+
+An example is an :class:`Example`: a game and a JSON-ready ``witness`` (policies, parameters,
+constants), so that a counterexample file can be replayed by the same ``check``. ``exact``, when
+given, recomputes the margin in rational arithmetic from the same game and witness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import strategies as st
+
+from mpgverify.game import MarkovGame
+
+__all__ = ["Claim", "ExactMargin", "Example", "Outcome"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The evaluation of one claim on one example (see the module docstring)."""
+
+    premises_met: bool
+    margin: float
+    tol: float
+    observed: float
+    bound: float
+    tightness: float | None = None
+    note: str = ""
+
+    @property
+    def violated(self) -> bool:
+        return self.premises_met and self.margin < -self.tol
+
+
+@dataclass(frozen=True)
+class ExactMargin:
+    """A margin recomputed in exact arithmetic: ``value`` as a string (``p/q``) and its float."""
+
+    exact: str
+    value: float
+
+
+@dataclass(frozen=True)
+class Example:
+    """One drawn example: the game and the JSON-ready witness."""
+
+    game: MarkovGame
+    witness: dict[str, Any]
+
+    def __repr__(self) -> str:
+        keys = ", ".join(f"{k}={v!r}" for k, v in self.witness.items() if not isinstance(v, list))
+        return f"Example({self.game!r}, {keys})"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A checkable claim.
+
+    Attributes:
+      id: stable claim id (``lemma-3.1``, ``lemma-3.7@normalized-d``).
+      ref: where the paper states it (``Lemma 3.1``).
+      statement: the claim in words, as the paper states it.
+      section: the paper section (for grouping).
+      examples: a zero-argument factory of the Hypothesis strategy of :class:`Example`.
+      check: ``check(game, witness, **mutation) -> Outcome``.
+      exact: optional ``exact(game, witness) -> ExactMargin`` (rational re-check of a violation).
+      mutants: named ``mutation`` keyword sets under which ``check`` must find a violation (the
+        meta-tests' teeth: a wrong constant, a dropped factor, a flipped sign).
+      vacuity: optional ``() -> str``: a proof that the premises can never hold, as a sentence.
+      min_premises: below this many examples with premises met, the verdict is inconclusive.
+    """
+
+    id: str
+    ref: str
+    statement: str
+    section: str
+    examples: Callable[[], st.SearchStrategy[Example]]
+    check: Callable[..., Outcome]
+    exact: Callable[..., ExactMargin] | None = None
+    mutants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    vacuity: Callable[[], str] | None = None
+    min_premises: int = 5

@@ -1,0 +1,64 @@
+"""``mpgverify.counterexample/1`` files: write, read, replay."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from mpgverify import __version__
+from mpgverify.errors import FormatError
+from mpgverify.formats import game_from_json, game_to_json, read_json
+from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
+
+__all__ = ["COUNTEREXAMPLE_FORMAT", "counterexample_json", "load_counterexample", "replay", "write_counterexample"]
+
+COUNTEREXAMPLE_FORMAT = "mpgverify.counterexample/1"
+
+
+def counterexample_json(
+    claim: Claim, example: Example, outcome: Outcome, exact: ExactMargin | None, found_by: str
+) -> dict[str, Any]:
+    return {
+        "format": COUNTEREXAMPLE_FORMAT,
+        "claim": claim.id,
+        "statement": claim.statement,
+        "game": game_to_json(example.game),
+        "witness": example.witness,
+        "claimed": outcome.bound,
+        "observed": outcome.observed,
+        "margin": outcome.margin if exact is None else exact.value,
+        "exact": exact is not None,
+        "exact_margin": None if exact is None else exact.exact,
+        "found_by": f"mpgverify {__version__}; {found_by}",
+    }
+
+
+def write_counterexample(path: Path, obj: dict[str, Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def load_counterexample(path: str | Path) -> tuple[str, Example, dict[str, Any]]:
+    """(claim id, example, raw object) from a counterexample file, validated."""
+    obj = read_json(path)
+    if not isinstance(obj, dict) or obj.get("format") != COUNTEREXAMPLE_FORMAT:
+        raise FormatError(f"{path}: format", f"must be {COUNTEREXAMPLE_FORMAT!r}")
+    for key in ("claim", "game", "witness"):
+        if key not in obj:
+            raise FormatError(f"{path}: {key}", "is required but missing")
+    try:
+        game = game_from_json(obj["game"])
+    except FormatError as e:
+        raise FormatError(f"{path}: game.{e.field}", e.rule) from None
+    if not isinstance(obj["witness"], dict):
+        raise FormatError(f"{path}: witness", "must be a JSON object")
+    return str(obj["claim"]), Example(game, obj["witness"]), obj
+
+
+def replay(claim: Claim, example: Example) -> tuple[Outcome, ExactMargin | None]:
+    """Re-check ``claim`` on a stored example: the float outcome and, when available, the exact margin."""
+    outcome = claim.check(example.game, example.witness)
+    exact = claim.exact(example.game, example.witness) if claim.exact is not None and outcome.violated else None
+    return outcome, exact

@@ -1,0 +1,195 @@
+"""Run one claim's property under a Hypothesis budget and reach a verdict.
+
+Verdicts (``../shared/CLAIMS.md``):
+
+* ``refuted``: Hypothesis found a violation, shrank it, and the shrunk example is confirmed —
+  in exact rational arithmetic when the claim provides ``exact``, otherwise by a violation
+  larger than ``FAR_ABOVE_FLOAT`` times the float tolerance; the counterexample is saved.
+* ``vacuous``: the claim's premises can never hold (the claim supplies the proof).
+* ``inconclusive``: fewer than ``claim.min_premises`` examples met the premises, or a float
+  violation did not survive the exact re-check.
+* ``holds``: no counterexample in the budget; ``premises_met`` examples met the premises.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, seed, settings, target
+
+from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
+from mpgverify.verify.counterexamples import counterexample_json, write_counterexample
+from mpgverify.verify.profiles import PROFILES
+
+__all__ = ["FAR_ABOVE_FLOAT", "ClaimResult", "run_claim"]
+
+FAR_ABOVE_FLOAT = 1e4
+
+
+class _Violation(AssertionError):
+    pass
+
+
+@dataclass
+class _Stats:
+    examples: int = 0
+    premises_met: int = 0
+    worst_margin: float = math.inf
+    tightness: float | None = None
+    failing: tuple[Example, Outcome] | None = None
+    frozen: bool = False
+
+    def record(self, example: Example, out: Outcome) -> None:
+        if out.violated:
+            self.failing = (example, out)  # the last failing call is Hypothesis's shrunk replay
+            self.frozen = True
+        if self.frozen:
+            return
+        self.examples += 1
+        if out.premises_met:
+            self.premises_met += 1
+            self.worst_margin = min(self.worst_margin, out.margin)
+            if out.tightness is not None and math.isfinite(out.tightness):
+                self.tightness = out.tightness if self.tightness is None else max(self.tightness, out.tightness)
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """One claim's ledger row."""
+
+    id: str
+    ref: str
+    status: str
+    examples: int
+    premises_met: int
+    worst_margin: float | None
+    tightness: float | None
+    counterexample: str | None
+    seconds: float
+    note: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "ref": self.ref,
+            "status": self.status,
+            "examples": self.examples,
+            "premises_met": self.premises_met,
+            "worst_margin": self.worst_margin,
+            "tightness": self.tightness,
+            "counterexample": self.counterexample,
+            "seconds": round(self.seconds, 3),
+            "note": self.note,
+        }
+
+
+def run_claim(
+    claim: Claim,
+    *,
+    budget: str = "quick",
+    seed_value: int = 0,
+    counterexample_dir: Path | None = None,
+    mutation: dict[str, Any] | None = None,
+    max_examples: int | None = None,
+    shrink: bool = True,
+) -> ClaimResult:
+    """Search for a counterexample to ``claim`` and return its ledger row.
+
+    Args:
+      claim: the claim.
+      budget: ``quick``, ``standard`` or ``thorough`` (examples per claim: see profiles).
+      seed_value: Hypothesis seed; same seed and budget, same result.
+      counterexample_dir: where to save a confirmed counterexample (None: do not save).
+      mutation: keyword arguments passed to ``claim.check`` (meta-tests).
+      max_examples: override the budget's example count.
+      shrink: shrink a found violation to a minimal example (off: report the first one found).
+    """
+    start = time.perf_counter()
+    stats = _Stats()
+    mutation = dict(mutation or {})
+    n = max_examples or PROFILES[budget]
+
+    @seed(seed_value)
+    @settings(
+        max_examples=n,
+        derandomize=False,
+        database=None,
+        deadline=None,
+        print_blob=False,
+        phases=[Phase.explicit, Phase.generate, Phase.target, *([Phase.shrink] if shrink else [])],
+        suppress_health_check=[HealthCheck.differing_executors],
+    )
+    @given(example=claim.examples())
+    def prop(example: Example) -> None:
+        out = claim.check(example.game, example.witness, **mutation)
+        stats.record(example, out)
+        if out.premises_met and math.isfinite(out.margin):
+            target(max(-out.margin, -1e9), label="violation")
+        if out.violated:
+            raise _Violation(f"{claim.id}: margin {out.margin:.6g} < -{out.tol:.3g}")
+
+    try:
+        prop()
+    except _Violation:
+        pass
+    seconds = time.perf_counter() - start
+    common: dict[str, Any] = dict(
+        id=claim.id,
+        ref=claim.ref,
+        examples=stats.examples,
+        premises_met=stats.premises_met,
+        tightness=stats.tightness,
+        seconds=seconds,
+    )
+    if stats.failing is not None:
+        example, out = stats.failing
+        exact: ExactMargin | None = None
+        if claim.exact is not None:
+            exact = claim.exact(example.game, example.witness, **mutation)
+            confirmed = exact.exact.startswith("-")
+            how = f"exact margin {exact.exact}"
+        else:
+            confirmed = -out.margin > FAR_ABOVE_FLOAT * out.tol
+            how = f"margin {out.margin:.6g}, {(-out.margin / out.tol):.3g}× the float tolerance {out.tol:.2g}"
+        if confirmed:
+            path = None
+            if counterexample_dir is not None:
+                obj = counterexample_json(claim, example, out, exact, f"seed {seed_value}, budget {budget}")
+                path = str(write_counterexample(Path(counterexample_dir) / f"{claim.id}.json", obj))
+            return ClaimResult(
+                status="refuted",
+                worst_margin=out.margin,
+                counterexample=path,
+                note=f"refuted: {how}",
+                detail={"example": example, "outcome": out},
+                **common,
+            )
+        return ClaimResult(
+            status="inconclusive",
+            worst_margin=out.margin,
+            counterexample=None,
+            note=f"a float violation was not confirmed ({how})",
+            **common,
+        )
+    if stats.premises_met == 0 and claim.vacuity is not None:
+        return ClaimResult(status="vacuous", worst_margin=None, counterexample=None, note=claim.vacuity(), **common)
+    if stats.premises_met < claim.min_premises:
+        return ClaimResult(
+            status="inconclusive",
+            worst_margin=None if stats.premises_met == 0 else stats.worst_margin,
+            counterexample=None,
+            note=f"premises met in {stats.premises_met} of {stats.examples} examples",
+            **common,
+        )
+    return ClaimResult(
+        status="holds",
+        worst_margin=stats.worst_margin,
+        counterexample=None,
+        note=f"premises met in {stats.premises_met} of {stats.examples} examples",
+        **common,
+    )

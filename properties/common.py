@@ -1,0 +1,89 @@
+"""Helpers shared by the claim modules: examples, parameters from witnesses, tolerances, Hessians."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from hypothesis import strategies as st
+
+import randomgames.strategies as rgs
+from mpgverify.arrays import DTYPE
+from mpgverify.game import MarkovGame
+from mpgverify.policy import check_logits
+from mpgverify.verify.claims import Example, Outcome
+
+__all__ = [
+    "EPS64",
+    "hessian",
+    "identity_outcome",
+    "not_met",
+    "spectral_norm",
+    "theta_json",
+    "theta_of",
+    "upper_bound_outcome",
+    "with_theta",
+]
+
+EPS64 = float(torch.finfo(DTYPE).eps)
+
+
+def theta_of(game: MarkovGame, witness: dict[str, Any], key: str = "theta") -> tuple[torch.Tensor, ...]:
+    """Tabular parameters θ (one ``[S, Aⁱ]`` per agent) from a witness, validated."""
+    return check_logits(game, witness[key], f"witness.{key}")
+
+
+def theta_json(theta: Sequence[torch.Tensor]) -> list[Any]:
+    return [t.tolist() for t in theta]
+
+
+def with_theta(
+    games: st.SearchStrategy[MarkovGame],
+    *,
+    scale: float = 3.0,
+    extra: Callable[[Any, MarkovGame], dict[str, Any]] | None = None,
+) -> st.SearchStrategy[Example]:
+    """Examples: a game from ``games`` and parameters θ (shrinking to 0), plus ``extra`` fields."""
+
+    @st.composite
+    def build(draw: Any) -> Example:
+        game = draw(games)
+        theta = draw(rgs.logits(game, scale=scale))
+        witness: dict[str, Any] = {"theta": theta_json(theta)}
+        if extra is not None:
+            witness.update(extra(draw, game))
+        return Example(game, witness)
+
+    return build()
+
+
+def hessian(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """Exact (autograd) Hessian of a scalar function of a flat vector."""
+    return torch.autograd.functional.hessian(f, x)
+
+
+def spectral_norm(m: torch.Tensor) -> float:
+    """Largest singular value (= largest |eigenvalue| for a symmetric matrix)."""
+    if m.numel() == 0:
+        return 0.0
+    return float(torch.linalg.matrix_norm(m, ord=2))
+
+
+def upper_bound_outcome(
+    observed: float, bound: float, *, scale: float = 1.0, premises_met: bool = True, note: str = ""
+) -> Outcome:
+    """``observed ≤ bound``: margin = bound − observed, tolerance 1e-9 relative to the scale."""
+    tol = 1e-9 * (1.0 + abs(scale) + abs(bound))
+    tight = observed / bound if bound > 0 else None
+    return Outcome(premises_met, bound - observed, tol, observed, bound, tight, note)
+
+
+def identity_outcome(residual: float, *, scale: float, premises_met: bool = True, note: str = "") -> Outcome:
+    """``lhs = rhs``: margin = −|lhs − rhs|, float tolerance 1e-9 relative to the quantities' scale."""
+    tol = 1e-9 * (1.0 + abs(scale))
+    return Outcome(premises_met, -abs(residual), tol, abs(residual), 0.0, None, note)
+
+
+def not_met(note: str) -> Outcome:
+    return Outcome(False, 0.0, 0.0, 0.0, 0.0, None, note)

@@ -1,0 +1,93 @@
+"""Section 2: the Markov potential game identity (Def 2.2) and its gradient consequence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+import torch
+from hypothesis import strategies as st
+
+import randomgames.strategies as rgs
+from mpgverify.evaluation import at_mu, potential_values, state_values
+from mpgverify.exact import exact_evaluate, rationalize_game, rationalize_policy
+from mpgverify.game import MarkovGame
+from mpgverify.policy import softmax_policy
+from mpgverify.verify.claims import Claim, ExactMargin, Outcome
+from properties.common import identity_outcome, theta_of, with_theta
+
+__all__ = ["CLAIMS"]
+
+
+def _examples() -> st.SearchStrategy:
+    def extra(draw: Any, game: MarkovGame) -> dict[str, Any]:
+        i = draw(st.integers(0, game.n_agents - 1))
+        bar = draw(rgs.logits(game))
+        return {"agent": i, "theta_bar_i": bar[i].tolist()}
+
+    return with_theta(rgs.mpgs(max_agents=3, max_states=3, max_actions=3), extra=extra)
+
+
+def _pair(game: MarkovGame, witness: dict[str, Any]) -> tuple[tuple[torch.Tensor, ...], tuple[torch.Tensor, ...], int]:
+    theta = theta_of(game, witness)
+    i = int(witness["agent"])
+    bar = tuple(torch.tensor(witness["theta_bar_i"], dtype=torch.float64) if j == i else t for j, t in enumerate(theta))
+    return theta, bar, i
+
+
+def check_def_2_2(game: MarkovGame, witness: dict[str, Any], *, potential_scale: float = 1.0) -> Outcome:
+    """``Vⁱ(π̄ⁱ,π⁻ⁱ)(s) − Vⁱ(π)(s) = Φ(π̄ⁱ,π⁻ⁱ)(s) − Φ(π)(s)`` at every s, and
+    ``∇_{θⁱ} Vⁱ_θ(μ) = ∇_{θⁱ} Φ_θ(μ)`` (autograd)."""
+    theta, bar, i = _pair(game, witness)
+    g = game if potential_scale == 1.0 else game.replace(potential=potential_scale * game.potential)
+    p, q = softmax_policy(theta), softmax_policy(bar)
+    dV = state_values(g, q)[i] - state_values(g, p)[i]
+    dPhi = potential_values(g, q) - potential_values(g, p)
+    leaf = theta[i].clone().requires_grad_(True)
+    th = tuple(leaf if j == i else t for j, t in enumerate(theta))
+    probs = softmax_policy(th)
+    gV = torch.autograd.grad(at_mu(g, state_values(g, probs))[i], leaf)[0]
+    gPhi = torch.autograd.grad(at_mu(g, potential_values(g, softmax_policy(th))), leaf)[0]
+    residual = max(float((dV - dPhi).abs().max()), float((gV - gPhi).abs().max()))
+    scale = float(state_values(g, p).abs().max()) + float(potential_values(g, p).abs().max())
+    return identity_outcome(residual, scale=scale)
+
+
+def exact_def_2_2(game: MarkovGame, witness: dict[str, Any], *, potential_scale: float = 1.0) -> ExactMargin:
+    """Both halves in rationals, with the policies equal to the float softmax values exactly: the
+    value identity, and the gradient identity through the exact derivative of the softmax
+    parameterization, ``∂X(μ)/∂θⁱ_{s,a} = d(s) πⁱ(a|s) Aⁱ_X(s, a)`` for X = Vⁱ and X = Φ
+    (the formula of Lemma 3.1, itself checked against autograd by claim ``lemma-3.1``)."""
+    theta, bar, i = _pair(game, witness)
+    eg = rationalize_game(game)
+    k = sympy.Rational(*float(potential_scale).as_integer_ratio())
+    phi = [[k * v for v in row] for row in (eg.phi or [])]
+    eg = type(eg)(eg.gamma, eg.n_actions, eg.mu, eg.P, eg.R, phi, eg.joint)
+    as_potential = type(eg)(eg.gamma, eg.n_actions, eg.mu, eg.P, [phi] * eg.n_agents, phi, eg.joint)
+    p = rationalize_policy(softmax_policy(theta))
+    ep, eq = exact_evaluate(eg, p), exact_evaluate(eg, rationalize_policy(softmax_policy(bar)))
+    assert ep.Phi is not None and eq.Phi is not None
+    worst = max(abs((eq.V[i][s] - ep.V[i][s]) - (eq.Phi[s] - ep.Phi[s])) for s in range(game.n_states))
+    A_phi = exact_evaluate(as_potential, p).advantages[i]
+    for s in range(game.n_states):
+        for a in range(game.n_actions[i]):
+            worst = max(worst, abs(ep.d[s] * p[i][s][a] * (ep.advantages[i][s][a] - A_phi[s][a])))
+    return ExactMargin(str(-worst), float(-worst))
+
+
+CLAIMS = [
+    Claim(
+        id="def-2.2",
+        ref="Def 2.2 and eq. (1)",
+        statement=(
+            "In an MPG, for every agent i, state s and product policies differing only in agent i, "
+            "V^i(pi_bar^i, pi^-i)(s) - V^i(pi)(s) = Phi(pi_bar^i, pi^-i)(s) - Phi(pi)(s); hence "
+            "grad_{theta^i} V^i_theta = grad_{theta^i} Phi_theta"
+        ),
+        section="2",
+        examples=_examples,
+        check=check_def_2_2,
+        exact=exact_def_2_2,
+        mutants={"potential scaled by 1.5": {"potential_scale": 1.5}},
+    ),
+]

@@ -1,0 +1,137 @@
+"""The claims ledger: every catalogue id is covered, verdicts at the CI budget agree with the
+committed counterexamples, those replay, every property has teeth, and runs are reproducible."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from mpgverify.cli import main
+from mpgverify.verify.counterexamples import load_counterexample, replay
+from mpgverify.verify.ledger import ledger_json
+from mpgverify.verify.registry import load_claims, select_claims
+from mpgverify.verify.runner import run_claim
+from properties import PENDING, all_claims
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGUE = ROOT / "properties" / "CLAIMS.md"
+SHARED = ROOT.parent / "shared" / "CLAIMS.md"
+COUNTEREXAMPLES = ROOT / "properties" / "counterexamples"
+CLAIMS = all_claims()
+BY_ID = {c.id: c for c in CLAIMS}
+
+
+def catalogue_ids(text: str) -> list[str]:
+    return re.findall(r"^\| `([a-z0-9.@-]+)` \|", text, flags=re.M)
+
+
+def test_catalogue_copy_matches_shared() -> None:
+    if not SHARED.exists():
+        pytest.skip("../shared/CLAIMS.md is not beside this checkout")
+    assert CATALOGUE.read_text(encoding="utf-8") == SHARED.read_text(encoding="utf-8"), "refresh properties/CLAIMS.md"
+
+
+def test_every_catalogue_id_has_a_property_or_is_pending() -> None:
+    ids = catalogue_ids(CATALOGUE.read_text(encoding="utf-8"))
+    assert len(ids) >= 24, ids  # 11 ids of Sections 2–3, 6 of Section 4, 7 experiments
+    registered = {c.id for c in CLAIMS}
+    uncovered = [i for i in ids if i not in PENDING and not any(r == i or r.startswith(i + "@") for r in registered)]
+    assert not uncovered, f"catalogue ids with no property: {uncovered}"
+    stale = [i for i in PENDING if i not in ids or any(r == i or r.startswith(i + "@") for r in registered)]
+    assert not stale, f"PENDING lists ids that are covered or not in the catalogue: {stale}"
+    unknown = [r for r in registered if r.split("@")[0] not in ids]
+    assert not unknown, f"registered ids not in the catalogue: {unknown}"
+
+
+def test_registry_finds_the_claims_through_the_entry_point() -> None:
+    assert [c.id for c in load_claims()] == [c.id for c in CLAIMS]
+    assert [c.id for c in select_claims(CLAIMS, ["lemma-3.7"])] == [
+        "lemma-3.7@unnormalized-d",
+        "lemma-3.7@normalized-d",
+    ]
+
+
+def committed(claim_id: str) -> Path:
+    return COUNTEREXAMPLES / f"{claim_id}.json"
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
+def test_claim_at_ci_budget(claim) -> None:
+    result = run_claim(claim, budget="quick")
+    if result.status == "refuted":
+        assert committed(claim.id).exists(), (
+            f"{claim.id} refuted ({result.note}) but no counterexample is committed under {COUNTEREXAMPLES}"
+        )
+    else:
+        assert result.status in ("holds", "inconclusive", "vacuous"), result
+        assert not committed(claim.id).exists(), (
+            f"{claim.id} {result.status} at the CI budget, yet a counterexample is committed"
+        )
+    if result.status == "holds":
+        assert result.premises_met >= claim.min_premises
+
+
+FILES = sorted(COUNTEREXAMPLES.glob("*.json"))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_committed_counterexample_still_violates(path) -> None:
+    claim_id, example, raw = load_counterexample(path)
+    outcome, exact = replay(BY_ID[claim_id], example)
+    assert outcome.premises_met and outcome.violated, (claim_id, outcome)
+    if raw["exact"]:
+        assert exact is not None and exact.exact.startswith("-") and exact.exact == raw["exact_margin"], (exact, raw)
+    assert main(["replay", str(path)]) == 1
+
+
+MUTANTS = [(c, name, m) for c in CLAIMS for name, m in c.mutants.items()]
+
+
+@pytest.mark.parametrize("claim,name,mutation", MUTANTS, ids=[f"{c.id}:{n}" for c, n, _ in MUTANTS])
+def test_property_has_teeth(claim, name, mutation) -> None:
+    result = run_claim(claim, budget="quick", mutation=mutation, max_examples=40, shrink=False)
+    assert result.status == "refuted", f"mutant '{name}' of {claim.id} was not caught: {result.status} ({result.note})"
+
+
+def test_every_claim_has_a_mutant() -> None:
+    assert all(c.mutants for c in CLAIMS), [c.id for c in CLAIMS if not c.mutants]
+
+
+def test_same_seed_and_budget_same_ledger() -> None:
+    picked = select_claims(CLAIMS, ["def-2.2", "lemma-3.2", "lemma-3.7"])
+
+    def ledger() -> dict:
+        obj = ledger_json([run_claim(c, budget="quick", seed_value=3) for c in picked], "quick", 3)
+        for row in obj["claims"]:
+            row.pop("seconds")
+        return obj
+
+    assert ledger() == ledger()
+
+
+def test_claims_cli(tmp_path, capsys) -> None:
+    assert (
+        main(
+            [
+                "claims",
+                "--only",
+                "def-2.2,lemma-3.1",
+                "--json",
+                str(tmp_path / "l.json"),
+                "--markdown",
+                str(tmp_path / "l.md"),
+                "--counterexamples",
+                str(tmp_path / "cx"),
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "def-2.2" in out and "holds" in out
+    ledger = json.loads((tmp_path / "l.json").read_text())
+    assert ledger["format"] == "mpgverify.ledger/1" and [r["id"] for r in ledger["claims"]] == ["def-2.2", "lemma-3.1"]
+    assert "| claim |" in (tmp_path / "l.md").read_text()
+    assert main(["claims", "--only", "no-such-claim"]) == 2
