@@ -126,10 +126,14 @@ def test_assumption_2_1_failure_is_named(tmp_path) -> None:
 def test_help_is_complete() -> None:
     parser = build_parser()
     text = parser.format_help()
-    for command in ("evaluate", "export", "constants"):
+    commands = ("evaluate", "export", "constants", "check-mpg", "run", "check-algorithm", "claims", "replay")
+    for command in commands:
         assert command in text
     sub = next(a for a in parser._actions if a.dest == "command")
+    assert set(sub.choices) == set(commands)  # type: ignore[arg-type]
     for name, p in sub.choices.items():  # type: ignore[union-attr]
         help_text = p.format_help()
-        assert "GAME" in help_text and len(help_text) > 200, name
+        assert p.description and len(help_text) > 200, name
+        if name in ("evaluate", "export", "constants", "check-mpg", "run"):
+            assert "GAME" in help_text, name
     assert run("evaluate", "--help").returncode == 0

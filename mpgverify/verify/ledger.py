@@ -28,7 +28,13 @@ def run_ledger(
         if progress is not None:
             progress.write(f"[{k}/{len(claims)}] {claim.id} ... ")
             progress.flush()
-        r = run_claim(claim, budget=budget, seed_value=seed_value, counterexample_dir=counterexample_dir)
+        r = run_claim(
+            claim,
+            budget=budget,
+            seed_value=seed_value,
+            counterexample_dir=counterexample_dir,
+            known_dir=counterexample_dir,
+        )
         if progress is not None:
             progress.write(f"{r.status} ({r.premises_met}/{r.examples}, {r.seconds:.1f} s)\n")
         results.append(r)

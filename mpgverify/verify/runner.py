@@ -88,6 +88,42 @@ class ClaimResult:
         }
 
 
+def _confirm(
+    claim: Claim, example: Example, out: Outcome, mutation: dict[str, Any]
+) -> tuple[bool, ExactMargin | None, str]:
+    """Whether a float violation is confirmed: exactly when the claim can, else by its size."""
+    if claim.exact is not None:
+        exact = claim.exact(example.game, example.witness, **mutation)
+        return exact.exact.startswith("-"), exact, f"exact margin {exact.exact}"
+    how = f"margin {out.margin:.6g}, {(-out.margin / out.tol):.3g}× the float tolerance {out.tol:.2g}"
+    return -out.margin > FAR_ABOVE_FLOAT * out.tol, None, how
+
+
+def _replay_known(claim: Claim, path: Path, mutation: dict[str, Any], start: float) -> ClaimResult | None:
+    from mpgverify.verify.counterexamples import load_counterexample
+
+    claim_id, example, _ = load_counterexample(path)
+    out = claim.check(example.game, example.witness, **mutation)
+    if claim_id != claim.id or not out.violated:
+        return None
+    confirmed, _, how = _confirm(claim, example, out, mutation)
+    if not confirmed:
+        return None
+    return ClaimResult(
+        id=claim.id,
+        ref=claim.ref,
+        status="refuted",
+        examples=1,
+        premises_met=1,
+        worst_margin=out.margin,
+        tightness=out.tightness,
+        counterexample=str(path),
+        seconds=time.perf_counter() - start,
+        note=f"refuted by the committed counterexample: {how}",
+        detail={"example": example, "outcome": out},
+    )
+
+
 def run_claim(
     claim: Claim,
     *,
@@ -97,6 +133,7 @@ def run_claim(
     mutation: dict[str, Any] | None = None,
     max_examples: int | None = None,
     shrink: bool = True,
+    known_dir: Path | None = None,
 ) -> ClaimResult:
     """Search for a counterexample to ``claim`` and return its ledger row.
 
@@ -108,8 +145,14 @@ def run_claim(
       mutation: keyword arguments passed to ``claim.check`` (meta-tests).
       max_examples: override the budget's example count.
       shrink: shrink a found violation to a minimal example (off: report the first one found).
+      known_dir: a folder of committed counterexamples: ``<id>.json`` there is replayed first, and
+        if it still violates the claim (confirmed as above) the verdict is ``refuted`` at once.
     """
     start = time.perf_counter()
+    if known_dir is not None and (Path(known_dir) / f"{claim.id}.json").exists():
+        replayed = _replay_known(claim, Path(known_dir) / f"{claim.id}.json", mutation or {}, start)
+        if replayed is not None:
+            return replayed
     stats = _Stats()
     mutation = dict(mutation or {})
     n = max_examples or PROFILES[budget]
@@ -148,14 +191,7 @@ def run_claim(
     )
     if stats.failing is not None:
         example, out = stats.failing
-        exact: ExactMargin | None = None
-        if claim.exact is not None:
-            exact = claim.exact(example.game, example.witness, **mutation)
-            confirmed = exact.exact.startswith("-")
-            how = f"exact margin {exact.exact}"
-        else:
-            confirmed = -out.margin > FAR_ABOVE_FLOAT * out.tol
-            how = f"margin {out.margin:.6g}, {(-out.margin / out.tol):.3g}× the float tolerance {out.tol:.2g}"
+        confirmed, exact, how = _confirm(claim, example, out, mutation)
         if confirmed:
             path = None
             if counterexample_dir is not None:
