@@ -1,0 +1,471 @@
+"""Section 4 (with Appendix F): smoothness, price of anarchy, and the best-response dynamics.
+
+Premises that quantify over all policy pairs are established exactly on single-state games
+(``../shared/CLAIMS.md``, note under Section 4): there ``Vⁱ_π = rⁱ_π/(1−γ)`` for every π, so
+(α, β)-smoothness over pure action profiles — decided by enumerating every pair of profiles in
+rational arithmetic — implies it over all product mixed policies (expectation over independent
+profiles). For a given α the smallest valid β is computed exactly:
+``β*(α) = max_{a, a'} (α r(a') − Σ_i rⁱ(a'ⁱ, a⁻ⁱ)) / r(a)`` with ``r = Σ_i rⁱ > 0``.
+Multi-state games are not searched yet (their premises cannot be established exactly here).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from fractions import Fraction
+from typing import Any
+
+import torch
+from hypothesis import strategies as st
+
+import randomgames.strategies as rgs
+from mpgverify.algorithms.br_dynamics import br_dynamics
+from mpgverify.algorithms.npg_br import npg_br
+from mpgverify.evaluation import at_mu, evaluate, state_values
+from mpgverify.exact import exact_poa, rationalize_game, rationalize_policy
+from mpgverify.game import MarkovGame
+from mpgverify.nash import best_response
+from mpgverify.policy import softmax_policy
+from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
+from mpgverify.welfare import social_optimum
+from properties import bounds
+from properties.common import not_met, theta_json, theta_of, upper_bound_outcome
+
+__all__ = ["CLAIMS", "smallest_beta"]
+
+
+def _profiles(game: MarkovGame) -> list[tuple[int, ...]]:
+    return list(itertools.product(*(range(n) for n in game.n_actions)))
+
+
+def _stage(game: MarkovGame) -> dict[tuple[int, ...], list[Fraction]]:
+    """Exact stage rewards ``rⁱ(a)`` of a single-state game."""
+    R = game.rewards[:, 0]
+    return {a: [Fraction(float(R[(i, *a)])) for i in range(game.n_agents)] for a in _profiles(game)}
+
+
+def smallest_beta(game: MarkovGame, alpha: Fraction) -> Fraction | None:
+    """β*(α) for a single-state game with positive total rewards, exactly; None if no β works."""
+    r = _stage(game)
+    best: Fraction | None = None
+    for a in r:
+        total = sum(r[a])
+        for b in r:
+            lhs = sum(r[(*a[:i], b[i], *a[i + 1 :])][i] for i in range(game.n_agents))
+            need = alpha * sum(r[b]) - lhs
+            if total <= 0:
+                if need > 0:
+                    return None
+                continue
+            beta = need / total
+            best = beta if best is None or beta > best else best
+    return best
+
+
+def _alpha(draw: Any) -> float:
+    return draw(st.sampled_from([1.0, 0.5, 0.25])) if draw(st.booleans()) else draw(st.floats(0.05, 1.0))
+
+
+def _single_state(potential: bool) -> st.SearchStrategy[MarkovGame]:
+    if potential:
+        return rgs.mpgs(max_agents=3, max_states=1, max_actions=3, reward_range=(0.1, 1.0), max_gamma=0.9)
+    return rgs.general_sum_games(max_agents=3, max_states=1, max_actions=3, reward_range=(0.1, 1.0), max_gamma=0.9)
+
+
+# -- def-4.2 and the single-state note -------------------------------------------------------------------
+@st.composite
+def _pair_examples(draw: Any) -> Example:
+    game = draw(_single_state(potential=False))
+    pi, other = draw(rgs.logits(game)), draw(rgs.logits(game))
+    return Example(game, {"theta": theta_json(pi), "theta_prime": theta_json(other), "alpha": _alpha(draw)})
+
+
+def check_def_4_2(game: MarkovGame, witness: dict[str, Any], *, beta_shift: float = 0.0) -> Outcome:
+    """With β = β*(α) from pure profiles: ``Σ_i Vⁱ(π'ⁱ, π⁻ⁱ)(s) ≥ α V_π'(s) − β V_π(s)`` for mixed π, π'."""
+    alpha = Fraction(float(witness["alpha"]))
+    beta = smallest_beta(game, alpha)
+    if beta is None:
+        return not_met("no β makes the game (α, β)-smooth")
+    p, q = softmax_policy(theta_of(game, witness)), softmax_policy(theta_of(game, witness, "theta_prime"))
+    lhs = sum(
+        float(state_values(game, tuple(q[j] if j == i else p[j] for j in range(game.n_agents)))[i, 0])
+        for i in range(game.n_agents)
+    )
+    Vq, Vp = float(state_values(game, q).sum(0)[0]), float(state_values(game, p).sum(0)[0])
+    rhs = float(alpha) * Vq - (float(beta) - beta_shift) * Vp
+    return Outcome(True, lhs - rhs, 1e-9 * (1 + abs(lhs) + abs(rhs)), lhs, rhs, None, f"beta* = {float(beta):.6g}")
+
+
+# -- prop-4.3 ----------------------------------------------------------------------------------------------
+@st.composite
+def _prop_examples(draw: Any) -> Example:
+    game = draw(_single_state(potential=False))
+    return Example(game, {"lambda": _alpha(draw), "nu": draw(st.floats(0.0, 2.0))})
+
+
+def _smoothness_violation(game: MarkovGame, alpha: Fraction, beta: Fraction) -> Fraction:
+    """``min_{a,a'} Σ_i rⁱ(a'ⁱ,a⁻ⁱ) − α r(a') + β r(a)`` (≥ 0 iff (α, β)-smooth), exact."""
+    r = _stage(game)
+    worst: Fraction | None = None
+    for a in r:
+        for b in r:
+            lhs = sum(r[(*a[:i], b[i], *a[i + 1 :])][i] for i in range(game.n_agents))
+            gap = lhs - alpha * sum(r[b]) + beta * sum(r[a])
+            worst = gap if worst is None or gap < worst else worst
+    assert worst is not None
+    return worst
+
+
+def check_prop_4_3(game: MarkovGame, witness: dict[str, Any], *, mu_scale: float = 1.0) -> Outcome:
+    """Rewards (λ, μ)-smooth with μ = β*(λ) (exact) and, with one state, transitions (κ, ν)-smooth
+    exactly when κ − ν = 1 (``M_π r = r/(1−γ)`` for every π, so the condition reads r ≥ (κ − ν) r for
+    every real r); the proposition then asserts the game is (κλ, μν)-smooth. Reading: the
+    smoothness forms used in the proof, ``Σ_i rⁱ(π'ⁱ,π⁻ⁱ) ≥ λ r_π' − μ r_π`` and
+    ``M_{π'ⁱ,π⁻ⁱ} r ≥ κ M_π' r − ν M_π r``."""
+    lam = Fraction(float(witness["lambda"]))
+    nu = Fraction(float(witness["nu"]))
+    mu = smallest_beta(game, lam)
+    if mu is None:
+        return not_met("the rewards are (λ, μ)-smooth for no μ")
+    kappa = 1 + nu
+    gap = _smoothness_violation(game, kappa * lam, Fraction(float(mu_scale)) * mu * nu)
+    return Outcome(
+        True,
+        float(gap),
+        1e-12,
+        float(gap),
+        0.0,
+        None,
+        f"lambda={float(lam):.4g} mu={float(mu):.4g} kappa={float(kappa):.4g} nu={float(nu):.4g}",
+    )
+
+
+def exact_prop_4_3(game: MarkovGame, witness: dict[str, Any], *, mu_scale: float = 1.0) -> ExactMargin:
+    lam, nu = Fraction(float(witness["lambda"])), Fraction(float(witness["nu"]))
+    mu = smallest_beta(game, lam)
+    assert mu is not None
+    gap = _smoothness_violation(game, (1 + nu) * lam, Fraction(float(mu_scale)) * mu * nu)
+    return ExactMargin(str(gap), float(gap))
+
+
+# -- def-4.4 and thm-4.5: ε-ratio-Nash policies and their POA ------------------------------------------------
+def _ratio_nash_examples(potential: bool) -> Any:
+    @st.composite
+    def build(draw: Any) -> Example:
+        game = draw(_single_state(potential))
+        eps = draw(st.floats(0.01, 0.5))
+        theta = draw(rgs.logits(game))
+        alg = br_dynamics(eps=eps, reading="as-used")
+        state = alg.init(game, seed=0, batch=1)._replace(probs=softmax_policy(tuple(t[None] for t in theta)))
+        for _ in range(4 * game.n_agents * max(game.n_actions) + 4):
+            state = alg.step(game, state)
+        probs = [p[0].tolist() for p in state.probs]
+        return Example(game, {"probs": probs, "eps": eps, "alpha": _alpha(draw)})
+
+    return build()
+
+
+def _probs(game: MarkovGame, witness: dict[str, Any]) -> tuple[torch.Tensor, ...]:
+    from mpgverify.policy import check_policy
+
+    return check_policy(game, witness["probs"], "witness.probs")
+
+
+def _ratio_nash(game: MarkovGame, probs: tuple[torch.Tensor, ...], eps: float, reading: str) -> tuple[bool, float]:
+    """(is ε-ratio-Nash under ``reading``, max_i gain_i − ε·best_i)."""
+    V = at_mu(game, state_values(game, probs))
+    best = torch.stack([best_response(game, probs, i).V_mu for i in range(game.n_agents)])
+    tol = 1e-12 * (1 + float(best.abs().max()))
+    if reading == "as-used":
+        ok = bool((V >= (1 - eps) * best - tol).all())
+    else:
+        ok = bool((best <= (1 - eps) * V + tol).all())
+    return ok, float((best - V - eps * best).max())
+
+
+def check_def_4_4(
+    game: MarkovGame, witness: dict[str, Any], *, reading: str = "as-used", eps_scale: float = 1.0
+) -> Outcome:
+    """An ε-ratio-Nash policy (per ``reading``) has every agent's gain at most ε times its best value."""
+    eps = float(witness["eps"])
+    ok, excess = _ratio_nash(game, _probs(game, witness), eps, reading)
+    if not ok:
+        return not_met(f"the policy is not {eps:.3g}-ratio-Nash ({reading})")
+    eps_m = eps * eps_scale
+    _, excess = _ratio_nash(game, _probs(game, witness), eps_m, reading)
+    return Outcome(True, -excess, 1e-9, excess, 0.0, None, "")
+
+
+def _vacuity_as_written() -> str:
+    return (
+        "as written, ε-ratio-Nash needs max_π'ⁱ Vⁱ(π'ⁱ, π⁻ⁱ)(μ) ≤ (1−ε) Vⁱ_π(μ); the maximum is at least "
+        "Vⁱ_π(μ), so with positive values (rewards ≥ 0.1 here) and ε > 0 no policy qualifies"
+    )
+
+
+def check_thm_4_5(
+    game: MarkovGame, witness: dict[str, Any], *, reading: str = "as-used", bound_scale: float = 1.0
+) -> Outcome:
+    eps, alpha = float(witness["eps"]), Fraction(float(witness["alpha"]))
+    beta = smallest_beta(game, alpha)
+    if beta is None:
+        return not_met("no β makes the game (α, β)-smooth")
+    probs = _probs(game, witness)
+    ok, _ = _ratio_nash(game, probs, eps, reading)
+    if not ok:
+        return not_met(f"not ε-ratio-Nash ({reading})")
+    poa = float(evaluate(game, probs).V_mu.sum() / social_optimum(game).value)
+    bound = bound_scale * (1 - eps) * float(alpha) / (1 + (1 - eps) * float(beta))
+    out = upper_bound_outcome(bound, poa, scale=1.0)  # POA ≥ bound: observed = bound, "bound" = POA
+    return Outcome(
+        True, out.margin, out.tol, poa, bound, bound / poa if poa > 0 else None, f"beta* = {float(beta):.4g}"
+    )
+
+
+def exact_thm_4_5(
+    game: MarkovGame, witness: dict[str, Any], *, reading: str = "as-used", bound_scale: float = 1.0
+) -> ExactMargin:
+    eps, alpha = Fraction(float(witness["eps"])), Fraction(float(witness["alpha"]))
+    beta = smallest_beta(game, alpha)
+    assert beta is not None
+    poa = exact_poa(rationalize_game(game), rationalize_policy(_probs(game, witness)))
+    bound = Fraction(float(bound_scale)) * (1 - eps) * alpha / (1 + (1 - eps) * beta)
+    margin = Fraction(int(poa.p), int(poa.q)) - bound
+    return ExactMargin(str(margin), float(margin))
+
+
+# -- thm-4.7 and cor-4.8: POA along the dynamics -----------------------------------------------------------
+@st.composite
+def _dynamics_examples(draw: Any) -> Example:
+    game = draw(rgs.mpgs(max_agents=3, max_states=1, max_actions=3, reward_range=(0.1, 1.0), max_gamma=0.5))
+    theta = draw(rgs.logits(game))
+    return Example(
+        game,
+        {
+            "theta": theta_json(theta),
+            "eps": draw(st.floats(0.05, 0.5)),
+            "sigma": draw(st.floats(0.01, 5.0)),
+            "alpha": _alpha(draw),
+        },
+    )
+
+
+def _assumption_4_6(game: MarkovGame) -> bool:
+    """0 < Φ_π(s) ≤ V_π(s) for all π, s: Φ_min > 0 and, since Vⁱ − Φ is the dummy part, Σ_i rⁱ ≥ φ."""
+    assert game.phi is not None
+    return float(game.phi.min()) > 0 and bool((game.R.sum(0) >= game.phi - 1e-15).all())
+
+
+def _sequence(game: MarkovGame, witness: dict[str, Any], kind: str) -> tuple[list[float], list[float], int]:
+    """(V_{π_t}(μ), Φ_t) for t = 0..T and T. Reading: the sequence ends at its first
+    ε-ratio-Nash policy for the best-response dynamics ("until π is ε-ratio-Nash", Section 4.3) and
+    at its first ε-Nash policy for NPG-BR (where Theorem 3.8 has it converge; the growth steps of
+    Appendix F hold only before that)."""
+    from mpgverify.nash import nash_gap
+
+    eps = float(witness["eps"])
+    theta = tuple(t[None] for t in theta_of(game, witness))
+    if kind == "br":
+        alg = br_dynamics(eps=eps, reading="as-used")
+        state = alg.init(game, seed=0, batch=1)._replace(probs=softmax_policy(theta))
+        limit = 6 * game.n_agents * max(game.n_actions) + 6
+    else:
+        alg = npg_br(lr=1.0, K=math.ceil(bounds.thm_3_8_inner_steps(game.gamma, eps)))
+        state = alg.init(game, seed=0, batch=1)._replace(theta=theta)
+        limit = 12
+    values, phis = [], []
+    for _ in range(limit + 1):
+        probs = alg.policy(state)
+        ev = evaluate(game, probs)
+        values.append(float(ev.V_mu.sum()))
+        phis.append(float(ev.Phi_mu[0]))  # type: ignore[index]
+        if kind == "npg-br" and float(nash_gap(game, probs).gap[0]) <= eps:
+            break
+        new = alg.step(game, state)
+        if kind == "br" and bool(new.done[0]):  # π_t was ε-ratio-Nash: the dynamics stop here
+            break
+        state = new
+    return values, phis, len(values) - 1
+
+
+def check_poa_dynamics(
+    game: MarkovGame,
+    witness: dict[str, Any],
+    *,
+    kind: str = "br",
+    part: str = "count",
+    slack: float = 1.0,
+    require_rho_above_one: bool = False,
+    allowed_sign: float = 1.0,
+) -> Outcome:
+    if not _assumption_4_6(game):
+        return not_met("Assumption 4.6 not established")
+    eps, sigma, alpha = float(witness["eps"]), float(witness["sigma"]), Fraction(float(witness["alpha"]))
+    beta_f = smallest_beta(game, alpha)
+    if beta_f is None:
+        return not_met("no β makes the game (α, β)-smooth")
+    beta, N = float(beta_f), game.n_agents
+    values, phis, T = _sequence(game, witness, kind)
+    opt = float(social_optimum(game).value)
+    threshold = float(alpha) / ((1 + beta) * (1 + sigma)) * opt
+    bad = [v < threshold for v in values]
+    grow_bad = 1 + sigma * (1 + beta) / N
+    grow_good = 1 / (1 - eps) if kind == "br" else 1 + eps / (2 * (1 - game.gamma))
+    if part == "count":
+        rho = (1 - eps) * grow_bad if kind == "br" else grow_bad / grow_good
+        if rho <= 0 or rho == 1:
+            return not_met(f"ρ = {rho:.4g}: log_ρ undefined")
+        if require_rho_above_one and rho <= 1:
+            return not_met(f"ρ = {rho:.4g} ≤ 1 (the corrected statement needs ρ > 1)")
+        phi_max = float(potential_values_max(game))
+        allowed = allowed_sign * (math.log(phi_max / phis[0], rho) - T * math.log(grow_good, rho))
+        return upper_bound_outcome(sum(bad) * slack, allowed, note=f"T = {T}, ρ = {rho:.4g}")
+    steps = [t for t in range(T) if bad[t] == (part == "bad-step")]
+    if not steps:
+        return not_met(f"no {part.replace('-step', '')} steps in the sequence")
+    need = grow_bad if part == "bad-step" else grow_good
+    worst = min(phis[t + 1] - slack * need * phis[t] for t in steps)
+    return Outcome(True, worst, 1e-9 * (1 + abs(phis[0])), worst, 0.0, None, f"{len(steps)} steps")
+
+
+def potential_values_max(game: MarkovGame) -> float:
+    from mpgverify.constants import potential_range
+
+    return potential_range(game).high
+
+
+def _claims() -> list[Claim]:
+    ratio = lambda: _ratio_nash_examples(potential=False)
+    return [
+        Claim(
+            "def-4.2",
+            "Def 4.2 (with the single-state note of the catalogue)",
+            "(alpha, beta)-smoothness: sum_i V^i(pi'^i, pi^-i)(s) >= alpha V_pi'(s) - beta V_pi(s) for all s and "
+            "product policy pairs; with one state, smoothness over pure profiles gives it for mixed pairs",
+            "4",
+            _pair_examples,
+            check_def_4_2,
+            mutants={"beta - 1": {"beta_shift": 1.0}},
+        ),
+        Claim(
+            "prop-4.3",
+            "Proposition 4.3",
+            "rewards (lambda, mu)-smooth and transitions (kappa, nu)-smooth imply the game is "
+            "(kappa lambda, mu nu)-smooth",
+            "4",
+            _prop_examples,
+            check_prop_4_3,
+            exact=exact_prop_4_3,
+            mutants={"mu x 0": {"mu_scale": 0.0}},
+        ),
+        Claim(
+            "def-4.4@as-used",
+            "Def 4.4, the reading of the proof of Thm 4.5",
+            "eps-ratio-Nash (V^i_pi(mu) >= (1-eps) max V^i(pi'^i, pi^-i)(mu)) policies exist and each agent's gain "
+            "is at most eps times its best-response value",
+            "4",
+            ratio,
+            check_def_4_4,
+            mutants={"eps / 100": {"eps_scale": 1e-2}},
+        ),
+        Claim(
+            "def-4.4@as-written",
+            "Def 4.4, as printed",
+            "eps-ratio-Nash as printed: max_{pi'^i} V^i(pi'^i, pi^-i)(mu) <= (1-eps) V^i_pi(mu) for all i",
+            "4",
+            ratio,
+            lambda g, w, **k: check_def_4_4(g, w, reading="as-written", **k),
+            vacuity=_vacuity_as_written,
+        ),
+        Claim(
+            "thm-4.5",
+            "Theorem 4.5 (with Def 4.4 as its proof uses it)",
+            "in an (alpha, beta)-smooth game every eps-ratio-Nash policy has POA >= (1-eps) alpha / (1 + (1-eps) beta)",
+            "4",
+            ratio,
+            check_thm_4_5,
+            exact=exact_thm_4_5,
+            mutants={"bound x 3": {"bound_scale": 3.0}},
+        ),
+        Claim(
+            "thm-4.5@as-written",
+            "Theorem 4.5 with Def 4.4 as printed",
+            "the same bound for eps-ratio-Nash policies in the printed sense of Def 4.4",
+            "4",
+            ratio,
+            lambda g, w, **k: check_thm_4_5(g, w, reading="as-written", **k),
+            vacuity=_vacuity_as_written,
+        ),
+        Claim(
+            "thm-4.7",
+            "Theorem 4.7 (Appendix F.1)",
+            "along max-gain eps-ratio-best-response dynamics pi_0..pi_T in an (alpha, beta)-smooth MPG with "
+            "Assumption 4.6, all but at most log_rho(Phi_max/Phi_0) - T log_rho(1/(1-eps)) policies satisfy "
+            "V_pi_t(mu) >= alpha/((1+beta)(1+sigma)) V_pi*(mu), rho = (1-eps)(1+sigma(1+beta)/N)",
+            "4",
+            _dynamics_examples,
+            check_poa_dynamics,
+            mutants={"log_rho sign flipped": {"allowed_sign": -1.0}},
+        ),
+        Claim(
+            "thm-4.7@corrected",
+            "Theorem 4.7, corrected",
+            "Theorem 4.7 restricted to rho > 1. Correction: the proof's Phi_0 (1+sigma(1+beta)/N)^m (1/(1-eps))^(T-m) "
+            "<= Phi_max gives m log rho <= log(Phi_max/Phi_0) - T log(1/(1-eps)), and dividing by log rho keeps the "
+            "direction of the inequality only when rho > 1",
+            "4",
+            _dynamics_examples,
+            lambda g, w, **k: check_poa_dynamics(g, w, require_rho_above_one=True, **k),
+            mutants={"log_rho sign flipped": {"allowed_sign": -1.0}},
+        ),
+        Claim(
+            "thm-4.7@bad-step",
+            "Appendix F.1, eq. (20)",
+            "after a bad policy (violating (8)) Phi_{t+1} >= (1 + sigma(1+beta)/N) Phi_t",
+            "4",
+            _dynamics_examples,
+            lambda g, w, **k: check_poa_dynamics(g, w, part="bad-step", **k),
+            mutants={"growth x 100": {"slack": 100.0}},
+        ),
+        Claim(
+            "thm-4.7@good-step",
+            "Appendix F.1",
+            "after a good policy Phi_{t+1} >= Phi_t / (1 - eps)",
+            "4",
+            _dynamics_examples,
+            lambda g, w, **k: check_poa_dynamics(g, w, part="good-step", **k),
+            mutants={"growth x 100": {"slack": 100.0}},
+        ),
+        Claim(
+            "cor-4.8",
+            "Corollary 4.8 (Appendix F.2)",
+            "the same count for NPG-BR (5,6) with K >= 4/((1-gamma)^2 eps): all but at most log_rho(Phi_max/Phi_0) - "
+            "T log_rho(1 + eps/(2(1-gamma))) policies satisfy (8), rho = (1+sigma(1+beta)/N)/(1+eps/(2(1-gamma)))",
+            "4",
+            _dynamics_examples,
+            lambda g, w, **k: check_poa_dynamics(g, w, kind="npg-br", **k),
+            mutants={"log_rho sign flipped": {"allowed_sign": -1.0}},
+        ),
+        Claim(
+            "cor-4.8@corrected",
+            "Corollary 4.8, corrected",
+            "Corollary 4.8 restricted to rho > 1 (the same division by log rho as in Theorem 4.7)",
+            "4",
+            _dynamics_examples,
+            lambda g, w, **k: check_poa_dynamics(g, w, kind="npg-br", require_rho_above_one=True, **k),
+            mutants={"log_rho sign flipped": {"allowed_sign": -1.0}},
+        ),
+        Claim(
+            "cor-4.8@good-step",
+            "Appendix F.2",
+            "for NPG-BR, after a good policy (Phi_{t+1} - Phi_t)/Phi_t > eps/(2(1-gamma))",
+            "4",
+            _dynamics_examples,
+            lambda g, w, **k: check_poa_dynamics(g, w, kind="npg-br", part="good-step", **k),
+            mutants={"growth x 100": {"slack": 100.0}},
+        ),
+    ]
+
+
+CLAIMS = _claims()
