@@ -40,3 +40,20 @@ def test_batched_evaluation_10_policies_n5(benchmark) -> None:
     game = coordination_game(5)
     probs = softmax_policy(random_logits(game, seed=0, batch=(10,)))
     benchmark(lambda: nash_gap(game, probs))
+
+
+@pytest.mark.parametrize("name", ["pg", "npg"])
+def test_training_10_seeds_400_iterations_n5(benchmark, name) -> None:
+    """Training only (no per-iteration metrics): issue 7's target is < 1 s for tabular PG."""
+    from mpgverify.algorithms import make_algorithm
+
+    game = coordination_game(5)
+    alg = make_algorithm(name)
+
+    def train():
+        state = alg.init(game, seed=0, batch=10)
+        for _ in range(400):
+            state = alg.step(game, state)
+        return state
+
+    benchmark.pedantic(train, rounds=3, iterations=1)
