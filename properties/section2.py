@@ -46,8 +46,8 @@ def check_def_2_2(game: MarkovGame, witness: dict[str, Any], *, potential_scale:
     leaf = theta[i].clone().requires_grad_(True)
     th = tuple(leaf if j == i else t for j, t in enumerate(theta))
     probs = softmax_policy(th)
-    gV = torch.autograd.grad(at_mu(g, state_values(g, probs))[i], leaf)[0]
-    gPhi = torch.autograd.grad(at_mu(g, potential_values(g, softmax_policy(th))), leaf)[0]
+    gV = torch.autograd.grad(at_mu(g, state_values(g, probs))[i], leaf, retain_graph=True)[0]
+    gPhi = torch.autograd.grad(at_mu(g, potential_values(g, probs)), leaf)[0]
     residual = max(float((dV - dPhi).abs().max()), float((gV - gPhi).abs().max()))
     scale = float(state_values(g, p).abs().max()) + float(potential_values(g, p).abs().max())
     return identity_outcome(residual, scale=scale)

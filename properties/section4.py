@@ -20,12 +20,13 @@ import torch
 from hypothesis import strategies as st
 
 import randomgames.strategies as rgs
-from mpgverify.algorithms.br_dynamics import br_dynamics
+from mpgverify.algorithms.br_dynamics import br_dynamics, is_ratio_nash
 from mpgverify.algorithms.npg_br import npg_br
+from mpgverify.constants import potential_range
 from mpgverify.evaluation import at_mu, evaluate, state_values
 from mpgverify.exact import exact_poa, rationalize_game, rationalize_policy
 from mpgverify.game import MarkovGame
-from mpgverify.nash import best_response
+from mpgverify.nash import nash_gap
 from mpgverify.policy import softmax_policy
 from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
 from mpgverify.welfare import social_optimum
@@ -172,16 +173,15 @@ def _probs(game: MarkovGame, witness: dict[str, Any]) -> tuple[torch.Tensor, ...
     return check_policy(game, witness["probs"], "witness.probs")
 
 
-def _ratio_nash(game: MarkovGame, probs: tuple[torch.Tensor, ...], eps: float, reading: str) -> tuple[bool, float]:
-    """(is ε-ratio-Nash under ``reading``, max_i gain_i − ε·best_i)."""
+def _ratio_values(game: MarkovGame, probs: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(own values ``Vⁱ_π(μ)``, best-response values ``max_π'ⁱ Vⁱ(π'ⁱ, π⁻ⁱ)(μ)``), each ``[N]``."""
     V = at_mu(game, state_values(game, probs))
-    best = torch.stack([best_response(game, probs, i).V_mu for i in range(game.n_agents)])
-    tol = 1e-12 * (1 + float(best.abs().max()))
-    if reading == "as-used":
-        ok = bool((V >= (1 - eps) * best - tol).all())
-    else:
-        ok = bool((best <= (1 - eps) * V + tol).all())
-    return ok, float((best - V - eps * best).max())
+    return V, nash_gap(game, probs, V_mu=V).best_values
+
+
+def _ratio_nash(V: torch.Tensor, best: torch.Tensor, eps: float, reading: str) -> bool:
+    """ε-ratio-Nash under ``reading``, with a round-off slack of 1e-12 relative to the values."""
+    return bool(is_ratio_nash(V, best, eps, reading, tol=1e-12 * (1 + float(best.abs().max()))))
 
 
 def check_def_4_4(
@@ -189,11 +189,10 @@ def check_def_4_4(
 ) -> Outcome:
     """An ε-ratio-Nash policy (per ``reading``) has every agent's gain at most ε times its best value."""
     eps = float(witness["eps"])
-    ok, excess = _ratio_nash(game, _probs(game, witness), eps, reading)
-    if not ok:
+    V, best = _ratio_values(game, _probs(game, witness))
+    if not _ratio_nash(V, best, eps, reading):
         return not_met(f"the policy is not {eps:.3g}-ratio-Nash ({reading})")
-    eps_m = eps * eps_scale
-    _, excess = _ratio_nash(game, _probs(game, witness), eps_m, reading)
+    excess = float((best - V - eps * eps_scale * best).max())
     return Outcome(True, -excess, 1e-9, excess, 0.0, None, "")
 
 
@@ -212,8 +211,7 @@ def check_thm_4_5(
     if beta is None:
         return not_met("no β makes the game (α, β)-smooth")
     probs = _probs(game, witness)
-    ok, _ = _ratio_nash(game, probs, eps, reading)
-    if not ok:
+    if not _ratio_nash(*_ratio_values(game, probs), eps, reading):
         return not_met(f"not ε-ratio-Nash ({reading})")
     poa = float(evaluate(game, probs).V_mu.sum() / social_optimum(game).value)
     bound = bound_scale * (1 - eps) * float(alpha) / (1 + (1 - eps) * float(beta))
@@ -318,7 +316,7 @@ def check_poa_dynamics(
             return not_met(f"ρ = {rho:.4g}: log_ρ undefined")
         if require_rho_above_one and rho <= 1:
             return not_met(f"ρ = {rho:.4g} ≤ 1 (the corrected statement needs ρ > 1)")
-        phi_max = float(potential_values_max(game))
+        phi_max = potential_range(game).high
         allowed = allowed_sign * (math.log(phi_max / phis[0], rho) - T * math.log(grow_good, rho))
         return upper_bound_outcome(sum(bad) * slack, allowed, note=f"T = {T}, ρ = {rho:.4g}")
     steps = [t for t in range(T) if bad[t] == (part == "bad-step")]
@@ -327,12 +325,6 @@ def check_poa_dynamics(
     need = grow_bad if part == "bad-step" else grow_good
     worst = min(phis[t + 1] - slack * need * phis[t] for t in steps)
     return Outcome(True, worst, 1e-9 * (1 + abs(phis[0])), worst, 0.0, None, f"{len(steps)} steps")
-
-
-def potential_values_max(game: MarkovGame) -> float:
-    from mpgverify.constants import potential_range
-
-    return potential_range(game).high
 
 
 def _claims() -> list[Claim]:

@@ -25,7 +25,7 @@ from typing import Any
 import torch
 
 from mpgverify.arrays import DTYPE
-from mpgverify.evaluation import evaluate, state_values
+from mpgverify.evaluation import evaluate, policy_transition, state_values
 from mpgverify.exact import exact_evaluate, rationalize_game, rationalize_policy
 from mpgverify.formats import game_from_json, game_to_json
 from mpgverify.game import MarkovGame
@@ -170,7 +170,7 @@ def _potential_operator(game: MarkovGame, probs: tuple[torch.Tensor, ...]) -> to
     """``M_π = (I − γP_π)⁻¹ Π_π`` with ``Φ_π = M_π φ``: ``[K, S, S·A]``."""
     pi = joint_policy(probs)  # [K, S, A]
     S, A = game.n_states, game.n_joint_actions
-    P_pi = torch.einsum("ksa,sat->kst", pi, game.P)
+    P_pi = policy_transition(game, pi)
     Pi = torch.zeros(pi.shape[0], S, S, A, dtype=DTYPE)
     Pi[:, torch.arange(S), torch.arange(S)] = pi
     eye = torch.eye(S, dtype=DTYPE)

@@ -39,11 +39,12 @@ class BRState(NamedTuple):
     last_agent: torch.Tensor
 
 
-def is_ratio_nash(V: torch.Tensor, best: torch.Tensor, eps: float, reading: str) -> torch.Tensor:
-    """ε-ratio-Nash test of Def 4.4 from own values ``V`` and best-response values ``best`` ``[*B, N]``."""
+def is_ratio_nash(V: torch.Tensor, best: torch.Tensor, eps: float, reading: str, *, tol: float = 0.0) -> torch.Tensor:
+    """ε-ratio-Nash test of Def 4.4 from own values ``V`` and best-response values ``best`` ``[*B, N]``,
+    each inequality allowed a slack of ``tol``."""
     if reading == "as-used":
-        return (V >= (1 - eps) * best).all(dim=-1)
-    return (best <= (1 - eps) * V).all(dim=-1)
+        return (V >= (1 - eps) * best - tol).all(dim=-1)
+    return (best <= (1 - eps) * V + tol).all(dim=-1)
 
 
 def br_dynamics(

@@ -22,7 +22,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, seed, settings, target
 
 from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
-from mpgverify.verify.counterexamples import counterexample_json, write_counterexample
+from mpgverify.verify.counterexamples import counterexample_json, load_counterexample, write_counterexample
 from mpgverify.verify.profiles import PROFILES
 
 __all__ = ["FAR_ABOVE_FLOAT", "ClaimResult", "run_claim"]
@@ -100,8 +100,6 @@ def _confirm(
 
 
 def _replay_known(claim: Claim, path: Path, mutation: dict[str, Any], start: float) -> ClaimResult | None:
-    from mpgverify.verify.counterexamples import load_counterexample
-
     claim_id, example, _ = load_counterexample(path)
     out = claim.check(example.game, example.witness, **mutation)
     if claim_id != claim.id or not out.violated:
