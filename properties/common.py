@@ -18,6 +18,7 @@ __all__ = [
     "EPS64",
     "hessian",
     "identity_outcome",
+    "lower_bound_outcome",
     "not_met",
     "spectral_norm",
     "theta_json",
@@ -77,6 +78,16 @@ def upper_bound_outcome(
     tol = 1e-9 * (1.0 + abs(scale) + abs(bound))
     tight = observed / bound if bound > 0 else None
     return Outcome(premises_met, bound - observed, tol, observed, bound, tight, note)
+
+
+def lower_bound_outcome(
+    observed: float, bound: float, *, scale: float = 1.0, premises_met: bool = True, note: str = ""
+) -> Outcome:
+    """``observed ≥ bound``: margin = observed − bound, tolerance 1e-9 relative to the scale; the
+    tightness is bound ÷ observed (1.0 = tight)."""
+    tol = 1e-9 * (1.0 + abs(scale) + abs(observed))
+    tight = bound / observed if observed > 0 else None
+    return Outcome(premises_met, observed - bound, tol, observed, bound, tight, note)
 
 
 def identity_outcome(residual: float, *, scale: float, premises_met: bool = True, note: str = "") -> Outcome:

@@ -31,7 +31,7 @@ from mpgverify.policy import softmax_policy
 from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
 from mpgverify.welfare import social_optimum
 from properties import bounds
-from properties.common import not_met, theta_json, theta_of, upper_bound_outcome
+from properties.common import lower_bound_outcome, not_met, theta_json, theta_of, upper_bound_outcome
 
 __all__ = ["CLAIMS", "smallest_beta"]
 
@@ -215,10 +215,7 @@ def check_thm_4_5(
         return not_met(f"not ε-ratio-Nash ({reading})")
     poa = float(evaluate(game, probs).V_mu.sum() / social_optimum(game).value)
     bound = bound_scale * (1 - eps) * float(alpha) / (1 + (1 - eps) * float(beta))
-    out = upper_bound_outcome(bound, poa, scale=1.0)  # POA ≥ bound: observed = bound, "bound" = POA
-    return Outcome(
-        True, out.margin, out.tol, poa, bound, bound / poa if poa > 0 else None, f"beta* = {float(beta):.4g}"
-    )
+    return lower_bound_outcome(poa, bound, note=f"beta* = {float(beta):.4g}")
 
 
 def exact_thm_4_5(
