@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 
 import randomgames.strategies as rgs
 from mpgverify.algorithms.gradients import log_barrier_gradients, natural_directions, policy_gradients
-from mpgverify.algorithms.npg_br import inner_loops
+from mpgverify.algorithms.npg_br import inner_loops, npg_br
 from mpgverify.arrays import DTYPE
 from mpgverify.constants import mismatch_coefficient, potential_range
 from mpgverify.evaluation import at_mu, evaluate, potential_values, state_values
 from mpgverify.exact import exact_evaluate, rationalize_game, rationalize_policy
 from mpgverify.game import MarkovGame
 from mpgverify.nash import best_response, nash_gap
-from mpgverify.policy import softmax_policy
+from mpgverify.policy import joint_policy, softmax_policy
 from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
 from properties import bounds
 from properties.common import (
@@ -165,8 +165,6 @@ def check_lemma_c1(
 
 
 def _joint(game: MarkovGame, x: torch.Tensor) -> torch.Tensor:
-    from mpgverify.policy import joint_policy
-
     return joint_policy(softmax_policy(_unflat(game, x)))
 
 
@@ -373,8 +371,6 @@ def check_thm_3_8_inner(game: MarkovGame, witness: dict[str, Any], *, eps_scale:
 
 def _npg_br_run(game: MarkovGame, witness: dict[str, Any]) -> tuple[list[float], list[float], float]:
     """(Nash-gaps, Φ(μ) values) along the outer steps of NPG-BR with K ≥ 4/((1−γ)²ε), η = 1."""
-    from mpgverify.algorithms.npg_br import npg_br
-
     eps = float(witness["eps"])
     low, high = potential_range(game)
     steps = math.floor(bounds.thm_3_8_outer_steps(high - low, eps)) + 1

@@ -27,7 +27,7 @@ from mpgverify.evaluation import at_mu, evaluate, state_values
 from mpgverify.exact import exact_poa, rationalize_game, rationalize_policy
 from mpgverify.game import MarkovGame
 from mpgverify.nash import nash_gap
-from mpgverify.policy import softmax_policy
+from mpgverify.policy import check_policy, softmax_policy
 from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
 from mpgverify.welfare import social_optimum
 from properties import bounds
@@ -168,8 +168,6 @@ def _ratio_nash_examples(potential: bool) -> Any:
 
 
 def _probs(game: MarkovGame, witness: dict[str, Any]) -> tuple[torch.Tensor, ...]:
-    from mpgverify.policy import check_policy
-
     return check_policy(game, witness["probs"], "witness.probs")
 
 
@@ -257,8 +255,6 @@ def _sequence(game: MarkovGame, witness: dict[str, Any], kind: str) -> tuple[lis
     ε-ratio-Nash policy for the best-response dynamics ("until π is ε-ratio-Nash", Section 4.3) and
     at its first ε-Nash policy for NPG-BR (where Theorem 3.8 has it converge; the growth steps of
     Appendix F hold only before that)."""
-    from mpgverify.nash import nash_gap
-
     eps = float(witness["eps"])
     theta = tuple(t[None] for t in theta_of(game, witness))
     if kind == "br":
