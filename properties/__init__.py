@@ -8,24 +8,19 @@ from __future__ import annotations
 
 from mpgverify.verify.claims import Claim
 
-__all__ = ["PENDING", "all_claims"]
+__all__ = ["PENDING", "all_claims", "reproduced_ids"]
 
 #: Catalogue ids without a property yet, with the issue that adds them (a test keeps this honest:
-#: every catalogue id is either registered or listed here).
-PENDING: dict[str, str] = {
-    **{
-        cid: "issue 7 (reference runs)"
-        for cid in (
-            "exp-5.1-speed",
-            "exp-5.1-k",
-            "exp-5.1-poa",
-            "exp-5.2-nn",
-            "exp-5.2-reg",
-            "exp-5.2-opt",
-            "exp-g.3-time",
-        )
-    },
-}
+#: every catalogue id is either registered, judged by the reproduction report, or listed here).
+PENDING: dict[str, str] = {}
+
+
+def reproduced_ids() -> list[str]:
+    """The experimental ids (``exp-*``), judged as ordering statements on the reference curves by
+    ``mpgverify figures`` (:mod:`mpgverify.experiments.orderings`) rather than as properties."""
+    from mpgverify.experiments.orderings import ORDERINGS
+
+    return [o.id for o in ORDERINGS]
 
 
 def all_claims() -> list[Claim]:

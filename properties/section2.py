@@ -15,6 +15,7 @@ from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
 from mpgverify.verify.claims import Claim, ExactMargin, Outcome
 from properties.common import identity_outcome, theta_of, with_theta
+from properties.moves import Moves
 
 __all__ = ["CLAIMS"]
 
@@ -89,5 +90,6 @@ CLAIMS = [
         check=check_def_2_2,
         exact=exact_def_2_2,
         mutants={"potential scaled by 1.5": {"potential_scale": 1.5}},
+        moves=Moves(),
     ),
 ]

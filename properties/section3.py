@@ -19,6 +19,7 @@ from mpgverify.constants import mismatch_coefficient, potential_range
 from mpgverify.evaluation import at_mu, evaluate, potential_values, state_values
 from mpgverify.exact import exact_evaluate, rationalize_game, rationalize_policy
 from mpgverify.game import MarkovGame
+from mpgverify.hessian import hessian_spectral_norm
 from mpgverify.nash import best_response, nash_gap
 from mpgverify.policy import joint_policy, softmax_policy
 from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
@@ -33,6 +34,7 @@ from properties.common import (
     upper_bound_outcome,
     with_theta,
 )
+from properties.moves import Moves
 
 __all__ = ["CLAIMS"]
 
@@ -99,6 +101,10 @@ def _check_lemma_c2(game: MarkovGame, witness: dict[str, Any], *, factor: float 
 
 
 # -- Lemma 3.2: smoothness of Φ_θ(s) -----------------------------------------------------------------
+#: Above this many parameters the full-Hessian norm of lemma-3.2 comes from Lanczos, not a dense Hessian.
+DENSE_HESSIAN_LIMIT = 128
+
+
 def check_smoothness(
     game: MarkovGame, witness: dict[str, Any], *, part: str = "full", bound_scale: float = 1.0
 ) -> Outcome:
@@ -112,7 +118,13 @@ def check_smoothness(
     starts = [sum(sizes[:i]) for i in range(game.n_agents)]
     worst, scale = 0.0, 0.0
     for s in range(game.n_states):
-        H = hessian(lambda x, s=s: potential_values(game, softmax_policy(_unflat(game, x)))[s], x0)
+        f = lambda x, s=s: potential_values(game, softmax_policy(_unflat(game, x)))[s]
+        if part == "full" and x0.numel() > DENSE_HESSIAN_LIMIT:
+            # large θ: Lanczos on Hessian-vector products (a lower bound of the norm: never a false refutation)
+            norm = hessian_spectral_norm(f, x0, steps=min(x0.numel(), 100))
+            worst, scale = max(worst, norm), max(scale, norm)
+            continue
+        H = hessian(f, x0)
         scale = max(scale, float(H.abs().max()))
         if part == "full":
             worst = max(worst, spectral_norm(H))
@@ -426,6 +438,7 @@ def _claims() -> list[Claim]:
             lambda: with_theta(full),
             check_gradient_form,
             mutants={"factor 2": {"factor": 2.0}},
+            moves=Moves(),
         ),
         Claim(
             "lemma-c.2",
@@ -435,6 +448,7 @@ def _claims() -> list[Claim]:
             lambda: with_theta(full),
             _check_lemma_c2,
             mutants={"factor 2": {"factor": 2.0}},
+            moves=Moves(),
         ),
         Claim(
             "lemma-3.2",
@@ -444,6 +458,7 @@ def _claims() -> list[Claim]:
             lambda: with_theta(small),
             check_smoothness,
             mutants={"bound / 1000": {"bound_scale": 1e-3}},
+            moves=Moves(),
         ),
         Claim(
             "lemma-3.2@own-block",
@@ -453,6 +468,7 @@ def _claims() -> list[Claim]:
             lambda: with_theta(small),
             lambda g, w, **k: check_smoothness(g, w, part="own", **k),
             mutants={"bound / 1000": {"bound_scale": 1e-3}},
+            moves=Moves(),
         ),
         Claim(
             "lemma-3.2@cross-block",
@@ -462,6 +478,7 @@ def _claims() -> list[Claim]:
             lambda: with_theta(_games(min_agents=2, max_agents=2, max_states=2, max_actions=2)),
             lambda g, w, **k: check_smoothness(g, w, part="cross", **k),
             mutants={"bound / 1000": {"bound_scale": 1e-3}},
+            moves=Moves(),
         ),
         Claim(
             "lemma-c.1",
@@ -471,6 +488,7 @@ def _claims() -> list[Claim]:
             lambda: with_theta(one_state),
             check_lemma_c1,
             mutants={"bound / 1000": {"bound_scale": 1e-3}},
+            moves=Moves(),
         ),
         Claim(
             "lemma-c.1@own-block",
@@ -480,6 +498,7 @@ def _claims() -> list[Claim]:
             lambda: with_theta(one_state),
             lambda g, w, **k: check_lemma_c1(g, w, part="own", **k),
             mutants={"bound / 1000": {"bound_scale": 1e-3}},
+            moves=Moves(),
         ),
         Claim(
             "lemma-c.1@cross-block",
@@ -493,6 +512,7 @@ def _claims() -> list[Claim]:
             ),
             lambda g, w, **k: check_lemma_c1(g, w, part="cross", **k),
             mutants={"bound / 1000": {"bound_scale": 1e-3}},
+            moves=Moves(),
         ),
         Claim(
             "lemma-c.3",
@@ -503,6 +523,7 @@ def _claims() -> list[Claim]:
             lambda: with_theta(full, extra=_eta_fraction),
             check_lemma_c3,
             mutants={"descent": {"sign": -1.0}},
+            moves=Moves(ranges={"eta_fraction": (0.01, 1.0)}),
         ),
         Claim(
             "thm-3.4",
@@ -513,6 +534,7 @@ def _claims() -> list[Claim]:
             lambda: with_theta(tiny, extra=pg_run),
             check_thm_3_4,
             mutants={"gap <= -1": {"gap_bound": -1.0}},
+            moves=Moves(gamma_cap=None),
         ),
         Claim(
             "lemma-3.5",
@@ -522,6 +544,7 @@ def _claims() -> list[Claim]:
             _stationary_examples,
             check_lemma_3_5,
             mutants={"bound / 10^4": {"bound_scale": 1e-4}},
+            moves=Moves(ranges={"lam": (0.05, 1.0)}),
         ),
         Claim(
             "lemma-3.5@d1",
@@ -531,6 +554,7 @@ def _claims() -> list[Claim]:
             _stationary_examples,
             lambda g, w, **k: check_lemma_3_5(g, w, part="d1", **k),
             mutants={"bound / 10^4": {"bound_scale": 1e-4}},
+            moves=Moves(ranges={"lam": (0.05, 1.0)}),
         ),
         Claim(
             "thm-3.6",
@@ -542,6 +566,7 @@ def _claims() -> list[Claim]:
             _thm_3_6_examples,
             check_thm_3_6,
             mutants={"T x 1e-6, eps / 1000": {"iterations_scale": 1e-6, "eps_scale": 1e-3}},
+            moves=Moves(ranges={"eps": (0.5, 3.0)}, gamma_cap=None),
         ),
         Claim(
             "thm-3.6@smoothness",
@@ -551,6 +576,7 @@ def _claims() -> list[Claim]:
             lambda: with_theta(small, extra=lam),
             check_thm_3_6_smoothness,
             mutants={"bound / 1000": {"bound_scale": 1e-3}},
+            moves=Moves(ranges={"lam": (0.01, 2.0)}),
         ),
         Claim(
             "lemma-3.7@unnormalized-d",
@@ -562,6 +588,7 @@ def _claims() -> list[Claim]:
             check_lemma_3_7,
             exact=exact_lemma_3_7,
             mutants={"step 2 eta": {"factor": 2.0}},
+            moves=Moves(ranges={"eta": (0.01, 2.0)}),
         ),
         Claim(
             "lemma-3.7@normalized-d",
@@ -572,6 +599,7 @@ def _claims() -> list[Claim]:
             lambda g, w, **k: check_lemma_3_7(g, w, fisher_d="normalized", **k),
             exact=lambda g, w, **k: exact_lemma_3_7(g, w, fisher_d="normalized", **k),
             mutants={"step 2 eta": {"factor": 2.0}},
+            moves=Moves(ranges={"eta": (0.01, 2.0)}),
         ),
         Claim(
             "thm-3.8@inner-br",
@@ -582,6 +610,7 @@ def _claims() -> list[Claim]:
             lambda: with_theta(tiny, extra=_eps(0.2, 1.0)),
             check_thm_3_8_inner,
             mutants={"eps / 1000": {"eps_scale": 1e-3}},
+            moves=Moves(ranges={"eps": (0.2, 1.0)}, gamma_cap=None),
         ),
         Claim(
             "thm-3.8",
@@ -592,6 +621,7 @@ def _claims() -> list[Claim]:
             lambda: with_theta(tiny, extra=_eps(0.3, 1.0)),
             check_thm_3_8,
             mutants={"eps / 1000": {"eps_scale": 1e-3}},
+            moves=Moves(ranges={"eps": (0.3, 1.0)}, gamma_cap=None),
         ),
         Claim(
             "thm-3.8@step-e2",
@@ -601,6 +631,7 @@ def _claims() -> list[Claim]:
             lambda: with_theta(tiny, extra=_eps(0.3, 1.0)),
             check_thm_3_8_e2,
             mutants={"rise x 100": {"increase_scale": 100.0}},
+            moves=Moves(ranges={"eps": (0.3, 1.0)}, gamma_cap=None),
         ),
     ]
 

@@ -1,12 +1,18 @@
 """Section 4 (with Appendix F): smoothness, price of anarchy, and the best-response dynamics.
 
-Premises that quantify over all policy pairs are established exactly on single-state games
-(``../shared/CLAIMS.md``, note under Section 4): there ``Vⁱ_π = rⁱ_π/(1−γ)`` for every π, so
-(α, β)-smoothness over pure action profiles — decided by enumerating every pair of profiles in
-rational arithmetic — implies it over all product mixed policies (expectation over independent
-profiles). For a given α the smallest valid β is computed exactly:
-``β*(α) = max_{a, a'} (α r(a') − Σ_i rⁱ(a'ⁱ, a⁻ⁱ)) / r(a)`` with ``r = Σ_i rⁱ > 0``.
-Multi-state games are not searched yet (their premises cannot be established exactly here).
+Premises that quantify over all policy pairs are established exactly (``../shared/CLAIMS.md``, note
+under Section 4) on two kinds of games:
+
+* single-state games: ``Vⁱ_π = rⁱ_π/(1−γ)`` for every π, so (α, β)-smoothness over pure action
+  profiles — decided by enumerating every pair of profiles in rational arithmetic — implies it over
+  all product mixed policies (expectation over independent profiles);
+* multi-state games with action-independent transitions: the law of ``s_t`` does not depend on the
+  policy, so ``Σ_i Vⁱ(π'ⁱ, π⁻ⁱ)(s) = Σ_t γᵗ E_{s_t}[Σ_i rⁱ_{(π'ⁱ,π⁻ⁱ)}(s_t)]`` and smoothness of
+  every state's stage game with the same (α, β) gives it for the Markov game, at every s.
+
+For a given α the smallest valid β is computed exactly, ``β*(α) = max_s max_{a, a'}
+(α r_s(a') − Σ_i rⁱ_s(a'ⁱ, a⁻ⁱ)) / r_s(a)`` with ``r_s = Σ_i rⁱ(s, ·) > 0``. Games whose
+transitions depend on actions are not counted (their premises cannot be established exactly).
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
 from mpgverify.welfare import social_optimum
 from properties import bounds
 from properties.common import lower_bound_outcome, not_met, theta_json, theta_of, upper_bound_outcome
+from properties.moves import Moves
+from randomgames.perturb import is_action_independent
 
 __all__ = ["CLAIMS", "smallest_beta"]
 
@@ -40,20 +48,38 @@ def _profiles(game: MarkovGame) -> list[tuple[int, ...]]:
     return list(itertools.product(*(range(n) for n in game.n_actions)))
 
 
-def _stage(game: MarkovGame) -> dict[tuple[int, ...], list[Fraction]]:
-    """Exact stage rewards ``rⁱ(a)`` of a single-state game."""
-    R = game.rewards[:, 0]
+def _stage(game: MarkovGame, s: int = 0) -> dict[tuple[int, ...], list[Fraction]]:
+    """Exact stage rewards ``rⁱ(s, a)`` of state ``s``."""
+    R = game.rewards[:, s]
     return {a: [Fraction(float(R[(i, *a)])) for i in range(game.n_agents)] for a in _profiles(game)}
 
 
+def smoothness_not_established(game: MarkovGame) -> str | None:
+    """Why smoothness over all policy pairs cannot be decided exactly for ``game`` (None: it can)."""
+    if game.n_states == 1 or is_action_independent(game):
+        return None
+    return "transitions depend on actions: smoothness over all policy pairs is not established exactly"
+
+
 def smallest_beta(game: MarkovGame, alpha: Fraction) -> Fraction | None:
-    """β*(α) for a single-state game with positive total rewards, exactly; None if no β works."""
-    r = _stage(game)
+    """β*(α), exactly, for a single-state game or one with action-independent transitions (see the
+    module docstring); None if no β works."""
+    assert smoothness_not_established(game) is None
+    best: Fraction | None = None
+    for s in range(game.n_states):
+        beta = _stage_beta(_stage(game, s), game.n_agents, alpha)
+        if beta is None:
+            return None
+        best = beta if best is None or beta > best else best
+    return best
+
+
+def _stage_beta(r: dict[tuple[int, ...], list[Fraction]], n_agents: int, alpha: Fraction) -> Fraction | None:
     best: Fraction | None = None
     for a in r:
         total = sum(r[a])
         for b in r:
-            lhs = sum(r[(*a[:i], b[i], *a[i + 1 :])][i] for i in range(game.n_agents))
+            lhs = sum(r[(*a[:i], b[i], *a[i + 1 :])][i] for i in range(n_agents))
             need = alpha * sum(r[b]) - lhs
             if total <= 0:
                 if need > 0:
@@ -68,40 +94,47 @@ def _alpha(draw: Any) -> float:
     return draw(st.sampled_from([1.0, 0.5, 0.25])) if draw(st.booleans()) else draw(st.floats(0.05, 1.0))
 
 
-def _single_state(potential: bool) -> st.SearchStrategy[MarkovGame]:
+def _section4_games(potential: bool, max_states: int = 2) -> st.SearchStrategy[MarkovGame]:
+    """Games whose smoothness can be decided exactly: one state, or action-independent transitions;
+    total rewards positive (rewards in [0.1, 1])."""
+    kw: dict[str, Any] = dict(max_agents=3, max_states=max_states, max_actions=3, reward_range=(0.1, 1.0))
     if potential:
-        return rgs.mpgs(max_agents=3, max_states=1, max_actions=3, reward_range=(0.1, 1.0), max_gamma=0.9)
-    return rgs.general_sum_games(max_agents=3, max_states=1, max_actions=3, reward_range=(0.1, 1.0), max_gamma=0.9)
+        return rgs.mpgs(**kw, max_gamma=0.9, transitions=("action_independent",))
+    return rgs.general_sum_games(**kw, max_gamma=0.9, transitions=("action_independent",))
 
 
 # -- def-4.2 and the single-state note -------------------------------------------------------------------
 @st.composite
 def _pair_examples(draw: Any) -> Example:
-    game = draw(_single_state(potential=False))
+    game = draw(_section4_games(potential=False))
     pi, other = draw(rgs.logits(game)), draw(rgs.logits(game))
     return Example(game, {"theta": theta_json(pi), "theta_prime": theta_json(other), "alpha": _alpha(draw)})
 
 
 def check_def_4_2(game: MarkovGame, witness: dict[str, Any], *, beta_shift: float = 0.0) -> Outcome:
-    """With β = β*(α) from pure profiles: ``Σ_i Vⁱ(π'ⁱ, π⁻ⁱ)(s) ≥ α V_π'(s) − β V_π(s)`` for mixed π, π'."""
+    """With β = β*(α) from pure profiles: ``Σ_i Vⁱ(π'ⁱ, π⁻ⁱ)(s) ≥ α V_π'(s) − β V_π(s)`` for mixed π, π'
+    at every state s (the worst state is reported)."""
+    if (reason := smoothness_not_established(game)) is not None:
+        return not_met(reason)
     alpha = Fraction(float(witness["alpha"]))
     beta = smallest_beta(game, alpha)
     if beta is None:
         return not_met("no β makes the game (α, β)-smooth")
     p, q = softmax_policy(theta_of(game, witness)), softmax_policy(theta_of(game, witness, "theta_prime"))
     lhs = sum(
-        float(state_values(game, tuple(q[j] if j == i else p[j] for j in range(game.n_agents)))[i, 0])
+        state_values(game, tuple(q[j] if j == i else p[j] for j in range(game.n_agents)))[i]
         for i in range(game.n_agents)
     )
-    Vq, Vp = float(state_values(game, q).sum(0)[0]), float(state_values(game, p).sum(0)[0])
-    rhs = float(alpha) * Vq - (float(beta) - beta_shift) * Vp
-    return Outcome(True, lhs - rhs, 1e-9 * (1 + abs(lhs) + abs(rhs)), lhs, rhs, None, f"beta* = {float(beta):.6g}")
+    rhs = float(alpha) * state_values(game, q).sum(0) - (float(beta) - beta_shift) * state_values(game, p).sum(0)
+    s = int(torch.argmin(lhs - rhs))
+    lo, hi = float(lhs[s]), float(rhs[s])
+    return Outcome(True, lo - hi, 1e-9 * (1 + abs(lo) + abs(hi)), lo, hi, None, f"beta* = {float(beta):.6g}, s = {s}")
 
 
 # -- prop-4.3 ----------------------------------------------------------------------------------------------
 @st.composite
 def _prop_examples(draw: Any) -> Example:
-    game = draw(_single_state(potential=False))
+    game = draw(_section4_games(potential=False, max_states=1))
     return Example(game, {"lambda": _alpha(draw), "nu": draw(st.floats(0.0, 2.0))})
 
 
@@ -124,6 +157,8 @@ def check_prop_4_3(game: MarkovGame, witness: dict[str, Any], *, mu_scale: float
     every real r); the proposition then asserts the game is (κλ, μν)-smooth. Reading: the
     smoothness forms used in the proof, ``Σ_i rⁱ(π'ⁱ,π⁻ⁱ) ≥ λ r_π' − μ r_π`` and
     ``M_{π'ⁱ,π⁻ⁱ} r ≥ κ M_π' r − ν M_π r``."""
+    if game.n_states != 1:
+        return not_met("the transitions' (κ, ν)-smoothness is established here for one state only")
     lam = Fraction(float(witness["lambda"]))
     nu = Fraction(float(witness["nu"]))
     mu = smallest_beta(game, lam)
@@ -154,7 +189,7 @@ def exact_prop_4_3(game: MarkovGame, witness: dict[str, Any], *, mu_scale: float
 def _ratio_nash_examples(potential: bool) -> Any:
     @st.composite
     def build(draw: Any) -> Example:
-        game = draw(_single_state(potential))
+        game = draw(_section4_games(potential))
         eps = draw(st.floats(0.01, 0.5))
         theta = draw(rgs.logits(game))
         alg = br_dynamics(eps=eps, reading="as-used")
@@ -204,6 +239,8 @@ def _vacuity_as_written() -> str:
 def check_thm_4_5(
     game: MarkovGame, witness: dict[str, Any], *, reading: str = "as-used", bound_scale: float = 1.0
 ) -> Outcome:
+    if (reason := smoothness_not_established(game)) is not None:
+        return not_met(reason)
     eps, alpha = float(witness["eps"]), Fraction(float(witness["alpha"]))
     beta = smallest_beta(game, alpha)
     if beta is None:
@@ -231,7 +268,16 @@ def exact_thm_4_5(
 # -- thm-4.7 and cor-4.8: POA along the dynamics -----------------------------------------------------------
 @st.composite
 def _dynamics_examples(draw: Any) -> Example:
-    game = draw(rgs.mpgs(max_agents=3, max_states=1, max_actions=3, reward_range=(0.1, 1.0), max_gamma=0.5))
+    game = draw(
+        rgs.mpgs(
+            max_agents=3,
+            max_states=2,
+            max_actions=3,
+            reward_range=(0.1, 1.0),
+            max_gamma=0.5,
+            transitions=("action_independent",),
+        )
+    )
     theta = draw(rgs.logits(game))
     return Example(
         game,
@@ -290,6 +336,8 @@ def check_poa_dynamics(
     require_rho_above_one: bool = False,
     allowed_sign: float = 1.0,
 ) -> Outcome:
+    if (reason := smoothness_not_established(game)) is not None:
+        return not_met(reason)
     if not _assumption_4_6(game):
         return not_met("Assumption 4.6 not established")
     eps, sigma, alpha = float(witness["eps"]), float(witness["sigma"]), Fraction(float(witness["alpha"]))
@@ -320,6 +368,12 @@ def check_poa_dynamics(
     return Outcome(True, worst, 1e-9 * (1 + abs(phis[0])), worst, 0.0, None, f"{len(steps)} steps")
 
 
+#: ε-ratio-Nash examples: general games (one state or action-independent transitions), the policy, ε and α may move.
+RATIO_MOVES = Moves(keep="any", ranges={"eps": (0.01, 0.5), "alpha": (0.05, 1.0)})
+#: dynamics examples: MPGs as above with Assumption 4.6; γ ≤ 0.5 keeps NPG-BR's K = 4/((1−γ)²ε) small.
+DYNAMICS_MOVES = Moves(ranges={"eps": (0.05, 0.5), "sigma": (0.01, 5.0), "alpha": (0.05, 1.0)}, gamma_cap=0.5)
+
+
 def _claims() -> list[Claim]:
     ratio = lambda: _ratio_nash_examples(potential=False)
     return [
@@ -332,6 +386,7 @@ def _claims() -> list[Claim]:
             _pair_examples,
             check_def_4_2,
             mutants={"beta - 1": {"beta_shift": 1.0}},
+            moves=Moves(keep="any", ranges={"alpha": (0.05, 1.0)}),
         ),
         Claim(
             "prop-4.3",
@@ -343,6 +398,7 @@ def _claims() -> list[Claim]:
             check_prop_4_3,
             exact=exact_prop_4_3,
             mutants={"mu x 0": {"mu_scale": 0.0}},
+            moves=Moves(keep="any", ranges={"lambda": (0.05, 1.0), "nu": (0.0, 2.0)}),
         ),
         Claim(
             "def-4.4@as-used",
@@ -353,6 +409,7 @@ def _claims() -> list[Claim]:
             ratio,
             check_def_4_4,
             mutants={"eps / 100": {"eps_scale": 1e-2}},
+            moves=RATIO_MOVES,
         ),
         Claim(
             "def-4.4@as-written",
@@ -362,6 +419,7 @@ def _claims() -> list[Claim]:
             ratio,
             lambda g, w, **k: check_def_4_4(g, w, reading="as-written", **k),
             vacuity=_vacuity_as_written,
+            moves=RATIO_MOVES,
         ),
         Claim(
             "thm-4.5",
@@ -372,6 +430,7 @@ def _claims() -> list[Claim]:
             check_thm_4_5,
             exact=exact_thm_4_5,
             mutants={"bound x 3": {"bound_scale": 3.0}},
+            moves=RATIO_MOVES,
         ),
         Claim(
             "thm-4.5@as-written",
@@ -381,6 +440,7 @@ def _claims() -> list[Claim]:
             ratio,
             lambda g, w, **k: check_thm_4_5(g, w, reading="as-written", **k),
             vacuity=_vacuity_as_written,
+            moves=RATIO_MOVES,
         ),
         Claim(
             "thm-4.7",
@@ -392,6 +452,7 @@ def _claims() -> list[Claim]:
             _dynamics_examples,
             check_poa_dynamics,
             mutants={"log_rho sign flipped": {"allowed_sign": -1.0}},
+            moves=DYNAMICS_MOVES,
         ),
         Claim(
             "thm-4.7@corrected",
@@ -403,6 +464,7 @@ def _claims() -> list[Claim]:
             _dynamics_examples,
             lambda g, w, **k: check_poa_dynamics(g, w, require_rho_above_one=True, **k),
             mutants={"log_rho sign flipped": {"allowed_sign": -1.0}},
+            moves=DYNAMICS_MOVES,
         ),
         Claim(
             "thm-4.7@bad-step",
@@ -412,6 +474,7 @@ def _claims() -> list[Claim]:
             _dynamics_examples,
             lambda g, w, **k: check_poa_dynamics(g, w, part="bad-step", **k),
             mutants={"growth x 100": {"slack": 100.0}},
+            moves=DYNAMICS_MOVES,
         ),
         Claim(
             "thm-4.7@good-step",
@@ -421,6 +484,7 @@ def _claims() -> list[Claim]:
             _dynamics_examples,
             lambda g, w, **k: check_poa_dynamics(g, w, part="good-step", **k),
             mutants={"growth x 100": {"slack": 100.0}},
+            moves=DYNAMICS_MOVES,
         ),
         Claim(
             "cor-4.8",
@@ -431,6 +495,7 @@ def _claims() -> list[Claim]:
             _dynamics_examples,
             lambda g, w, **k: check_poa_dynamics(g, w, kind="npg-br", **k),
             mutants={"log_rho sign flipped": {"allowed_sign": -1.0}},
+            moves=DYNAMICS_MOVES,
         ),
         Claim(
             "cor-4.8@corrected",
@@ -440,6 +505,7 @@ def _claims() -> list[Claim]:
             _dynamics_examples,
             lambda g, w, **k: check_poa_dynamics(g, w, kind="npg-br", require_rho_above_one=True, **k),
             mutants={"log_rho sign flipped": {"allowed_sign": -1.0}},
+            moves=DYNAMICS_MOVES,
         ),
         Claim(
             "cor-4.8@good-step",
@@ -449,6 +515,7 @@ def _claims() -> list[Claim]:
             _dynamics_examples,
             lambda g, w, **k: check_poa_dynamics(g, w, kind="npg-br", part="good-step", **k),
             mutants={"growth x 100": {"slack": 100.0}},
+            moves=DYNAMICS_MOVES,
         ),
     ]
 

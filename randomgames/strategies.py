@@ -308,13 +308,16 @@ def mpgs(
     max_gamma: float = 0.99,
     reward_range: tuple[float, float] = (0.0, 1.0),
     mus: Sequence[str] = ("uniform", "random"),
+    transitions: Sequence[str] = gen.TRANSITION_KINDS,
 ) -> st.SearchStrategy[MarkovGame]:
-    """Any of the MPG classes above with a stated potential; shrinks toward identical interest."""
+    """Any of the MPG classes above with a stated potential; shrinks toward identical interest.
+    ``transitions`` applies to the classes that allow any kernel (the dummy-term class is always
+    action-independent)."""
     size = _sizes(locals())
     return st.one_of(
-        identical_interest_games(**size, reward_range=reward_range, mus=mus),
+        identical_interest_games(**size, reward_range=reward_range, mus=mus, transitions=transitions),
         dummy_term_games(**size, reward_range=reward_range, mus=mus),
-        constant_offset_games(**size, reward_range=reward_range, mus=mus),
+        constant_offset_games(**size, reward_range=reward_range, mus=mus, transitions=transitions),
     )
 
 

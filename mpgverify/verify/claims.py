@@ -17,15 +17,16 @@ given, recomputes the margin in rational arithmetic from the same game and witne
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+import numpy as np
 from hypothesis import strategies as st
 
 from mpgverify.game import MarkovGame
 
-__all__ = ["Claim", "ExactMargin", "Example", "Outcome"]
+__all__ = ["Claim", "ExactMargin", "Example", "LocalMoves", "Outcome"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,19 @@ class Example:
         return f"Example({self.game!r}, {keys})"
 
 
+class LocalMoves(Protocol):
+    """How the hunter moves around one claim's examples without breaking premises established by
+    construction (the game's class, the ranges its numbers were drawn from)."""
+
+    def neighbour(self, example: Example, rng: np.random.Generator, scale: float) -> Example:
+        """A random nearby example; ``scale`` ∈ (0, 2] is the move size."""
+        ...
+
+    def simplifications(self, example: Example) -> Iterable[Example]:
+        """Simpler variants (fewer actions or agents, rounder numbers), simplest first."""
+        ...
+
+
 @dataclass(frozen=True)
 class Claim:
     """A checkable claim.
@@ -81,6 +95,8 @@ class Claim:
         meta-tests' teeth: a wrong constant, a dropped factor, a flipped sign).
       vacuity: optional ``() -> str``: a proof that the premises can never hold, as a sentence.
       min_premises: below this many examples with premises met, the verdict is inconclusive.
+      moves: optional :class:`LocalMoves` for the counterexample hunter's local search and
+        shrinking (without them the hunter only generates).
     """
 
     id: str
@@ -93,3 +109,4 @@ class Claim:
     mutants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     vacuity: Callable[[], str] | None = None
     min_premises: int = 5
+    moves: LocalMoves | None = None

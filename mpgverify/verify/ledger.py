@@ -6,10 +6,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from mpgverify.errors import FormatError
+from mpgverify.formats import read_json
 from mpgverify.verify.claims import Claim
+from mpgverify.verify.hunter import HuntResult
 from mpgverify.verify.runner import ClaimResult, run_claim
 
-__all__ = ["LEDGER_FORMAT", "ledger_json", "render_markdown", "render_table", "run_ledger"]
+__all__ = [
+    "LEDGER_FORMAT",
+    "ledger_json",
+    "merge_hunts",
+    "read_ledger",
+    "render_markdown",
+    "render_markdown_json",
+    "render_table",
+    "run_ledger",
+]
 
 LEDGER_FORMAT = "mpgverify.ledger/1"
 
@@ -45,6 +57,36 @@ def ledger_json(results: Sequence[ClaimResult], budget: str, seed_value: int) ->
     return {"format": LEDGER_FORMAT, "budget": budget, "seed": seed_value, "claims": [r.to_json() for r in results]}
 
 
+def read_ledger(path: str | Path) -> dict[str, Any]:
+    """A ``mpgverify.ledger/1`` JSON file, validated."""
+    obj = read_json(path)
+    if not isinstance(obj, dict) or obj.get("format") != LEDGER_FORMAT:
+        raise FormatError(f"{path}: format", f"must be {LEDGER_FORMAT!r}")
+    if not isinstance(obj.get("claims"), list):
+        raise FormatError(f"{path}: claims", "must be a list of ledger rows")
+    return obj
+
+
+def merge_hunts(ledger: dict[str, Any], hunts: Sequence[HuntResult]) -> dict[str, Any]:
+    """The ledger with each hunted row's ``hunt`` record set; a row that was not refuted becomes
+    ``refuted`` when the hunter confirmed a counterexample to it (rows of claims not in the ledger
+    are appended)."""
+    rows = {row["id"]: dict(row) for row in ledger["claims"]}
+    order = [row["id"] for row in ledger["claims"]]
+    for h in hunts:
+        row = rows.get(h.id)
+        if row is None:
+            order.append(h.id)
+            row = {"id": h.id, "ref": "", "status": "not run", "examples": 0, "premises_met": 0}
+            row |= {"worst_margin": None, "tightness": None, "counterexample": None, "seconds": 0.0, "note": ""}
+        row["hunt"] = h.to_json()
+        if h.status == "refuted" and row["status"] != "refuted":
+            row |= {"status": "refuted", "worst_margin": h.best_margin, "counterexample": h.counterexample}
+            row["note"] = f"refuted by the hunter: {h.note}"
+        rows[h.id] = row
+    return {**ledger, "claims": [rows[i] for i in order]}
+
+
 def _num(x: float | None, fmt: str = ".3g") -> str:
     return "—" if x is None else format(x, fmt)
 
@@ -73,6 +115,36 @@ def render_table(results: Sequence[ClaimResult]) -> str:
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def _hunt_section(rows: Sequence[dict[str, Any]]) -> list[str]:
+    hunted = [r for r in rows if "hunt" in r]
+    if not hunted:
+        return []
+    out = [
+        "",
+        "Counterexample hunter (`mpgverify hunt`: generation, local search, shrinking):",
+        "",
+        "| claim | hunt result | evaluations (generation / local / shrink) | premises met | best margin | "
+        "best tightness | seconds |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in hunted:
+        h = r["hunt"]
+        ev = h["evaluations"]
+        out.append(
+            f"| {r['id']} | {h['status']} | {ev['generation']} / {ev['local']} / {ev['shrink']} | "
+            f"{h['premises_met']} | {_num(h['best_margin'])} | {_num(h['best_tightness'], '.4g')} | "
+            f"{h['seconds']:.0f} |"
+        )
+    return out
+
+
+def render_markdown_json(ledger: dict[str, Any]) -> str:
+    """The Markdown ledger of a ``mpgverify.ledger/1`` object, with the hunter's records if any."""
+    results = [ClaimResult.from_json(r) for r in ledger["claims"]]
+    hunt = _hunt_section(ledger["claims"])
+    return render_markdown(results, ledger["budget"], ledger["seed"]) + "".join(line + "\n" for line in hunt)
 
 
 def render_markdown(results: Sequence[ClaimResult], budget: str, seed_value: int) -> str:

@@ -25,7 +25,7 @@ from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
 from mpgverify.verify.counterexamples import counterexample_json, load_counterexample, write_counterexample
 from mpgverify.verify.profiles import PROFILES
 
-__all__ = ["FAR_ABOVE_FLOAT", "ClaimResult", "run_claim"]
+__all__ = ["FAR_ABOVE_FLOAT", "ClaimResult", "confirm_violation", "run_claim"]
 
 FAR_ABOVE_FLOAT = 1e4
 
@@ -87,8 +87,14 @@ class ClaimResult:
             "note": self.note,
         }
 
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> ClaimResult:
+        """The row back from :meth:`to_json` (extra keys are ignored)."""
+        names = ("id", "ref", "status", "examples", "premises_met", "worst_margin", "tightness", "counterexample")
+        return cls(**{k: obj[k] for k in names}, seconds=float(obj["seconds"]), note=str(obj.get("note", "")))
 
-def _confirm(
+
+def confirm_violation(
     claim: Claim, example: Example, out: Outcome, mutation: dict[str, Any]
 ) -> tuple[bool, ExactMargin | None, str]:
     """Whether a float violation is confirmed: exactly when the claim can, else by its size."""
@@ -104,7 +110,7 @@ def _replay_known(claim: Claim, path: Path, mutation: dict[str, Any], start: flo
     out = claim.check(example.game, example.witness, **mutation)
     if claim_id != claim.id or not out.violated:
         return None
-    confirmed, _, how = _confirm(claim, example, out, mutation)
+    confirmed, _, how = confirm_violation(claim, example, out, mutation)
     if not confirmed:
         return None
     return ClaimResult(
@@ -189,7 +195,7 @@ def run_claim(
     )
     if stats.failing is not None:
         example, out = stats.failing
-        confirmed, exact, how = _confirm(claim, example, out, mutation)
+        confirmed, exact, how = confirm_violation(claim, example, out, mutation)
         if confirmed:
             path = None
             if counterexample_dir is not None:

@@ -1,0 +1,306 @@
+"""The counterexample hunter: Hypothesis generation, then local search on the margin, then shrinking.
+
+Plain random draws find a violation only where violations are common. The hunter spends its
+budget in three phases:
+
+1. **generation** (a share of the budget): Hypothesis draws examples, steered by ``target()``
+   toward small margins; the examples whose premises hold are kept in a pool, best margin first;
+2. **local search**: a (1+1) evolution strategy per pool entry, in round robin — a neighbour is
+   drawn by the claim's :class:`~mpgverify.verify.claims.LocalMoves` (structure-preserving
+   moves of the game's numbers, the policies and the constants), kept when its premises hold and
+   its margin is lower, and the move size adapts (×1.5 after a success, ×0.85 after a failure;
+   a chain whose size falls below 10⁻³ restarts from the pool);
+3. **shrinking**: greedily replace a violating example by the first simpler variant the claim
+   offers (fewer actions or agents, rounder numbers) that still violates the claim.
+
+A violation is then confirmed exactly as by the ledger runner (rational re-check or a margin
+``FAR_ABOVE_FLOAT`` times above the float tolerance) and written as a counterexample file.
+The budget is a number of claim evaluations (reproducible: same seed, same result) and/or a
+wall-clock time. ``method="random"`` spends the same budget on plain Hypothesis draws (no
+``target()``, no local search): the baseline the hunter is measured against.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, given, seed, settings, target
+
+from mpgverify.errors import MpgverifyError
+from mpgverify.verify.claims import Claim, Example, Outcome
+from mpgverify.verify.counterexamples import counterexample_json, write_counterexample
+from mpgverify.verify.runner import confirm_violation
+
+__all__ = ["HuntResult", "hunt"]
+
+Method = Literal["hunt", "random"]
+
+
+class _Stop(Exception):
+    pass
+
+
+def _score(out: Outcome) -> float:
+    """What the search minimizes: ``−tightness`` where the claim reports one (scale-free: a bound
+    with a large constant is not 'safer' for it), else the margin."""
+    if out.tightness is not None and math.isfinite(out.tightness):
+        return -out.tightness
+    return out.margin
+
+
+@dataclass
+class _Budget:
+    evaluations: int | None
+    seconds: float | None
+    start: float = field(default_factory=time.perf_counter)
+    used: int = 0
+
+    def left(self, share: float = 1.0) -> bool:
+        if self.evaluations is not None and self.used >= share * self.evaluations:
+            return False
+        return self.seconds is None or time.perf_counter() - self.start < share * self.seconds
+
+
+@dataclass
+class _Search:
+    claim: Claim
+    mutation: dict[str, Any]
+    budget: _Budget
+    counts: dict[str, int] = field(default_factory=lambda: {"generation": 0, "local": 0, "shrink": 0})
+    premises_met: int = 0
+    best_margin: float = math.inf
+    best_tightness: float | None = None
+
+    def evaluate(self, example: Example, phase: str) -> Outcome | None:
+        """The claim's outcome on ``example``; None when the example is malformed for this claim."""
+        self.budget.used += 1
+        self.counts[phase] += 1
+        try:
+            out = self.claim.check(example.game, example.witness, **self.mutation)
+        except (MpgverifyError, ValueError, RuntimeError, IndexError):
+            return None
+        if not out.premises_met or math.isnan(out.margin):
+            return out
+        self.premises_met += 1
+        self.best_margin = min(self.best_margin, out.margin)
+        if out.tightness is not None and math.isfinite(out.tightness):
+            self.best_tightness = max(self.best_tightness or out.tightness, out.tightness)
+        return out
+
+
+@dataclass
+class _Chain:
+    """One (1+1)-ES chain: its current example, that example's score and the move size."""
+
+    score: float
+    example: Example
+    scale: float = 0.5
+
+
+@dataclass(frozen=True)
+class HuntResult:
+    """What one hunt found."""
+
+    id: str
+    method: str
+    status: str  # "refuted", "not found" or "inconclusive" (a float violation that did not confirm)
+    evaluations: dict[str, int]
+    premises_met: int
+    best_margin: float | None
+    best_tightness: float | None
+    seconds: float
+    counterexample: str | None = None
+    found_in: str | None = None
+    note: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "method": self.method,
+            "status": self.status,
+            "evaluations": self.evaluations,
+            "premises_met": self.premises_met,
+            "best_margin": self.best_margin,
+            "best_tightness": self.best_tightness,
+            "seconds": round(self.seconds, 3),
+            "counterexample": self.counterexample,
+            "found_in": self.found_in,
+            "note": self.note,
+        }
+
+
+def _generate(
+    search: _Search, seed_value: int, share: float, pool_size: int, steer: bool
+) -> tuple[list[tuple[float, Example]], tuple[Example, Outcome] | None]:
+    """Hypothesis draws until ``share`` of the budget is spent: (pool, first violation)."""
+    pool: list[tuple[float, Example]] = []
+    unmet: list[tuple[float, Example]] = []
+    found: list[tuple[Example, Outcome]] = []
+    phases = [Phase.generate, *([Phase.target] if steer else [])]
+
+    @seed(seed_value)
+    @settings(
+        max_examples=10**9,
+        database=None,
+        deadline=None,
+        print_blob=False,
+        phases=phases,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(example=search.claim.examples())
+    def draw(example: Example) -> None:
+        if found or not search.budget.left(share):
+            raise _Stop
+        out = search.evaluate(example, "generation")
+        if out is None:
+            return
+        if out.violated:
+            found.append((example, out))
+            raise _Stop
+        if out.premises_met and math.isfinite(out.margin):
+            if steer:
+                target(max(-out.margin, -1e9), label="violation")
+            pool.append((_score(out), example))
+            pool.sort(key=lambda item: item[0])
+            del pool[pool_size:]
+        elif len(unmet) < pool_size:
+            unmet.append((math.inf, example))
+
+    try:
+        draw()
+    except _Stop:
+        pass
+    return (pool or unmet), (found[0] if found else None)
+
+
+def _local_search(
+    search: _Search, pool: list[tuple[float, Example]], rng: np.random.Generator
+) -> tuple[Example, Outcome] | None:
+    """(1+1)-ES chains from the pool, round robin, until a violation or the end of the budget."""
+    moves = search.claim.moves
+    if moves is None or not pool:
+        return None
+    chains = [_Chain(score, example) for score, example in pool]
+    k = 0
+    while search.budget.left():
+        # every other move goes to the leading chain, the rest round robin
+        chain = min(chains, key=lambda c: c.score) if k % 2 else chains[(k // 2) % len(chains)]
+        k += 1
+        try:
+            candidate = moves.neighbour(chain.example, rng, chain.scale)
+        except (MpgverifyError, ValueError):
+            chain.scale *= 0.85
+            continue
+        out = search.evaluate(candidate, "local")
+        if out is not None and out.violated:
+            return candidate, out
+        if out is not None and out.premises_met and math.isfinite(out.margin) and _score(out) < chain.score:
+            chain.score, chain.example, chain.scale = _score(out), candidate, min(2.0, chain.scale * 1.5)
+        else:
+            chain.scale *= 0.85
+            if chain.scale < 1e-3:
+                score, example = pool[int(rng.integers(len(pool)))]
+                chain.score, chain.example, chain.scale = score, example, 0.5
+    return None
+
+
+def _shrink(search: _Search, example: Example, out: Outcome, cap: int) -> tuple[Example, Outcome]:
+    """Greedy: the first simpler variant that still violates the claim, until none does."""
+    moves = search.claim.moves
+    if moves is None:
+        return example, out
+    spent = 0
+    improved = True
+    while improved and spent < cap:
+        improved = False
+        for candidate in moves.simplifications(example):
+            if spent >= cap:
+                break
+            spent += 1
+            cand_out = search.evaluate(candidate, "shrink")
+            if cand_out is not None and cand_out.violated:
+                example, out, improved = candidate, cand_out, True
+                break
+    return example, out
+
+
+def hunt(
+    claim: Claim,
+    *,
+    evaluations: int | None = None,
+    seconds: float | None = None,
+    seed_value: int = 0,
+    method: Method = "hunt",
+    mutation: dict[str, Any] | None = None,
+    counterexample_dir: Path | None = None,
+    generation_share: float = 0.3,
+    pool_size: int = 4,
+    shrink_cap: int = 200,
+) -> HuntResult:
+    """Search for a counterexample to ``claim`` (see the module docstring).
+
+    Args:
+      claim: the claim.
+      evaluations: the budget as a number of ``claim.check`` calls (reproducible).
+      seconds: the budget as wall-clock time (at least one of the two must be given).
+      seed_value: seeds Hypothesis and the local search.
+      method: ``"hunt"`` (generation + local search + shrinking) or ``"random"`` (plain draws).
+      mutation: keyword arguments passed to ``claim.check`` (planted violations in tests).
+      counterexample_dir: where a confirmed counterexample is written as ``<id>.json``.
+      generation_share: the share of the budget spent drawing before the local search starts.
+      pool_size: how many of the best drawn examples seed local-search chains.
+      shrink_cap: at most this many evaluations spent shrinking (beyond the budget).
+
+    Returns:
+      A :class:`HuntResult`; ``status == "refuted"`` only for a confirmed violation.
+    """
+    if evaluations is None and seconds is None:
+        raise ValueError("hunt needs a budget: evaluations or seconds")
+    mutation = dict(mutation or {})
+    search = _Search(claim, mutation, _Budget(evaluations, seconds))
+    rng = np.random.default_rng(seed_value)
+    share = generation_share if method == "hunt" and claim.moves is not None else 1.0
+    pool, found = _generate(search, seed_value, share, pool_size, steer=method == "hunt")
+    found_in = "generation" if found is not None else None
+    if found is None and method == "hunt":
+        found = _local_search(search, pool, rng)
+        found_in = "local search" if found is not None else None
+    common: dict[str, Any] = dict(id=claim.id, method=method)
+    if found is None:
+        return HuntResult(
+            status="not found",
+            evaluations=dict(search.counts),
+            premises_met=search.premises_met,
+            best_margin=None if search.premises_met == 0 else search.best_margin,
+            best_tightness=search.best_tightness,
+            seconds=time.perf_counter() - search.budget.start,
+            note=f"no violation in {search.budget.used} evaluations ({search.premises_met} met the premises)",
+            **common,
+        )
+    example, out = _shrink(search, *found, shrink_cap) if method == "hunt" else found
+    confirmed, exact, how = confirm_violation(claim, example, out, mutation)
+    path = None
+    if confirmed and counterexample_dir is not None:
+        obj = counterexample_json(
+            claim, example, out, exact, f"hunter, seed {seed_value}, {search.budget.used} evaluations, {found_in}"
+        )
+        path = str(write_counterexample(Path(counterexample_dir) / f"{claim.id}.json", obj))
+    return HuntResult(
+        status="refuted" if confirmed else "inconclusive",
+        evaluations=dict(search.counts),
+        premises_met=search.premises_met,
+        best_margin=out.margin,
+        best_tightness=search.best_tightness,
+        seconds=time.perf_counter() - search.budget.start,
+        counterexample=path,
+        found_in=found_in,
+        note=f"{'refuted' if confirmed else 'a float violation was not confirmed'} ({how}); found in {found_in}",
+        detail={"example": example, "outcome": out, "exact": exact},
+        **common,
+    )
