@@ -200,6 +200,11 @@ def _check_algorithm(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _counterexamples_option(p: argparse.ArgumentParser, what: str) -> None:
+    default = "properties/counterexamples"
+    p.add_argument("--counterexamples", default=default, metavar="DIR", help=f"{what} (default {default})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -333,13 +338,57 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="Hypothesis seed (default 0): same seed and budget, same ledger")
     p.add_argument("--json", metavar="PATH", help="write the mpgverify.ledger/1 JSON here")
     p.add_argument("--markdown", metavar="PATH", help="write the Markdown ledger here")
-    p.add_argument(
-        "--counterexamples",
-        default="properties/counterexamples",
-        metavar="DIR",
-        help="where refutations are saved (default properties/counterexamples)",
-    )
+    _counterexamples_option(p, "where refutations are saved")
     p.set_defaults(handler=_claims)
+
+    p = sub.add_parser(
+        "hunt",
+        help="search claims for counterexamples beyond random draws (exit 1: a new one was confirmed)",
+        description=(
+            "Hypothesis generation steered by the margin, then local search over the game's numbers, the "
+            "policies and the constants with structure-preserving moves, then shrinking. A violation is "
+            "re-checked exactly (or by a margin far above float error) and written as "
+            "mpgverify.counterexample/1; with --ledger the ledger JSON (and --markdown) is updated."
+        ),
+    )
+    p.add_argument("claims", nargs="*", metavar="CLAIM", help="claim ids (a base id selects its readings)")
+    p.add_argument("--all", action="store_true", help="every registered claim")
+    p.add_argument("--seconds", type=float, help="time budget per claim (default 30 when --evaluations is not given)")
+    p.add_argument("--evaluations", type=int, help="budget per claim in evaluations (reproducible)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the generation and the local search (default 0)")
+    _counterexamples_option(p, "where new confirmed counterexamples are written")
+    p.add_argument("--ledger", metavar="PATH", help="a mpgverify.ledger/1 JSON file to update with the findings")
+    p.add_argument("--markdown", metavar="PATH", help="rewrite this Markdown ledger from the updated JSON")
+    p.add_argument("--json", metavar="PATH", help="write the hunt results as JSON here")
+    p.set_defaults(handler=_hunt)
+
+    p = sub.add_parser(
+        "figures",
+        help="reproduce Figures 1, 2, 4 and the K sweep of Section 5, with a reproduction report",
+        description=(
+            "Run the paper's reference configurations on the coordination game (tabular PG, NPG, NPG-BR with "
+            "and without the log barrier over the lambda grid, the K grid, NN-PG and NN-Adam and their "
+            "log-barrier variants), evaluate POA and Nash-gap exactly, and write fig1/fig2/fig4/fig_k as PNG "
+            "and PDF, curves.csv/json, and report.md/json judging each exp-* claim."
+        ),
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda (default auto)")
+    p.add_argument("--n", type=int, nargs="+", default=[2, 3, 5], metavar="N", help="agent counts (default 2 3 5)")
+    p.add_argument("--iters", type=int, default=400, help="iterations per run (default 400)")
+    p.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=[10, 20],
+        metavar="S",
+        help="seeds for tabular and NN runs (default 10 20; one value sets both)",
+    )
+    p.add_argument("--lams", type=float, nargs="+", default=[0.01, 0.1, 1.0, 10.0, 100.0], help="log-barrier λ grid")
+    p.add_argument("--ks", type=int, nargs="+", default=[1, 5, 10, 20, 50], help="NPG-BR K grid")
+    p.add_argument("--record-every", type=int, default=5, help="record the exact metrics every k iterations (5)")
+    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.set_defaults(handler=_figures)
 
     p = sub.add_parser(
         "replay",
@@ -373,6 +422,76 @@ def _claims(args: argparse.Namespace) -> int:
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
     print(", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    return 0
+
+
+def _hunt(args: argparse.Namespace) -> int:
+    from mpgverify.verify.hunter import hunt
+    from mpgverify.verify.ledger import merge_hunts, read_ledger, render_markdown_json
+    from mpgverify.verify.registry import load_claims, select_claims
+
+    if not args.all and not args.claims:
+        raise FormatError("CLAIM", "name at least one claim id, or pass --all")
+    if args.seconds is not None and not args.seconds > 0:
+        raise FormatError("--seconds", f"must be > 0, got {args.seconds}")
+    if args.evaluations is not None and args.evaluations < 1:
+        raise FormatError("--evaluations", f"must be ≥ 1, got {args.evaluations}")
+    seconds = 30.0 if args.seconds is None and args.evaluations is None else args.seconds
+    ledger = read_ledger(args.ledger) if args.ledger else None
+    claims = select_claims(load_claims(), None if args.all else args.claims)
+    out_dir = Path(args.counterexamples)
+    results = []
+    for k, claim in enumerate(claims, 1):
+        print(f"[{k}/{len(claims)}] {claim.id} ... ", end="", file=sys.stderr, flush=True)
+        fresh = not (out_dir / f"{claim.id}.json").exists()  # committed counterexamples are never overwritten
+        r = hunt(
+            claim,
+            seconds=seconds,
+            evaluations=args.evaluations,
+            seed_value=args.seed,
+            counterexample_dir=out_dir if fresh else None,
+        )
+        print(f"{r.status} ({sum(r.evaluations.values())} evaluations, {r.seconds:.1f} s)", file=sys.stderr)
+        results.append((r, fresh))
+    for r, _ in results:
+        best = "—" if r.best_margin is None else f"{r.best_margin:.3g}"
+        tight = "—" if r.best_tightness is None else f"{r.best_tightness:.4g}"
+        print(f"{r.id:28s} {r.status:12s} premises met {r.premises_met:6d}  best margin {best:>10s}  tightness {tight}")
+        if r.counterexample:
+            print(f"  counterexample: {r.counterexample}")
+    if args.json:
+        Path(args.json).write_text(json.dumps([r.to_json() for r, _ in results], indent=2) + "\n")
+    if ledger is not None:
+        merged = merge_hunts(ledger, [r for r, _ in results])
+        Path(args.ledger).write_text(json.dumps(merged, indent=2) + "\n")
+        if args.markdown:
+            Path(args.markdown).write_text(render_markdown_json(merged))
+    return 1 if any(r.status == "refuted" and fresh for r, fresh in results) else 0
+
+
+def _figures(args: argparse.Namespace) -> int:
+    from mpgverify.experiments.figures import write_reproduction
+    from mpgverify.experiments.reproduction import Setup, reproduce
+
+    if not 1 <= len(args.seeds) <= 2:
+        raise FormatError("--seeds", f"give one or two counts, got {args.seeds}")
+    setup = Setup(
+        ns=tuple(args.n),
+        iters=args.iters,
+        tabular_seeds=args.seeds[0],
+        nn_seeds=args.seeds[-1],
+        lams=tuple(args.lams),
+        ks=tuple(args.ks),
+        record_every=args.record_every,
+        seed=args.seed,
+        device=args.device,
+    ).validate()
+    rep = reproduce(setup, progress=sys.stderr)
+    command = "mpgverify " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["figures"] else "mpgverify figures"
+    report = write_reproduction(rep, args.out, command=command)
+    print(f"{len(rep.curves)} configurations on {rep.device} in {rep.seconds:.1f} s; written to {args.out}")
+    for v in report["verdicts"]:
+        print(f"{v['id']:15s} {v['verdict']}")
     return 0
 
 

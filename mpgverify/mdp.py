@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import torch
 
-__all__ = ["MDPSolution", "policy_iteration"]
+__all__ = ["MDPSolution", "policy_evaluation", "policy_iteration"]
 
 
 class MDPSolution(NamedTuple):
@@ -30,6 +30,30 @@ class MDPSolution(NamedTuple):
     V: torch.Tensor
     Q: torch.Tensor
     iterations: int
+
+
+def policy_evaluation(
+    P: torch.Tensor, r: torch.Tensor, pi: torch.Tensor, gamma: float, mu: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Exact values of a stochastic policy in a batch of MDPs.
+
+    ``V = (I − γ P_π)⁻¹ r_π``, ``Q(s, a) = r(s, a) + γ Σ_{s'} P(s'|s, a) V(s')`` and, given μ, the
+    unnormalized visitation ``d = μᵀ (I − γ P_π)⁻¹``.
+
+    Args:
+      P: ``[*B, S, A, S]``.  r: ``[*B, S, A]``.  pi: ``[*B, S, A]``.  mu: ``[S]`` or None.
+
+    Returns:
+      ``(V [*B, S], Q [*B, S, A], d [*B, S] or None)``.
+    """
+    S = r.shape[-2]
+    M = torch.eye(S, dtype=r.dtype, device=r.device) - gamma * torch.einsum("...sa,...sat->...st", pi, P)
+    V = torch.linalg.solve(M, (pi * r).sum(-1, keepdim=True)).squeeze(-1)
+    Q = r + gamma * (P @ V[..., None, :, None]).squeeze(-1)
+    d = None
+    if mu is not None:
+        d = torch.linalg.solve(M.transpose(-1, -2), mu.expand(*M.shape[:-2], S).unsqueeze(-1)).squeeze(-1)
+    return V, Q, d
 
 
 def policy_iteration(

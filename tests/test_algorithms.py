@@ -22,7 +22,14 @@ from mpgverify.algorithms import (
     pg,
     registered,
 )
-from mpgverify.algorithms.gradients import autograd_policy_gradients, log_barrier_gradients, policy_gradients
+from mpgverify.algorithms.gradients import (
+    autograd_policy_gradients,
+    log_barrier_gradients,
+    marginal_policy_gradients,
+    natural_barrier_directions,
+    natural_directions,
+    policy_gradients,
+)
 from mpgverify.algorithms.nn import network_policy
 from mpgverify.algorithms.npg_br import inner_loops
 from mpgverify.algorithms.sampling import reinforce_gradients
@@ -124,6 +131,59 @@ def test_npg_br_inner_step_is_soft_policy_iteration() -> None:
         for j in range(2):
             if j != i:
                 assert torch.equal(cand[j][i], theta[j]), "others stay at θ_t"
+
+
+def _full_game_inner_loop(game, theta, K, lr, i):
+    """Reference: agent i's K inner steps with the whole game evaluated at every step (no induced MDP)."""
+    th = list(theta)
+    for _ in range(K):
+        th[i] = th[i] + lr * evaluate(game, softmax_policy(tuple(th))).advantages[i]
+    return th[i]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_npg_br_inner_loop_in_the_induced_mdp_equals_the_full_game_loop(seed) -> None:
+    game = rg.dummy_term_game(seed=seed, n_agents=3, n_states=3, n_actions=[2, 3, 2])
+    theta = init_theta(game, seed=seed, batch=2).theta
+    cand = inner_loops(game, theta, 4, 0.3)
+    for i in range(3):
+        assert torch.allclose(cand[i][i], _full_game_inner_loop(game, theta, 4, 0.3, i), atol=1e-12)
+
+
+def test_npg_br_value_gain_picks_the_potential_gain_agent_in_an_mpg() -> None:
+    game = coordination_game(3)
+    a, b = npg_br(K=5, lr=0.1), npg_br(K=5, lr=0.1, gain="value")
+    sa, sb = a.init(game, seed=0, batch=6), b.init(game, seed=0, batch=6)
+    for _ in range(5):
+        sa, sb = a.step(game, sa), b.step(game, sb)
+        assert torch.equal(sa.last_agent, sb.last_agent)
+        assert torch.allclose(sa.last_gain, sb.last_gain, atol=1e-10)
+
+
+def test_marginal_gradients_equal_lemma_3_1() -> None:
+    game = rg.dummy_term_game(seed=4, n_agents=3, n_states=2, n_actions=[2, 3, 2])
+    probs = softmax_policy(init_theta(game, seed=1, batch=3).theta)
+    for g, h in zip(
+        marginal_policy_gradients(game, probs), policy_gradients(probs, evaluate(game, probs)), strict=True
+    ):
+        assert torch.allclose(g, h, atol=1e-13)
+
+
+@pytest.mark.parametrize("fisher_d", ["unnormalized", "normalized"])
+def test_closed_form_barrier_direction_equals_the_pseudo_inverse(fisher_d) -> None:
+    game = rg.identical_interest_game(seed=2, n_agents=2, n_states=3, n_actions=3)
+    probs = softmax_policy(init_theta(game, seed=5, batch=2).theta)
+    d = evaluate(game, probs).d
+    ref = natural_directions(probs, log_barrier_gradients(probs, 0.7), d, game.gamma, fisher_d)
+    for x, y in zip(natural_barrier_directions(probs, 0.7, d, game.gamma, fisher_d), ref, strict=True):
+        assert torch.allclose(x, y, atol=1e-10)
+
+
+def test_run_records_every_kth_iteration_and_the_last() -> None:
+    r = run(pg(), coordination_game(2), seeds=2, iters=7, every=3)
+    assert r.steps == (0, 3, 6, 7) and r.poa.shape == (4, 2)
+    full = run(pg(), coordination_game(2), seeds=2, iters=7)
+    assert torch.equal(full.poa[[0, 3, 6, 7]], r.poa)
 
 
 def test_br_dynamics_moves_the_max_gain_agent_to_a_best_response() -> None:

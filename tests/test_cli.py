@@ -126,7 +126,18 @@ def test_assumption_2_1_failure_is_named(tmp_path) -> None:
 def test_help_is_complete() -> None:
     parser = build_parser()
     text = parser.format_help()
-    commands = ("evaluate", "export", "constants", "check-mpg", "run", "check-algorithm", "claims", "replay")
+    commands = (
+        "evaluate",
+        "export",
+        "constants",
+        "check-mpg",
+        "run",
+        "check-algorithm",
+        "claims",
+        "hunt",
+        "figures",
+        "replay",
+    )
     for command in commands:
         assert command in text
     sub = next(a for a in parser._actions if a.dest == "command")

@@ -3,6 +3,9 @@
 * Policy gradient (Lemma 3.1, eq. 2; the policy gradient theorem with unnormalized d):
   ``∂Vⁱ_θ(μ)/∂θⁱ_{s,a} = d^{π_θ}_μ(s) πⁱ(a|s) Aⁱ_θ(s, a)``.
 * Log barrier (Section 3.2): ``∂/∂θⁱ_{s,b} λ Σ_{s,a} log πⁱ(a|s)/(|S||Aⁱ|) = λ (1 − |Aⁱ| πⁱ(b|s)) / (|S||Aⁱ|)``.
+* Its natural direction has a closed form: ``(diag π − ππᵀ)(1/π) = 1 − |A|π``, so the minimum-norm
+  solution of ``w(s)(diag π_s − π_s π_sᵀ) x = λ(1 − |A|π_s)/(|S||A|)`` is
+  ``x = λ (1/π_s − mean_a 1/π_s) / (|S||A| w(s))`` (0 where ``w(s) = 0``).
 * Fisher (eq. 4): ``Fⁱ_θ = E_{s~d, aⁱ~πⁱ}[∇log πⁱ ∇log πⁱᵀ]`` is block diagonal over states with
   blocks ``w(s) (diag πⁱ_s − πⁱ_s πⁱ_sᵀ)``, where ``w = d^π_μ`` (the paper's unnormalized d, sums
   to 1/(1−γ)) or ``w = (1−γ) d^π_μ`` (a distribution), per the ``fisher_d`` option.
@@ -17,7 +20,7 @@ from typing import Literal
 
 import torch
 
-from mpgverify.evaluation import Evaluation, evaluate
+from mpgverify.evaluation import Evaluation, evaluate, joint_weighted_advantages
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
 
@@ -26,6 +29,8 @@ __all__ = [
     "autograd_policy_gradients",
     "fisher_blocks",
     "log_barrier_gradients",
+    "marginal_policy_gradients",
+    "natural_barrier_directions",
     "natural_directions",
     "policy_gradients",
 ]
@@ -38,6 +43,20 @@ PINV_RTOL = 1e-10
 def policy_gradients(probs: Sequence[torch.Tensor], ev: Evaluation) -> tuple[torch.Tensor, ...]:
     """``∇_{θⁱ} Vⁱ(μ)`` for every agent from an evaluation (Lemma 3.1), ``[*B, S, Aⁱ]`` each."""
     return tuple(ev.d[..., :, None] * p * a for p, a in zip(probs, ev.advantages, strict=True))
+
+
+def marginal_policy_gradients(game: MarkovGame, probs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+    """The same gradients as :func:`policy_gradients`, computed as
+    ``Σ_{a⁻ⁱ} d(s) π(aⁱ, a⁻ⁱ|s) (Qⁱ(s, aⁱ, a⁻ⁱ) − Vⁱ(s))`` — one sum over the other agents' action
+    axes per agent (the fast path of the PG iteration)."""
+    W, _ = joint_weighted_advantages(game, probs)
+    lead = W.dim() - game.n_agents  # axes before the action axes: [*B, N, S]
+    out = []
+    for i in range(game.n_agents):
+        Wi = W.select(lead - 2, i)  # [*B, S, A¹..Aᴺ]
+        others = [lead - 1 + j for j in range(game.n_agents) if j != i]
+        out.append(Wi.sum(dim=others) if others else Wi)
+    return tuple(out)
 
 
 def autograd_policy_gradients(game: MarkovGame, theta: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
@@ -56,6 +75,22 @@ def log_barrier_gradients(probs: Sequence[torch.Tensor], lam: float) -> tuple[to
     for p in probs:
         S, A = p.shape[-2], p.shape[-1]
         out.append(lam * (1.0 - A * p) / (S * A))
+    return tuple(out)
+
+
+def natural_barrier_directions(
+    probs: Sequence[torch.Tensor], lam: float, d: torch.Tensor, gamma: float, fisher_d: FisherD
+) -> tuple[torch.Tensor, ...]:
+    """``(Fⁱ)† ∇_{θⁱ}`` of the log barrier for every agent, in closed form (module docstring);
+    equal to ``natural_directions(probs, log_barrier_gradients(probs, lam), d, gamma, fisher_d)``."""
+    w = d if fisher_d == "unnormalized" else (1.0 - gamma) * d
+    safe = torch.where(w > 0, w, torch.ones_like(w))
+    out = []
+    for p in probs:
+        S, A = p.shape[-2], p.shape[-1]
+        inv = 1.0 / p.clamp_min(torch.finfo(p.dtype).tiny)  # π underflowed to 0: the largest finite step
+        x = lam * (inv - inv.mean(-1, keepdim=True)) / (S * A * safe[..., None])
+        out.append(torch.where(w[..., None] > 0, x, torch.zeros_like(x)))
     return tuple(out)
 
 

@@ -26,7 +26,7 @@ from mpgverify.errors import FormatError
 from mpgverify.evaluation import evaluate
 from mpgverify.game import MarkovGame
 
-__all__ = ["NNState", "network_policy", "nn_adam", "nn_pg"]
+__all__ = ["NNState", "network_log_policy", "network_policy", "nn_adam", "nn_pg"]
 
 _ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh}
 
@@ -42,15 +42,23 @@ class NNState(NamedTuple):
     moments: tuple[tuple[tuple[torch.Tensor, torch.Tensor], ...], ...]
 
 
-def network_policy(params: tuple[tuple[torch.Tensor, ...], ...], activation: str = "relu") -> tuple[torch.Tensor, ...]:
-    """Every agent's ``πⁱ(·|s)`` for all states at once, ``[B, S, Aⁱ]`` (one-hot input = rows of W1)."""
+def network_log_policy(
+    params: tuple[tuple[torch.Tensor, ...], ...], activation: str = "relu"
+) -> tuple[torch.Tensor, ...]:
+    """Every agent's ``log πⁱ(·|s)`` for all states at once, ``[B, S, Aⁱ]`` (one-hot input = rows of
+    W1); ``log_softmax`` of the last layer, finite even where πⁱ underflows to 0."""
     act = _ACTIVATIONS[activation]
     out = []
     for W1, b1, W2, b2, W3, b3 in params:
         h = act(W1 + b1[:, None, :])
         h = act(h @ W2 + b2[:, None, :])
-        out.append(torch.softmax(h @ W3 + b3[:, None, :], dim=-1))
+        out.append(torch.log_softmax(h @ W3 + b3[:, None, :], dim=-1))
     return tuple(out)
+
+
+def network_policy(params: tuple[tuple[torch.Tensor, ...], ...], activation: str = "relu") -> tuple[torch.Tensor, ...]:
+    """Every agent's ``πⁱ(·|s)``, ``[B, S, Aⁱ]`` (the exponential of :func:`network_log_policy`)."""
+    return tuple(lp.exp() for lp in network_log_policy(params, activation))
 
 
 def _init_params(
@@ -98,7 +106,8 @@ def _make(
 
     def step(game: MarkovGame, state: NNState) -> NNState:
         leaves = tuple(tuple(p.detach().requires_grad_(True) for p in agent) for agent in state.params)
-        probs = network_policy(leaves, activation)
+        log_probs = network_log_policy(leaves, activation)
+        probs = tuple(lp.exp() for lp in log_probs)
         with torch.no_grad():
             ev = evaluate(game, tuple(p.detach() for p in probs))
         surrogate = torch.zeros((), dtype=DTYPE)
@@ -108,7 +117,7 @@ def _make(
                 weight = weight * p.detach()
             surrogate = surrogate + (weight * p).sum()
             if lam > 0:
-                surrogate = surrogate + lam * torch.log(p).sum() / (game.n_states * game.n_actions[i])
+                surrogate = surrogate + lam * log_probs[i].sum() / (game.n_states * game.n_actions[i])
         flat = [q for agent in leaves for q in agent]
         grads = torch.autograd.grad(surrogate, flat)
         t = state.t + 1

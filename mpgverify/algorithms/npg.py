@@ -16,7 +16,7 @@ gradient goes through the Fisher pseudo-inverse).
 from __future__ import annotations
 
 from mpgverify.algorithms.api import Algorithm, register
-from mpgverify.algorithms.gradients import FisherD, log_barrier_gradients, natural_directions, policy_gradients
+from mpgverify.algorithms.gradients import FisherD, natural_barrier_directions, natural_directions, policy_gradients
 from mpgverify.algorithms.tabular import TabularState, check_lr, init_theta, tabular_policy
 from mpgverify.errors import FormatError
 from mpgverify.evaluation import evaluate
@@ -60,7 +60,7 @@ def npg(
         else:
             direction = ev.advantages
         if lam > 0:
-            barrier = natural_directions(probs, log_barrier_gradients(probs, lam), ev.d, game.gamma, fisher_d)
+            barrier = natural_barrier_directions(probs, lam, ev.d, game.gamma, fisher_d)
             direction = tuple(a + b for a, b in zip(direction, barrier, strict=True))
         theta = tuple(t + lr * g for t, g in zip(state.theta, direction, strict=True))
         return TabularState(theta=theta, t=state.t + 1)

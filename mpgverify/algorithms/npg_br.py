@@ -19,10 +19,13 @@ from typing import NamedTuple
 import torch
 
 from mpgverify.algorithms.api import Algorithm, register
+from mpgverify.algorithms.gradients import natural_barrier_directions
 from mpgverify.algorithms.tabular import check_lr, init_theta
 from mpgverify.errors import FormatError
-from mpgverify.evaluation import evaluate
+from mpgverify.evaluation import at_mu, evaluate
 from mpgverify.game import MarkovGame
+from mpgverify.mdp import policy_evaluation
+from mpgverify.nash import induced_mdp
 from mpgverify.policy import softmax_policy
 
 __all__ = ["NPGBRState", "inner_loops", "npg_br"]
@@ -49,22 +52,77 @@ def _gain_values(game: MarkovGame, probs: tuple[torch.Tensor, ...]) -> torch.Ten
     return ev.V_mu
 
 
-def inner_loops(game: MarkovGame, theta: tuple[torch.Tensor, ...], K: int, lr: float) -> tuple[torch.Tensor, ...]:
+def _inner(
+    game: MarkovGame, theta: tuple[torch.Tensor, ...], K: int, lr: float, lam: float
+) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """(θⁱ_{t,K} per agent ``[B, S, Aⁱ]``, each agent's own-value gain ``Vⁱ(θⁱ_{t,K}, θ⁻ⁱ_t)(μ) − Vⁱ_t(μ)``
+    ``[B, N]``), both in the agents' induced MDPs; agents with equal action counts run as one batch."""
+    probs = softmax_policy(theta)
+    mdps = [induced_mdp(game, probs, i) for i in range(game.n_agents)]
+    groups: dict[int, list[int]] = {}
+    for i, n in enumerate(game.n_actions):
+        groups.setdefault(n, []).append(i)
+    out: list[torch.Tensor] = list(theta)
+    gains = torch.zeros(*theta[0].shape[:-2], game.n_agents, dtype=theta[0].dtype, device=theta[0].device)
+    for members in groups.values():
+        P = torch.stack([mdps[i][0] for i in members])  # [G, B, S, A, S]
+        r = torch.stack([mdps[i][1] for i in members])  # [G, B, S, A]
+        th = torch.stack([theta[i] for i in members])
+        V0 = None
+        for _ in range(K):
+            p = torch.softmax(th, dim=-1)
+            V, Q, d = policy_evaluation(P, r, p, game.gamma, game.mu if lam > 0 else None)
+            V0 = V if V0 is None else V0
+            move = Q - V[..., None]
+            if lam > 0:
+                assert d is not None
+                move = move + natural_barrier_directions((p,), lam, d, game.gamma, "unnormalized")[0]
+            th = th + lr * move
+        V_K, _, _ = policy_evaluation(P, r, torch.softmax(th, dim=-1), game.gamma)
+        assert V0 is not None
+        for g, i in enumerate(members):
+            out[i] = th[g]
+            gains[..., i] = at_mu(game, V_K[g] - V0[g])
+    return out, gains
+
+
+def inner_loops(
+    game: MarkovGame, theta: tuple[torch.Tensor, ...], K: int, lr: float, lam: float = 0.0
+) -> tuple[torch.Tensor, ...]:
     """Every agent's K-step inner loop (5) from θ_t: returns θⁱ_{t,K} per agent, ``[N, B, S, Aⁱ]``
-    stacked on a leading candidate axis (candidate i moves agent i only)."""
+    stacked on a leading candidate axis (candidate i moves agent i only).
+
+    Against the fixed ``π⁻ⁱ_t`` agent i faces one MDP for all K steps (:func:`~mpgverify.nash.induced_mdp`),
+    and ``Āⁱ(s, aⁱ) = E_{a⁻ⁱ~π⁻ⁱ_t} Aⁱ(s, aⁱ, a⁻ⁱ)`` is that MDP's advantage ``Q(s, aⁱ) − V(s)``, so
+    each inner step is an evaluation in an S-state MDP rather than in the whole game. With
+    ``lam > 0`` each inner step adds the natural direction of the log barrier, as
+    :func:`~mpgverify.algorithms.npg.npg` does (Fisher weighted by the unnormalized d)."""
+    out, _ = _inner(game, theta, K, lr, lam)
     N = game.n_agents
-    cand = tuple(t.unsqueeze(0).expand(N, *t.shape).clone() for t in theta)  # [N, B, S, Aⁱ]
-    for _ in range(K):
-        ev = evaluate(game, softmax_policy(cand))
-        cand = tuple(
-            torch.cat([c[:i], c[i : i + 1] + lr * ev.advantages[i][i : i + 1], c[i + 1 :]]) for i, c in enumerate(cand)
-        )
-    return cand
+    return tuple(torch.stack([out[i] if j == i else theta[i] for j in range(N)]) for i in range(N))
 
 
-def npg_br(*, lr: float = 1.0, K: int = 5, init: str = "normal", init_scale: float = 1.0) -> Algorithm:
-    """NPG-BR (5)–(6) with K inner steps of size η = ``lr`` and maximum-gain selection."""
+def npg_br(
+    *,
+    lr: float = 1.0,
+    K: int = 5,
+    lam: float = 0.0,
+    gain: str = "potential",
+    init: str = "normal",
+    init_scale: float = 1.0,
+) -> Algorithm:
+    """NPG-BR (5)–(6) with K inner steps of size η = ``lr`` and maximum-gain selection.
+
+    Options: ``lam > 0`` regularizes the inner loops with the log barrier; ``gain`` is how eq. (6)
+    measures a candidate: ``"potential"`` (Φ(μ), as printed, when the game states φ; Vⁱ(μ) otherwise)
+    or ``"value"`` (Vⁱ(μ) in agent i's induced MDP — equal to the Φ gain in an MPG by Def 2.2, and
+    N full-game evaluations cheaper per step).
+    """
     lr = check_lr(lr)
+    if gain not in ("potential", "value"):
+        raise FormatError("gain", f"must be 'potential' or 'value', got {gain!r}")
+    if lam < 0:
+        raise FormatError("lam", f"must be ≥ 0, got {lam!r}")
     if not (isinstance(K, int) and K >= 1):
         raise FormatError("K", f"must be an integer ≥ 1, got {K!r}")
 
@@ -78,13 +136,18 @@ def npg_br(*, lr: float = 1.0, K: int = 5, init: str = "normal", init_scale: flo
         )
 
     def step(game: MarkovGame, state: NPGBRState) -> NPGBRState:
-        cand = inner_loops(game, state.theta, K, lr)
-        base = _gain_values(game, softmax_policy(state.theta))  # [B, N]
-        after = _gain_values(game, softmax_policy(cand))  # [N, B, N]
-        idx = torch.arange(game.n_agents)
-        gains = after[idx, :, idx].T - base  # [B, N]: candidate i's gain in its measure
+        moved, value_gains = _inner(game, state.theta, K, lr, lam)
+        if gain == "value":
+            gains = value_gains
+        else:
+            N = game.n_agents
+            cand = tuple(torch.stack([moved[i] if j == i else t for j in range(N)]) for i, t in enumerate(state.theta))
+            base = _gain_values(game, softmax_policy(state.theta))  # [B, N]
+            after = _gain_values(game, softmax_policy(cand))  # [N, B, N]
+            idx = torch.arange(N)
+            gains = after[idx, :, idx].T - base  # [B, N]: candidate i's gain in its measure
         best = gains.argmax(dim=-1)  # [B]
-        theta = tuple(torch.where((best == i)[:, None, None], cand[i][i], t) for i, t in enumerate(state.theta))
+        theta = tuple(torch.where((best == i)[:, None, None], moved[i], t) for i, t in enumerate(state.theta))
         return NPGBRState(
             theta=theta, t=state.t + 1, last_agent=best, last_gain=gains.gather(-1, best[:, None]).squeeze(-1)
         )
@@ -94,7 +157,7 @@ def npg_br(*, lr: float = 1.0, K: int = 5, init: str = "normal", init_scale: flo
         init=init_fn,
         step=step,
         policy=lambda state: softmax_policy(state.theta),
-        options={"lr": lr, "K": K, "init": init, "init_scale": init_scale},
+        options={"lr": lr, "K": K, "lam": lam, "gain": gain, "init": init, "init_scale": init_scale},
     )
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import torch
 
 from mpgverify.algorithms.api import Algorithm, register
-from mpgverify.algorithms.gradients import autograd_policy_gradients, log_barrier_gradients, policy_gradients
+from mpgverify.algorithms.gradients import autograd_policy_gradients, log_barrier_gradients, marginal_policy_gradients
 from mpgverify.algorithms.tabular import TabularState, check_lr, init_theta, tabular_policy
 from mpgverify.errors import FormatError
-from mpgverify.evaluation import evaluate
+from mpgverify.factored import FactoredGame, factored_policy_gradients
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
 
@@ -27,10 +27,12 @@ def pg_direction(
 ) -> tuple[torch.Tensor, ...]:
     """``∇_{θⁱ} Vⁱ(μ)`` (+ the log-barrier gradient when λ > 0) for every agent."""
     probs = softmax_policy(theta)
-    if gradient == "autograd":
+    if isinstance(game, FactoredGame):
+        grads = factored_policy_gradients(game, probs)  # no S × A × S tensor (mpgverify.factored)
+    elif gradient == "autograd":
         grads = autograd_policy_gradients(game, theta)
     else:
-        grads = policy_gradients(probs, evaluate(game, probs))
+        grads = marginal_policy_gradients(game, probs)
     if lam > 0:
         grads = tuple(g + b for g, b in zip(grads, log_barrier_gradients(probs, lam), strict=True))
     return grads

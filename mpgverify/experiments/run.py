@@ -17,7 +17,7 @@ from typing import Any, TextIO
 import torch
 
 from mpgverify.algorithms.api import Algorithm
-from mpgverify.errors import FormatError
+from mpgverify.errors import FormatError, MpgverifyError
 from mpgverify.evaluation import evaluate
 from mpgverify.game import MarkovGame
 from mpgverify.nash import nash_gap
@@ -33,9 +33,10 @@ class RunResult:
     """Curves of one batched run (all tensors on the CPU).
 
     Attributes:
-      potential: ``[T+1, B]`` Φ(μ), or None without a stated potential.
-      values: ``[T+1, B, N]`` Vⁱ(μ).  nash_gap: ``[T+1, B]``.  poa: ``[T+1, B]``.
+      potential: ``[R, B]`` Φ(μ) at the R recorded iterations, or None without a stated potential.
+      values: ``[R, B, N]`` Vⁱ(μ).  nash_gap: ``[R, B]``.  poa: ``[R, B]``.
       seconds: wall time of the iterations and their evaluation (imports excluded).
+      steps: the recorded iterations (0, every, 2·every, …, and always T); all of 0..T by default.
     """
 
     algorithm: str
@@ -50,6 +51,7 @@ class RunResult:
     poa: torch.Tensor
     seconds: float
     extra: dict[str, Any] = field(default_factory=dict)
+    steps: tuple[int, ...] = ()
 
 
 def resolve_device(name: str) -> torch.device:
@@ -91,8 +93,12 @@ def run(
     seed: int = 0,
     device: str = "cpu",
     progress: bool = False,
+    every: int = 1,
 ) -> RunResult:
-    """Run ``algorithm`` for ``iters`` steps on a batch of ``seeds`` runs, recording exact metrics."""
+    """Run ``algorithm`` for ``iters`` steps on a batch of ``seeds`` runs, recording exact metrics at
+    iterations 0, ``every``, 2·``every``, … and T (the exact Nash-gap costs N best responses)."""
+    if every < 1:
+        raise FormatError("--every", f"must be ≥ 1, got {every}")
     if seeds < 1:
         raise FormatError("--seeds", f"must be ≥ 1, got {seeds}")
     if iters < 0:
@@ -107,15 +113,23 @@ def run(
     pot, vals, gaps, poas = [], [], [], []
     bar = _Progress(iters, sys.stderr if progress else None)
     state = algorithm.init(game, seed=seed, batch=seeds)
+    steps = tuple(t for t in range(iters + 1) if t % every == 0 or t == iters)
+    recorded = set(steps)
     for t in range(iters + 1):
-        with torch.no_grad():
-            probs = tuple(p.detach() for p in algorithm.policy(state))
-            ev = evaluate(game, probs)
-            vals.append(ev.V_mu.cpu())
-            if ev.Phi_mu is not None:
-                pot.append(ev.Phi_mu.cpu())
-            gaps.append(nash_gap(game, probs, V_mu=ev.V_mu).gap.cpu())
-            poas.append((ev.V_mu.sum(-1) / optimum).cpu() if pos else torch.full((seeds,), math.nan))
+        if t in recorded:
+            with torch.no_grad():
+                probs = tuple(p.detach() for p in algorithm.policy(state))
+                ev = evaluate(game, probs)
+                vals.append(ev.V_mu.cpu())
+                if ev.Phi_mu is not None:
+                    pot.append(ev.Phi_mu.cpu())
+                if not bool(torch.isfinite(ev.V_mu).all()):
+                    raise MpgverifyError(
+                        f"{algorithm.name} {dict(algorithm.options)}: the policy at iteration {t} is not finite "
+                        "(the dynamics diverged)"
+                    )
+                gaps.append(nash_gap(game, probs, V_mu=ev.V_mu).gap.cpu())
+                poas.append((ev.V_mu.sum(-1) / optimum).cpu() if pos else torch.full((seeds,), math.nan))
         if t < iters:
             state = algorithm.step(game, state)
             bar.update(t + 1)
@@ -132,6 +146,7 @@ def run(
         nash_gap=torch.stack(gaps),
         poa=torch.stack(poas),
         seconds=seconds,
+        steps=steps,
     )
 
 
@@ -156,17 +171,17 @@ def write_curves(result: RunResult, path: str | Path) -> Path:
     with path.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["iter", "seed", "potential", "nash_gap", "poa", *[f"V{i}" for i in range(N)]])
-        for t in range(result.iters + 1):
+        for r, t in enumerate(result.steps):
             for b in range(result.seeds):
-                pot = "" if result.potential is None else repr(float(result.potential[t, b]))
+                pot = "" if result.potential is None else repr(float(result.potential[r, b]))
                 w.writerow(
                     [
                         t,
                         b,
                         pot,
-                        repr(float(result.nash_gap[t, b])),
-                        repr(float(result.poa[t, b])),
-                        *[repr(float(v)) for v in result.values[t, b]],
+                        repr(float(result.nash_gap[r, b])),
+                        repr(float(result.poa[r, b])),
+                        *[repr(float(v)) for v in result.values[r, b]],
                     ]
                 )
     return path
