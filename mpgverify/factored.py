@@ -26,7 +26,7 @@ N ≤ 6).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -274,9 +274,26 @@ def factored_best_response_values(
     V = V_i
     if V is None:
         V = _solve(game, _kron(rows), r.expand(*others.shape[:-2], game.n_states).unsqueeze(-1)).squeeze(-1)
+
+    def q_of(V: torch.Tensor) -> torch.Tensor:
+        return r[:, None] + game.gamma * torch.einsum("sat,...st->...sa", K, others @ _split_axis(game, V, i))
+
+    def evaluate_rule(policy: torch.Tensor) -> torch.Tensor:
+        idx = policy[..., None, None].expand(*policy.shape, 1, K.shape[-1])
+        own = K.expand(*policy.shape, *K.shape[1:]).gather(-2, idx).squeeze(-2)  # Kⁱ(·|sⁱ, σ(s))
+        return _solve(game, _insert_own(game, others, own, i), r.expand(*policy.shape).unsqueeze(-1)).squeeze(-1)
+
+    return _howard(V, q_of, evaluate_rule)
+
+
+def _howard(
+    V: torch.Tensor, q_of: Callable[[torch.Tensor], torch.Tensor], evaluate_rule: Callable[[torch.Tensor], torch.Tensor]
+) -> torch.Tensor:
+    """Policy iteration from values V: greedy rule, exact evaluation, until no action improves by more
+    than 1e-12 relative to the Q scale (as :func:`mpgverify.mdp.policy_iteration`); returns the values."""
     policy = None
     for _ in range(1000):
-        Q = r[:, None] + game.gamma * torch.einsum("sat,...st->...sa", K, others @ _split_axis(game, V, i))
+        Q = q_of(V)
         best, best_a = Q.max(dim=-1)
         if policy is not None:
             current = Q.gather(-1, policy[..., None]).squeeze(-1)
@@ -286,13 +303,7 @@ def factored_best_response_values(
             policy = torch.where(improve, best_a, policy)
         else:
             policy = best_a
-        own = (
-            K.expand(*policy.shape, *K.shape[1:])
-            .gather(-2, policy[..., None, None].expand(*policy.shape, 1, K.shape[-1]))
-            .squeeze(-2)
-        )
-        P = _insert_own(game, others, own, i)
-        V = _solve(game, P, r.expand(*policy.shape).unsqueeze(-1)).squeeze(-1)
+        V = evaluate_rule(policy)
     raise RuntimeError("policy iteration did not stabilize")  # pragma: no cover
 
 
@@ -336,21 +347,12 @@ def factored_social_optimum(game: FactoredGame) -> FactoredOptimum:
     """``max_π Σ_i Vⁱ_π(μ)`` by policy iteration on the team MDP (rewards ``Σ_i rⁱ(s)``)."""
     R = game.rewards.sum(0)
     V = _solve(game, torch.zeros(game.n_states, game.n_states, dtype=DTYPE, device=R.device), R[:, None]).squeeze(-1)
-    policy = None
-    for _ in range(1000):
-        Q = R[:, None] + game.gamma * _team_expectation(game, V)
-        best, best_a = Q.max(dim=-1)
-        if policy is not None:
-            current = Q.gather(-1, policy[:, None]).squeeze(-1)
-            improve = best > current + 1e-12 * (1.0 + Q.abs().amax())
-            if not bool(improve.any()):
-                return FactoredOptimum(V @ game.mu, V)
-            policy = torch.where(improve, best_a, policy)
-        else:
-            policy = best_a
-        P = _joint_rows(game, policy)
-        V = _solve(game, P, R[:, None]).squeeze(-1)
-    raise RuntimeError("policy iteration did not stabilize")  # pragma: no cover
+    V = _howard(
+        V,
+        lambda V: R[:, None] + game.gamma * _team_expectation(game, V),
+        lambda policy: _solve(game, _joint_rows(game, policy), R[:, None]).squeeze(-1),
+    )
+    return FactoredOptimum(V @ game.mu, V)
 
 
 def _joint_rows(game: FactoredGame, policy: torch.Tensor) -> torch.Tensor:
