@@ -107,3 +107,14 @@ def test_lanczos_hessian_norm_equals_the_dense_hessian_norm(n) -> None:
     dense = float(torch.linalg.matrix_norm(torch.autograd.functional.hessian(phi, x0), ord=2))
     assert hessian_spectral_norm(phi, x0, steps=x0.numel()) == pytest.approx(dense, rel=1e-9)
     assert hessian_spectral_norm(phi, x0, steps=4) <= dense * (1 + 1e-9)  # fewer steps: a lower bound
+
+
+def test_best_responses_with_value_iteration_warm_start_equal_dense_at_n8() -> None:
+    """From 256 states on, best responses start with value-iteration backups (mpgverify.factored.SWEEPS_FROM_STATES)."""
+    from mpgverify.factored import SWEEPS_FROM_STATES
+
+    fg, dg = factored_coordination_game(8), coordination_game(8)
+    assert fg.n_states >= SWEEPS_FROM_STATES
+    probs = softmax_policy(random_logits(dg, seed=8, batch=(2,)))
+    assert torch.allclose(factored_nash_gap(fg, probs), nash_gap(dg, probs).gap, atol=1e-9)
+    assert torch.allclose(factored_poa(fg, probs), price_of_anarchy(dg, probs), atol=1e-10)
