@@ -9,7 +9,7 @@ import torch
 from hypothesis import strategies as st
 
 import randomgames.strategies as rgs
-from mpgverify.evaluation import at_mu, potential_values, state_values
+from mpgverify.evaluation import evaluate
 from mpgverify.exact import exact_evaluate, rationalize_game, rationalize_policy
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
@@ -41,16 +41,20 @@ def check_def_2_2(game: MarkovGame, witness: dict[str, Any], *, potential_scale:
     ``∇_{θⁱ} Vⁱ_θ(μ) = ∇_{θⁱ} Φ_θ(μ)`` (autograd)."""
     theta, bar, i = _pair(game, witness)
     g = game if potential_scale == 1.0 else game.replace(potential=potential_scale * game.potential)
-    p, q = softmax_policy(theta), softmax_policy(bar)
-    dV = state_values(g, q)[i] - state_values(g, p)[i]
-    dPhi = potential_values(g, q) - potential_values(g, p)
+    # π and (π̄ⁱ, π⁻ⁱ) as one batch of two policies: one solve gives both values and both Φ
+    both = softmax_policy(tuple(torch.stack([t, b]) for t, b in zip(theta, bar, strict=True)))
+    ev = evaluate(g, both)
+    assert ev.Phi is not None
+    dV = ev.V[1, i] - ev.V[0, i]
+    dPhi = ev.Phi[1] - ev.Phi[0]
     leaf = theta[i].clone().requires_grad_(True)
     th = tuple(leaf if j == i else t for j, t in enumerate(theta))
-    probs = softmax_policy(th)
-    gV = torch.autograd.grad(at_mu(g, state_values(g, probs))[i], leaf, retain_graph=True)[0]
-    gPhi = torch.autograd.grad(at_mu(g, potential_values(g, probs)), leaf)[0]
+    at = evaluate(g, softmax_policy(th))
+    assert at.Phi_mu is not None
+    gV = torch.autograd.grad(at.V_mu[i], leaf, retain_graph=True)[0]
+    gPhi = torch.autograd.grad(at.Phi_mu, leaf)[0]
     residual = max(float((dV - dPhi).abs().max()), float((gV - gPhi).abs().max()))
-    scale = float(state_values(g, p).abs().max()) + float(potential_values(g, p).abs().max())
+    scale = float(ev.V[0].abs().max()) + float(ev.Phi[0].abs().max())
     return identity_outcome(residual, scale=scale)
 
 

@@ -121,11 +121,12 @@ def check_def_4_2(game: MarkovGame, witness: dict[str, Any], *, beta_shift: floa
     if beta is None:
         return not_met("no β makes the game (α, β)-smooth")
     p, q = softmax_policy(theta_of(game, witness)), softmax_policy(theta_of(game, witness, "theta_prime"))
-    lhs = sum(
-        state_values(game, tuple(q[j] if j == i else p[j] for j in range(game.n_agents)))[i]
-        for i in range(game.n_agents)
-    )
-    rhs = float(alpha) * state_values(game, q).sum(0) - (float(beta) - beta_shift) * state_values(game, p).sum(0)
+    N = game.n_agents
+    # the N unilateral deviations (π'ⁱ, π⁻ⁱ), then π', then π: one batched evaluation of N + 2 policies
+    batch = tuple(torch.stack([*(q[j] if j == i else p[j] for i in range(N)), q[j], p[j]]) for j in range(N))
+    V = state_values(game, batch)  # [N + 2, N, S]
+    lhs = sum(V[i, i] for i in range(N))
+    rhs = float(alpha) * V[N].sum(0) - (float(beta) - beta_shift) * V[N + 1].sum(0)
     s = int(torch.argmin(lhs - rhs))
     lo, hi = float(lhs[s]), float(rhs[s])
     return Outcome(True, lo - hi, 1e-9 * (1 + abs(lo) + abs(hi)), lo, hi, None, f"beta* = {float(beta):.6g}, s = {s}")
