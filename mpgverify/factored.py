@@ -26,7 +26,7 @@ N ≤ 6).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -36,6 +36,8 @@ from mpgverify.arrays import DTYPE, as_tensor, check_probability_rows
 from mpgverify.errors import FormatError
 from mpgverify.game import MarkovGame
 from mpgverify.games import coordination_reward
+from mpgverify.mdp import howard
+from mpgverify.policy import joint_policy
 
 __all__ = [
     "FactoredEvaluation",
@@ -178,20 +180,12 @@ def _rows(game: FactoredGame, probs: Sequence[torch.Tensor]) -> list[torch.Tenso
     ]
 
 
-def _kron(rows: Sequence[torch.Tensor]) -> torch.Tensor:
-    """Row-wise tensor product of ``[*B, S, Lʲ]`` factors, ``[*B, S, Π Lʲ]`` (first factor slowest)."""
-    out = rows[0]
-    for r in rows[1:]:
-        out = (out[..., :, None] * r[..., None, :]).reshape(*out.shape[:-1], -1)
-    return out
-
-
 def _without(rows: Sequence[torch.Tensor], i: int) -> torch.Tensor:
     """``⊗_{j≠i} qʲ``, ``[*B, S, S/Lⁱ]`` (ones when N = 1)."""
     others = [r for j, r in enumerate(rows) if j != i]
     if not others:
         return torch.ones((*rows[0].shape[:-1], 1), dtype=rows[0].dtype, device=rows[0].device)
-    return _kron(others)
+    return joint_policy(others)
 
 
 def _split_axis(game: FactoredGame, V: torch.Tensor, i: int) -> torch.Tensor:
@@ -202,9 +196,10 @@ def _split_axis(game: FactoredGame, V: torch.Tensor, i: int) -> torch.Tensor:
     return W.reshape(*lead, -1, sizes[i])
 
 
-def _own_expectation(game: FactoredGame, rows: Sequence[torch.Tensor], V: torch.Tensor, i: int) -> torch.Tensor:
-    """``Σ_{s'} Kⁱ(s'ⁱ|sⁱ, aⁱ) (⊗_{j≠i} qʲ)(s, s'⁻ⁱ) V(s')`` for every (s, aⁱ), ``[*B, S, Aⁱ]``."""
-    X = _without(rows, i) @ _split_axis(game, V, i)  # [*B, S, Lⁱ]
+def _own_expectation(game: FactoredGame, others: torch.Tensor, V: torch.Tensor, i: int) -> torch.Tensor:
+    """``Σ_{s'} Kⁱ(s'ⁱ|sⁱ, aⁱ) (⊗_{j≠i} qʲ)(s, s'⁻ⁱ) V(s')`` for every (s, aⁱ), ``[*B, S, Aⁱ]``, with
+    ``others = _without(rows, i)``."""
+    X = others @ _split_axis(game, V, i)  # [*B, S, Lⁱ]
     return torch.einsum("sat,...st->...sa", game.local[i][game.local_index(i)], X)
 
 
@@ -228,13 +223,15 @@ class FactoredEvaluation(NamedTuple):
 def factored_evaluate(game: FactoredGame, probs: Sequence[torch.Tensor]) -> FactoredEvaluation:
     """Values ``[*B, N, S]``, local advantages, unnormalized visitation d and Φ of a product policy."""
     rows = _rows(game, probs)
-    P = _kron(rows)  # [*B, S, S]
+    P = joint_policy(rows)  # [*B, S, S]
     tables = game.rewards if game.potential is None else torch.cat([game.rewards, game.potential[None]])
     sol = _solve(game, P, tables.T.expand(*P.shape[:-2], *tables.T.shape)).transpose(-1, -2)  # [*B, K, S]
     V = sol[..., : game.n_agents, :]
     Phi = sol[..., game.n_agents, :] if game.potential is not None else None
     adv = tuple(
-        game.rewards[i][:, None] + game.gamma * _own_expectation(game, rows, V[..., i, :], i) - V[..., i, :, None]
+        game.rewards[i][:, None]
+        + game.gamma * _own_expectation(game, _without(rows, i), V[..., i, :], i)
+        - V[..., i, :, None]
         for i in range(game.n_agents)
     )
     d = _solve(game, P, game.mu.expand(*P.shape[:-2], game.n_states).unsqueeze(-1), transpose=True).squeeze(-1)
@@ -267,16 +264,13 @@ def factored_best_response_values(
     """``max_{π̄ⁱ} Vⁱ(π̄ⁱ, π⁻ⁱ)(s)`` for every s, ``[*B, S]`` (policy iteration, started from the greedy
     improvement of πⁱ; an action replaces the current one only if better by 1e-12 relative).
     ``V_i``: ``Vⁱ_π`` ``[*B, S]`` when already known (saves one ``S × S`` solve)."""
-    rows = _rows(game, probs)
-    others = _without(rows, i)
+    others = _without(_rows(game, probs), i)
     K = game.local[i][game.local_index(i)]  # [S, Aⁱ, Lⁱ]
     r = game.rewards[i]
-    V = V_i
-    if V is None:
-        V = _solve(game, _kron(rows), r.expand(*others.shape[:-2], game.n_states).unsqueeze(-1)).squeeze(-1)
+    V = factored_values(game, probs)[..., i, :] if V_i is None else V_i
 
     def q_of(V: torch.Tensor) -> torch.Tensor:
-        return r[:, None] + game.gamma * torch.einsum("sat,...st->...sa", K, others @ _split_axis(game, V, i))
+        return r[:, None] + game.gamma * _own_expectation(game, others, V, i)
 
     def evaluate_rule(policy: torch.Tensor) -> torch.Tensor:
         idx = policy[..., None, None].expand(*policy.shape, 1, K.shape[-1])
@@ -284,47 +278,19 @@ def factored_best_response_values(
         return _solve(game, _insert_own(game, others, own, i), r.expand(*policy.shape).unsqueeze(-1)).squeeze(-1)
 
     sweeps = BEST_RESPONSE_SWEEPS if game.n_states >= SWEEPS_FROM_STATES else 0
-    return _howard(V, q_of, evaluate_rule, sweeps=sweeps)
+    return howard(V, q_of, evaluate_rule, sweeps=sweeps).V
 
 
 #: Value-iteration backups before a best response's first exact solve (each costs one ``S × S/Lⁱ``
-#: product instead of an ``S × S`` solve; they save policy-iteration rounds, see ``_howard``), used
+#: product instead of an ``S × S`` solve; they save policy-iteration rounds, see :func:`mpgverify.mdp.howard`), used
 #: from ``SWEEPS_FROM_STATES`` states on, where a solve costs far more than 20 backups.
 BEST_RESPONSE_SWEEPS = 20
 SWEEPS_FROM_STATES = 256
 
 
-def _howard(
-    V: torch.Tensor,
-    q_of: Callable[[torch.Tensor], torch.Tensor],
-    evaluate_rule: Callable[[torch.Tensor], torch.Tensor],
-    sweeps: int = 0,
-) -> torch.Tensor:
-    """Policy iteration from values V: greedy rule, exact evaluation, until no action improves by more
-    than 1e-12 relative to the Q scale (as :func:`mpgverify.mdp.policy_iteration`); returns the values.
-    ``sweeps`` value-iteration backups first only choose a better first rule (cheap when ``q_of`` is
-    cheaper than a solve); the result is still certified by the exact evaluation and the final check."""
-    for _ in range(sweeps):
-        V = q_of(V).amax(dim=-1)
-    policy = None
-    for _ in range(1000):
-        Q = q_of(V)
-        best, best_a = Q.max(dim=-1)
-        if policy is not None:
-            current = Q.gather(-1, policy[..., None]).squeeze(-1)
-            improve = best > current + 1e-12 * (1.0 + Q.abs().amax())
-            if not bool(improve.any()):
-                return V
-            policy = torch.where(improve, best_a, policy)
-        else:
-            policy = best_a
-        V = evaluate_rule(policy)
-    raise RuntimeError("policy iteration did not stabilize")  # pragma: no cover
-
-
 def factored_values(game: FactoredGame, probs: Sequence[torch.Tensor]) -> torch.Tensor:
     """``Vⁱ_π(s)`` for every agent, ``[*B, N, S]`` (one solve with N right-hand sides)."""
-    P = _kron(_rows(game, probs))
+    P = joint_policy(_rows(game, probs))
     return _solve(game, P, game.rewards.T.expand(*P.shape[:-2], *game.rewards.T.shape)).transpose(-1, -2)
 
 
@@ -361,12 +327,11 @@ class FactoredOptimum(NamedTuple):
 def factored_social_optimum(game: FactoredGame) -> FactoredOptimum:
     """``max_π Σ_i Vⁱ_π(μ)`` by policy iteration on the team MDP (rewards ``Σ_i rⁱ(s)``)."""
     R = game.rewards.sum(0)
-    V = _solve(game, torch.zeros(game.n_states, game.n_states, dtype=DTYPE, device=R.device), R[:, None]).squeeze(-1)
-    V = _howard(
-        V,
+    V = howard(
+        R,  # the first rule is greedy with respect to the one-step rewards' values
         lambda V: R[:, None] + game.gamma * _team_expectation(game, V),
         lambda policy: _solve(game, _joint_rows(game, policy), R[:, None]).squeeze(-1),
-    )
+    ).V
     return FactoredOptimum(V @ game.mu, V)
 
 
@@ -378,7 +343,7 @@ def _joint_rows(game: FactoredGame, policy: torch.Tensor) -> torch.Tensor:
         stride = math.prod(acts[i + 1 :])
         a_i = (policy // stride) % acts[i]
         rows.append(k[game.local_index(i), a_i])  # [S, Lⁱ]
-    return _kron(rows)
+    return joint_policy(rows)
 
 
 def factored_poa(game: FactoredGame, probs: Sequence[torch.Tensor], V: torch.Tensor | None = None) -> torch.Tensor:

@@ -9,11 +9,12 @@ better by more than a tolerance relative to the value scale, so floating-point t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import torch
 
-__all__ = ["MDPSolution", "policy_evaluation", "policy_iteration"]
+__all__ = ["MDPSolution", "howard", "policy_evaluation", "policy_iteration"]
 
 
 class MDPSolution(NamedTuple):
@@ -76,17 +77,51 @@ def policy_iteration(
     P = P.expand(*batch, S, A, S)
     r = r.expand(*batch, S, A)
     eye = torch.eye(S, dtype=r.dtype, device=r.device)
-    policy = r.argmax(dim=-1)
-    for it in range(1, max_iter + 1):
-        idx = policy[..., None, None].expand(*batch, S, 1, S)
-        P_pol = P.gather(-2, idx).squeeze(-2)
+
+    def q_of(V: torch.Tensor) -> torch.Tensor:
+        return r + gamma * (P @ V[..., None, :, None]).squeeze(-1)
+
+    def evaluate_rule(policy: torch.Tensor) -> torch.Tensor:
+        P_pol = P.gather(-2, policy[..., None, None].expand(*batch, S, 1, S)).squeeze(-2)
         r_pol = r.gather(-1, policy[..., None]).squeeze(-1)
-        V = torch.linalg.solve(eye - gamma * P_pol, r_pol.unsqueeze(-1)).squeeze(-1)
-        Q = r + gamma * (P @ V[..., None, :, None]).squeeze(-1)
+        return torch.linalg.solve(eye - gamma * P_pol, r_pol.unsqueeze(-1)).squeeze(-1)
+
+    # from V = 0 the first greedy rule is argmax_a r(s, a)
+    V0 = torch.zeros(*batch, S, dtype=r.dtype, device=r.device)
+    return howard(V0, q_of, evaluate_rule, rtol=rtol, max_iter=max_iter)
+
+
+def howard(
+    V0: torch.Tensor,
+    q_of: Callable[[torch.Tensor], torch.Tensor],
+    evaluate_rule: Callable[[torch.Tensor], torch.Tensor],
+    *,
+    rtol: float = 1e-12,
+    max_iter: int = 10_000,
+    sweeps: int = 0,
+) -> MDPSolution:
+    """Policy iteration with the transition structure left to the caller (dense here, factored in
+    :mod:`mpgverify.factored`).
+
+    Args:
+      V0: starting values ``[*B, S]``; the first rule is greedy with respect to them.
+      q_of: ``V ↦ Q`` ``[*B, S, A]``, ``Q(s, a) = r(s, a) + γ Σ_{s'} P(s'|s, a) V(s')``.
+      evaluate_rule: a deterministic rule σ ``[*B, S]`` ↦ its exact values ``[*B, S]``.
+      rtol: an action must beat the current one by ``rtol · (1 + max|Q|)`` to replace it.
+      max_iter: safety bound on improvement rounds.
+      sweeps: value-iteration backups ``V ← max_a Q`` before the first rule (cheaper than an exact
+        evaluation when ``q_of`` is; the result is still certified by exact evaluation and the check).
+    """
+    V = V0
+    for _ in range(sweeps):
+        V = q_of(V).amax(dim=-1)
+    policy = q_of(V).argmax(dim=-1)
+    for it in range(1, max_iter + 1):
+        V = evaluate_rule(policy)
+        Q = q_of(V)
         best, best_a = Q.max(dim=-1)
         current = Q.gather(-1, policy[..., None]).squeeze(-1)
-        tol = rtol * (1.0 + Q.abs().amax())
-        improve = best > current + tol
+        improve = best > current + rtol * (1.0 + Q.abs().amax())
         if not bool(improve.any()):
             return MDPSolution(policy=policy, V=V, Q=Q, iterations=it)
         policy = torch.where(improve, best_a, policy)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -74,19 +75,25 @@ def smallest_beta(game: MarkovGame, alpha: Fraction) -> Fraction | None:
     return best
 
 
+def _profile_pairs(
+    r: dict[tuple[int, ...], list[Fraction]], n_agents: int
+) -> Iterator[tuple[Fraction, Fraction, Fraction]]:
+    """``(r(a), r(a'), Σ_i rⁱ(a'ⁱ, a⁻ⁱ))`` for every pair of pure profiles (a, a'), ``r = Σ_i rⁱ``, exact."""
+    for a in r:
+        for b in r:
+            yield sum(r[a]), sum(r[b]), sum(r[(*a[:i], b[i], *a[i + 1 :])][i] for i in range(n_agents))
+
+
 def _stage_beta(r: dict[tuple[int, ...], list[Fraction]], n_agents: int, alpha: Fraction) -> Fraction | None:
     best: Fraction | None = None
-    for a in r:
-        total = sum(r[a])
-        for b in r:
-            lhs = sum(r[(*a[:i], b[i], *a[i + 1 :])][i] for i in range(n_agents))
-            need = alpha * sum(r[b]) - lhs
-            if total <= 0:
-                if need > 0:
-                    return None
-                continue
-            beta = need / total
-            best = beta if best is None or beta > best else best
+    for total, total_b, lhs in _profile_pairs(r, n_agents):
+        need = alpha * total_b - lhs
+        if total <= 0:
+            if need > 0:
+                return None
+            continue
+        beta = need / total
+        best = beta if best is None or beta > best else best
     return best
 
 
@@ -141,15 +148,9 @@ def _prop_examples(draw: Any) -> Example:
 
 def _smoothness_violation(game: MarkovGame, alpha: Fraction, beta: Fraction) -> Fraction:
     """``min_{a,a'} Σ_i rⁱ(a'ⁱ,a⁻ⁱ) − α r(a') + β r(a)`` (≥ 0 iff (α, β)-smooth), exact."""
-    r = _stage(game)
-    worst: Fraction | None = None
-    for a in r:
-        for b in r:
-            lhs = sum(r[(*a[:i], b[i], *a[i + 1 :])][i] for i in range(game.n_agents))
-            gap = lhs - alpha * sum(r[b]) + beta * sum(r[a])
-            worst = gap if worst is None or gap < worst else worst
-    assert worst is not None
-    return worst
+    return min(
+        lhs - alpha * total_b + beta * total for total, total_b, lhs in _profile_pairs(_stage(game), game.n_agents)
+    )
 
 
 def check_prop_4_3(game: MarkovGame, witness: dict[str, Any], *, mu_scale: float = 1.0) -> Outcome:

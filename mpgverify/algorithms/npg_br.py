@@ -97,9 +97,12 @@ def inner_loops(
     each inner step is an evaluation in an S-state MDP rather than in the whole game. With
     ``lam > 0`` each inner step adds the natural direction of the log barrier, as
     :func:`~mpgverify.algorithms.npg.npg` does (Fisher weighted by the unnormalized d)."""
-    out, _ = _inner(game, theta, K, lr, lam)
-    N = game.n_agents
-    return tuple(torch.stack([out[i] if j == i else theta[i] for j in range(N)]) for i in range(N))
+    return _candidates(theta, _inner(game, theta, K, lr, lam)[0])
+
+
+def _candidates(theta: tuple[torch.Tensor, ...], moved: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+    """Agent i's θ under each candidate j (j moves agent j only), ``[N, B, S, Aⁱ]`` per agent."""
+    return tuple(torch.stack([moved[i] if j == i else t for j in range(len(theta))]) for i, t in enumerate(theta))
 
 
 def npg_br(
@@ -141,7 +144,7 @@ def npg_br(
             gains = value_gains
         else:
             N = game.n_agents
-            cand = tuple(torch.stack([moved[i] if j == i else t for j in range(N)]) for i, t in enumerate(state.theta))
+            cand = _candidates(state.theta, moved)
             base = _gain_values(game, softmax_policy(state.theta))  # [B, N]
             after = _gain_values(game, softmax_policy(cand))  # [N, B, N]
             idx = torch.arange(N)
