@@ -106,3 +106,18 @@ def test_one_property_example(benchmark) -> None:
     game = identical_interest_game(seed=0, n_agents=2, n_states=2, n_actions=2)
     witness = {"theta": [t.tolist() for t in random_logits(game, seed=0)]}
     benchmark(check_smoothness, game, witness)
+
+
+@pytest.mark.parametrize("seed, n_agents, n_states", [(0, 2, 4), (1, 3, 4), (2, 3, 8)])
+def test_random_game_evaluation_nash_gap_poa(benchmark, seed, n_agents, n_states) -> None:
+    """The same three quantities on random identical-interest games (3 actions per agent, random transitions)."""
+    from randomgames import identical_interest_game
+
+    game = identical_interest_game(seed=seed, n_agents=n_agents, n_states=n_states, n_actions=3)
+    probs = softmax_policy(random_logits(game, seed=seed))
+
+    def run():
+        ev = evaluate(game, probs)
+        return nash_gap(game, probs, V_mu=ev.V_mu).gap, price_of_anarchy(game, probs, V_mu=ev.V_mu)
+
+    benchmark(run)

@@ -38,7 +38,7 @@ def random_factored(seed: int, n: int) -> FactoredGame:
     return FactoredGame(0.9, local, rewards, mu, rewards.mean(0), f"random-factored-{n}")
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6])
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6, 7])
 def test_factored_coordination_equals_dense(n) -> None:
     fg, dg = factored_coordination_game(n), coordination_game(n)
     assert torch.equal(fg.dense().transition, dg.transition)
