@@ -356,6 +356,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, help="time budget per claim (default 30 when --evaluations is not given)")
     p.add_argument("--evaluations", type=int, help="budget per claim in evaluations (reproducible)")
     p.add_argument("--seed", type=int, default=0, help="seed of the generation and the local search (default 0)")
+    p.add_argument(
+        "--method",
+        choices=("hunt", "es", "random"),
+        default="hunt",
+        help="hunt: local search with gradient moves where a claim offers them (default); es: the (1+1)-ES "
+        "alone; random: plain Hypothesis draws (the baselines)",
+    )
     _counterexamples_option(p, "where new confirmed counterexamples are written")
     p.add_argument("--ledger", metavar="PATH", help="a mpgverify.ledger/1 JSON file to update with the findings")
     p.add_argument("--markdown", metavar="PATH", help="rewrite this Markdown ledger from the updated JSON")
@@ -449,6 +456,7 @@ def _hunt(args: argparse.Namespace) -> int:
             seconds=seconds,
             evaluations=args.evaluations,
             seed_value=args.seed,
+            method=args.method,
             counterexample_dir=out_dir if fresh else None,
         )
         print(f"{r.status} ({sum(r.evaluations.values())} evaluations, {r.seconds:.1f} s)", file=sys.stderr)

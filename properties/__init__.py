@@ -25,6 +25,6 @@ def reproduced_ids() -> list[str]:
 
 def all_claims() -> list[Claim]:
     """Every registered claim of the paper, in catalogue order."""
-    from properties import section2, section3, section4
+    from properties import section2, section3, section4, section4_dynamics
 
-    return [*section2.CLAIMS, *section3.CLAIMS, *section4.CLAIMS]
+    return [*section2.CLAIMS, *section3.CLAIMS, *section4.CLAIMS, *section4_dynamics.CLAIMS]

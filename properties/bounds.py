@@ -5,8 +5,10 @@ A property and an algorithm read the same formula from here."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 __all__ = [
+    "cor_4_8_good_growth",
     "lemma_3_2_cross_block",
     "lemma_3_2_own_block",
     "lemma_3_2_smoothness",
@@ -19,7 +21,12 @@ __all__ = [
     "thm_3_6_beta",
     "thm_3_6_iterations",
     "thm_3_8_inner_steps",
+    "thm_3_8_inner_steps_from",
     "thm_3_8_outer_steps",
+    "thm_4_5_bound",
+    "thm_4_7_bad_growth",
+    "thm_4_7_good_growth",
+    "thm_4_7_threshold",
 ]
 
 
@@ -91,6 +98,46 @@ def thm_3_8_inner_steps(gamma: float, eps: float) -> float:
     return 4 / ((1 - gamma) ** 2 * eps)
 
 
+def thm_3_8_inner_steps_from(gamma: float, eps: float, surprise: float) -> float:
+    """A corrected inner-loop length: ``K ≥ 2(L(1−γ) + 1)/((1−γ)²ε)`` with
+    ``L = max_{s,a} log(1/π₀ⁱ(a|s))`` for the inner loop's starting policy π₀ⁱ.
+
+    Derivation (the NPG theorem of Agarwal et al. 2019, Section 5.3, that the paper cites for K; one MDP,
+    rewards in [0, 1], before its step ``KL ≤ log|A|`` for the uniform start): the update
+    ``π_{k+1} ∝ π_k exp(η' A_k/(1−γ))`` gives ``V*(ρ) − V^{(K)}(ρ) ≤ E_{s~d*_ρ} KL(π*_s‖π₀_s)/(η'K) +
+    1/((1−γ)²K)``. The inner loop (5) is that update with η'/(1−γ) = 1, i.e. η' = 1 − γ, in agent i's
+    induced MDP (others fixed; in an MPG its value gaps are those of φ ∈ [0, 1]). With π* deterministic,
+    ``KL(π*_s‖π₀_s) = log(1/π₀(a*(s)|s)) ≤ L``; so K ≥ 2(L/(1−γ) + 1/(1−γ)²)/ε makes the gap ≤ ε/2. From
+    the uniform start L = log|Aⁱ|; the printed 4/((1−γ)²ε) drops the dependence on π₀ altogether."""
+    return 2 * (surprise * (1 - gamma) + 1) / ((1 - gamma) ** 2 * eps)
+
+
 def thm_3_8_outer_steps(phi_range: float, eps: float) -> float:
     """Appendix E.2: outer steps ``≤ 2(Φ_max − Φ_min)/ε``."""
     return 2 * phi_range / eps
+
+
+# -- Section 4: every formula is written once over numbers (floats or Fractions alike) ---------------
+def thm_4_5_bound(eps: Any, alpha: Any, beta: Any) -> Any:
+    """Theorem 4.5: POA ≥ ``(1−ε)α / (1 + (1−ε)β)``."""
+    return (1 - eps) * alpha / (1 + (1 - eps) * beta)
+
+
+def thm_4_7_threshold(alpha: Any, beta: Any, sigma: Any) -> Any:
+    """Theorem 4.7, eq. (8): a policy is good when ``V_π(μ) ≥ α/((1+β)(1+σ)) · V_π*(μ)``; the factor."""
+    return alpha / ((1 + beta) * (1 + sigma))
+
+
+def thm_4_7_bad_growth(sigma: Any, beta: Any, n_agents: int) -> Any:
+    """Appendix F.1, eq. (20): after a bad policy ``Φ_{t+1} ≥ (1 + σ(1+β)/N) Φ_t``; the factor."""
+    return 1 + sigma * (1 + beta) / n_agents
+
+
+def thm_4_7_good_growth(eps: Any) -> Any:
+    """Appendix F.1: after a good policy ``Φ_{t+1} ≥ Φ_t/(1−ε)``; the factor. ρ = (1−ε)·bad growth."""
+    return 1 / (1 - eps)
+
+
+def cor_4_8_good_growth(eps: Any, gamma: Any) -> Any:
+    """Appendix F.2: for NPG-BR, ``Φ_{t+1} ≥ (1 + ε/(2(1−γ))) Φ_t``; ρ = bad growth / this factor."""
+    return 1 + eps / (2 * (1 - gamma))

@@ -62,8 +62,9 @@ def _noisy(value: Any, rng: np.random.Generator, scale: float, probs: bool) -> l
 
 def _drop_column(value: Any, action: int, probs: bool) -> list[Any]:
     x = np.delete(np.asarray(value, dtype=float), action, axis=-1)
-    if probs:
-        x = x / x.sum(-1, keepdims=True)
+    if probs:  # a row that put all its mass on the dropped action becomes uniform on the rest
+        total = x.sum(-1, keepdims=True)
+        x = np.where(total > 0, x / np.where(total > 0, total, 1.0), 1.0 / x.shape[-1])
     return x.tolist()
 
 
@@ -77,12 +78,16 @@ class Moves:
       gamma_cap: γ moves stay in ``[0, gamma_cap]``; None freezes γ (claims whose cost grows
         like ``1/(1−γ)^k`` iterations).
       game_share: the probability that a move changes the game rather than the witness.
+      agent_terms: also move MPGs' agent terms ``rⁱ − φ`` inside the space Def 2.2 admits, so the
+        local search reaches agent terms of either sign (premises on reward ranges are re-checked
+        by the claims).
     """
 
     keep: Keep = "mpg"
     ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     gamma_cap: float | None = 0.9
     game_share: float = 0.4
+    agent_terms: bool = True
 
     def _movable(self, example: Example) -> list[str]:
         game, witness = example.game, example.witness
@@ -95,7 +100,10 @@ class Moves:
         keys = self._movable(example)
         if not keys or rng.random() < self.game_share:
             return Example(
-                perturb_game(example.game, rng, scale, keep=self.keep, gamma_cap=self.gamma_cap), example.witness
+                perturb_game(
+                    example.game, rng, scale, keep=self.keep, gamma_cap=self.gamma_cap, agent_terms=self.agent_terms
+                ),
+                example.witness,
             )
         key = keys[int(rng.integers(len(keys)))]
         witness = dict(example.witness)

@@ -15,6 +15,7 @@ from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
 from mpgverify.verify.claims import Claim, ExactMargin, Outcome
 from properties.common import identity_outcome, theta_of, with_theta
+from properties.coverage import MPG_COVERAGE, MPG_SPACE
 from properties.moves import Moves
 
 __all__ = ["CLAIMS"]
@@ -26,7 +27,7 @@ def _examples() -> st.SearchStrategy:
         bar = draw(rgs.logits(game))
         return {"agent": i, "theta_bar_i": bar[i].tolist()}
 
-    return with_theta(rgs.mpgs(max_agents=3, max_states=3, max_actions=3), extra=extra)
+    return with_theta(rgs.mpgs(max_agents=3, max_states=3, max_actions=3, reward_range=(-1.0, 1.0)), extra=extra)
 
 
 def _pair(game: MarkovGame, witness: dict[str, Any]) -> tuple[tuple[torch.Tensor, ...], tuple[torch.Tensor, ...], int]:
@@ -95,5 +96,8 @@ CLAIMS = [
         exact=exact_def_2_2,
         mutants={"potential scaled by 1.5": {"potential_scale": 1.5}},
         moves=Moves(),
+        coverage=MPG_COVERAGE,
+        premise_space=MPG_SPACE.format(size="≤ 3 agents × 3 actions, ≤ 3 states, γ ≤ 0.99", phi="[−1, 1]")
+        + "; π, π̄ softmax with logits in [−3, 3]",
     ),
 ]

@@ -4,6 +4,7 @@ paper's constants come from :mod:`properties.bounds`."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -22,7 +23,7 @@ from mpgverify.game import MarkovGame
 from mpgverify.hessian import hessian_spectral_norm
 from mpgverify.nash import best_response, nash_gap
 from mpgverify.policy import joint_policy, softmax_policy
-from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
+from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome, Relaxation
 from properties import bounds
 from properties.common import (
     hessian,
@@ -34,7 +35,22 @@ from properties.common import (
     upper_bound_outcome,
     with_theta,
 )
+from properties.coverage import (
+    ACTIONS,
+    AGENT_TERMS,
+    AGENTS,
+    AGENTS_FROM_2,
+    AGENTS_UPTO_2,
+    KERNEL,
+    MPG_COVERAGE,
+    MPG_SPACE,
+    POTENTIAL_SIGN,
+    STATES,
+    UNIT_POTENTIAL_COVERAGE,
+    coverage,
+)
 from properties.moves import Moves
+from properties.relaxations import PotentialSmoothness, StageSmoothness
 
 __all__ = ["CLAIMS"]
 
@@ -235,7 +251,7 @@ def _grad_L(game: MarkovGame, theta: tuple[torch.Tensor, ...], lam: float) -> tu
 def _stationary_examples(draw: Any) -> Example:
     """A game, λ, and θ found by ascent on L_λ from a drawn θ₀ until ‖∇L_λ‖₂ meets Lemma 3.5's premise
     (or the step budget runs out; the premise is re-checked on the stored θ either way)."""
-    game = draw(_games(max_agents=2, max_states=2, max_actions=2, max_gamma=0.9))
+    game = draw(_games(max_agents=2, max_states=2, max_actions=2, max_gamma=0.9, reward_range=(-1.0, 1.0)))
     lam = draw(st.floats(0.05, 1.0))
     theta = draw(rgs.logits(game))
     beta = bounds.thm_3_6_beta(game.n_agents, game.gamma, game.n_states, lam)
@@ -294,14 +310,19 @@ def check_thm_3_6(
     lam = eps / (2 * M)
     eta = 1.0 / bounds.thm_3_6_beta(game.n_agents, game.gamma, game.n_states, lam)
     theta = tuple(torch.zeros(game.n_states, n, dtype=DTYPE) for n in game.n_actions)
-    best = math.inf
     target = eps_scale * eps
-    for _ in range(max(1, math.ceil(T))):  # the smallest integer T meeting the bound (t = 0 at least)
+    steps = max(1, math.ceil(T))  # the smallest integer T meeting the bound (t = 0 at least)
+    needed, best = steps + 1, math.inf  # steps + 1: not reached within T
+    for t in range(steps):
         best = min(best, float(nash_gap(game, softmax_policy(theta)).gap))
         if best <= target:
+            needed = t + 1  # min over t < needed of the Nash-gap is ≤ ε
             break
-        theta = tuple(t + eta * g for t, g in zip(theta, _grad_L(game, theta, lam), strict=True))
-    return upper_bound_outcome(best, target, note=f"T = {math.ceil(T)}")
+        theta = tuple(t_ + eta * g for t_, g in zip(theta, _grad_L(game, theta, lam), strict=True))
+    # honest tightness: iterations actually needed ÷ the smallest T the theorem allows (an integer ≥ 1,
+    # since min_{t<T} needs T ≥ 1) — not the gap, which the stopping rule puts at ε by construction
+    out = upper_bound_outcome(needed, steps, note=f"T = {T:.4g}, min gap {best:.3g} vs eps {target:.3g}")
+    return out if T >= 1 else dataclasses.replace(out, tightness=None)  # T < 1: nothing to be tight against
 
 
 def check_thm_3_6_smoothness(game: MarkovGame, witness: dict[str, Any], *, bound_scale: float = 1.0) -> Outcome:
@@ -363,29 +384,39 @@ def _k(gamma: float, eps: float) -> int:
     return math.ceil(bounds.thm_3_8_inner_steps(gamma, eps))
 
 
-def check_thm_3_8_inner(game: MarkovGame, witness: dict[str, Any], *, eps_scale: float = 1.0) -> Outcome:
-    """Each inner loop (5) with K ≥ 4/((1−γ)²ε) steps (η = 1, as printed) reaches an ε/2-best response."""
+def check_thm_3_8_inner(
+    game: MarkovGame, witness: dict[str, Any], *, eps_scale: float = 1.0, corrected: bool = False
+) -> Outcome:
+    """Each inner loop (5) with K ≥ 4/((1−γ)²ε) steps (η = 1, as printed) reaches an ε/2-best response;
+    ``corrected``: with K from :func:`properties.bounds.thm_3_8_inner_steps_from` (the start's KL)."""
     if not _phi_in_unit_interval(game):
         return not_met("the inner-loop bound (Agarwal et al.) assumes rewards in [0, 1]")
     eps = float(witness["eps"])
-    theta = tuple(t[None] for t in theta_of(game, witness))
-    cand = inner_loops(game, theta, _k(game.gamma, eps), 1.0)
+    start = theta_of(game, witness)
+    theta = tuple(t[None] for t in start)
+    K = _k(game.gamma, eps)
+    if corrected:
+        surprise = max(float(-torch.log_softmax(t, dim=-1).min()) for t in start)
+        K = math.ceil(bounds.thm_3_8_inner_steps_from(game.gamma, eps, surprise))
+        if K > 20000:
+            return not_met(f"K = {K} inner steps exceeds the cap 20000")
+    cand = inner_loops(game, theta, K, 1.0)
     worst = math.inf
     for i in range(game.n_agents):
         after = softmax_policy(tuple(c[i] for c in cand))
         got = float(at_mu(game, state_values(game, after))[0, i])
         best = float(best_response(game, after, i).V_mu[0])
         worst = min(worst, eps_scale * eps / 2 - (best - got))
-    return Outcome(
-        True, worst, 1e-9 * (1 + 1 / (1 - game.gamma)), eps / 2 - worst, eps / 2, None, f"K = {_k(game.gamma, eps)}"
-    )
+    return Outcome(True, worst, 1e-9 * (1 + 1 / (1 - game.gamma)), eps / 2 - worst, eps / 2, None, f"K = {K}")
 
 
-def _npg_br_run(game: MarkovGame, witness: dict[str, Any]) -> tuple[list[float], list[float], float]:
-    """(Nash-gaps, Φ(μ) values) along the outer steps of NPG-BR with K ≥ 4/((1−γ)²ε), η = 1."""
+def _npg_br_run(game: MarkovGame, witness: dict[str, Any]) -> tuple[list[float], list[float], float, float]:
+    """(Nash-gaps, Φ(μ) values, ε, the outer-step bound) along NPG-BR with K ≥ 4/((1−γ)²ε), η = 1,
+    run for the bound's ⌊2(Φ_max − Φ_min)/ε⌋ + 1 outer steps."""
     eps = float(witness["eps"])
     low, high = potential_range(game)
-    steps = math.floor(bounds.thm_3_8_outer_steps(high - low, eps)) + 1
+    bound = bounds.thm_3_8_outer_steps(high - low, eps)
+    steps = math.floor(bound) + 1
     alg = npg_br(lr=1.0, K=_k(game.gamma, eps))
     state = alg.init(game, seed=0, batch=1)._replace(theta=tuple(t[None] for t in theta_of(game, witness)))
     gaps, phis = [], []
@@ -395,20 +426,25 @@ def _npg_br_run(game: MarkovGame, witness: dict[str, Any]) -> tuple[list[float],
         phis.append(float(evaluate(game, probs).Phi_mu[0]))  # type: ignore[index]
         if t < steps:
             state = alg.step(game, state)
-    return gaps, phis, eps
+    return gaps, phis, eps, bound + 1
 
 
 def check_thm_3_8(game: MarkovGame, witness: dict[str, Any], *, eps_scale: float = 1.0) -> Outcome:
+    """thm-3.8: the first ε-Nash policy comes within ``2(Φ_max − Φ_min)/ε + 1`` outer steps. Observed:
+    the outer steps actually taken to reach it (the bound + 1 when never reached), so the tightness
+    is steps needed ÷ steps allowed."""
     if not _phi_in_unit_interval(game):
         return not_met("the inner-loop bound assumes rewards in [0, 1]")
-    gaps, _, eps = _npg_br_run(game, witness)
-    return upper_bound_outcome(min(gaps), eps_scale * eps, note=f"{len(gaps) - 1} outer steps")
+    gaps, _, eps, allowed = _npg_br_run(game, witness)
+    target = eps_scale * eps
+    needed = next((t for t, g in enumerate(gaps) if g <= target), len(gaps))
+    return upper_bound_outcome(needed, allowed, note=f"min gap {min(gaps):.3g} vs eps {target:.3g}")
 
 
 def check_thm_3_8_e2(game: MarkovGame, witness: dict[str, Any], *, increase_scale: float = 1.0) -> Outcome:
     if not _phi_in_unit_interval(game):
         return not_met("the inner-loop bound assumes rewards in [0, 1]")
-    gaps, phis, eps = _npg_br_run(game, witness)
+    gaps, phis, eps, _ = _npg_br_run(game, witness)
     rises = [phis[t + 1] - phis[t] for t in range(len(gaps) - 1) if gaps[t] > eps]
     if not rises:
         return not_met("every iterate was already ε-Nash")
@@ -421,13 +457,13 @@ def _eps(lo: float, hi: float) -> Any:
 
 
 def _claims() -> list[Claim]:
-    full = _games()
-    small = _games(max_agents=2, max_states=2, max_actions=2, max_gamma=0.9)
+    full = _games(reward_range=(-1.0, 1.0))
+    small = _games(max_agents=3, max_states=2, max_actions=3, max_gamma=0.9)
     one_state = rgs.identical_interest_games(max_agents=3, max_states=1, max_actions=3, reward_range=(-1.0, 1.0))
     lam = lambda draw, game: {"lam": draw(st.floats(0.01, 2.0))}
     eta = lambda draw, game: {"eta": draw(st.floats(0.01, 2.0))}
     pg_run = lambda draw, game: {"steps": 1000}
-    tiny = _games(max_agents=2, max_states=2, max_actions=2, max_gamma=0.5)
+    tiny = _games(max_agents=3, max_states=2, max_actions=3, max_gamma=0.5)
     return [
         Claim(
             "lemma-3.1",
@@ -475,7 +511,7 @@ def _claims() -> list[Claim]:
             "Appendix B, second bound",
             "||grad^2_{theta^i theta^j} Phi_theta(s)||_2 <= (-4gamma^2+2gamma+10)/(1-gamma)^3 for i != j",
             "3",
-            lambda: with_theta(_games(min_agents=2, max_agents=2, max_states=2, max_actions=2)),
+            lambda: with_theta(_games(min_agents=2, max_agents=3, max_states=2, max_actions=3)),
             lambda g, w, **k: check_smoothness(g, w, part="cross", **k),
             mutants={"bound / 1000": {"bound_scale": 1e-3}},
             moves=Moves(),
@@ -561,11 +597,11 @@ def _claims() -> list[Claim]:
             "Theorem 3.6 (Appendix D.2)",
             "log-barrier PG with lambda = eps/(2M), eta = 1/beta_lambda, theta_0 = 0: min_{t<T} Nash-gap_t <= eps "
             "whenever T >= 328NM^2|S|^2 max|A|^2 (Phi_max-Phi_min)/((1-gamma)^3 eps^2) "
-            "+ 32NM|S| max|A|^2 (Phi_max-Phi_min)/eps",
+            "+ 32NM|S| max|A|^2 (Phi_max-Phi_min)/eps (tightness: iterations needed / T)",
             "3",
             _thm_3_6_examples,
             check_thm_3_6,
-            mutants={"T x 1e-6, eps / 1000": {"iterations_scale": 1e-6, "eps_scale": 1e-3}},
+            mutants={"eps / 1000": {"eps_scale": 1e-3}},
             moves=Moves(ranges={"eps": (0.5, 3.0)}, gamma_cap=None),
         ),
         Claim(
@@ -613,10 +649,23 @@ def _claims() -> list[Claim]:
             moves=Moves(ranges={"eps": (0.2, 1.0)}, gamma_cap=None),
         ),
         Claim(
+            "thm-3.8@inner-br-corrected",
+            "Theorem 3.8 / Section 3.3, corrected",
+            "with K >= 2(L(1-gamma) + 1)/((1-gamma)^2 eps), L = max_{s,a} log(1/pi_0^i(a|s)) for the inner loop's "
+            "start (eta = 1), every agent's inner loop reaches an eps/2-best response. Derivation: the NPG bound "
+            "the paper cites (Agarwal et al.) is KL(pi*||pi_0)/(eta' K) + 1/((1-gamma)^2 K) with eta' = 1 - gamma "
+            "for the update theta <- theta + A; KL(pi*||pi_0) <= L, and L = log|A^i| only from the uniform start",
+            "3",
+            lambda: with_theta(tiny, extra=_eps(0.2, 1.0)),
+            lambda g, w, **k: check_thm_3_8_inner(g, w, corrected=True, **k),
+            mutants={"eps / 1000": {"eps_scale": 1e-3}},
+            moves=Moves(ranges={"eps": (0.2, 1.0)}, gamma_cap=None),
+        ),
+        Claim(
             "thm-3.8",
             "Theorem 3.8 (Appendix E.2)",
             "NPG-BR (5,6) with K >= 4/((1-gamma)^2 eps) reaches an eps-Nash policy within 2(Phi_max-Phi_min)/eps + 1 "
-            "outer steps",
+            "outer steps (tightness: outer steps needed / allowed)",
             "3",
             lambda: with_theta(tiny, extra=_eps(0.3, 1.0)),
             check_thm_3_8,
@@ -636,4 +685,61 @@ def _claims() -> list[Claim]:
     ]
 
 
-CLAIMS = _claims()
+def _space(size: str, phi: str = "[0, 1]", extra: str = "") -> str:
+    return MPG_SPACE.format(size=size, phi=phi) + extra
+
+
+_FULL = "≤ 3 agents × 3 actions, ≤ 3 states, γ ≤ 0.99"
+_SMALL = "≤ 3 agents × 3 actions, ≤ 2 states, γ ≤ 0.9 (Hessians by autograd)"
+_TINY = "≤ 3 agents × 3 actions, ≤ 2 states, γ ≤ 0.5 (iteration counts grow like (1−γ)⁻³)"
+_STATIONARY = "≤ 2 agents × 2 actions, ≤ 2 states, γ ≤ 0.9 (4000 ascent steps per example)"
+_THETA = "; θ with logits in [−3, 3]"
+#: claims whose strategies stop at 2 agents × 2 actions: the axes within those limits
+_SMALL_MPG = coverage(AGENTS_UPTO_2, STATES, KERNEL, AGENT_TERMS, POTENTIAL_SIGN)
+#: per claim: (coverage, premise space). Where a lemma assumes φ ∈ [0, 1], the potential's sign is fixed.
+_COVERAGE: dict[str, tuple[Any, str]] = {
+    "lemma-3.1": (MPG_COVERAGE, _space(_FULL, "[−1, 1]", _THETA)),
+    "lemma-c.2": (MPG_COVERAGE, _space(_FULL, "[−1, 1]", _THETA)),
+    "lemma-3.2": (UNIT_POTENTIAL_COVERAGE, _space(_SMALL, extra=_THETA)),
+    "lemma-3.2@own-block": (UNIT_POTENTIAL_COVERAGE, _space(_SMALL, extra=_THETA)),
+    "lemma-3.2@cross-block": (
+        coverage(STATES, KERNEL, ACTIONS, AGENT_TERMS),
+        _space("2–3 agents × ≤ 3 actions, ≤ 2 states", extra=_THETA),
+    ),
+    "lemma-c.1": (coverage(AGENTS, ACTIONS), "any c ∈ [−1, 1]^|A| (either sign), ≤ 3 agents × 3 actions" + _THETA),
+    "lemma-c.1@own-block": (coverage(AGENTS, ACTIONS), "as lemma-c.1"),
+    "lemma-c.1@cross-block": (coverage(AGENTS_FROM_2, ACTIONS), "as lemma-c.1, 2–3 agents"),
+    "lemma-c.3": (MPG_COVERAGE, _space(_FULL, "[−1, 1]", _THETA + "; η a fraction in [0.01, 1] of the bound")),
+    "thm-3.4": (UNIT_POTENTIAL_COVERAGE, _space(_TINY, extra=_THETA + "; 1000 PG steps (Assumption 3.3 tested)")),
+    "lemma-3.5": (_SMALL_MPG, _space(_STATIONARY, "[−1, 1]", "; λ ∈ [0.05, 1]; θ near a stationary point of L_λ")),
+    "lemma-3.5@d1": (_SMALL_MPG, _space(_STATIONARY, "[−1, 1]", "; as lemma-3.5")),
+    "thm-3.6": (
+        coverage(AGENTS_UPTO_2, STATES, KERNEL, AGENT_TERMS),
+        _space("≤ 2 agents × 2 actions, ≤ 2 states, γ ≤ 0.3", extra="; ε ∈ [0.5, 3]; θ₀ = 0"),
+    ),
+    "thm-3.6@smoothness": (UNIT_POTENTIAL_COVERAGE, _space(_SMALL, extra=_THETA + "; λ ∈ [0.01, 2]")),
+    "lemma-3.7@unnormalized-d": (MPG_COVERAGE, _space(_FULL, "[−1, 1]", _THETA + "; η ∈ [0.01, 2]")),
+    "lemma-3.7@normalized-d": (MPG_COVERAGE, _space(_FULL, "[−1, 1]", _THETA + "; η ∈ [0.01, 2]")),
+    "thm-3.8@inner-br": (UNIT_POTENTIAL_COVERAGE, _space(_TINY, extra=_THETA + "; ε ∈ [0.2, 1]")),
+    "thm-3.8@inner-br-corrected": (UNIT_POTENTIAL_COVERAGE, _space(_TINY, extra=_THETA + "; ε ∈ [0.2, 1]")),
+    "thm-3.8": (UNIT_POTENTIAL_COVERAGE, _space(_TINY, extra=_THETA + "; ε ∈ [0.3, 1]")),
+    "thm-3.8@step-e2": (UNIT_POTENTIAL_COVERAGE, _space(_TINY, extra=_THETA + "; ε ∈ [0.3, 1]")),
+}
+
+#: the claims whose score the hunter can climb by gradient (:mod:`properties.relaxations`)
+_RELAXATIONS: dict[str, Relaxation] = {
+    "lemma-3.2": PotentialSmoothness("full"),
+    "lemma-3.2@own-block": PotentialSmoothness("own"),
+    "lemma-3.2@cross-block": PotentialSmoothness("cross"),
+    "lemma-c.1": StageSmoothness("full"),
+    "lemma-c.1@own-block": StageSmoothness("own"),
+    "lemma-c.1@cross-block": StageSmoothness("cross"),
+    "thm-3.6@smoothness": PotentialSmoothness("full", barrier=True),
+}
+
+CLAIMS = [
+    dataclasses.replace(
+        c, coverage=_COVERAGE[c.id][0], premise_space=_COVERAGE[c.id][1], relaxation=_RELAXATIONS.get(c.id)
+    )
+    for c in _claims()
+]

@@ -8,9 +8,11 @@ from randomgames.generators import (
     constant_offset_game,
     coordination_game,
     dummy_term_game,
+    general_mpg_game,
     general_sum_game,
     identical_interest_game,
     normal_form_potential_game,
+    positive_potential_mpg_game,
     statewise_potential_game,
 )
 
@@ -21,8 +23,10 @@ __all__ = [
     "constant_offset_game",
     "coordination_game",
     "dummy_term_game",
+    "general_mpg_game",
     "general_sum_game",
     "identical_interest_game",
     "normal_form_potential_game",
+    "positive_potential_mpg_game",
     "statewise_potential_game",
 ]

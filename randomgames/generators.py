@@ -22,18 +22,22 @@ from mpgverify.arrays import DTYPE
 from mpgverify.errors import FormatError
 from mpgverify.game import MarkovGame
 from mpgverify.games import coordination_game
+from mpgverify.potential_space import agent_term_bases, compose_rewards
 from randomgames.sources import Source, TorchSource
 
 __all__ = [
     "MU_KINDS",
     "TRANSITION_KINDS",
+    "agent_term_dims",
     "build_congestion",
     "build_constant_offset",
     "build_dummy_term",
+    "build_general_mpg",
     "build_general_sum",
     "build_identical_interest",
     "build_planted_general_sum",
     "build_planted_statewise",
+    "build_positive_potential_mpg",
     "build_statewise_potential",
     "congestion_game",
     "constant_offset_game",
@@ -41,9 +45,12 @@ __all__ = [
     "draw_mu",
     "draw_transition",
     "dummy_term_game",
+    "general_mpg_game",
     "general_sum_game",
     "identical_interest_game",
     "normal_form_potential_game",
+    "positive_potential_mpg_game",
+    "positive_potential_parameters",
     "statewise_potential_game",
 ]
 
@@ -168,6 +175,106 @@ def build_constant_offset(
     """``rⁱ = φ + cⁱ``: an MPG under any transitions, since ``Vⁱ_π = Φ_π + cⁱ/(1−γ)``."""
     rewards = phi.expand(len(offsets), *phi.shape) + offsets.reshape(-1, *([1] * phi.dim()))
     return _game(transition, mu, gamma, rewards.clone(), phi, name)
+
+
+def build_general_mpg(
+    phi: torch.Tensor,
+    coefficients: Sequence[torch.Tensor],
+    transition: torch.Tensor,
+    mu: torch.Tensor,
+    gamma: float,
+    name: str,
+) -> MarkovGame:
+    """Every MPG with kernel P: ``rⁱ = φ + Bⁱzⁱ`` where the columns of Bⁱ span the agent terms that
+    Def 2.2 admits under (P, γ) (:mod:`mpgverify.potential_space`). Any MPG with this kernel has
+    such a form (:func:`mpgverify.potential_space.decompose_mpg` recovers φ and zⁱ), so drawing φ
+    and zⁱ from boxes around 0 gives every MPG of the kernel, within those boxes, positive
+    probability. Under a generic action-dependent kernel the agent terms are the shaping terms
+    ``gⁱ(s) − γ Σ_s' P(s'|s, a) gⁱ(s')``; under an action-independent one, dummy terms uⁱ(s, a⁻ⁱ).
+
+    ``coefficients[i]`` must have as many entries as the basis of agent i has columns (see
+    :func:`agent_term_dims`)."""
+    bases = agent_term_bases(transition, gamma)
+    for i, (B, z) in enumerate(zip(bases, coefficients, strict=True)):
+        if z.shape != (B.shape[1],):
+            raise FormatError(f"coefficients[{i}]", f"must have {B.shape[1]} entries, has {tuple(z.shape)}")
+    return _game(transition, mu, gamma, compose_rewards(phi, tuple(coefficients), bases), phi, name)
+
+
+def agent_term_dims(transition: torch.Tensor, gamma: float) -> tuple[int, ...]:
+    """The dimension of each agent's admissible agent-term space under (P, γ)."""
+    return tuple(int(B.shape[1]) for B in agent_term_bases(transition, gamma))
+
+
+def build_positive_potential_mpg(
+    phi: torch.Tensor,
+    dummies: torch.Tensor,
+    rows: torch.Tensor,
+    potential_floor: torch.Tensor,
+    surplus_floor: torch.Tensor,
+    mu: torch.Tensor,
+    gamma: float,
+    name: str,
+    *,
+    shifted_agent: int = 0,
+) -> MarkovGame:
+    """MPGs meeting Assumption 4.6 (``0 < Φ_π(s) ≤ V_π(s)`` for all π, s) exactly, with a potential
+    and agent terms of either sign, under a state-only kernel ``rows`` ``[S, S]``.
+
+    With P(s'|s, a) = Q(s'|s), the law of s_t does not depend on π, so for any stage reward c,
+    ``min_π E_π[Σ_t γᵗ c(s_t, a_t) | s₀] = ((I − γQ)⁻¹ m)(s₀)`` with ``m(s) = min_a c(s, a)`` (a
+    deterministic joint minimizer is a product policy). The builder shifts, per state,
+
+    * φ so that ``min_a φ(s, a) = ((I − γQ) h_Φ)(s)``: then ``min_π Φ_π = h_Φ`` (``potential_floor``,
+      must be > 0), while φ itself may be negative in some states;
+    * agent ``shifted_agent``'s dummy term by a state constant so that
+      ``min_a Σ_i uⁱ(s, a) = ((I − γQ) h_U)(s)``: then ``min_π (V_π − Φ_π) = h_U``
+      (``surplus_floor`` ``[S]``, must be ≥ 0), while each agent's own term may be negative;
+    * or, with ``surplus_floor`` of shape ``[N, S]``, every agent's term so that
+      ``min_π (Vⁱ_π − Φ_π) = h_Uⁱ``: the stronger, per-agent form of the assumption.
+
+    Every game of this class arises so: take h_Φ = min_π Φ_π and h_U = min_π (V − Φ) (no shift is
+    then needed)."""
+    S = rows.shape[0]
+    acts = tuple(phi.shape[1:])
+    if bool((potential_floor <= 0).any()) or bool((surplus_floor < 0).any()):
+        raise FormatError("potential_floor", "must be > 0 (and surplus_floor ≥ 0)")
+    lift = torch.eye(S, dtype=DTYPE) - gamma * rows
+    flat = phi.reshape(S, -1)
+    phi = (flat - flat.min(-1, keepdim=True).values + (lift @ potential_floor)[:, None]).reshape(phi.shape)
+    dummies = dummies.clone()
+    flat_terms = dummies.reshape(len(dummies), S, -1)
+    if surplus_floor.dim() == 2:  # per agent
+        for i in range(len(dummies)):
+            shift = lift @ surplus_floor[i] - flat_terms[i].min(-1).values
+            dummies[i] = dummies[i] + shift.reshape(S, *([1] * len(acts)))
+    else:
+        shift = lift @ surplus_floor - flat_terms.sum(0).min(-1).values
+        dummies[shifted_agent] = dummies[shifted_agent] + shift.reshape(S, *([1] * len(acts)))
+    transition = rows.reshape(S, *([1] * len(acts)), S).expand(S, *acts, S).clone()
+    return build_dummy_term(phi, dummies, transition, mu, gamma, name)
+
+
+def positive_potential_parameters(game: MarkovGame) -> dict[str, torch.Tensor]:
+    """The arguments from which :func:`build_positive_potential_mpg` rebuilds ``game`` (a game of that
+    class: one state or a state-only kernel, a stated potential, ``rⁱ − φ`` free of agent i's own
+    action): ``phi``, ``dummies``, ``rows``, ``potential_floor = min_π Φ_π`` and
+    ``surplus_floor = min_π (V_π − Φ_π)``. Raises :class:`FormatError` naming the rule broken."""
+    if game.potential is None:
+        raise FormatError("potential", "the class states its potential")
+    S, N = game.n_states, game.n_agents
+    if not bool((game.P == game.P[:, :1]).all()):
+        raise FormatError("transition", "the class needs a state-only kernel (or one state)")
+    dummies = game.rewards - game.potential
+    for i in range(N):
+        own = dummies[i] - dummies[i].narrow(1 + i, 0, 1)
+        if float(own.abs().max()) > 1e-12 * (1 + float(dummies.abs().max())):
+            raise FormatError(f"rewards[{i}]", "rⁱ − φ must not depend on agent i's own action")
+    rows = game.P[:, 0]
+    solve = torch.linalg.inv(torch.eye(S, dtype=DTYPE) - game.gamma * rows)
+    floor = solve @ game.potential.reshape(S, -1).min(-1).values
+    surplus = solve @ dummies.sum(0).reshape(S, -1).min(-1).values
+    return {"phi": game.potential, "dummies": dummies, "rows": rows, "potential_floor": floor, "surplus_floor": surplus}
 
 
 def build_statewise_potential(
@@ -360,7 +467,7 @@ def dummy_term_game(
     n_actions: int | Sequence[int] = 2,
     gamma: float = 0.9,
     reward_range: tuple[float, float] = (0.0, 1.0),
-    dummy_range: tuple[float, float] = (0.0, 1.0),
+    dummy_range: tuple[float, float] = (-1.0, 1.0),
     mu: str = "uniform",
 ) -> MarkovGame:
     """General-sum MPG ``φ + uⁱ(s, a⁻ⁱ)``, action-independent transitions (:func:`build_dummy_term`)."""
@@ -376,7 +483,7 @@ def normal_form_potential_game(
     n_actions: int | Sequence[int] = 2,
     gamma: float = 0.0,
     reward_range: tuple[float, float] = (0.0, 1.0),
-    dummy_range: tuple[float, float] = (0.0, 1.0),
+    dummy_range: tuple[float, float] = (-1.0, 1.0),
 ) -> MarkovGame:
     """Single-state exact potential game ``rⁱ(a) = φ(a) + uⁱ(a⁻ⁱ)`` (Monderer & Shapley 1996):
     every exact potential game has this form, and with one state it is an MPG with potential φ."""
@@ -390,6 +497,51 @@ def normal_form_potential_game(
         dummy_range=dummy_range,
     )
     return game.replace(name=f"normal-form-potential-seed{seed}")
+
+
+def general_mpg_game(
+    *,
+    seed: int,
+    n_agents: int = 2,
+    n_states: int = 2,
+    n_actions: int | Sequence[int] = 2,
+    gamma: float = 0.9,
+    reward_range: tuple[float, float] = (0.0, 1.0),
+    agent_term_range: tuple[float, float] = (-1.0, 1.0),
+    transitions: str = "random",
+    mu: str = "uniform",
+) -> MarkovGame:
+    """Any MPG of the drawn kernel: φ in ``reward_range`` plus admissible agent terms with
+    coefficients in ``agent_term_range`` (:func:`build_general_mpg`)."""
+    src = TorchSource(seed)
+    _, phi, P, m = _frame(src, n_agents, n_states, n_actions, gamma, reward_range, transitions, mu)
+    z = [src.uniform((k,), *agent_term_range) for k in agent_term_dims(P, gamma)]
+    return build_general_mpg(phi, z, P, m, gamma, f"general-mpg-seed{seed}")
+
+
+def positive_potential_mpg_game(
+    *,
+    seed: int,
+    n_agents: int = 2,
+    n_states: int = 2,
+    n_actions: int | Sequence[int] = 2,
+    gamma: float = 0.5,
+    agent_term_range: tuple[float, float] = (-1.0, 1.0),
+    mu: str = "uniform",
+) -> MarkovGame:
+    """An MPG meeting Assumption 4.6 with agent terms of either sign (:func:`build_positive_potential_mpg`)."""
+    src = TorchSource(seed)
+    acts, phi, P, m = _frame(src, n_agents, n_states, n_actions, gamma, (-1.0, 1.0), "action_independent", mu)
+    return build_positive_potential_mpg(
+        phi,
+        _dummies(src, n_states, acts, agent_term_range),
+        P.reshape(n_states, -1, n_states)[:, 0],
+        src.uniform((n_states,), 0.05, 1.0),
+        src.uniform((n_states,), 0.0, 1.0),
+        m,
+        gamma,
+        f"positive-potential-mpg-seed{seed}",
+    )
 
 
 def constant_offset_game(

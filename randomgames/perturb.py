@@ -9,6 +9,11 @@ the original game already used (so reward-range premises such as ``r ∈ [0, 1]`
 * **common reward** ``rⁱ ← rⁱ + δ(s, a)`` for every agent i and ``φ ← φ + δ``: the differences
   ``rⁱ − φ`` do not change, so whatever made the game a potential game still does (Def 2.2 is
   linear in the rewards and ``Vⁱ − Φ`` is unchanged for every policy);
+* **agent terms** (``agent_terms=True``): ``rⁱ ← rⁱ + δⁱ`` with δⁱ a random element of the agent
+  terms Def 2.2 admits under the game's kernel and γ (:mod:`mpgverify.potential_space`; dummy
+  terms δⁱ(s, a⁻ⁱ) under a state-only kernel, shaping terms under a generic one), φ unchanged: the
+  game stays an MPG with the same potential while its agent terms move, of either sign. Ranges of
+  the rewards may change (premises on them are re-checked by the claims, never assumed);
 * **independent rewards** (``keep="any"``, for claims about general games only);
 * **initial distribution** μ: log-space noise on its support (full support stays full);
 * **transitions and γ**, only where the potential structure cannot depend on them: when each
@@ -32,6 +37,7 @@ import torch
 
 from mpgverify.arrays import DTYPE
 from mpgverify.game import MarkovGame
+from mpgverify.potential_space import agent_term_bases
 
 __all__ = [
     "drop_action",
@@ -80,6 +86,7 @@ def perturb_game(
     *,
     keep: Keep = "mpg",
     gamma_cap: float | None = 0.9,
+    agent_terms: bool = False,
 ) -> MarkovGame:
     """A random neighbour of ``game`` that keeps its class (see the module docstring).
 
@@ -89,6 +96,7 @@ def perturb_game(
       scale: the move size (reward noise is ``scale × (range width)``).
       keep: ``"mpg"`` keeps the potential structure; ``"any"`` moves every number independently.
       gamma_cap: γ moves stay in ``[0, gamma_cap]``; None: γ never moves.
+      agent_terms: with ``keep="mpg"`` and a stated potential, also move agent terms (see above).
 
     Returns:
       A new game; one kind of move (rewards, μ, transitions or γ) is chosen at random per call.
@@ -97,6 +105,8 @@ def perturb_game(
     # an action-independent kernel stays one (premises such as Section 4's exact smoothness need it)
     action_free = game.n_states > 1 and is_action_independent(game)
     kinds = ["rewards", "rewards", "mu"]
+    if agent_terms and keep == "mpg" and game.potential is not None:
+        kinds += ["agent terms", "agent terms"]
     if game.n_states > 1 and (action_free or free):
         kinds.append("transition")
     if gamma_cap is not None and (free or (action_free and game.potential is not None)):
@@ -104,6 +114,8 @@ def perturb_game(
     kind = kinds[int(rng.integers(len(kinds)))]
     if kind == "mu":
         return game.replace(mu=_log_noise(game.mu, rng, scale))
+    if kind == "agent terms":
+        return game.replace(rewards=game.rewards + _agent_term_noise(game, rng, scale))
     if kind == "transition" and action_free:
         rows = _log_noise(game.P[:, :1], rng, scale)  # [S, 1, S]: one row per state, for every action
         return game.replace(transition=rows.expand_as(game.P).reshape(game.transition.shape).clone())
@@ -128,6 +140,18 @@ def perturb_game(
     delta = torch.minimum(torch.maximum(delta, lower), upper)
     potential = None if game.potential is None else game.potential + delta
     return game.replace(rewards=game.rewards + delta, potential=potential)
+
+
+def _agent_term_noise(game: MarkovGame, rng: np.random.Generator, scale: float) -> torch.Tensor:
+    """``[N, S, A¹..Aᴺ]``: for each agent a random admissible agent term, ``scale × (reward width)`` in size."""
+    width = max(float(game.rewards.max() - game.rewards.min()), 1e-3)
+    shape = game.rewards.shape[1:]
+    out = []
+    for B in agent_term_bases(game.transition, game.gamma):
+        z = torch.from_numpy(rng.standard_normal(B.shape[1])).to(DTYPE)
+        u = B @ z
+        out.append((u / max(float(u.abs().max()), 1e-12)).reshape(shape))
+    return scale * width * torch.stack(out)
 
 
 def drop_action(game: MarkovGame, agent: int, action: int) -> MarkovGame:

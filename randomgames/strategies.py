@@ -5,10 +5,15 @@ Every strategy takes keyword-only arguments, validates them (raising Hypothesis'
 γ = 0 (or the lowest allowed), the first transition and μ kind listed, uniform transition rows,
 and every reward at the low end of its range. Each MPG example carries its potential φ.
 
-Premise knobs: ``reward_range=(0, 1)`` meets Lemma 3.2's bounded-reward premise; a positive low
-end with the identical-interest, dummy-term or coordination classes gives Assumption 4.6
-(0 < Φ ≤ V = Σ_i Vⁱ, since every Vⁱ ≥ Φ > 0); ``mus=("uniform", "random")`` (full support)
-gives Assumption 2.1, because ``d^π_μ(s) ≥ μ(s)``.
+Premise knobs: ``reward_range`` bounds the potential φ (``(0, 1)`` meets Lemma 3.2's premise);
+``agent_term_range`` bounds each agent's term ``rⁱ − φ`` (or its coefficients), of either sign by
+default; :func:`positive_potential_mpgs` meets Assumption 4.6 exactly while potential and agent
+terms take either sign; ``mus=("uniform", "random")`` (full support) gives Assumption 2.1, because
+``d^π_μ(s) ≥ μ(s)``.
+
+:func:`general_mpgs` spans the whole MPG class of each drawn kernel (every admissible agent term,
+:mod:`mpgverify.potential_space`); the older classes (identical interest, dummy terms, constant
+offsets) are sub-classes of it, kept because they shrink to simpler, recognizable games.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from mpgverify.arrays import DTYPE
 from mpgverify.game import MarkovGame
 from mpgverify.games import coordination_game
 from mpgverify.policy import Policy, softmax_policy
+from mpgverify.potential_space import agent_term_bases
 from randomgames import generators as gen
 from randomgames.sources import HypothesisSource
 
@@ -33,6 +39,7 @@ __all__ = [
     "constant_offset_games",
     "coordination_games",
     "dummy_term_games",
+    "general_mpgs",
     "general_sum_controls",
     "general_sum_games",
     "identical_interest_games",
@@ -41,6 +48,7 @@ __all__ = [
     "non_mpgs",
     "normal_form_potential_games",
     "policy_pairs",
+    "positive_potential_mpgs",
     "product_policies",
     "statewise_potential_controls",
 ]
@@ -164,11 +172,13 @@ def dummy_term_games(
     min_gamma: float = 0.0,
     max_gamma: float = 0.99,
     reward_range: tuple[float, float] = (0.0, 1.0),
-    dummy_range: tuple[float, float] = (0.0, 1.0),
+    dummy_range: tuple[float, float] = (-1.0, 1.0),
     mus: Sequence[str] = ("uniform", "random"),
 ) -> MarkovGame:
     """General-sum MPGs ``φ + uⁱ(s, a⁻ⁱ)`` with action-independent transitions
-    (:func:`randomgames.generators.build_dummy_term`). Dummy terms shrink toward the low end."""
+    (:func:`randomgames.generators.build_dummy_term`): with one state or a state-only kernel these
+    are *all* the MPGs (every admissible agent term is a dummy term). Dummy terms of either sign by
+    default; they shrink toward the low end."""
     _check_reward_range(reward_range)
     _check_reward_range(dummy_range)
     _check_kinds("mus", mus, gen.MU_KINDS)
@@ -196,7 +206,7 @@ def constant_offset_games(
     min_gamma: float = 0.0,
     max_gamma: float = 0.99,
     reward_range: tuple[float, float] = (0.0, 1.0),
-    offset_range: tuple[float, float] = (0.0, 1.0),
+    offset_range: tuple[float, float] = (-1.0, 1.0),
     transitions: Sequence[str] = gen.TRANSITION_KINDS,
     mus: Sequence[str] = ("uniform", "random"),
 ) -> MarkovGame:
@@ -220,7 +230,7 @@ def normal_form_potential_games(
     min_gamma: float = 0.0,
     max_gamma: float = 0.99,
     reward_range: tuple[float, float] = (0.0, 1.0),
-    dummy_range: tuple[float, float] = (0.0, 1.0),
+    dummy_range: tuple[float, float] = (-1.0, 1.0),
 ) -> st.SearchStrategy[MarkovGame]:
     """Single-state exact potential games ``φ(a) + uⁱ(a⁻ⁱ)`` (Monderer & Shapley 1996)."""
     return dummy_term_games(
@@ -235,6 +245,87 @@ def normal_form_potential_games(
         reward_range=reward_range,
         dummy_range=dummy_range,
         mus=("uniform",),
+    )
+
+
+@st.composite
+def general_mpgs(
+    draw: Any,
+    *,
+    min_agents: int = 1,
+    max_agents: int = 3,
+    min_states: int = 1,
+    max_states: int = 3,
+    min_actions: int = 1,
+    max_actions: int = 3,
+    min_gamma: float = 0.0,
+    max_gamma: float = 0.99,
+    reward_range: tuple[float, float] = (0.0, 1.0),
+    agent_term_range: tuple[float, float] = (-1.0, 1.0),
+    transitions: Sequence[str] = gen.TRANSITION_KINDS,
+    mus: Sequence[str] = ("uniform", "random"),
+) -> MarkovGame:
+    """Every MPG of each drawn kernel (:func:`randomgames.generators.build_general_mpg`): φ with
+    entries in ``reward_range`` plus admissible agent terms ``Bⁱzⁱ`` with coefficients in
+    ``agent_term_range`` (either sign by default). Shrinks toward the smallest game with the low
+    end of both ranges."""
+    _check_reward_range(reward_range)
+    _check_reward_range(agent_term_range)
+    _check_kinds("transitions", transitions, gen.TRANSITION_KINDS)
+    _check_kinds("mus", mus, gen.MU_KINDS)
+    _, s, acts, gamma = _structure(draw, **_sizes(locals()))
+    src, P, mu = _dynamics(draw, s, acts, transitions, mus)
+    phi = src.uniform((s, *acts), *reward_range)
+    z = [src.uniform((int(B.shape[1]),), *agent_term_range) for B in agent_term_bases(P, gamma)]
+    return gen.build_general_mpg(phi, z, P, mu, gamma, "general-mpg")
+
+
+@st.composite
+def positive_potential_mpgs(
+    draw: Any,
+    *,
+    min_agents: int = 1,
+    max_agents: int = 3,
+    min_states: int = 1,
+    max_states: int = 2,
+    min_actions: int = 1,
+    max_actions: int = 3,
+    min_gamma: float = 0.0,
+    max_gamma: float = 0.5,
+    potential_range: tuple[float, float] = (-1.0, 1.0),
+    agent_term_range: tuple[float, float] = (-1.0, 1.0),
+    mus: Sequence[str] = ("uniform", "random"),
+    per_agent: bool = False,
+) -> MarkovGame:
+    """MPGs meeting Assumption 4.6 exactly (``0 < Φ_π(s) ≤ V_π(s)``), with one state or a
+    state-only kernel so that Section 4's smoothness can be decided exactly
+    (:func:`randomgames.generators.build_positive_potential_mpg`): φ drawn in ``potential_range``
+    and each agent's dummy term in ``agent_term_range`` (either sign), then shifted per state so
+    that ``min_π Φ_π = h_Φ ∈ [0.05, 1]`` and ``min_π (V_π − Φ_π) = h_U ∈ [0, 1]``; the agent whose
+    term takes the shift is drawn too. ``per_agent``: every agent's term is shifted instead, so that
+    ``min_π (Vⁱ_π − Φ_π) ∈ [0, 1]`` for every i (the assumption's per-agent strengthening). Shrinks
+    toward h_U = 0 (the assumption tight)."""
+    _check_reward_range(potential_range)
+    _check_reward_range(agent_term_range)
+    _check_kinds("mus", mus, gen.MU_KINDS)
+    n, s, acts, gamma = _structure(draw, **_sizes(locals()))
+    src = HypothesisSource(draw)
+    rows = gen.draw_transition(src, s, (1,), "random").reshape(s, s)
+    mu = gen.draw_mu(src, s, draw(st.sampled_from(list(mus))))
+    phi = src.uniform((s, *acts), *potential_range)
+    dummies = torch.stack(
+        [src.uniform([s, *acts[:i], 1, *acts[i + 1 :]], *agent_term_range).expand(s, *acts) for i in range(n)]
+    )
+    return gen.build_positive_potential_mpg(
+        phi,
+        dummies,
+        rows,
+        src.uniform((s,), 0.05, 1.0),
+        src.uniform((n, s) if per_agent else (s,), 0.0, 1.0),
+        mu,
+        gamma,
+        "positive-potential-mpg",
+        shifted_agent=draw(st.integers(0, n - 1)),
     )
 
 
@@ -307,17 +398,22 @@ def mpgs(
     min_gamma: float = 0.0,
     max_gamma: float = 0.99,
     reward_range: tuple[float, float] = (0.0, 1.0),
+    agent_term_range: tuple[float, float] = (-1.0, 1.0),
     mus: Sequence[str] = ("uniform", "random"),
     transitions: Sequence[str] = gen.TRANSITION_KINDS,
 ) -> st.SearchStrategy[MarkovGame]:
-    """Any of the MPG classes above with a stated potential; shrinks toward identical interest.
-    ``transitions`` applies to the classes that allow any kernel (the dummy-term class is always
-    action-independent)."""
+    """Any MPG with a stated potential φ in ``reward_range`` and agent terms ``rⁱ − φ`` of either
+    sign (bounded by ``agent_term_range``): :func:`general_mpgs` spans the whole class of each
+    drawn kernel; identical interest, dummy terms and constant offsets come first so that
+    examples shrink toward the simplest class. ``transitions`` applies to the classes that allow
+    any kernel (the dummy-term class is always action-independent)."""
     size = _sizes(locals())
+    terms = agent_term_range
     return st.one_of(
         identical_interest_games(**size, reward_range=reward_range, mus=mus, transitions=transitions),
-        dummy_term_games(**size, reward_range=reward_range, mus=mus),
-        constant_offset_games(**size, reward_range=reward_range, mus=mus, transitions=transitions),
+        dummy_term_games(**size, reward_range=reward_range, dummy_range=terms, mus=mus),
+        constant_offset_games(**size, reward_range=reward_range, offset_range=terms, mus=mus, transitions=transitions),
+        general_mpgs(**size, reward_range=reward_range, agent_term_range=terms, mus=mus, transitions=transitions),
     )
 
 
@@ -326,6 +422,8 @@ MPG_CLASSES: dict[str, Any] = {
     "identical_interest": identical_interest_games,
     "dummy_term": dummy_term_games,
     "constant_offset": constant_offset_games,
+    "general": general_mpgs,
+    "positive_potential": positive_potential_mpgs,
     "normal_form_potential": normal_form_potential_games,
     "coordination": lambda **kw: coordination_games(max_agents=3),
     "congestion": lambda **kw: congestion_games(max_agents=3, max_facilities=2),

@@ -14,3 +14,13 @@ def test_plugin_example_runs(capsys) -> None:
     exec(compile(example, str(README), "exec"), {"__name__": "readme_example"})
     out = capsys.readouterr().out
     assert "PASS nash_within" in out and "PASS monotone_potential" in out, out
+
+
+def test_premise_space_table_matches_the_registered_claims() -> None:
+    # the README's table is rendered from each claim's declared premise space and coverage axes
+    from mpgverify.verify.ledger import render_premise_spaces
+    from properties import all_claims
+
+    assert render_premise_spaces(all_claims()) in README.read_text(encoding="utf-8"), (
+        "README premise-space table is stale: paste render_premise_spaces(all_claims())"
+    )

@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+import torch
 from hypothesis import strategies as st
 
 from mpgverify.game import MarkovGame
 
-__all__ = ["Claim", "ExactMargin", "Example", "LocalMoves", "Outcome"]
+__all__ = ["Axis", "Claim", "Coverage", "ExactMargin", "Example", "LocalMoves", "Outcome", "Relaxation"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,34 @@ class Example:
         return f"Example({self.game!r}, {keys})"
 
 
+@dataclass(frozen=True)
+class Axis:
+    """One way to split a claim's premise space: ``label_of(example)`` is one of ``labels``."""
+
+    name: str
+    labels: tuple[str, ...]
+    label_of: Callable[[Example], str]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The sub-classes of a claim's premise space (the class of games, policies and constants its
+    premises allow, split along ``axes``), so that a ledger row can say which were reached.
+
+    Every label of every axis is a sub-class the premises allow; a verdict of ``holds`` says how
+    many premise-meeting examples each got and names those that got none."""
+
+    axes: tuple[Axis, ...]
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return tuple(f"{a.name}: {label}" for a in self.axes for label in a.labels)
+
+    def classify(self, example: Example) -> list[str]:
+        """The sub-classes ``example`` belongs to (one per axis)."""
+        return [f"{a.name}: {a.label_of(example)}" for a in self.axes]
+
+
 class LocalMoves(Protocol):
     """How the hunter moves around one claim's examples without breaking premises established by
     construction (the game's class, the ranges its numbers were drawn from)."""
@@ -76,6 +105,31 @@ class LocalMoves(Protocol):
 
     def simplifications(self, example: Example) -> Iterable[Example]:
         """Simpler variants (fewer actions or agents, rounder numbers), simplest first."""
+        ...
+
+
+class Relaxation(Protocol):
+    """A differentiable view of a claim around one example, for gradient-guided hunting.
+
+    The continuous numbers of an example (logits, rewards, potential, agent terms, transition
+    logits, μ, constants) are mapped to unconstrained tensors by reparametrizations that keep the
+    premises (softmax onto simplices, sigmoid onto ranges, admissible agent-term bases); ``score``
+    is a differentiable surrogate of what the hunter minimizes (``−tightness`` or the margin); where
+    the claim's quantity passes through an argmax or a policy-iteration result, ``score`` holds that
+    selection fixed (envelope theorem: the derivative at a fixed maximizer is the derivative of the
+    maximum where the maximizer is unique). The hunter re-evaluates every rebuilt example with the
+    claim's own ``check``: the surrogate steers, it never decides."""
+
+    def parameters(self, example: Example) -> dict[str, torch.Tensor]:
+        """Unconstrained float64 leaves (without ``requires_grad``) describing ``example``."""
+        ...
+
+    def score(self, params: dict[str, torch.Tensor], example: Example) -> torch.Tensor:
+        """A scalar to minimize (lower: closer to a violation), differentiable in ``params``."""
+        ...
+
+    def rebuild(self, params: dict[str, torch.Tensor], example: Example) -> Example:
+        """The example that ``params`` describe (the same structure as ``example``)."""
         ...
 
 
@@ -97,6 +151,11 @@ class Claim:
       min_premises: below this many examples with premises met, the verdict is inconclusive.
       moves: optional :class:`LocalMoves` for the counterexample hunter's local search and
         shrinking (without them the hunter only generates).
+      coverage: optional :class:`Coverage`: the sub-classes of the premise space, counted by the
+        ledger over the examples that met the premises.
+      premise_space: the class of games, policies and constants the premises allow, in words
+        (what a ``holds`` is evidence about).
+      relaxation: optional :class:`Relaxation`: lets the hunter climb the claim's score by gradient.
     """
 
     id: str
@@ -110,3 +169,6 @@ class Claim:
     vacuity: Callable[[], str] | None = None
     min_premises: int = 5
     moves: LocalMoves | None = None
+    coverage: Coverage | None = None
+    premise_space: str = ""
+    relaxation: Relaxation | None = None

@@ -10,6 +10,11 @@ budget in three phases:
    moves of the game's numbers, the policies and the constants), kept when its premises hold and
    its margin is lower, and the move size adapts (×1.5 after a success, ×0.85 after a failure;
    a chain whose size falls below 10⁻³ restarts from the pool);
+   Where the claim offers a :class:`~mpgverify.verify.claims.Relaxation`, the leading chain's
+   turns alternate between an ES move and a **gradient move**: one normalized step of size
+   ``scale`` against the gradient (torch autograd through the exact solvers) of the claim's
+   differentiable score, in reparametrized coordinates that keep the premises; the rebuilt example
+   is then judged by the claim's own check like any other move;
 3. **shrinking**: greedily replace a violating example by the first simpler variant the claim
    offers (fewer actions or agents, rounder numbers) that still violates the claim.
 
@@ -17,7 +22,8 @@ A violation is then confirmed exactly as by the ledger runner (rational re-check
 ``FAR_ABOVE_FLOAT`` times above the float tolerance) and written as a counterexample file.
 The budget is a number of claim evaluations (reproducible: same seed, same result) and/or a
 wall-clock time. ``method="random"`` spends the same budget on plain Hypothesis draws (no
-``target()``, no local search): the baseline the hunter is measured against.
+``target()``, no local search), and ``method="es"`` runs the hunt without gradient moves: the
+baselines the hunter is measured against.
 """
 
 from __future__ import annotations
@@ -29,20 +35,22 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import torch
 from hypothesis import HealthCheck, Phase, given, seed, settings, target
 
 from mpgverify.errors import MpgverifyError
-from mpgverify.verify.claims import Claim, Example, Outcome
+from mpgverify.verify.claims import Claim, Example, Outcome, Relaxation
 from mpgverify.verify.counterexamples import counterexample_json, write_counterexample
+from mpgverify.verify.determinism import independent_of_local_constants
 from mpgverify.verify.runner import confirm_violation
 
 __all__ = ["HuntResult", "hunt"]
 
-Method = Literal["hunt", "random"]
+Method = Literal["hunt", "es", "random"]
 
 
 class _Stop(Exception):
-    pass
+    """Raised inside the Hypothesis test to end generation (budget spent or a violation found)."""
 
 
 def _score(out: Outcome) -> float:
@@ -71,7 +79,7 @@ class _Search:
     claim: Claim
     mutation: dict[str, Any]
     budget: _Budget
-    counts: dict[str, int] = field(default_factory=lambda: {"generation": 0, "local": 0, "shrink": 0})
+    counts: dict[str, int] = field(default_factory=lambda: {"generation": 0, "local": 0, "gradient": 0, "shrink": 0})
     premises_met: int = 0
     best_margin: float = math.inf
     best_tightness: float | None = None
@@ -152,6 +160,7 @@ def _generate(
         print_blob=False,
         phases=phases,
         suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,  # the stop signal may be raised at several points: one is enough
     )
     @given(example=search.claim.examples())
     def draw(example: Example) -> None:
@@ -166,38 +175,70 @@ def _generate(
         if out.premises_met and math.isfinite(out.margin):
             if steer:
                 target(max(-out.margin, -1e9), label="violation")
-            pool.append((_score(out), example))
-            pool.sort(key=lambda item: item[0])
-            del pool[pool_size:]
+            score = _score(out)
+            # distinct scores only: a plateau of tied examples (often degenerate ones) must not fill
+            # every chain of the local search
+            if all(abs(score - other) > 1e-12 * (1 + abs(score)) for other, _ in pool):
+                pool.append((score, example))
+                pool.sort(key=lambda item: item[0])
+                del pool[pool_size:]
         elif len(unmet) < pool_size:
             unmet.append((math.inf, example))
 
     try:
-        draw()
-    except _Stop:
-        pass
+        with independent_of_local_constants():
+            draw()
+    except Exception:
+        # the stop signal ends Hypothesis's run; on the way out Hypothesis may replay an example that
+        # stopped and report the replay as flaky, or group several stops: after a find or with the
+        # budget spent, any of these is the intended stop; anything else is a real error
+        if not found and search.budget.left(share):
+            raise
     return (pool or unmet), (found[0] if found else None)
 
 
+def _gradient_move(relax: Relaxation, example: Example, step: float) -> Example:
+    """One normalized descent step of size ``step`` on the relaxation's score."""
+    params = {k: v.detach().clone().requires_grad_(True) for k, v in relax.parameters(example).items()}
+    score = relax.score(params, example)
+    leaves = list(params.values())
+    raw = torch.autograd.grad(score, leaves, allow_unused=True)
+    grads = [torch.zeros_like(p) if g is None else g for p, g in zip(leaves, raw, strict=True)]
+    norm = float(torch.sqrt(torch.stack([(g * g).sum() for g in grads]).sum()))
+    if not np.isfinite(norm) or norm == 0.0:
+        raise ValueError("no usable gradient")
+    new = {k: (p - step * g / norm).detach() for (k, p), g in zip(params.items(), grads, strict=True)}
+    return relax.rebuild(new, example)
+
+
 def _local_search(
-    search: _Search, pool: list[tuple[float, Example]], rng: np.random.Generator
+    search: _Search, pool: list[tuple[float, Example]], rng: np.random.Generator, gradient: bool
 ) -> tuple[Example, Outcome] | None:
-    """(1+1)-ES chains from the pool, round robin, until a violation or the end of the budget."""
+    """(1+1)-ES chains from the pool, round robin, until a violation or the end of the budget; with
+    ``gradient`` and a relaxation, every other turn of the leading chain is a gradient move."""
     moves = search.claim.moves
-    if moves is None or not pool:
+    relax = search.claim.relaxation if gradient else None
+    if (moves is None and relax is None) or not pool:
         return None
     chains = [_Chain(score, example) for score, example in pool]
     k = 0
     while search.budget.left():
         # every other move goes to the leading chain, the rest round robin
-        chain = min(chains, key=lambda c: c.score) if k % 2 else chains[(k // 2) % len(chains)]
+        lead = bool(k % 2)
+        chain = min(chains, key=lambda c: c.score) if lead else chains[(k // 2) % len(chains)]
+        use_gradient = relax is not None and (moves is None or lead)
         k += 1
         try:
-            candidate = moves.neighbour(chain.example, rng, chain.scale)
-        except (MpgverifyError, ValueError):
+            if use_gradient:
+                assert relax is not None
+                candidate = _gradient_move(relax, chain.example, chain.scale)
+            else:
+                assert moves is not None
+                candidate = moves.neighbour(chain.example, rng, chain.scale)
+        except (MpgverifyError, ValueError, RuntimeError):
             chain.scale *= 0.85
             continue
-        out = search.evaluate(candidate, "local")
+        out = search.evaluate(candidate, "gradient" if use_gradient else "local")
         if out is not None and out.violated:
             return candidate, out
         if out is not None and out.premises_met and math.isfinite(out.margin) and _score(out) < chain.score:
@@ -250,7 +291,8 @@ def hunt(
       evaluations: the budget as a number of ``claim.check`` calls (reproducible).
       seconds: the budget as wall-clock time (at least one of the two must be given).
       seed_value: seeds Hypothesis and the local search.
-      method: ``"hunt"`` (generation + local search + shrinking) or ``"random"`` (plain draws).
+      method: ``"hunt"`` (generation + local search with gradient moves + shrinking), ``"es"`` (the
+        same without gradient moves) or ``"random"`` (plain draws).
       mutation: keyword arguments passed to ``claim.check`` (planted violations in tests).
       counterexample_dir: where a confirmed counterexample is written as ``<id>.json``.
       generation_share: the share of the budget spent drawing before the local search starts.
@@ -265,11 +307,12 @@ def hunt(
     mutation = dict(mutation or {})
     search = _Search(claim, mutation, _Budget(evaluations, seconds))
     rng = np.random.default_rng(seed_value)
-    share = generation_share if method == "hunt" and claim.moves is not None else 1.0
-    pool, found = _generate(search, seed_value, share, pool_size, steer=method == "hunt")
+    searching = method != "random" and (claim.moves is not None or claim.relaxation is not None)
+    share = generation_share if searching else 1.0
+    pool, found = _generate(search, seed_value, share, pool_size, steer=method != "random")
     found_in = "generation" if found is not None else None
-    if found is None and method == "hunt":
-        found = _local_search(search, pool, rng)
+    if found is None and searching:
+        found = _local_search(search, pool, rng, gradient=method == "hunt")
         found_in = "local search" if found is not None else None
     common: dict[str, Any] = dict(id=claim.id, method=method)
     if found is None:
@@ -283,7 +326,7 @@ def hunt(
             note=f"no violation in {search.budget.used} evaluations ({search.premises_met} met the premises)",
             **common,
         )
-    example, out = _shrink(search, *found, shrink_cap) if method == "hunt" else found
+    example, out = _shrink(search, *found, shrink_cap) if method != "random" else found
     confirmed, exact, how = confirm_violation(claim, example, out, mutation)
     path = None
     if confirmed and counterexample_dir is not None:

@@ -19,6 +19,7 @@ __all__ = [
     "read_ledger",
     "render_markdown",
     "render_markdown_json",
+    "render_premise_spaces",
     "render_table",
     "run_ledger",
 ]
@@ -91,6 +92,13 @@ def _num(x: float | None, fmt: str = ".3g") -> str:
     return "—" if x is None else format(x, fmt)
 
 
+def _reached(r: ClaimResult) -> str:
+    """Sub-classes of the premise space reached by premise-meeting examples, ``k/n``."""
+    if r.coverage is None or r.status != "holds":
+        return "—"
+    return f"{sum(v > 0 for v in r.coverage.values())}/{len(r.coverage)}"
+
+
 def _rows(results: Sequence[ClaimResult]) -> list[list[str]]:
     return [
         [
@@ -98,6 +106,7 @@ def _rows(results: Sequence[ClaimResult]) -> list[list[str]]:
             r.ref,
             r.status,
             f"{r.premises_met}/{r.examples}",
+            _reached(r),
             _num(r.worst_margin),
             _num(r.tightness, ".4g"),
             r.counterexample or "",
@@ -106,7 +115,16 @@ def _rows(results: Sequence[ClaimResult]) -> list[list[str]]:
     ]
 
 
-HEADER = ["claim", "reference", "verdict", "premises met/examples", "worst margin", "tightness", "counterexample"]
+HEADER = [
+    "claim",
+    "reference",
+    "verdict",
+    "premises met/examples",
+    "sub-classes reached",
+    "worst margin",
+    "tightness",
+    "counterexample",
+]
 
 
 def render_table(results: Sequence[ClaimResult]) -> str:
@@ -125,7 +143,7 @@ def _hunt_section(rows: Sequence[dict[str, Any]]) -> list[str]:
         "",
         "Counterexample hunter (`mpgverify hunt`: generation, local search, shrinking):",
         "",
-        "| claim | hunt result | evaluations (generation / local / shrink) | premises met | best margin | "
+        "| claim | hunt result | evaluations (generation / local / gradient / shrink) | premises met | best margin | "
         "best tightness | seconds |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -133,7 +151,8 @@ def _hunt_section(rows: Sequence[dict[str, Any]]) -> list[str]:
         h = r["hunt"]
         ev = h["evaluations"]
         out.append(
-            f"| {r['id']} | {h['status']} | {ev['generation']} / {ev['local']} / {ev['shrink']} | "
+            f"| {r['id']} | {h['status']} | {ev['generation']} / {ev['local']} / {ev.get('gradient', 0)} / "
+            f"{ev['shrink']} | "
             f"{h['premises_met']} | {_num(h['best_margin'])} | {_num(h['best_tightness'], '.4g')} | "
             f"{h['seconds']:.0f} |"
         )
@@ -152,5 +171,16 @@ def render_markdown(results: Sequence[ClaimResult], budget: str, seed_value: int
     for row in _rows(results):
         row[-1] = f"`{row[-1]}`" if row[-1] else ""
         out.append("| " + " | ".join(row) + " |")
-    notes = [f"- `{r.id}`: {r.note}" for r in results if r.note and r.status != "holds"]
+    notes = [f"- `{r.id}`: {r.note}" for r in results if r.note and (r.status != "holds" or r.uncovered)]
     return "\n".join([*out, *(["", *notes] if notes else [])]) + "\n"
+
+
+def render_premise_spaces(claims: Sequence[Claim]) -> str:
+    """A Markdown table of each claim's premise space and the sub-classes its coverage counts."""
+    out = ["| claim | premise space searched | sub-classes counted |", "|---|---|---|"]
+    for c in claims:
+        classes = (
+            "; ".join(f"{a.name}: {' / '.join(a.labels)}" for a in c.coverage.axes) if c.coverage is not None else "—"
+        )
+        out.append(f"| {c.id} | {c.premise_space or '—'} | {classes} |")
+    return "\n".join(out) + "\n"

@@ -21,8 +21,9 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings, target
 
-from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
+from mpgverify.verify.claims import Claim, Coverage, ExactMargin, Example, Outcome
 from mpgverify.verify.counterexamples import counterexample_json, load_counterexample, write_counterexample
+from mpgverify.verify.determinism import independent_of_local_constants
 from mpgverify.verify.profiles import PROFILES
 
 __all__ = ["FAR_ABOVE_FLOAT", "ClaimResult", "confirm_violation", "run_claim"]
@@ -42,8 +43,9 @@ class _Stats:
     tightness: float | None = None
     failing: tuple[Example, Outcome] | None = None
     frozen: bool = False
+    coverage: dict[str, int] | None = None
 
-    def record(self, example: Example, out: Outcome) -> None:
+    def record(self, example: Example, out: Outcome, coverage: Coverage | None = None) -> None:
         if out.violated:
             self.failing = (example, out)  # the last failing call is Hypothesis's shrunk replay
             self.frozen = True
@@ -52,6 +54,9 @@ class _Stats:
         self.examples += 1
         if out.premises_met:
             self.premises_met += 1
+            if coverage is not None and self.coverage is not None:
+                for label in coverage.classify(example):
+                    self.coverage[label] = self.coverage.get(label, 0) + 1
             self.worst_margin = min(self.worst_margin, out.margin)
             if out.tightness is not None and math.isfinite(out.tightness):
                 self.tightness = out.tightness if self.tightness is None else max(self.tightness, out.tightness)
@@ -72,6 +77,12 @@ class ClaimResult:
     seconds: float
     note: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
+    coverage: dict[str, int] | None = None
+
+    @property
+    def uncovered(self) -> list[str]:
+        """Declared sub-classes of the premise space that no premise-meeting example reached."""
+        return [] if self.coverage is None else [k for k, v in self.coverage.items() if v == 0]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -85,13 +96,20 @@ class ClaimResult:
             "counterexample": self.counterexample,
             "seconds": round(self.seconds, 3),
             "note": self.note,
+            **({} if self.coverage is None else {"coverage": self.coverage, "uncovered": self.uncovered}),
         }
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> ClaimResult:
         """The row back from :meth:`to_json` (extra keys are ignored)."""
         names = ("id", "ref", "status", "examples", "premises_met", "worst_margin", "tightness", "counterexample")
-        return cls(**{k: obj[k] for k in names}, seconds=float(obj["seconds"]), note=str(obj.get("note", "")))
+        coverage = obj.get("coverage")
+        return cls(
+            **{k: obj[k] for k in names},
+            seconds=float(obj["seconds"]),
+            note=str(obj.get("note", "")),
+            coverage=None if coverage is None else {str(k): int(v) for k, v in coverage.items()},
+        )
 
 
 def confirm_violation(
@@ -100,7 +118,10 @@ def confirm_violation(
     """Whether a float violation is confirmed: exactly when the claim can, else by its size."""
     if claim.exact is not None:
         exact = claim.exact(example.game, example.witness, **mutation)
-        return exact.exact.startswith("-"), exact, f"exact margin {exact.exact}"
+        # the exact margin must be negative beyond the float tolerance too: a game that meets its
+        # premises only up to round-off (a potential found numerically) is not refuted by 1e-17
+        confirmed = exact.exact.startswith("-") and -exact.value > out.tol
+        return confirmed, exact, f"exact margin {exact.exact}"
     how = f"margin {out.margin:.6g}, {(-out.margin / out.tol):.3g}× the float tolerance {out.tol:.2g}"
     return -out.margin > FAR_ABOVE_FLOAT * out.tol, None, how
 
@@ -157,7 +178,7 @@ def run_claim(
         replayed = _replay_known(claim, Path(known_dir) / f"{claim.id}.json", mutation or {}, start)
         if replayed is not None:
             return replayed
-    stats = _Stats()
+    stats = _Stats(coverage=None if claim.coverage is None else dict.fromkeys(claim.coverage.classes, 0))
     mutation = dict(mutation or {})
     n = max_examples or PROFILES[budget]
 
@@ -170,18 +191,20 @@ def run_claim(
         print_blob=False,
         phases=[Phase.explicit, Phase.generate, Phase.target, *([Phase.shrink] if shrink else [])],
         suppress_health_check=[HealthCheck.differing_executors],
+        report_multiple_bugs=False,
     )
     @given(example=claim.examples())
     def prop(example: Example) -> None:
         out = claim.check(example.game, example.witness, **mutation)
-        stats.record(example, out)
+        stats.record(example, out, claim.coverage)
         if out.premises_met and math.isfinite(out.margin):
             target(max(-out.margin, -1e9), label="violation")
         if out.violated:
             raise _Violation(f"{claim.id}: margin {out.margin:.6g} < -{out.tol:.3g}")
 
     try:
-        prop()
+        with independent_of_local_constants():
+            prop()
     except _Violation:
         pass
     seconds = time.perf_counter() - start
@@ -192,6 +215,7 @@ def run_claim(
         premises_met=stats.premises_met,
         tightness=stats.tightness,
         seconds=seconds,
+        coverage=stats.coverage,
     )
     if stats.failing is not None:
         example, out = stats.failing
@@ -226,10 +250,18 @@ def run_claim(
             note=f"premises met in {stats.premises_met} of {stats.examples} examples",
             **common,
         )
+    missing = [k for k, v in (common["coverage"] or {}).items() if v == 0]
+    reach = (
+        ""
+        if common["coverage"] is None
+        else f"; all {len(common['coverage'])} sub-classes of the premise space reached"
+        if not missing
+        else f"; coverage incomplete, not reached: {', '.join(missing)}"
+    )
     return ClaimResult(
         status="holds",
         worst_margin=stats.worst_margin,
         counterexample=None,
-        note=f"premises met in {stats.premises_met} of {stats.examples} examples",
+        note=f"premises met in {stats.premises_met} of {stats.examples} examples{reach}",
         **common,
     )

@@ -1,0 +1,306 @@
+"""Section 4.3 (with Appendix F): the POA along maximum-gain ε-ratio-best-response dynamics (Thm 4.7)
+and along NPG-BR (Cor 4.8), with their proof steps.
+
+Premise space: (α, β)-smooth MPGs (decided exactly, :mod:`properties.smoothness`) meeting
+Assumption 4.6, ``0 < Φ_π(s) ≤ V_π(s)`` for every product policy π and state s — decided exactly
+too: with one state or a state-only kernel Q the law of s_t does not depend on π, so
+``min_π E_π[Σ_t γᵗ c(s_t, a_t)] = (I − γQ)⁻¹ min_a c(·, a)`` for any stage reward c. The potential
+and each agent's term ``rⁱ − φ`` take either sign as far as the assumption allows
+(:func:`randomgames.strategies.positive_potential_mpgs`); only their sums are constrained.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+import sympy
+from hypothesis import strategies as st
+
+import randomgames.strategies as rgs
+from mpgverify.algorithms.br_dynamics import br_dynamics
+from mpgverify.algorithms.npg_br import npg_br
+from mpgverify.constants import potential_range
+from mpgverify.evaluation import evaluate
+from mpgverify.exact import rationalize_game
+from mpgverify.game import MarkovGame
+from mpgverify.nash import nash_gap
+from mpgverify.policy import softmax_policy
+from mpgverify.verify.claims import Axis, Claim, Example, Outcome
+from mpgverify.welfare import social_optimum
+from properties import bounds
+from properties.common import not_met, theta_json, theta_of, upper_bound_outcome
+from properties.coverage import (
+    ACTIONS,
+    AGENT_TERMS,
+    AGENTS,
+    EXACT_KERNEL,
+    POTENTIAL_SIGN,
+    coverage,
+    witness_sign,
+)
+from properties.moves import Moves
+from properties.section4 import alphas, choices
+from properties.smoothness import smoothness_constants, smoothness_not_established
+
+__all__ = ["CLAIMS", "assumption_4_6"]
+
+
+@st.composite
+def _dynamics_examples(draw: Any) -> Example:
+    """A game of the class (its agent terms meeting Assumption 4.6 in sum, or per agent, both drawn),
+    θ₀, ε, σ, α and the β choice."""
+    size: dict[str, Any] = dict(max_agents=3, max_states=2, max_actions=3, max_gamma=0.5)
+    kind = draw(st.sampled_from(["in sum", "in sum", "per agent", "identical interest"]))
+    if kind == "identical interest":
+        game = draw(rgs.identical_interest_games(**size, reward_range=(0.05, 1.0), transitions=("action_independent",)))
+    else:
+        game = draw(rgs.positive_potential_mpgs(**size, per_agent=kind == "per agent"))
+    theta = draw(rgs.logits(game))
+    witness = {"theta": theta_json(theta), "eps": draw(st.floats(0.05, 0.5)), "sigma": draw(st.floats(0.01, 5.0))}
+    return Example(game, witness | {"alpha": alphas(draw), "beta_choice": choices(draw)})
+
+
+def _exact_floor(game: MarkovGame, stage_reward: list[list[sympy.Rational]]) -> list[sympy.Rational]:
+    """``min_π E_π[Σ_t γᵗ c(s_t, a_t) | s₀ = s]`` for every s, exactly, under a state-only kernel."""
+    eg = rationalize_game(game)
+    S = game.n_states
+    m = sympy.Matrix([min(row) for row in stage_reward])
+    M = sympy.Matrix(S, S, lambda s, t: (1 if s == t else 0) - eg.gamma * eg.P[s][0][t])
+    return list(M.LUsolve(m))
+
+
+def assumption_4_6(game: MarkovGame, *, per_agent: bool = False) -> str | None:
+    """Why Assumption 4.6 fails on ``game`` (None: it holds), decided exactly.
+
+    ``per_agent``: the stronger ``0 < Φ_π(s) ≤ Vⁱ_π(s)`` for every agent i (a correction, below)."""
+    if game.potential is None:
+        return "no stated potential"
+    if smoothness_not_established(game) is not None:
+        return "Assumption 4.6 is decided exactly for one state or a state-only kernel only"
+    eg = rationalize_game(game)
+    assert eg.phi is not None
+    phi_floor = _exact_floor(game, eg.phi)
+    if min(phi_floor) <= 0:
+        return f"min_π Φ_π(s) = {float(min(phi_floor)):.4g} ≤ 0"
+    terms = [
+        [[eg.R[i][s][a] - eg.phi[s][a] for a in range(len(eg.joint))] for s in range(game.n_states)]
+        for i in range(game.n_agents)
+    ]
+    if per_agent:
+        sums = terms
+    else:
+        sums = [[[sum(t[s][a] for t in terms) for a in range(len(eg.joint))] for s in range(game.n_states)]]
+    for k, stage_reward in enumerate(sums):
+        floor = min(_exact_floor(game, stage_reward))
+        if floor < 0:
+            who = f"V^{k}_π − Φ_π" if per_agent else "V_π − Φ_π"
+            return f"min_π ({who})(s) = {float(floor):.4g} < 0"
+    return None
+
+
+def _sequence(game: MarkovGame, witness: dict[str, Any], kind: str) -> tuple[list[float], list[float], int]:
+    """(V_{π_t}(μ), Φ_t) for t = 0..T and T. Reading: the sequence ends at its first
+    ε-ratio-Nash policy for the best-response dynamics ("until π is ε-ratio-Nash", Section 4.3) and
+    at its first ε-Nash policy for NPG-BR (where Theorem 3.8 has it converge; the growth steps of
+    Appendix F hold only before that)."""
+    eps = float(witness["eps"])
+    theta = tuple(t[None] for t in theta_of(game, witness))
+    if kind == "br":
+        alg = br_dynamics(eps=eps, reading="as-used")
+        state = alg.init(game, seed=0, batch=1)._replace(probs=softmax_policy(theta))
+        limit = 6 * game.n_agents * max(game.n_actions) + 6
+    else:
+        alg = npg_br(lr=1.0, K=math.ceil(bounds.thm_3_8_inner_steps(game.gamma, eps)))
+        state = alg.init(game, seed=0, batch=1)._replace(theta=theta)
+        limit = 12
+    values, phis = [], []
+    for _ in range(limit + 1):
+        probs = alg.policy(state)
+        ev = evaluate(game, probs)
+        values.append(float(ev.V_mu.sum()))
+        phis.append(float(ev.Phi_mu[0]))  # type: ignore[index]
+        if kind == "npg-br" and float(nash_gap(game, probs).gap[0]) <= eps:
+            break
+        new = alg.step(game, state)
+        if kind == "br" and bool(new.done[0]):  # π_t was ε-ratio-Nash: the dynamics stop here
+            break
+        state = new
+    return values, phis, len(values) - 1
+
+
+def check_poa_dynamics(
+    game: MarkovGame,
+    witness: dict[str, Any],
+    *,
+    kind: str = "br",
+    part: str = "count",
+    slack: float = 1.0,
+    require_rho_above_one: bool = False,
+    per_agent: bool = False,
+    allowed_sign: float = 1.0,
+) -> Outcome:
+    """thm-4.7 (``kind="br"``) / cor-4.8 (``kind="npg-br"``): ``part="count"`` — at most
+    ``log_ρ(Φ_max/Φ₀) − T log_ρ(growth_good)`` policies of the sequence violate (8); the proof steps
+    ``"bad-step"`` (20) and ``"good-step"``; ``require_rho_above_one`` and ``per_agent`` add the
+    premises of the corrected statements."""
+    constants = smoothness_constants(game, witness)
+    if isinstance(constants, str):
+        return not_met(constants)
+    if (reason := assumption_4_6(game, per_agent=per_agent)) is not None:
+        return not_met(f"Assumption 4.6{' (per agent)' if per_agent else ''} fails: {reason}")
+    eps, sigma = float(witness["eps"]), float(witness["sigma"])
+    alpha, beta, N = float(constants[0]), float(constants[1]), game.n_agents
+    if 1 + beta <= 0:
+        return not_met(f"1 + β = {1 + beta:.4g} ≤ 0: the threshold of (8) is undefined")
+    values, phis, T = _sequence(game, witness, kind)
+    opt = float(social_optimum(game).value)
+    threshold = bounds.thm_4_7_threshold(alpha, beta, sigma) * opt
+    bad = [v < threshold for v in values]
+    grow_bad = bounds.thm_4_7_bad_growth(sigma, beta, N)
+    grow_good = bounds.thm_4_7_good_growth(eps) if kind == "br" else bounds.cor_4_8_good_growth(eps, game.gamma)
+    if part == "count":
+        rho = grow_bad / grow_good
+        if rho <= 0 or rho == 1:
+            return not_met(f"ρ = {rho:.4g}: log_ρ undefined")
+        if require_rho_above_one and rho <= 1:
+            return not_met(f"ρ = {rho:.4g} ≤ 1 (the corrected statement needs ρ > 1)")
+        phi_max = max(potential_range(game).high, phis[0])  # Φ_max ≥ Φ₀ exactly; floats may say otherwise
+        allowed = allowed_sign * (math.log(phi_max / phis[0]) - T * math.log(grow_good)) / math.log(rho)
+        out = upper_bound_outcome(sum(bad) * slack, allowed, note=f"T = {T}, ρ = {rho:.4g}, β = {beta:.4g}")
+        # the logarithms carry ~1e-12 relative error each; log ρ near 0 magnifies it. No tightness ratio: the
+        # count of bad policies is 0 on most sequences, so count ÷ allowed says nothing; the margin
+        # (allowed − count, in policies) is the distance to a violation, and the hunter climbs it.
+        return replace(out, tol=out.tol + 1e-12 * (1 + T) / abs(math.log(rho)), tightness=None)
+    steps = [t for t in range(T) if bad[t] == (part == "bad-step")]
+    if not steps:
+        return not_met(f"no {part.replace('-step', '')} steps in the sequence")
+    need = grow_bad if part == "bad-step" else grow_good
+    worst = min(phis[t + 1] - slack * need * phis[t] for t in steps)
+    return Outcome(True, worst, 1e-9 * (1 + abs(phis[0])), worst, 0.0, None, f"{len(steps)} steps")
+
+
+#: dynamics examples: MPGs as above with Assumption 4.6; γ ≤ 0.5 keeps NPG-BR's K = 4/((1−γ)²ε) small.
+DYNAMICS_MOVES = Moves(
+    ranges={"eps": (0.05, 0.5), "sigma": (0.01, 5.0), "alpha": (-1.0, 2.0), "beta_choice": (0.0, 0.99)},
+    gamma_cap=0.5,
+)
+#: Assumption 4.6 bounds the sum V = Σ_i Vⁱ; whether it also holds agent by agent splits its class in two
+FORM_4_6 = Axis(
+    "Assumption 4.6 holds",
+    ("per agent (Φ ≤ Vⁱ for every i)", "in sum only"),
+    lambda ex: "per agent (Φ ≤ Vⁱ for every i)" if assumption_4_6(ex.game, per_agent=True) is None else "in sum only",
+)
+_COVER = coverage(AGENTS, EXACT_KERNEL, ACTIONS, AGENT_TERMS, POTENTIAL_SIGN, FORM_4_6, witness_sign("alpha"))
+_COVER_PER_AGENT = coverage(AGENTS, EXACT_KERNEL, ACTIONS, AGENT_TERMS, POTENTIAL_SIGN, witness_sign("alpha"))
+_SPACE = (
+    "(α, β)-smooth MPGs with Assumption 4.6 (both decided exactly), one state or a state-only kernel, ≤ 3 agents "
+    "× 3 actions, ≤ 2 states, γ ≤ 0.5; potential and agent terms of either sign with min_π Φ_π ∈ [0.05, 1] and "
+    "min_π (V − Φ) ∈ [0, 1] per state; θ₀ with logits in [−3, 3]; ε ∈ [0.05, 0.5], σ ∈ [0.01, 5], α ∈ [−1, 2], "
+    "β in its valid interval"
+)
+_PER_AGENT = (
+    "Derivation: a good step moves the max-gain agent i from a policy that is not eps-ratio-Nash for it, so "
+    "Phi_{t+1} - Phi_t = V^i_{t+1} - V^i_t > eps V^i_{t+1}; the proof's Phi_{t+1} >= Phi_t/(1-eps) needs "
+    "eps V^i_{t+1} >= eps Phi_{t+1}, i.e. Phi <= V^i for the moving agent, which Assumption 4.6 (a bound on the "
+    "sum V = sum_i V^i) does not give. Requiring Phi_pi(s) <= V^i_pi(s) for every agent restores it"
+)
+
+
+def _claim(cid: str, ref: str, statement: str, check: Any, mutants: dict[str, dict[str, Any]], **kw: Any) -> Claim:
+    per_agent = "per-agent" in cid
+    return Claim(
+        cid,
+        ref,
+        statement,
+        "4",
+        _dynamics_examples,
+        check,
+        mutants=mutants,
+        moves=DYNAMICS_MOVES,
+        coverage=_COVER_PER_AGENT if per_agent else _COVER,
+        premise_space=_SPACE + ("; Φ_π ≤ Vⁱ_π for every agent" if per_agent else ""),
+        **kw,
+    )
+
+
+def _claims() -> list[Claim]:
+    flip = {"log_rho sign flipped": {"allowed_sign": -1.0}}
+    grow = {"growth x 100": {"slack": 100.0}}
+    dyn = lambda **kw: lambda g, w, **k: check_poa_dynamics(g, w, **kw, **k)
+    return [
+        _claim(
+            "thm-4.7",
+            "Theorem 4.7 (Appendix F.1)",
+            "along max-gain eps-ratio-best-response dynamics pi_0..pi_T in an (alpha, beta)-smooth MPG with "
+            "Assumption 4.6, all but at most log_rho(Phi_max/Phi_0) - T log_rho(1/(1-eps)) policies satisfy "
+            "V_pi_t(mu) >= alpha/((1+beta)(1+sigma)) V_pi*(mu), rho = (1-eps)(1+sigma(1+beta)/N)",
+            check_poa_dynamics,
+            flip,
+        ),
+        _claim(
+            "thm-4.7@corrected",
+            "Theorem 4.7, corrected for rho",
+            "Theorem 4.7 restricted to rho > 1. Correction: the proof's Phi_0 (1+sigma(1+beta)/N)^m (1/(1-eps))^(T-m) "
+            "<= Phi_max gives m log rho <= log(Phi_max/Phi_0) - T log(1/(1-eps)), and dividing by log rho keeps the "
+            "direction of the inequality only when rho > 1",
+            dyn(require_rho_above_one=True),
+            flip,
+        ),
+        _claim(
+            "thm-4.7@per-agent",
+            "Theorem 4.7, corrected for rho and the good step",
+            "Theorem 4.7 with rho > 1 and Assumption 4.6 strengthened to 0 < Phi_pi(s) <= V^i_pi(s) for every agent i "
+            "(it implies the printed one). " + _PER_AGENT,
+            dyn(require_rho_above_one=True, per_agent=True),
+            flip,
+        ),
+        _claim(
+            "thm-4.7@bad-step",
+            "Appendix F.1, eq. (20)",
+            "after a bad policy (violating (8)) Phi_{t+1} >= (1 + sigma(1+beta)/N) Phi_t",
+            dyn(part="bad-step"),
+            grow,
+        ),
+        _claim(
+            "thm-4.7@good-step",
+            "Appendix F.1",
+            "after a good policy Phi_{t+1} >= Phi_t / (1 - eps)",
+            dyn(part="good-step"),
+            grow,
+        ),
+        _claim(
+            "thm-4.7@good-step-per-agent",
+            "Appendix F.1, corrected",
+            "after a good policy Phi_{t+1} >= Phi_t / (1 - eps), under 0 < Phi_pi(s) <= V^i_pi(s) for every agent. "
+            + _PER_AGENT,
+            dyn(part="good-step", per_agent=True),
+            grow,
+        ),
+        _claim(
+            "cor-4.8",
+            "Corollary 4.8 (Appendix F.2)",
+            "the same count for NPG-BR (5,6) with K >= 4/((1-gamma)^2 eps): all but at most log_rho(Phi_max/Phi_0) - "
+            "T log_rho(1 + eps/(2(1-gamma))) policies satisfy (8), rho = (1+sigma(1+beta)/N)/(1+eps/(2(1-gamma)))",
+            dyn(kind="npg-br"),
+            flip,
+        ),
+        _claim(
+            "cor-4.8@corrected",
+            "Corollary 4.8, corrected",
+            "Corollary 4.8 restricted to rho > 1 (the same division by log rho as in Theorem 4.7)",
+            dyn(kind="npg-br", require_rho_above_one=True),
+            flip,
+        ),
+        _claim(
+            "cor-4.8@good-step",
+            "Appendix F.2",
+            "for NPG-BR, after a good policy (Phi_{t+1} - Phi_t)/Phi_t > eps/(2(1-gamma))",
+            dyn(kind="npg-br", part="good-step"),
+            grow,
+        ),
+    ]
+
+
+CLAIMS = _claims()
