@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -47,8 +48,8 @@ def resolve_policy(text: str, game: MarkovGame) -> Policy:
         return uniform_policy(game)
     if text.startswith("random:"):
         seed = text.partition(":")[2]
-        if not seed.isdigit():
-            raise FormatError("--policy", f"random:SEED needs a nonnegative integer seed, got {seed!r}")
+        if not seed.isdigit() or int(seed) >= 2**63:
+            raise FormatError("--policy", f"random:SEED needs an integer seed in [0, 2^63), got {seed!r}")
         return softmax_policy(random_logits(game, seed=int(seed)))
     if not Path(text).exists():
         raise FormatError("--policy", f"{text!r} is neither a file nor 'uniform' nor 'random:SEED'")
@@ -90,6 +91,8 @@ def _constants(args: argparse.Namespace) -> int:
 def _check_mpg(args: argparse.Namespace) -> int:
     from randomgames.mpg_check import check_mpg  # randomgames sits above mpgverify: import lazily
 
+    if args.policies < 0:
+        raise FormatError("--policies", f"must be ≥ 0, got {args.policies}")
     game = resolve_game(args.game)
     result = check_mpg(game, n_policies=args.policies, seed=args.seed)
     summary: dict[str, object] = {
@@ -141,6 +144,8 @@ def _parse_options(pairs: Sequence[str]) -> dict[str, Any]:
                 continue
         if text in ("true", "false"):
             value = text == "true"
+        if isinstance(value, float) and not math.isfinite(value):
+            raise FormatError(f"--option {key}", f"must be a finite number, got {text!r}")
         out[key.replace("-", "_")] = value
     return out
 
@@ -189,6 +194,9 @@ def _check_algorithm(args: argparse.Namespace) -> int:
     from mpgverify.algorithms import get_factory
     from mpgverify.testing import check_algorithm
 
+    for name in ("games", "seeds", "iters"):
+        if getattr(args, name) < 1:
+            raise FormatError(f"--{name}", f"must be ≥ 1 (nothing checked would print PASS), got {getattr(args, name)}")
     report = check_algorithm(
         get_factory(args.algorithm),
         games=args.games,
@@ -411,7 +419,9 @@ def _claims(args: argparse.Namespace) -> int:
     from mpgverify.verify.ledger import ledger_json, render_markdown, render_table, run_ledger
     from mpgverify.verify.registry import load_claims, select_claims
 
-    only = [x for item in args.only for x in item.split(",") if x] if args.only else None
+    only = [x.strip() for item in args.only for x in item.split(",") if x.strip()] if args.only is not None else None
+    if only is not None and not only:
+        raise FormatError("--only", "names no claim id (an empty --only would run every claim)")
     claims = select_claims(load_claims(), only)
     results = run_ledger(
         claims,
@@ -439,8 +449,8 @@ def _hunt(args: argparse.Namespace) -> int:
 
     if not args.all and not args.claims:
         raise FormatError("CLAIM", "name at least one claim id, or pass --all")
-    if args.seconds is not None and not args.seconds > 0:
-        raise FormatError("--seconds", f"must be > 0, got {args.seconds}")
+    if args.seconds is not None and not (math.isfinite(args.seconds) and args.seconds > 0):
+        raise FormatError("--seconds", f"must be a finite number > 0, got {args.seconds}")
     if args.evaluations is not None and args.evaluations < 1:
         raise FormatError("--evaluations", f"must be ≥ 1, got {args.evaluations}")
     seconds = 30.0 if args.seconds is None and args.evaluations is None else args.seconds
@@ -534,11 +544,38 @@ def _algorithm_names() -> list[str]:
     return registered()
 
 
+#: per command, the output arguments and whether each names a file or a folder (checked before any work)
+_OUTPUTS: dict[str, dict[str, str]] = {
+    "export": {"out": "file"},
+    "run": {"out": "folder"},
+    "figures": {"out": "folder"},
+    "check-mpg": {"potential_out": "file", "certificate": "file"},
+    "claims": {"json": "file", "markdown": "file"},
+    "hunt": {"json": "file", "ledger": "file", "markdown": "file"},
+}
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an output path that cannot be written as the kind it must be."""
+    for name, kind in _OUTPUTS.get(args.command, {}).items():
+        value = getattr(args, name, None)
+        if not isinstance(value, str):
+            continue
+        path, flag = Path(value), f"--{name.replace('_', '-')}"
+        if kind == "file" and path.is_dir():
+            raise FormatError(flag, f"{value!r} is a folder; a file path is needed")
+        if kind == "file" and not path.parent.is_dir():
+            raise FormatError(flag, f"{value!r}: its folder {str(path.parent)!r} does not exist")
+        if kind == "folder" and path.exists() and not path.is_dir():
+            raise FormatError(flag, f"{value!r} is a file; a folder is needed")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mpgverify`` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
+        _check_outputs(args)
         return handler(args)
     except MpgverifyError as e:
         print(f"mpgverify {args.command}: error: {e}", file=sys.stderr)

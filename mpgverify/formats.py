@@ -51,9 +51,31 @@ def read_json(path: str | Path) -> Any:
     except (OSError, UnicodeDecodeError) as e:
         raise FormatError(str(p), f"cannot be read ({e.__class__.__name__}: {e})") from None
     try:
-        return json.loads(text)
+        obj = json.loads(text)
     except json.JSONDecodeError as e:
         raise FormatError(str(p), f"is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except RecursionError:
+        raise FormatError(str(p), "nests arrays or objects too deeply to be read") from None
+    if _depth(obj) > MAX_DEPTH:
+        raise FormatError(str(p), f"nests arrays or objects deeper than {MAX_DEPTH} levels (no format needs more)")
+    return obj
+
+
+#: the deepest nesting any format needs: rewards [N][S][A¹]…[Aᴺ] plus a few wrapping objects
+MAX_DEPTH = 64
+
+
+def _depth(obj: Any) -> int:
+    """Nesting depth of parsed JSON, iteratively (no recursion on hostile input)."""
+    deepest, stack = 0, [(obj, 1)]
+    while stack:
+        item, d = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, d)
+            if d > MAX_DEPTH:
+                return d
+            stack.extend((v, d + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _check_format(obj: Any, expected: str) -> None:

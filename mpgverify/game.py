@@ -27,7 +27,13 @@ import torch
 from mpgverify.arrays import as_tensor, check_probability_rows, normalize_rows
 from mpgverify.errors import FormatError
 
-__all__ = ["MarkovGame"]
+__all__ = ["MAX_VALUE", "MIN_ONE_MINUS_GAMMA", "MarkovGame"]
+
+#: the closest γ may come to 1: float64 solves lose about 2.2e-16/(1−γ) of relative accuracy
+MIN_ONE_MINUS_GAMMA = 1e-9
+#: the largest |value| a game may produce, max |r|/(1−γ): far from float64's 1.8e308 so that sums over
+#: agents, products in Hessians and rational re-checks stay finite
+MAX_VALUE = 1e150
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,6 +70,12 @@ class MarkovGame:
             raise FormatError("gamma", f"must be a number, got {gamma!r}")
         if not (math.isfinite(gamma) and 0.0 <= gamma < 1.0):
             raise FormatError("gamma", f"must satisfy 0 ≤ gamma < 1, got {gamma!r}")
+        if 1.0 - gamma < MIN_ONE_MINUS_GAMMA:
+            raise FormatError(
+                "gamma",
+                f"must satisfy 1 − gamma ≥ {MIN_ONE_MINUS_GAMMA:g}: a float64 solve of (I − γP)V = r loses "
+                f"about ε/(1−γ) of relative accuracy and cannot be certified closer to 1, got {gamma!r}",
+            )
         n_actions = self.n_actions
         if not isinstance(n_actions, (list, tuple)) or len(n_actions) == 0:
             raise FormatError("n_actions", f"must be a non-empty list of integers, got {n_actions!r}")
@@ -83,6 +95,13 @@ class MarkovGame:
         check_probability_rows(transition, "transition")
         rewards = as_tensor(self.rewards, (len(n_actions), n_states, *n_actions), "rewards")
         potential = None if self.potential is None else as_tensor(self.potential, (n_states, *n_actions), "potential")
+        for field_name, table in (("rewards", rewards), ("potential", potential)):
+            if table is not None and table.numel() and float(table.abs().max()) / (1.0 - gamma) > MAX_VALUE:
+                raise FormatError(
+                    field_name,
+                    f"max |entry|/(1 − gamma) = {float(table.abs().max()) / (1.0 - gamma):.3g} exceeds {MAX_VALUE:g}: "
+                    "values, their sums over agents and their derivatives would overflow float64",
+                )
         object.__setattr__(self, "gamma", float(gamma))
         object.__setattr__(self, "n_actions", n_actions)
         object.__setattr__(self, "mu", normalize_rows(mu))

@@ -22,7 +22,7 @@ from typing import Any
 
 import torch
 
-from mpgverify.algorithms.api import Algorithm
+from mpgverify.algorithms.api import Algorithm, build_algorithm
 from mpgverify.evaluation import evaluate
 from mpgverify.game import MarkovGame
 from mpgverify.nash import nash_gap
@@ -89,7 +89,7 @@ def check_algorithm(
     **options: Any,
 ) -> AlgorithmReport:
     """Run the generic properties (module docstring) on ``factory(**options)``."""
-    alg = factory(**options)
+    alg = build_algorithm(factory, getattr(factory, "__name__", "the algorithm"), **options)
     decl = alg.declares
     T = decl.nash_within[1] if decl.nash_within else iters
     outcomes: list[PropertyOutcome] = []

@@ -237,8 +237,10 @@ def build_positive_potential_mpg(
     then needed)."""
     S = rows.shape[0]
     acts = tuple(phi.shape[1:])
-    if bool((potential_floor <= 0).any()) or bool((surplus_floor < 0).any()):
-        raise FormatError("potential_floor", "must be > 0 (and surplus_floor ≥ 0)")
+    if bool((potential_floor <= 0).any()):
+        raise FormatError("potential_floor", f"every entry must be > 0 (min_π Φ_π), got {potential_floor.tolist()}")
+    if bool((surplus_floor < 0).any()):
+        raise FormatError("surplus_floor", f"every entry must be ≥ 0 (min_π (V − Φ)), got {surplus_floor.tolist()}")
     lift = torch.eye(S, dtype=DTYPE) - gamma * rows
     flat = phi.reshape(S, -1)
     phi = (flat - flat.min(-1, keepdim=True).values + (lift @ potential_floor)[:, None]).reshape(phi.shape)

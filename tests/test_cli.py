@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -80,6 +81,8 @@ def unreachable_game() -> MarkovGame:
     )
 
 
+A_FILE = str(Path(__file__).resolve())  # an existing file where a folder is needed
+
 BAD = [
     (
         ["evaluate", "nope.json", "--policy", "uniform"],
@@ -90,6 +93,22 @@ BAD = [
     (["evaluate", "coordination:n=2,gamma=1.5", "--policy", "uniform"], "gamma: must satisfy 0 ≤ gamma < 1"),
     (["evaluate", "coordination:n=2", "--policy", "random:abc"], "--policy: random:SEED needs"),
     (["evaluate", "coordination:n=2", "--policy", "missing.json"], "--policy: 'missing.json' is neither"),
+    # issue 13: arguments that used to be accepted and silently ignored or run forever
+    (["claims", "--only", ""], "--only: names no claim id"),
+    (["claims", "--only", " , "], "--only: names no claim id"),
+    (["check-algorithm", "pg", "--games", "0"], "--games: must be ≥ 1"),
+    (["run", "pg", "--game", "coordination:n=2", "--option", "lam=nan"], "--option lam: must be a finite number"),
+    (["hunt", "def-2.2", "--seconds", "inf"], "--seconds: must be a finite number > 0"),
+    (["check-mpg", "coordination:n=2", "--policies", "-5"], "--policies: must be ≥ 0"),
+    (["evaluate", "coordination:n=2", "--policy", f"random:{2**64}"], "--policy: random:SEED needs an integer"),
+    (["evaluate", "coordination:n=2,gamma=0.9999999999999", "--policy", "uniform"], "gamma: must satisfy 1 − gamma ≥"),
+    # output paths are checked before any work (claims used to fail only after running every claim)
+    (["claims", "--only", "def-2.2", "--json", "no/such/folder/l.json"], "--json: 'no/such/folder/l.json': its"),
+    (["claims", "--only", "def-2.2", "--markdown", "."], "--markdown: '.' is a folder"),
+    (["export", "coordination:n=2", "--out", "."], "--out: '.' is a folder"),
+    (["run", "pg", "--game", "coordination:n=2", "--out", A_FILE], f"--out: {A_FILE!r} is a file"),
+    (["figures", "--out", A_FILE], f"--out: {A_FILE!r} is a file"),
+    (["check-mpg", "coordination:n=2", "--potential-out", "."], "--potential-out: '.' is a folder"),
 ]
 
 
@@ -113,6 +132,72 @@ def test_bad_files_exit_2(tmp_path) -> None:
     (tmp_path / "p.json").write_text('{"format": "mpgverify.policy/1", "probs": [[[1.0, 0.0, 0.0]]]}')
     out = run("evaluate", str(tmp_path / "u.json"), "--policy", str(tmp_path / "p.json"))
     assert out.returncode == 2 and "probs[0]" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("depth", [80, 5000, 200000])
+def test_deeply_nested_json_exits_2_with_one_line(tmp_path, depth) -> None:
+    # issue 13: hostile nesting raised RecursionError with a traceback
+    (tmp_path / "deep.json").write_text("[" * depth + "]" * depth)
+    deep = str(tmp_path / "deep.json")
+    for argv in (["evaluate", deep, "--policy", "uniform"], ["replay", deep]):
+        out = run(*argv)
+        assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+        assert "nests" in out.stderr and out.stderr.strip().count("\n") == 0, out.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda w: w.pop("eps"), "witness: lacks the key 'eps'"),
+        (lambda w: w.update(eps="half"), "witness: does not fit claim thm-4.7"),
+        (lambda w: w.update(theta=[[1.0]]), "witness"),
+    ],
+    ids=["missing key", "wrong type", "wrong shape"],
+)
+def test_replay_of_a_malformed_witness_exits_2_with_one_line(tmp_path, change, message) -> None:
+    # issue 13: a counterexample whose witness lacks a key or has the wrong type gave a traceback
+    root = Path(__file__).resolve().parents[1] / "properties" / "counterexamples"
+    obj = json.loads((root / "thm-4.7.json").read_text())
+    change(obj["witness"])
+    (tmp_path / "c.json").write_text(json.dumps(obj))
+    out = run("replay", str(tmp_path / "c.json"))
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    assert message in out.stderr and out.stderr.strip().count("\n") == 0, out.stderr
+
+
+@pytest.mark.parametrize(
+    ("source", "spec", "message"),
+    [
+        ("raise RuntimeError('boom')\n", "badplug:make", "importing 'badplug' raised RuntimeError: boom"),
+        ("def make(**kw):\n    raise ValueError('nope')\n", "badplug:make", "the factory raised ValueError: nope"),
+        ("def make(**kw):\n    return 3\n", "badplug:make", "the factory returned a int, not an Algorithm"),
+    ],
+    ids=["raises on import", "factory raises", "returns a non-Algorithm"],
+)
+def test_broken_plugins_exit_2_with_one_line(tmp_path, source, spec, message) -> None:
+    # issue 13: a plug-in is user input; its failures are reported, not re-raised
+    (tmp_path / "badplug.py").write_text(source)
+    out = subprocess.run(
+        [sys.executable, "-m", "mpgverify", "run", spec, "--game", "coordination:n=2", "--iters", "1", "--seeds", "1"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**__import__("os").environ, "PYTHONPATH": str(tmp_path)},
+    )
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    assert message in out.stderr and out.stderr.strip().count("\n") == 0, out.stderr
+
+
+def test_rewards_whose_values_overflow_exit_2(tmp_path) -> None:
+    # issue 13: rewards near 1e308 printed NaN with exit 0
+    obj = game_to_json(coordination_game(2))
+    obj["rewards"][0][0][0][0] = 1e308
+    (tmp_path / "g.json").write_text(json.dumps(obj))
+    path = str(tmp_path / "g.json")
+    for argv in (["evaluate", path, "--policy", "uniform"], ["check-mpg", path]):
+        out = run(*argv)
+        assert out.returncode == 2 and "rewards: max |entry|/(1 − gamma)" in out.stderr, out.stderr
+        assert "Traceback" not in out.stderr and out.stderr.strip().count("\n") == 0
 
 
 def test_assumption_2_1_failure_is_named(tmp_path) -> None:

@@ -88,13 +88,28 @@ def test_hunter_needs_a_budget() -> None:
 
 
 # -- the moves keep what the properties established by construction -----------------------------------------
+def moved_game(game, seed: int, scale: float, steps: int, **kw):
+    """``game`` after ``steps`` random moves, and the generator that made them."""
+    rng = np.random.default_rng(seed)
+    moved = game
+    for _ in range(steps):
+        moved = perturb_game(moved, rng, scale, **kw)
+    return moved, rng
+
+
+def assert_def_2_2(moved, rng, agents) -> None:
+    """Def 2.2 on a moved game: the claim's own check at drawn policy pairs, for each agent given."""
+    theta = [np.asarray(rng.normal(size=(moved.n_states, n))).tolist() for n in moved.n_actions]
+    for i in agents:
+        bar = rng.normal(size=(moved.n_states, moved.n_actions[i])).tolist()
+        out = BY_ID["def-2.2"].check(moved, {"theta": theta, "agent": i, "theta_bar_i": bar})
+        assert not out.violated, out
+
+
 @settings(max_examples=40, deadline=None)
 @given(game=rgs.mpgs(max_agents=3, max_states=3, max_actions=2), seed=st.integers(0, 2**16), scale=st.floats(0.01, 2))
 def test_game_moves_keep_the_potential_structure_and_ranges(game, seed, scale) -> None:
-    rng = np.random.default_rng(seed)
-    moved = game
-    for _ in range(5):
-        moved = perturb_game(moved, rng, scale)
+    moved, rng = moved_game(game, seed, scale, 5)
     assert moved.n_actions == game.n_actions and moved.n_states == game.n_states
     assert float(moved.rewards.min()) >= float(game.rewards.min()) - 1e-12
     assert float(moved.rewards.max()) <= float(game.rewards.max()) + 1e-12
@@ -106,26 +121,15 @@ def test_game_moves_keep_the_potential_structure_and_ranges(game, seed, scale) -
         assert moved.gamma == game.gamma or is_action_independent(game)
         assert torch.equal(moved.transition, game.transition) or is_action_independent(game)
     assert is_action_independent(moved) or not is_action_independent(game)
-    # Def 2.2 on the moved game: the claim's own check at a drawn policy pair
-    theta = [np.asarray(rng.normal(size=(game.n_states, n))).tolist() for n in game.n_actions]
-    bar = rng.normal(size=(game.n_states, game.n_actions[0])).tolist()
-    out = BY_ID["def-2.2"].check(moved, {"theta": theta, "agent": 0, "theta_bar_i": bar})
-    assert not out.violated, out
+    assert_def_2_2(moved, rng, [0])
 
 
 @settings(max_examples=30, deadline=None)
 @given(game=rgs.mpgs(max_agents=3, max_states=3, max_actions=2), seed=st.integers(0, 2**16), scale=st.floats(0.01, 2))
 def test_agent_term_moves_keep_the_potential_and_reach_either_sign(game, seed, scale) -> None:
-    rng = np.random.default_rng(seed)
-    moved = game
-    for _ in range(4):
-        moved = perturb_game(moved, rng, scale, agent_terms=True)
-    assert moved.potential is not None  # the game still states its potential, and Def 2.2 holds for it:
-    theta = [np.asarray(rng.normal(size=(game.n_states, n))).tolist() for n in game.n_actions]
-    for i in range(game.n_agents):
-        bar = rng.normal(size=(game.n_states, game.n_actions[i])).tolist()
-        out = BY_ID["def-2.2"].check(moved, {"theta": theta, "agent": i, "theta_bar_i": bar})
-        assert not out.violated, out
+    moved, rng = moved_game(game, seed, scale, 4, agent_terms=True)
+    assert moved.potential is not None  # the game still states its potential, and Def 2.2 holds for it
+    assert_def_2_2(moved, rng, range(game.n_agents))
 
 
 def test_agent_term_moves_change_the_terms() -> None:
@@ -238,6 +242,21 @@ def test_merge_keeps_refuted_rows_and_appends_unknown_claims() -> None:
     assert merged["claims"][0]["status"] == "refuted" and merged["claims"][0]["counterexample"] == "x.json"
     assert [r["id"] for r in merged["claims"]] == ["a", "b"]
     assert "| a | not found | 1 / 2 / 0 / 0 |" in render_markdown_json(merged)  # old records: no gradient count
+
+
+def test_merge_keeps_the_strongest_hunt_record() -> None:
+    # issue 13: `tox -e hunt -- --seconds 2` replaced 15 s records with weaker ones
+    from mpgverify.verify.hunter import HuntResult
+
+    row = {"id": "a", "ref": "r", "status": "holds", "examples": 1, "premises_met": 1, "worst_margin": 1.0}
+    row |= {"tightness": None, "counterexample": None, "seconds": 0.1, "note": ""}
+    ledger = {"format": "mpgverify.ledger/1", "budget": "quick", "seed": 0, "claims": [row]}
+    long = HuntResult("a", "hunt", "not found", {"generation": 100, "local": 900, "shrink": 0}, 1000, 0.5, 0.2, 15.0)
+    short = HuntResult("a", "hunt", "not found", {"generation": 10, "local": 20, "shrink": 0}, 30, 0.9, 0.1, 2.0)
+    merged = merge_hunts(merge_hunts(ledger, [long]), [short])
+    assert merged["claims"][0]["hunt"]["evaluations"]["local"] == 900
+    merged = merge_hunts(merge_hunts(ledger, [short]), [long])  # a stronger search does replace
+    assert merged["claims"][0]["hunt"]["evaluations"]["local"] == 900
 
 
 def test_outcome_of_a_moved_example_that_breaks_a_shape_is_rejected_not_raised() -> None:

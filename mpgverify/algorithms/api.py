@@ -30,6 +30,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "Algorithm",
     "Declarations",
+    "build_algorithm",
     "get_factory",
     "load_factory",
     "make_algorithm",
@@ -94,6 +95,8 @@ def load_factory(spec: str) -> Callable[..., Algorithm]:
         module = importlib.import_module(module_name)
     except ImportError as e:
         raise FormatError("ALGORITHM", f"cannot import {module_name!r}: {e}") from None
+    except Exception as e:  # a plug-in is user input: whatever its import raises is reported, not re-raised
+        raise FormatError("ALGORITHM", f"importing {module_name!r} raised {e.__class__.__name__}: {e}") from None
     factory = getattr(module, attr, None)
     if not callable(factory):
         raise FormatError("ALGORITHM", f"{module_name!r} has no callable {attr!r}")
@@ -106,16 +109,31 @@ def get_factory(name: str) -> Callable[..., Algorithm]:
         return _REGISTRY[name]
     eps = _entry_point_factories()
     if name in eps:
-        return eps[name].load()  # type: ignore[no-any-return,unused-ignore]
+        try:
+            return eps[name].load()  # type: ignore[no-any-return,unused-ignore]
+        except Exception as e:
+            raise FormatError("ALGORITHM", f"loading plug-in {name!r} raised {e.__class__.__name__}: {e}") from None
     if ":" in name:
         return load_factory(name)
     raise FormatError("ALGORITHM", f"unknown algorithm {name!r} (known: {', '.join(registered())})")
 
 
-def make_algorithm(name: str, **options: Any) -> Algorithm:
-    """Build a registered algorithm with options, naming a bad option clearly."""
-    factory = get_factory(name)
+def build_algorithm(factory: Callable[..., Algorithm], name: str, **options: Any) -> Algorithm:
+    """``factory(**options)``, checked: whatever the factory raises is reported as a bad option or a
+    broken plug-in, and what it returns must be an :class:`Algorithm`."""
     try:
-        return factory(**options)
+        alg = factory(**options)
+    except FormatError:
+        raise
     except TypeError as e:
         raise FormatError("--option", f"{name}: {e}") from None
+    except Exception as e:
+        raise FormatError("ALGORITHM", f"{name}: the factory raised {e.__class__.__name__}: {e}") from None
+    if not isinstance(alg, Algorithm):
+        raise FormatError("ALGORITHM", f"{name}: the factory returned a {type(alg).__name__}, not an Algorithm")
+    return alg
+
+
+def make_algorithm(name: str, **options: Any) -> Algorithm:
+    """Build a registered algorithm with options, naming a bad option clearly."""
+    return build_algorithm(get_factory(name), name, **options)

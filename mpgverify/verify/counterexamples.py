@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mpgverify import __version__
-from mpgverify.errors import FormatError
+from mpgverify.errors import FormatError, MpgverifyError
 from mpgverify.formats import game_from_json, game_to_json, read_json
 from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
 
@@ -59,6 +59,13 @@ def load_counterexample(path: str | Path) -> tuple[str, Example, dict[str, Any]]
 
 def replay(claim: Claim, example: Example) -> tuple[Outcome, ExactMargin | None]:
     """Re-check ``claim`` on a stored example: the float outcome and, when available, the exact margin."""
-    outcome = claim.check(example.game, example.witness)
-    exact = claim.exact(example.game, example.witness) if claim.exact is not None and outcome.violated else None
+    try:
+        outcome = claim.check(example.game, example.witness)
+        exact = claim.exact(example.game, example.witness) if claim.exact is not None and outcome.violated else None
+    except MpgverifyError:
+        raise
+    except KeyError as e:
+        raise FormatError("witness", f"lacks the key {e.args[0]!r} that claim {claim.id} needs") from None
+    except (TypeError, ValueError, IndexError) as e:
+        raise FormatError("witness", f"does not fit claim {claim.id} ({e.__class__.__name__}: {e})") from None
     return outcome, exact

@@ -68,10 +68,17 @@ def read_ledger(path: str | Path) -> dict[str, Any]:
     return obj
 
 
+def _strength(record: dict[str, Any]) -> tuple[int, int]:
+    """How strong a hunt record's evidence is: a refutation first, then the evaluations spent."""
+    spent = sum(int(v) for k, v in record.get("evaluations", {}).items() if k != "shrink")
+    return (1 if record.get("status") == "refuted" else 0, spent)
+
+
 def merge_hunts(ledger: dict[str, Any], hunts: Sequence[HuntResult]) -> dict[str, Any]:
-    """The ledger with each hunted row's ``hunt`` record set; a row that was not refuted becomes
-    ``refuted`` when the hunter confirmed a counterexample to it (rows of claims not in the ledger
-    are appended)."""
+    """The ledger with each hunted row's ``hunt`` record set — unless the row already holds stronger
+    evidence (a refutation, or a search of more evaluations), which is kept; a row that was not refuted
+    becomes ``refuted`` when the hunter confirmed a counterexample to it (rows of claims not in the
+    ledger are appended)."""
     rows = {row["id"]: dict(row) for row in ledger["claims"]}
     order = [row["id"] for row in ledger["claims"]]
     for h in hunts:
@@ -80,7 +87,11 @@ def merge_hunts(ledger: dict[str, Any], hunts: Sequence[HuntResult]) -> dict[str
             order.append(h.id)
             row = {"id": h.id, "ref": "", "status": "not run", "examples": 0, "premises_met": 0}
             row |= {"worst_margin": None, "tightness": None, "counterexample": None, "seconds": 0.0, "note": ""}
-        row["hunt"] = h.to_json()
+        record = h.to_json()
+        if "hunt" in row and _strength(row["hunt"]) > _strength(record):
+            rows[h.id] = row  # a shorter or weaker hunt never replaces stronger evidence
+            continue
+        row["hunt"] = record
         if h.status == "refuted" and row["status"] != "refuted":
             row |= {"status": "refuted", "worst_margin": h.best_margin, "counterexample": h.counterexample}
             row["note"] = f"refuted by the hunter: {h.note}"
