@@ -89,7 +89,7 @@ def test_log_barrier_pg_adds_the_barrier() -> None:
 
 def test_two_npg_forms_agree_with_unnormalized_d() -> None:
     game = rg.dummy_term_game(seed=4, n_agents=2, n_states=3, n_actions=3)
-    fisher, soft = npg(lr=0.3), npg(lr=0.3, form="soft-pi")
+    fisher, soft = npg(lr=0.3, form="fisher"), npg(lr=0.3, form="soft-pi")
     a = b = init_theta(game, seed=1, batch=3)
     for _ in range(10):
         a, b = fisher.step(game, a), soft.step(game, b)
@@ -100,7 +100,7 @@ def test_two_npg_forms_agree_with_unnormalized_d() -> None:
 def test_normalized_fisher_scales_the_step_by_one_over_one_minus_gamma() -> None:
     game = rg.identical_interest_game(seed=5, gamma=0.8)
     s = init_theta(game, seed=0, batch=2)
-    normalized = npg(lr=0.1, fisher_d="normalized").step(game, s)
+    normalized = npg(lr=0.1, form="fisher", fisher_d="normalized").step(game, s)
     soft = npg(lr=0.1 / (1 - game.gamma), form="soft-pi").step(game, s)
     for p, q in zip(tabular_policy(normalized), tabular_policy(soft), strict=True):
         assert torch.allclose(p, q, atol=1e-12)
@@ -333,3 +333,37 @@ def test_broken_algorithm_fails_check_algorithm() -> None:
     failed = {o.name for o in report.outcomes if not o.passed}
     assert {"nash_within", "monotone_potential"} <= failed, report.render()
     assert main(["check-algorithm", "tests.test_algorithms:flipped_pg", "--games", "2", "--seeds", "1"]) == 1
+
+
+# -- long runs: iterate past convergence (issue 13: the Fisher-form NPG diverged after converging) ------------
+@pytest.mark.parametrize(
+    ("name", "options", "iters", "converged_at"),
+    [
+        ("npg", {}, 1000, 1e-6),
+        ("pg", {"lr": 2.0}, 1000, 1e-2),  # softmax PG converges like 1/t: a gap of 1e-3 after 1000 steps
+        ("br-dynamics", {}, 1000, 1e-6),
+        ("npg-br", {"K": 20}, 300, 1e-6),
+    ],
+    ids=["npg (default form)", "pg lr=2", "br-dynamics", "npg-br K=20"],
+)
+def test_long_runs_never_lower_the_potential_once_converged(name, options, iters, converged_at) -> None:
+    from mpgverify.algorithms import make_algorithm
+    from mpgverify.evaluation import evaluate
+    from mpgverify.games import coordination_game
+    from mpgverify.nash import nash_gap
+
+    game = coordination_game(2)
+    alg = make_algorithm(name, **options)
+    state = alg.init(game, seed=0, batch=10)
+    phis, gaps = [], []
+    for _ in range(iters + 1):
+        probs = alg.policy(state)
+        phis.append(evaluate(game, probs).Phi_mu)
+        gaps.append(nash_gap(game, probs).gap)
+        state = alg.step(game, state)
+    Phi, gap = torch.stack(phis), torch.stack(gaps)  # [T + 1, seeds]
+    converged = gap[:-1] <= converged_at
+    assert bool(converged[-1].all()), f"{name}: not every seed converged in {iters} iterations: {gap[-1]}"
+    drops = (Phi[:-1] - Phi[1:])[converged]
+    worst = float(drops.max())
+    assert worst <= 1e-9 * (1 + float(Phi.abs().max())), f"{name}: Φ fell by {worst:.3g} after convergence"

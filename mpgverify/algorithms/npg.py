@@ -29,7 +29,7 @@ __all__ = ["npg"]
 def npg(
     *,
     lr: float = 0.1,
-    form: str = "fisher",
+    form: str = "soft-pi",
     fisher_d: FisherD = "unnormalized",
     lam: float = 0.0,
     init: str = "normal",
@@ -39,7 +39,13 @@ def npg(
 
     Args:
       lr: step size η.
-      form: ``"fisher"`` (pseudo-inverse of the Fisher blocks) or ``"soft-pi"`` (θ += ηA).
+      form: ``"soft-pi"`` (θ += ηA, the default) or ``"fisher"`` (pseudo-inverse of the Fisher
+        blocks). The two are equal in exact arithmetic (Lemma 3.7, d unnormalized), but the Fisher
+        form is numerically unsound once π is nearly deterministic: the blocks' small eigenvalues
+        ~ min π are then round-off, and their pseudo-inverse returns directions of size 1/round-off.
+        Measured on the coordination game (N = 2, 10 seeds, η = 0.1, 1000 iterations): seeds reach a
+        Nash-gap of 1e-13, then Φ(μ) drops by up to 24.2 in one step (final mean gap 5.6); soft-PI
+        stays at gap 0. Use the Fisher form to check Lemma 3.7, not to run long.
       fisher_d: weight of the Fisher expectation: ``"unnormalized"`` d (the paper's) or
         ``"normalized"`` (1−γ)d.
       lam: log-barrier coefficient λ ≥ 0.
