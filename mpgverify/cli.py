@@ -194,6 +194,8 @@ def _check_algorithm(args: argparse.Namespace) -> int:
     from mpgverify.algorithms import get_factory
     from mpgverify.testing import check_algorithm
 
+    if args.max_actions < 2:
+        raise FormatError("--max-actions", f"must be ≥ 2, got {args.max_actions}")
     for name in ("games", "seeds", "iters"):
         if getattr(args, name) < 1:
             raise FormatError(f"--{name}", f"must be ≥ 1 (nothing checked would print PASS), got {getattr(args, name)}")
@@ -202,6 +204,8 @@ def _check_algorithm(args: argparse.Namespace) -> int:
         games=args.games,
         seeds=args.seeds,
         iters=args.iters,
+        seed=args.seed,
+        max_actions=args.max_actions,
         **_parse_options(args.option),
     )
     print(report.render())
@@ -321,6 +325,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--games", type=int, default=6, help="games drawn (default 6)")
     p.add_argument("--seeds", type=int, default=2, help="seeds per game (default 2)")
     p.add_argument("--iters", type=int, default=50, help="steps when nothing is declared (default 50)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the drawn games and of the runs (default 0)")
+    p.add_argument(
+        "--max-actions", type=int, default=4, help="games cycle through 2..MAX actions per agent (default 4)"
+    )
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="factory option, repeatable")
     p.set_defaults(handler=_check_algorithm)
 
@@ -493,6 +501,10 @@ def _figures(args: argparse.Namespace) -> int:
 
     if not 1 <= len(args.seeds) <= 2:
         raise FormatError("--seeds", f"give one or two counts, got {args.seeds}")
+    try:  # the plots need the optional extra: say so before minutes of runs, not after
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise FormatError("figures", "needs matplotlib: pip install 'mpgverify[plots]'") from None
     setup = Setup(
         ns=tuple(args.n),
         iters=args.iters,

@@ -5,7 +5,8 @@
 >>> assert report.ok, report.render()              # doctest: +SKIP
 
 The properties (each run on ``games`` drawn MPGs — identical-interest, dummy-term and the
-coordination game, rewards in [0, 1], full-support μ — and ``seeds`` seeds):
+coordination game, rewards in [0, 1], full-support μ, agents cycling through 2 to ``max_actions``
+actions so that an error on a higher action index shows — and ``seeds`` seeds):
 
 * ``deterministic``: two runs from the same seed give bit-identical policies;
 * ``nash_within``: if the algorithm declares ``(ε, T)``, its policy after T steps is ε-Nash;
@@ -59,12 +60,17 @@ class AlgorithmReport:
         return "\n".join(lines)
 
 
-def _games(n: int, seed: int) -> list[MarkovGame]:
+def _games(n: int, seed: int, max_actions: int) -> list[MarkovGame]:
     import randomgames as rg  # randomgames sits above mpgverify: import lazily
 
+    def actions(k: int) -> int:
+        return 2 + (k // 3) % (max_actions - 1)  # 2, 3, …, max_actions, in turn
+
     makers: list[Callable[[int], MarkovGame]] = [
-        lambda k: rg.identical_interest_game(seed=seed + k, n_agents=2, n_states=2, n_actions=2, gamma=0.9),
-        lambda k: rg.dummy_term_game(seed=seed + k, n_agents=3, n_states=2, n_actions=2, gamma=0.8),
+        lambda k: rg.identical_interest_game(seed=seed + k, n_agents=2, n_states=2, n_actions=actions(k), gamma=0.9),
+        lambda k: rg.dummy_term_game(
+            seed=seed + k, n_agents=3, n_states=2, n_actions=actions(k), gamma=0.8, dummy_range=(0.0, 1.0)
+        ),
         lambda k: rg.coordination_game(2, gamma=0.9),
     ]
     return [makers[k % len(makers)](k) for k in range(n)]
@@ -86,16 +92,19 @@ def check_algorithm(
     seeds: int = 2,
     iters: int = 50,
     seed: int = 0,
+    max_actions: int = 4,
     **options: Any,
 ) -> AlgorithmReport:
     """Run the generic properties (module docstring) on ``factory(**options)``."""
+    if max_actions < 2:
+        raise ValueError(f"max_actions must be ≥ 2, got {max_actions}")
     alg = build_algorithm(factory, getattr(factory, "__name__", "the algorithm"), **options)
     decl = alg.declares
     T = decl.nash_within[1] if decl.nash_within else iters
     outcomes: list[PropertyOutcome] = []
     worst: dict[str, tuple[float, str]] = {}
     det_ok, det_detail = True, f"{games} games × {seeds} seeds"
-    for game in _games(games, seed):
+    for game in _games(games, seed, max_actions):
         first = _run(alg, game, seed, seeds, T)
         if det_ok:
             again = _run(alg, game, seed, seeds, min(T, 3))

@@ -3,6 +3,7 @@ agent's change, sampled gradients are unbiased, runs are reproducible, broken dy
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -333,6 +334,37 @@ def test_broken_algorithm_fails_check_algorithm() -> None:
     failed = {o.name for o in report.outcomes if not o.passed}
     assert {"nash_within", "monotone_potential"} <= failed, report.render()
     assert main(["check-algorithm", "tests.test_algorithms:flipped_pg", "--games", "2", "--seeds", "1"]) == 1
+
+
+def index2_flipped_pg(**options) -> Algorithm:
+    """PG with a sign error on action index 2 only: invisible on 2-action games."""
+    good = pg(**options)
+
+    def step(game, state):
+        up = good.step(game, state)
+        theta = tuple(
+            torch.cat([a[..., :2], (2 * t - a)[..., 2:]], dim=-1) for t, a in zip(state.theta, up.theta, strict=True)
+        )
+        return TabularState(theta, up.t)
+
+    declares = Declarations(nash_within=(0.05, 300), monotone_potential=True)  # what pg(lr=5) meets on these games
+    return Algorithm("index2-flipped-pg", good.init, step, good.policy, declares=declares)
+
+
+def blind_declares() -> Declarations:
+    return index2_flipped_pg().declares
+
+
+def test_check_algorithm_draws_games_with_up_to_four_actions() -> None:
+    # issue 13: with 2-action games only, a sign error on action index 2 passed on 12 games
+    blind = check_algorithm(index2_flipped_pg, games=6, seeds=2, max_actions=2, lr=5.0)
+    assert blind.ok, blind.render()  # the blind spot, as it was
+    report = check_algorithm(index2_flipped_pg, games=6, seeds=2, lr=5.0)
+    assert {"nash_within", "monotone_potential"} <= {o.name for o in report.outcomes if not o.passed}, report.render()
+    declared_pg = lambda **o: dataclasses.replace(pg(**o), declares=blind_declares())
+    honest = check_algorithm(declared_pg, games=6, seeds=2, lr=5.0)
+    assert honest.ok, honest.render()  # the correct PG meets the same declarations on 2–4 actions
+    assert main(["check-algorithm", "pg", "--games", "3", "--seeds", "1", "--seed", "5", "--max-actions", "3"]) == 0
 
 
 # -- long runs: iterate past convergence (issue 13: the Fisher-form NPG diverged after converging) ------------

@@ -139,3 +139,16 @@ def test_a_diverging_configuration_is_reported_and_never_picked(tmp_path) -> Non
     assert rep.picks[(2, "NPG reg")] == "NPG λ=0.1"
     write_reproduction(rep, tmp_path, command="test")
     assert "NPG λ=100" in (tmp_path / "report.md").read_text().split("## Configurations that diverged")[1]
+
+
+def test_figures_without_matplotlib_fail_before_running(tmp_path, monkeypatch, capsys) -> None:
+    # issue 13: without the plots extra, every configuration ran (about 7 minutes) before the failure
+    import sys
+
+    from mpgverify.cli import main
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` raise ImportError
+    assert main(["figures", "--out", str(tmp_path / "figs")]) == 2
+    assert not (tmp_path / "figs").exists()  # refused before any run wrote anything
+    err = capsys.readouterr().err
+    assert "needs matplotlib" in err and err.strip().count("\n") == 0, err
