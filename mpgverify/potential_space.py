@@ -34,6 +34,7 @@ from mpgverify.errors import MpgverifyError
 from mpgverify.game import MarkovGame
 
 __all__ = [
+    "MAX_DENSE_DIM",
     "MPGDecomposition",
     "NotAnMPG",
     "agent_term_bases",
@@ -45,6 +46,9 @@ __all__ = [
 
 #: singular values below this fraction of the largest count as zero (entries are O(1/(1−γ)))
 _RTOL = 1e-9
+#: the largest S·A for the dense basis: its SVDs hold a few (S·A)² float64 matrices (4096: ~0.5 GiB)
+MAX_DENSE_DIM = 4096
+_AGENT_LETTERS = "bcdefghij"
 
 
 class NotAnMPG(MpgverifyError):
@@ -79,7 +83,7 @@ def _constraint_rows(
     """The linear maps ``u ↦ Āⁱ_π`` for a batch of policies: ``[k·S·Aⁱ, S·A]``."""
     k, S = pols[0].shape[0], P.shape[0]
     A = P.shape[1]
-    letters = "bcdefghij"[: len(n_actions)]
+    letters = _AGENT_LETTERS[: len(n_actions)]
     joint = torch.einsum(",".join(f"ks{c}" for c in letters) + f"->ks{letters}", *pols).reshape(k, S, A)
     # π⁻ⁱ weights per own action: [k, S, Aⁱ, A] = 1[aⁱ = b] Π_{j≠i} πʲ(aʲ|s)
     others = [p if j != agent else torch.ones_like(p) for j, p in enumerate(pols)]
@@ -126,6 +130,13 @@ def agent_term_basis(transition: torch.Tensor, gamma: float, agent: int, *, seed
     n_actions = tuple(int(n) for n in transition.shape[1:-1])
     S = int(transition.shape[0])
     A = math.prod(n_actions)
+    if len(n_actions) > len(_AGENT_LETTERS):
+        raise MpgverifyError(f"the agent-term basis is built for at most {len(_AGENT_LETTERS)} agents")
+    if S * A > MAX_DENSE_DIM:
+        raise MpgverifyError(
+            f"S·A = {S * A} exceeds {MAX_DENSE_DIM}: the dense agent-term basis needs (S·A)² numbers; "
+            "use a smaller game (the class is decided per state-action pair)"
+        )
     P = transition.reshape(S, A, S).to(DTYPE)
     if n_actions[agent] == 1:
         return torch.eye(S * A, dtype=DTYPE)  # a single action: nothing can depend on it

@@ -146,3 +146,11 @@ def test_build_general_mpg_validates_coefficients(data) -> None:
     g = rg.general_mpg_game(seed=1)
     with pytest.raises(ValueError, match=r"coefficients\[0\]"):
         gen.build_general_mpg(g.potential, [torch.zeros(1, dtype=DTYPE)] * 2, g.transition, g.mu, g.gamma, "x")
+
+
+def test_a_game_too_large_for_the_dense_basis_is_refused_clearly() -> None:
+    from mpgverify.errors import MpgverifyError
+
+    big = coordination_game(7)  # S·A = 128 · 128 = 16384
+    with pytest.raises(MpgverifyError, match="exceeds 4096"):
+        decompose_mpg(big)
