@@ -16,6 +16,7 @@ from mpgverify.verify.claims import Example, Outcome
 
 __all__ = [
     "EPS64",
+    "flat_theta",
     "hessian",
     "identity_outcome",
     "lower_bound_outcome",
@@ -23,6 +24,7 @@ __all__ = [
     "spectral_norm",
     "theta_json",
     "theta_of",
+    "unflat_theta",
     "upper_bound_outcome",
     "with_theta",
 ]
@@ -33,6 +35,20 @@ EPS64 = float(torch.finfo(DTYPE).eps)
 def theta_of(game: MarkovGame, witness: dict[str, Any], key: str = "theta") -> tuple[torch.Tensor, ...]:
     """Tabular parameters θ (one ``[S, Aⁱ]`` per agent) from a witness, validated."""
     return check_logits(game, witness[key], f"witness.{key}")
+
+
+def flat_theta(theta: Sequence[torch.Tensor]) -> torch.Tensor:
+    """θ as one vector, agent 0 first (the coordinates of Hessians and of gradient moves)."""
+    return torch.cat([t.reshape(-1) for t in theta])
+
+
+def unflat_theta(shapes: Sequence[tuple[int, int]], x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """The inverse of :func:`flat_theta` for per-agent ``[S, Aⁱ]`` shapes."""
+    out, k = [], 0
+    for s, n in shapes:
+        out.append(x[k : k + s * n].reshape(s, n))
+        k += s * n
+    return tuple(out)
 
 
 def theta_json(theta: Sequence[torch.Tensor]) -> list[Any]:

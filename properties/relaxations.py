@@ -27,23 +27,11 @@ from mpgverify.evaluation import policy_transition
 from mpgverify.policy import joint_policy, softmax_policy
 from mpgverify.verify.claims import Example
 from properties import bounds
-from properties.common import theta_json, theta_of
+from properties.common import flat_theta, theta_json, theta_of, unflat_theta
 
 __all__ = ["PotentialSmoothness", "StageSmoothness"]
 
 _EDGE = 1e-9  # φ stays this far inside [0, 1] so that its logit is finite
-
-
-def _flat(theta: tuple[torch.Tensor, ...]) -> torch.Tensor:
-    return torch.cat([t.reshape(-1) for t in theta])
-
-
-def _unflat(sizes: list[tuple[int, int]], x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-    out, k = [], 0
-    for s, n in sizes:
-        out.append(x[k : k + s * n].reshape(s, n))
-        k += s * n
-    return tuple(out)
 
 
 def _logit(p: torch.Tensor) -> torch.Tensor:
@@ -77,13 +65,13 @@ class StageSmoothness:
 
     def parameters(self, example: Example) -> dict[str, torch.Tensor]:
         game = example.game
-        return {"theta": _flat(theta_of(game, example.witness)), "c": game.R[0, 0].clone()}
+        return {"theta": flat_theta(theta_of(game, example.witness)), "c": game.R[0, 0].clone()}
 
     def score(self, params: dict[str, torch.Tensor], example: Example) -> torch.Tensor:
         game = example.game
         sizes = [(1, n) for n in game.n_actions]
         c = params["c"]
-        f = lambda x: (joint_policy(softmax_policy(_unflat(sizes, x))) @ c).sum()
+        f = lambda x: (joint_policy(softmax_policy(unflat_theta(sizes, x))) @ c).sum()
         H = torch.autograd.functional.hessian(f, params["theta"], create_graph=True)
         bound = {
             "full": bounds.lemma_c1_smoothness,
@@ -96,7 +84,7 @@ class StageSmoothness:
         game = example.game
         c = params["c"].detach().reshape(1, *game.n_actions)
         new = game.replace(rewards=c.expand(game.n_agents, *c.shape).clone(), potential=c.clone())
-        theta = _unflat([(1, n) for n in game.n_actions], params["theta"].detach())
+        theta = unflat_theta([(1, n) for n in game.n_actions], params["theta"].detach())
         return Example(new, {**example.witness, "theta": theta_json(theta)})
 
 
@@ -111,7 +99,7 @@ class PotentialSmoothness:
     def parameters(self, example: Example) -> dict[str, torch.Tensor]:
         game = example.game
         assert game.potential is not None
-        params = {"theta": _flat(theta_of(game, example.witness)), "psi": _logit(game.potential)}
+        params = {"theta": flat_theta(theta_of(game, example.witness)), "psi": _logit(game.potential)}
         if self.barrier:
             lam = float(example.witness["lam"])
             params["ell"] = _logit(torch.tensor((lam - 0.01) / 1.99, dtype=DTYPE))
@@ -119,7 +107,7 @@ class PotentialSmoothness:
 
     def _values(self, example: Example, x: torch.Tensor, phi: torch.Tensor) -> torch.Tensor:
         game = example.game
-        probs = softmax_policy(_unflat([(game.n_states, n) for n in game.n_actions], x))
+        probs = softmax_policy(unflat_theta([(game.n_states, n) for n in game.n_actions], x))
         pi = joint_policy(probs)
         r = (pi * phi.reshape(game.n_states, -1)).sum(-1)
         eye = torch.eye(game.n_states, dtype=DTYPE)
@@ -134,7 +122,7 @@ class PotentialSmoothness:
             lam = 0.01 + 1.99 * torch.sigmoid(params["ell"])
 
             def L(z: torch.Tensor) -> torch.Tensor:
-                probs = softmax_policy(_unflat([(game.n_states, n) for n in game.n_actions], z))
+                probs = softmax_policy(unflat_theta([(game.n_states, n) for n in game.n_actions], z))
                 barrier = sum(torch.log(p).sum() / (game.n_states * p.shape[-1]) + math.log(p.shape[-1]) for p in probs)
                 return self._values(example, z, phi) @ game.mu + lam * barrier
 
@@ -157,7 +145,7 @@ class PotentialSmoothness:
         assert game.potential is not None
         phi = torch.sigmoid(params["psi"].detach()).clamp(0.0, 1.0)
         new = game.replace(rewards=game.rewards - game.potential + phi, potential=phi)
-        theta = _unflat([(game.n_states, n) for n in game.n_actions], params["theta"].detach())
+        theta = unflat_theta([(game.n_states, n) for n in game.n_actions], params["theta"].detach())
         witness: dict[str, Any] = {**example.witness, "theta": theta_json(theta)}
         if self.barrier:
             witness["lam"] = float(0.01 + 1.99 * torch.sigmoid(params["ell"].detach()))

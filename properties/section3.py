@@ -26,12 +26,14 @@ from mpgverify.policy import joint_policy, softmax_policy
 from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome, Relaxation
 from properties import bounds
 from properties.common import (
+    flat_theta,
     hessian,
     identity_outcome,
     not_met,
     spectral_norm,
     theta_json,
     theta_of,
+    unflat_theta,
     upper_bound_outcome,
     with_theta,
 )
@@ -75,16 +77,8 @@ def _games(
     )
 
 
-def _flat(theta: tuple[torch.Tensor, ...]) -> torch.Tensor:
-    return torch.cat([t.reshape(-1) for t in theta])
-
-
 def _unflat(game: MarkovGame, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-    out, k = [], 0
-    for n in game.n_actions:
-        out.append(x[k : k + game.n_states * n].reshape(game.n_states, n))
-        k += game.n_states * n
-    return tuple(out)
+    return unflat_theta([(game.n_states, n) for n in game.n_actions], x)
 
 
 def _phi_in_unit_interval(game: MarkovGame) -> bool:
@@ -129,7 +123,7 @@ def check_smoothness(
         return not_met("the proof assumes a potential in [0, 1]")
     if part == "cross" and game.n_agents < 2:
         return not_met("cross blocks need two agents")
-    x0 = _flat(theta_of(game, witness))
+    x0 = flat_theta(theta_of(game, witness))
     sizes = [game.n_states * n for n in game.n_actions]
     starts = [sum(sizes[:i]) for i in range(game.n_agents)]
     worst, scale = 0.0, 0.0
@@ -167,7 +161,7 @@ def check_lemma_c1(
     if part == "cross" and game.n_agents < 2:
         return not_met("cross blocks need two agents")
     c = game.R[0, 0]
-    x0 = _flat(theta_of(game, witness))
+    x0 = flat_theta(theta_of(game, witness))
     H = hessian(lambda x: (torch.einsum("sa,a->s", _joint(game, x), c)).sum(), x0)
     sizes = list(game.n_actions)
     starts = [sum(sizes[:i]) for i in range(game.n_agents)]
@@ -329,7 +323,7 @@ def check_thm_3_6_smoothness(game: MarkovGame, witness: dict[str, Any], *, bound
     if not _phi_in_unit_interval(game):
         return not_met("β_λ builds on Lemma 3.2, which assumes a potential in [0, 1]")
     lam = float(witness["lam"])
-    x0 = _flat(theta_of(game, witness))
+    x0 = flat_theta(theta_of(game, witness))
 
     def L(x: torch.Tensor) -> torch.Tensor:
         probs = softmax_policy(_unflat(game, x))
