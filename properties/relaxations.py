@@ -16,14 +16,14 @@ envelope theorem at a fixed selection). Reparametrizations keep the premises:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
+from mpgverify.algorithms.gradients import log_barrier
 from mpgverify.arrays import DTYPE
-from mpgverify.evaluation import policy_transition
+from mpgverify.evaluation import potential_values
 from mpgverify.policy import joint_policy, softmax_policy
 from mpgverify.verify.claims import Example
 from properties import bounds
@@ -108,10 +108,7 @@ class PotentialSmoothness:
     def _values(self, example: Example, x: torch.Tensor, phi: torch.Tensor) -> torch.Tensor:
         game = example.game
         probs = softmax_policy(unflat_theta([(game.n_states, n) for n in game.n_actions], x))
-        pi = joint_policy(probs)
-        r = (pi * phi.reshape(game.n_states, -1)).sum(-1)
-        eye = torch.eye(game.n_states, dtype=DTYPE)
-        return torch.linalg.solve(eye - game.gamma * policy_transition(game, pi), r)
+        return potential_values(game, probs, phi)
 
     def score(self, params: dict[str, torch.Tensor], example: Example) -> torch.Tensor:
         game = example.game
@@ -123,11 +120,10 @@ class PotentialSmoothness:
 
             def L(z: torch.Tensor) -> torch.Tensor:
                 probs = softmax_policy(unflat_theta([(game.n_states, n) for n in game.n_actions], z))
-                barrier = sum(torch.log(p).sum() / (game.n_states * p.shape[-1]) + math.log(p.shape[-1]) for p in probs)
-                return self._values(example, z, phi) @ game.mu + lam * barrier
+                return self._values(example, z, phi) @ game.mu + lam * log_barrier(probs)
 
             H = torch.autograd.functional.hessian(L, x, create_graph=True)
-            beta = 41 * game.n_agents / (4 * (1 - game.gamma) ** 3) + 2 * lam * game.n_agents / game.n_states
+            beta = bounds.thm_3_6_beta(game.n_agents, game.gamma, game.n_states, lam)  # type: ignore[arg-type]
             return -torch.linalg.matrix_norm(H, ord=2) / beta
         norms = []
         for s in range(game.n_states):

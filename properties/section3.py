@@ -13,7 +13,12 @@ import torch
 from hypothesis import strategies as st
 
 import randomgames.strategies as rgs
-from mpgverify.algorithms.gradients import log_barrier_gradients, natural_directions, policy_gradients
+from mpgverify.algorithms.gradients import (
+    log_barrier,
+    log_barrier_gradients,
+    natural_directions,
+    policy_gradients,
+)
 from mpgverify.algorithms.npg_br import inner_loops, npg_br
 from mpgverify.arrays import DTYPE
 from mpgverify.constants import mismatch_coefficient, potential_range
@@ -327,8 +332,7 @@ def check_thm_3_6_smoothness(game: MarkovGame, witness: dict[str, Any], *, bound
 
     def L(x: torch.Tensor) -> torch.Tensor:
         probs = softmax_policy(_unflat(game, x))
-        barrier = sum(torch.log(p).sum() / (game.n_states * p.shape[-1]) + math.log(p.shape[-1]) for p in probs)
-        return at_mu(game, potential_values(game, probs)) + lam * barrier
+        return at_mu(game, potential_values(game, probs)) + lam * log_barrier(probs)
 
     H = hessian(L, x0)
     beta = bound_scale * bounds.thm_3_6_beta(game.n_agents, game.gamma, game.n_states, lam)

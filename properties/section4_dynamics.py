@@ -23,7 +23,7 @@ from mpgverify.algorithms.br_dynamics import br_dynamics
 from mpgverify.algorithms.npg_br import npg_br
 from mpgverify.constants import potential_range
 from mpgverify.evaluation import evaluate
-from mpgverify.exact import rationalize_game
+from mpgverify.exact import ExactGame, rationalize_game
 from mpgverify.game import MarkovGame
 from mpgverify.nash import nash_gap
 from mpgverify.policy import softmax_policy
@@ -62,10 +62,9 @@ def _dynamics_examples(draw: Any) -> Example:
     return Example(game, witness | {"alpha": alphas(draw), "beta_choice": choices(draw)})
 
 
-def _exact_floor(game: MarkovGame, stage_reward: list[list[sympy.Rational]]) -> list[sympy.Rational]:
+def _exact_floor(eg: ExactGame, stage_reward: list[list[sympy.Rational]]) -> list[sympy.Rational]:
     """``min_π E_π[Σ_t γᵗ c(s_t, a_t) | s₀ = s]`` for every s, exactly, under a state-only kernel."""
-    eg = rationalize_game(game)
-    S = game.n_states
+    S = eg.n_states
     m = sympy.Matrix([min(row) for row in stage_reward])
     M = sympy.Matrix(S, S, lambda s, t: (1 if s == t else 0) - eg.gamma * eg.P[s][0][t])
     return list(M.LUsolve(m))
@@ -81,7 +80,7 @@ def assumption_4_6(game: MarkovGame, *, per_agent: bool = False) -> str | None:
         return "Assumption 4.6 is decided exactly for one state or a state-only kernel only"
     eg = rationalize_game(game)
     assert eg.phi is not None
-    phi_floor = _exact_floor(game, eg.phi)
+    phi_floor = _exact_floor(eg, eg.phi)
     if min(phi_floor) <= 0:
         return f"min_π Φ_π(s) = {float(min(phi_floor)):.4g} ≤ 0"
     terms = [
@@ -93,7 +92,7 @@ def assumption_4_6(game: MarkovGame, *, per_agent: bool = False) -> str | None:
     else:
         sums = [[[sum(t[s][a] for t in terms) for a in range(len(eg.joint))] for s in range(game.n_states)]]
     for k, stage_reward in enumerate(sums):
-        floor = min(_exact_floor(game, stage_reward))
+        floor = min(_exact_floor(eg, stage_reward))
         if floor < 0:
             who = f"V^{k}_π − Φ_π" if per_agent else "V_π − Φ_π"
             return f"min_π ({who})(s) = {float(floor):.4g} < 0"

@@ -15,6 +15,7 @@ Autograd agrees with each of these (``tests/test_algorithms.py``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Literal
 
@@ -28,6 +29,7 @@ __all__ = [
     "FisherD",
     "autograd_policy_gradients",
     "fisher_blocks",
+    "log_barrier",
     "log_barrier_gradients",
     "marginal_policy_gradients",
     "natural_barrier_directions",
@@ -66,6 +68,15 @@ def autograd_policy_gradients(game: MarkovGame, theta: Sequence[torch.Tensor]) -
     return tuple(
         torch.autograd.grad(V_mu[..., i].sum(), leaves[i], retain_graph=i < game.n_agents - 1)[0]
         for i in range(game.n_agents)
+    )
+
+
+def log_barrier(probs: Sequence[torch.Tensor]) -> torch.Tensor:
+    """The regularizer of Lemma 3.5 without its λ: ``Σ_i (Σ_{s,a} log πⁱ(a|s) / (|S||Aⁱ|) + log|Aⁱ|)``
+    (0 at the uniform policy), summed over any leading batch axes."""
+    return sum(
+        (torch.log(p).sum() / (p.shape[-2] * p.shape[-1]) + math.log(p.shape[-1]) for p in probs),
+        torch.zeros((), dtype=probs[0].dtype),
     )
 
 
