@@ -10,9 +10,13 @@ actions so that an error on a higher action index shows — and ``seeds`` seeds)
 
 * ``deterministic``: two runs from the same seed give bit-identical policies;
 * ``nash_within``: if the algorithm declares ``(ε, T)``, its policy after T steps is ε-Nash;
+* ``nash_reached``: if declared ``(ε, T)``, some iterate t ≤ T is ε-Nash (Theorems 3.6, 3.8);
 * ``monotone_potential``: if declared, Φ_θ(μ) never decreases between iterates (tolerance
   1e-9 · (1 + |Φ|));
-* ``min_poa``: if declared, the POA after the declared (or ``iters``) steps is at least that.
+* ``min_poa``: if declared, the POA after ``iters`` steps is at least that.
+
+Declarations may depend on the game (``Algorithm.promises``): the built-in PG promises a monotone Φ
+only where its step size is within that game's Lemma C.3 step.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 
 import torch
 
-from mpgverify.algorithms.api import Algorithm, build_algorithm
+from mpgverify.algorithms.api import Algorithm, Declarations, build_algorithm
 from mpgverify.evaluation import evaluate
 from mpgverify.game import MarkovGame
 from mpgverify.nash import nash_gap
@@ -85,6 +89,31 @@ def _run(alg: Algorithm, game: MarkovGame, seed: int, seeds: int, iters: int) ->
     return policies
 
 
+def _margins(
+    game: MarkovGame, decl: Declarations, run: list[tuple[torch.Tensor, ...]], iters: int
+) -> list[tuple[str, float, str]]:
+    """``(property, margin, where)`` for each property ``decl`` promises on ``game`` (margin > 0: broken)."""
+    out: list[tuple[str, float, str]] = []
+    if decl.nash_within:
+        eps, steps = decl.nash_within
+        gap = float(nash_gap(game, run[steps]).gap.max())
+        out.append(("nash_within", gap - eps, f"Nash-gap {gap:.4g} > ε = {eps:.4g} after {steps} steps"))
+    if decl.nash_reached:
+        eps, steps = decl.nash_reached
+        best = float(torch.stack([nash_gap(game, p).gap for p in run[: steps + 1]]).min(dim=0).values.max())
+        out.append(("nash_reached", best - eps, f"no iterate t ≤ {steps} is {eps:.4g}-Nash (best gap {best:.4g})"))
+    if decl.monotone_potential and game.phi is not None:
+        phis = torch.stack([evaluate(game, p).Phi_mu for p in run])  # type: ignore[misc]
+        drops = (phis[:-1] - phis[1:]) - 1e-9 * (1 + phis[:-1].abs())
+        d = float(drops.max())
+        t = int(drops.max(dim=1).values.argmax()) if drops.dim() > 1 else int(drops.argmax())
+        out.append(("monotone_potential", d, f"Φ(μ) fell by {d:.3g} at step {t + 1}"))
+    if decl.min_poa is not None:
+        poa = float(price_of_anarchy(game, run[iters]).min())
+        out.append(("min_poa", decl.min_poa - poa, f"POA {poa:.4g} < {decl.min_poa} after {iters} steps"))
+    return out
+
+
 def check_algorithm(
     factory: Callable[..., Algorithm],
     *,
@@ -95,16 +124,26 @@ def check_algorithm(
     max_actions: int = 4,
     **options: Any,
 ) -> AlgorithmReport:
-    """Run the generic properties (module docstring) on ``factory(**options)``."""
+    """Run the generic properties (module docstring) on ``factory(**options)``.
+
+    What is checked on a game is what the algorithm declares for that game
+    (:meth:`Algorithm.declarations`); a property declared on none of the games is reported as
+    ``skip`` with the algorithm's stated reason."""
     if max_actions < 2:
         raise ValueError(f"max_actions must be ≥ 2, got {max_actions}")
     alg = build_algorithm(factory, getattr(factory, "__name__", "the algorithm"), **options)
-    decl = alg.declares
-    T = decl.nash_within[1] if decl.nash_within else iters
-    outcomes: list[PropertyOutcome] = []
+    names = ("nash_within", "nash_reached", "monotone_potential", "min_poa")
     worst: dict[str, tuple[float, str]] = {}
+    promised = dict.fromkeys(names, 0)
+    reasons: list[str] = []  # why nothing was promised, per game where nothing was
     det_ok, det_detail = True, f"{games} games × {seeds} seeds"
-    for game in _games(games, seed, max_actions):
+    drawn = _games(games, seed, max_actions)
+    for game in drawn:
+        decl = alg.declarations(game)
+        if decl.source and decl.empty:
+            reasons.append(f"{game.name}: {decl.source}")
+        horizons = [T for T in (decl.nash_within, decl.nash_reached) if T is not None]
+        T = max([iters] + [h[1] for h in horizons])
         first = _run(alg, game, seed, seeds, T)
         if det_ok:
             again = _run(alg, game, seed, seeds, min(T, 3))
@@ -112,34 +151,21 @@ def check_algorithm(
                 if not all(torch.equal(x, y) for x, y in zip(a, b, strict=True)):
                     det_ok, det_detail = False, f"{game.name}: same seed, different policies"
                     break
-        final = first[-1]
-        if decl.nash_within:
-            gap = float(nash_gap(game, final).gap.max())
-            if gap - decl.nash_within[0] > worst.get("nash", (-float("inf"), ""))[0]:
-                worst["nash"] = (gap - decl.nash_within[0], f"{game.name}: Nash-gap {gap:.4g} after {T} steps")
-        if decl.monotone_potential and game.phi is not None:
-            phis = torch.stack([evaluate(game, p).Phi_mu for p in first])  # type: ignore[misc]
-            drops = (phis[:-1] - phis[1:]) - 1e-9 * (1 + phis[:-1].abs())
-            d = float(drops.max())
-            if d > worst.get("mono", (-float("inf"), ""))[0]:
-                t = int(drops.max(dim=1).values.argmax()) if drops.dim() > 1 else int(drops.argmax())
-                worst["mono"] = (d, f"{game.name}: Φ(μ) fell by {d:.3g} at step {t + 1}")
-        if decl.min_poa is not None:
-            poa = float(price_of_anarchy(game, final).min())
-            if decl.min_poa - poa > worst.get("poa", (-float("inf"), ""))[0]:
-                worst["poa"] = (decl.min_poa - poa, f"{game.name}: POA {poa:.4g} < {decl.min_poa}")
-    outcomes.append(PropertyOutcome("deterministic", True, det_ok, det_detail))
-    for key, name, declared in (
-        ("nash", "nash_within", decl.nash_within is not None),
-        ("mono", "monotone_potential", decl.monotone_potential),
-        ("poa", "min_poa", decl.min_poa is not None),
-    ):
-        if not declared:
-            outcomes.append(PropertyOutcome(name, False, True, "not declared"))
+
+        for key, margin, where in _margins(game, decl, first, iters):
+            promised[key] += 1
+            if margin > worst.get(key, (-float("inf"), ""))[0]:
+                worst[key] = (margin, f"{game.name}: {where}" + (f" ({decl.source})" if decl.source else ""))
+    outcomes = [PropertyOutcome("deterministic", True, det_ok, det_detail)]
+    for name in names:
+        if not promised[name]:
+            more = f" (and {len(reasons) - 1} more games)" if len(reasons) > 1 else ""
+            why = f"not promised; {reasons[0]}{more}" if reasons else "not declared"
+            outcomes.append(PropertyOutcome(name, False, True, why))
             continue
-        margin, where = worst.get(key, (-float("inf"), ""))
-        ok = margin <= 0
-        outcomes.append(PropertyOutcome(name, True, ok, where if not ok else f"held on {games} games × {seeds} seeds"))
+        margin, where = worst[name]
+        detail = where if margin > 0 else f"held on {promised[name]} of {len(drawn)} games × {seeds} seeds"
+        outcomes.append(PropertyOutcome(name, True, margin <= 0, detail))
     return AlgorithmReport(alg.name, outcomes)
 
 

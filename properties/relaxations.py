@@ -26,7 +26,7 @@ from mpgverify.arrays import DTYPE
 from mpgverify.evaluation import potential_values
 from mpgverify.policy import joint_policy, softmax_policy
 from mpgverify.verify.claims import Example
-from properties import bounds
+from mpgverify import bounds
 from properties.common import flat_theta, theta_json, theta_of, unflat_theta
 
 __all__ = ["PotentialSmoothness", "StageSmoothness"]

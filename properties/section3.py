@@ -1,6 +1,6 @@
 """Section 3 (with Appendices B–E): gradients, smoothness, and the convergence of PG, log-barrier PG,
 NPG and NPG-BR under tabular softmax. Every quantity is exact (linear algebra + autograd); the
-paper's constants come from :mod:`properties.bounds`."""
+paper's constants come from :mod:`mpgverify.bounds`."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from mpgverify.hessian import hessian_spectral_norm
 from mpgverify.nash import best_response, nash_gap
 from mpgverify.policy import joint_policy, softmax_policy
 from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome, Relaxation
-from properties import bounds
+from mpgverify import bounds
 from properties.common import (
     flat_theta,
     hessian,
@@ -386,7 +386,7 @@ def check_thm_3_8_inner(
     game: MarkovGame, witness: dict[str, Any], *, eps_scale: float = 1.0, corrected: bool = False
 ) -> Outcome:
     """Each inner loop (5) with K ≥ 4/((1−γ)²ε) steps (η = 1, as printed) reaches an ε/2-best response;
-    ``corrected``: with K from :func:`properties.bounds.thm_3_8_inner_steps_from` (the start's KL)."""
+    ``corrected``: with K from :func:`mpgverify.bounds.thm_3_8_inner_steps_from` (the start's KL)."""
     if not _phi_in_unit_interval(game):
         return not_met("the inner-loop bound (Agarwal et al.) assumes rewards in [0, 1]")
     eps = float(witness["eps"])

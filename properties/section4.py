@@ -25,7 +25,7 @@ from mpgverify.nash import nash_gap
 from mpgverify.policy import check_policy, softmax_policy
 from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
 from mpgverify.welfare import social_optimum
-from properties import bounds
+from mpgverify import bounds
 from properties.common import lower_bound_outcome, not_met, theta_json, theta_of
 from properties.coverage import ACTIONS, AGENTS, EXACT_KERNEL, REWARD_SIGN, coverage, witness_sign
 from properties.moves import Moves

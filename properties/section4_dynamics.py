@@ -29,7 +29,7 @@ from mpgverify.nash import nash_gap
 from mpgverify.policy import softmax_policy
 from mpgverify.verify.claims import Axis, Claim, Example, Outcome
 from mpgverify.welfare import social_optimum
-from properties import bounds
+from mpgverify import bounds
 from properties.common import not_met, theta_json, theta_of, upper_bound_outcome
 from properties.coverage import (
     ACTIONS,

@@ -6,7 +6,9 @@ An :class:`Algorithm` bundles
   (seeds ``seed, seed+1, …`` share one generator stream; the same seed gives the same state),
 * ``step(game, state) -> state``: one iteration, a pure function (no state is mutated),
 * ``policy(state) -> probs``: the current product policy, ``[batch, S, Aⁱ]`` per agent,
-* ``declares``: what the algorithm promises, checked by ``mpgverify check-algorithm``.
+* ``declares``: what the algorithm promises on every MPG, checked by ``mpgverify check-algorithm``;
+  ``promises(game)``, when given, is what it promises on that game (the paper's guarantees hold at
+  game-dependent step sizes: PG is monotone in Φ at the Lemma C.3 step of *this* game).
 
 Algorithms are registered by name (``register``) or through the entry-point group
 ``mpgverify.algorithms`` (``name = "package.module:factory"``); a factory takes keyword options
@@ -47,13 +49,27 @@ class Declarations:
 
     Attributes:
       nash_within: ``(ε, T)``: the policy after T iterations is ε-Nash (None: no promise).
+      nash_reached: ``(ε, T)``: some iterate t ≤ T is ε-Nash (the form of Theorems 3.6 and 3.8).
       monotone_potential: Φ_θ(μ) never decreases from one iterate to the next.
       min_poa: the final POA is at least this (None: no promise).
+      source: where the promise comes from (a theorem and its premises), or why nothing is promised.
     """
 
     nash_within: tuple[float, int] | None = None
+    nash_reached: tuple[float, int] | None = None
     monotone_potential: bool = False
     min_poa: float | None = None
+    source: str = ""
+
+    @property
+    def empty(self) -> bool:
+        """Nothing promised."""
+        return (
+            self.nash_within is None
+            and self.nash_reached is None
+            and not self.monotone_potential
+            and self.min_poa is None
+        )
 
 
 @dataclass(frozen=True)
@@ -66,6 +82,11 @@ class Algorithm:
     policy: Callable[[Any], tuple[torch.Tensor, ...]]
     declares: Declarations = field(default_factory=Declarations)
     options: dict[str, Any] = field(default_factory=dict)
+    promises: Callable[[MarkovGame], Declarations] | None = None
+
+    def declarations(self, game: MarkovGame) -> Declarations:
+        """What this algorithm promises on ``game``: ``promises(game)`` when given, else ``declares``."""
+        return self.declares if self.promises is None else self.promises(game)
 
 
 _REGISTRY: dict[str, Callable[..., Algorithm]] = {}

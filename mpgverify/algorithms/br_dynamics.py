@@ -17,6 +17,7 @@ from typing import NamedTuple
 import torch
 
 from mpgverify.algorithms.api import Algorithm, register
+from mpgverify.algorithms.promises import br_dynamics_promises
 from mpgverify.algorithms.tabular import init_theta
 from mpgverify.errors import FormatError
 from mpgverify.evaluation import at_mu, state_values
@@ -77,6 +78,7 @@ def br_dynamics(
         step=step,
         policy=lambda state: state.probs,
         options={"eps": eps, "reading": reading, "init": init, "init_scale": init_scale},
+        promises=br_dynamics_promises(),
     )
 
 

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import torch
 
 from mpgverify.algorithms.api import Algorithm, register
+from mpgverify.algorithms.promises import nothing_promised
 from mpgverify.algorithms.tabular import check_lr
 from mpgverify.arrays import DTYPE
 from mpgverify.errors import FormatError
@@ -154,6 +155,9 @@ def _make(
             "hidden": hidden,
             "init_scale": init_scale,
         },
+        promises=nothing_promised(
+            "neural softmax policies are a Section 5 experiment: the paper proves nothing for them"
+        ),
     )
 
 

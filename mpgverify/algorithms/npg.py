@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from mpgverify.algorithms.api import Algorithm, register
 from mpgverify.algorithms.gradients import FisherD, natural_barrier_directions, natural_directions, policy_gradients
+from mpgverify.algorithms.promises import nothing_promised
 from mpgverify.algorithms.tabular import TabularState, check_lr, init_theta, tabular_policy
 from mpgverify.errors import FormatError
 from mpgverify.evaluation import evaluate
@@ -77,6 +78,9 @@ def npg(
         step=step,
         policy=tabular_policy,
         options={"lr": lr, "form": form, "fisher_d": fisher_d, "lam": lam, "init": init, "init_scale": init_scale},
+        promises=nothing_promised(
+            "the paper proves no guarantee for simultaneous NPG (4); Lemma 3.7 identifies it with soft PI"
+        ),
     )
 
 

@@ -20,6 +20,7 @@ import torch
 
 from mpgverify.algorithms.api import Algorithm, register
 from mpgverify.algorithms.gradients import natural_barrier_directions
+from mpgverify.algorithms.promises import npg_br_promises
 from mpgverify.algorithms.tabular import check_lr, init_theta
 from mpgverify.errors import FormatError
 from mpgverify.evaluation import at_mu, evaluate
@@ -161,6 +162,7 @@ def npg_br(
         step=step,
         policy=lambda state: softmax_policy(state.theta),
         options={"lr": lr, "K": K, "lam": lam, "gain": gain, "init": init, "init_scale": init_scale},
+        promises=npg_br_promises(lr, K, lam),
     )
 
 

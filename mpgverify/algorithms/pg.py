@@ -13,6 +13,7 @@ import torch
 
 from mpgverify.algorithms.api import Algorithm, register
 from mpgverify.algorithms.gradients import autograd_policy_gradients, log_barrier_gradients, marginal_policy_gradients
+from mpgverify.algorithms.promises import pg_promises
 from mpgverify.algorithms.tabular import TabularState, check_lr, init_theta, tabular_policy
 from mpgverify.errors import FormatError
 from mpgverify.factored import FactoredGame, factored_policy_gradients
@@ -66,6 +67,7 @@ def pg(
         step=step,
         policy=tabular_policy,
         options={"lr": lr, "lam": lam, "gradient": gradient, "init": init, "init_scale": init_scale},
+        promises=pg_promises(lr, lam),
     )
 
 

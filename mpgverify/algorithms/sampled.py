@@ -17,6 +17,7 @@ from typing import NamedTuple
 import torch
 
 from mpgverify.algorithms.api import Algorithm, register
+from mpgverify.algorithms.promises import nothing_promised
 from mpgverify.algorithms.sampling import reinforce_gradients, rollout_returns, sample_rows
 from mpgverify.algorithms.tabular import check_lr, init_theta
 from mpgverify.errors import FormatError
@@ -82,6 +83,7 @@ def sampled_pg(*, lr: float = 0.1, samples: int = 64, baseline: bool = True, ini
         step,
         lambda s: softmax_policy(s.theta),
         options={"lr": lr, "samples": samples, "baseline": baseline, "init": init},
+        promises=nothing_promised("a sample-based estimate of (3)/(4): the paper proves nothing for it"),
     )
 
 
@@ -100,6 +102,7 @@ def sampled_npg(*, lr: float = 0.1, samples: int = 16, init: str = "normal") -> 
         step,
         lambda s: softmax_policy(s.theta),
         options={"lr": lr, "samples": samples, "init": init},
+        promises=nothing_promised("a sample-based estimate of (3)/(4): the paper proves nothing for it"),
     )
 
 

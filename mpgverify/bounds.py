@@ -1,6 +1,7 @@
 """The paper's constants, step sizes and iteration counts, one function each with its source.
 
-A property and an algorithm read the same formula from here."""
+A property and an algorithm read the same formula from here (the algorithms' declared promises,
+:mod:`mpgverify.algorithms`, and the claims of :mod:`properties`)."""
 
 from __future__ import annotations
 
