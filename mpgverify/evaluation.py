@@ -114,9 +114,7 @@ def visitation(game: MarkovGame, probs: Sequence[torch.Tensor]) -> torch.Tensor:
     return _visitation(game, policy_transition(game, joint_policy(probs)))
 
 
-def potential_values(
-    game: MarkovGame, probs: Sequence[torch.Tensor], phi: torch.Tensor | None = None
-) -> torch.Tensor:
+def potential_values(game: MarkovGame, probs: Sequence[torch.Tensor], phi: torch.Tensor | None = None) -> torch.Tensor:
     """``Φ_π(s) = E_π[Σ_t γᵗ φ(s_t, a_t) | s₀ = s]``, ``[*B, S]``. Needs a stated potential, or ``phi``
     ``[S, A¹, …, Aᴺ]`` in its place (any tensor: the values are differentiable in it)."""
     phi = _require_potential(game) if phi is None else phi.reshape(game.n_states, game.n_joint_actions)

@@ -385,10 +385,10 @@ def _objective(name: str, options: dict, game, probs) -> torch.Tensor:
         ("npg", {}, 1e-6),
         ("pg", {"lr": 2.0}, 1e-2),  # softmax PG converges like 1/t: a gap of 1e-3 after 1000 steps
         ("log-barrier-pg", {"lr": 2.0, "lam": 0.01}, 1e-2),  # the barrier keeps a gap of about 5e-3
-        ("br-dynamics", {}, 1e-6),
+        ("br-dynamics", {"eps": 0.0}, 1e-6),  # ε > 0 stops at an ε-ratio-Nash policy, not a Nash one
         ("npg-br", {"K": 20}, 1e-6),
         ("nn-pg", {"lr": 2.0}, 1e-4),
-        ("nn-adam", {}, 1e-4),
+        ("nn-adam", {}, 1e-2),  # Adam leaves two of ten seeds near a gap of 5e-3 after 1000 steps
     ],
 )
 def test_long_runs_never_lower_the_objective_once_converged(name, options, converged_at) -> None:
@@ -413,7 +413,9 @@ def test_long_runs_never_lower_the_objective_once_converged(name, options, conve
     assert bool(converged[-1].all()), f"{name}: not every seed converged in {iters} iterations: {gap[-1]}"
     drops = (value[:-1] - value[1:])[converged]
     worst = float(drops.max())
-    assert worst <= 1e-9 * (1 + float(value.abs().max())), f"{name}: the objective fell by {worst:.3g} after convergence"
+    assert worst <= 1e-9 * (1 + float(value.abs().max())), (
+        f"{name}: the objective fell by {worst:.3g} after convergence"
+    )
 
 
 @pytest.mark.parametrize("name", ["sampled-pg", "sampled-npg"])
@@ -431,3 +433,35 @@ def test_sampled_long_runs_stay_valid(name) -> None:
         if t % 100 == 99:
             for p in alg.policy(state):
                 assert bool(torch.isfinite(p).all()) and bool(((p.sum(-1) - 1).abs() < 1e-12).all()), (name, t)
+
+
+@pytest.mark.parametrize("name", ["pg", "npg-br", "nn-pg", "sampled-pg", "sampled-npg"])
+def test_a_batch_member_reruns_alone(name) -> None:
+    """Issue 13: member b of a batch starting at seed s is the lone run of seed s + b."""
+    from mpgverify.algorithms import make_algorithm
+    from mpgverify.games import coordination_game
+
+    game, alg = coordination_game(2), make_algorithm(name)
+    batch = alg.init(game, seed=7, batch=3)
+    alone = alg.init(game, seed=9, batch=1)
+    for _ in range(3):
+        batch, alone = alg.step(game, batch), alg.step(game, alone)
+    for p, q in zip(alg.policy(batch), alg.policy(alone), strict=True):
+        assert torch.equal(p[2:3], q), f"{name}: member 2 of seeds 7.. differs from seed 9 alone"
+
+
+def test_the_curves_seed_column_names_the_seed_that_reruns_the_member(tmp_path) -> None:
+    from mpgverify.algorithms import make_algorithm
+    from mpgverify.experiments.run import run, write_curves
+    from mpgverify.games import coordination_game
+
+    game, alg = coordination_game(2), make_algorithm("pg")
+    rows = {}
+    for seed, seeds in ((3, 4), (5, 1)):
+        path = write_curves(run(alg, game, seeds=seeds, iters=5, seed=seed), tmp_path / f"{seed}.csv")
+        rows[seed] = [line.split(",") for line in path.read_text().splitlines()[1:]]
+    member = [r for r in rows[3] if r[1] == "5"]
+    assert len(member) == len(rows[5]) == 6
+    for a, b in zip(member, rows[5], strict=True):  # a batched solve may differ from a lone one in the last bits
+        close = all(math.isclose(float(x), float(y), rel_tol=1e-12) for x, y in zip(a[2:], b[2:], strict=True))
+        assert a[:2] == b[:2] and close, (a, b)

@@ -21,7 +21,7 @@ import torch
 
 from mpgverify.algorithms.api import Algorithm, register
 from mpgverify.algorithms.promises import nothing_promised
-from mpgverify.algorithms.tabular import check_lr
+from mpgverify.algorithms.tabular import check_lr, member_normals
 from mpgverify.arrays import DTYPE
 from mpgverify.errors import FormatError
 from mpgverify.evaluation import evaluate
@@ -65,16 +65,12 @@ def network_policy(params: tuple[tuple[torch.Tensor, ...], ...], activation: str
 def _init_params(
     game: MarkovGame, seed: int, batch: int, hidden: int, scale: float
 ) -> tuple[tuple[torch.Tensor, ...], ...]:
-    gen = torch.Generator().manual_seed(int(seed))
     S = game.n_states
-
-    def normal(*shape: int) -> torch.Tensor:
-        return (scale * torch.randn(batch, *shape, generator=gen, dtype=DTYPE)).to(game.mu.device)
-
-    return tuple(
-        (normal(S, hidden), normal(hidden), normal(hidden, hidden), normal(hidden), normal(hidden, n), normal(n))
-        for n in game.n_actions
-    )
+    shapes = [
+        s for n in game.n_actions for s in ((S, hidden), (hidden,), (hidden, hidden), (hidden,), (hidden, n), (n,))
+    ]
+    flat = member_normals(seed, batch, shapes, scale=scale, device=game.mu.device)  # member b: seed + b
+    return tuple(tuple(flat[6 * i : 6 * i + 6]) for i in range(game.n_agents))
 
 
 def _make(

@@ -6,7 +6,8 @@
   rollouts started in s with agent i playing aⁱ and the others drawn from π⁻ⁱ, and
   ``Âⁱ(s, ·) = Q̂ⁱ(s, ·) − Σ_a πⁱ(a|s) Q̂ⁱ(s, a)``.
 
-The generator of step t is seeded with (seed, t): a run is a pure function of its seed.
+Batch member b draws step t from a generator seeded with (seed + b, t): a run is a pure function of
+its seed, and member b of a batch is the lone run of seed ``seed + b``.
 """
 
 from __future__ import annotations
@@ -35,8 +36,16 @@ class SampledState(NamedTuple):
     seed: int
 
 
-def _generator(state: SampledState) -> torch.Generator:
-    return torch.Generator().manual_seed((int(state.seed) * 1_000_003 + state.t) % (2**63))
+def _per_member(
+    estimate: Callable[[tuple[torch.Tensor, ...], torch.Generator], tuple[torch.Tensor, ...]], state: SampledState
+) -> tuple[torch.Tensor, ...]:
+    """``estimate(probs, generator)`` for each batch member on its own stream (seed + b, t), stacked."""
+    probs = softmax_policy(state.theta)
+    rows = []
+    for b in range(probs[0].shape[0]):
+        gen = torch.Generator().manual_seed(((int(state.seed) + b) * 1_000_003 + state.t) % (2**63))
+        rows.append(estimate(tuple(p[b : b + 1] for p in probs), gen))
+    return tuple(torch.cat(parts) for parts in zip(*rows, strict=True))
 
 
 def sampled_advantages(
@@ -73,7 +82,7 @@ def sampled_pg(*, lr: float = 0.1, samples: int = 64, baseline: bool = True, ini
     lr, samples = check_lr(lr), _check_samples(samples)
 
     def step(game: MarkovGame, state: SampledState) -> SampledState:
-        grads, _ = reinforce_gradients(game, softmax_policy(state.theta), samples, _generator(state), baseline)
+        grads = _per_member(lambda p, gen: reinforce_gradients(game, p, samples, gen, baseline)[0], state)
         theta = tuple(t + lr * g for t, g in zip(state.theta, grads, strict=True))
         return SampledState(theta, state.t + 1, state.seed)
 
@@ -92,7 +101,7 @@ def sampled_npg(*, lr: float = 0.1, samples: int = 16, init: str = "normal") -> 
     lr, samples = check_lr(lr), _check_samples(samples)
 
     def step(game: MarkovGame, state: SampledState) -> SampledState:
-        adv = sampled_advantages(game, softmax_policy(state.theta), samples, _generator(state))
+        adv = _per_member(lambda p, gen: sampled_advantages(game, p, samples, gen), state)
         theta = tuple(t + lr * a for t, a in zip(state.theta, adv, strict=True))
         return SampledState(theta, state.t + 1, state.seed)
 

@@ -11,7 +11,7 @@ from mpgverify.errors import FormatError
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
 
-__all__ = ["TabularState", "check_lr", "init_theta", "tabular_policy"]
+__all__ = ["TabularState", "check_lr", "init_theta", "member_normals", "tabular_policy"]
 
 
 class TabularState(NamedTuple):
@@ -26,18 +26,30 @@ class TabularState(NamedTuple):
     t: int
 
 
+def member_normals(
+    seed: int, batch: int, shapes: list[tuple[int, ...]], *, scale: float, device: torch.device
+) -> list[torch.Tensor]:
+    """``scale · N(0, 1)`` draws of each shape for a batch of runs, ``[batch, *shape]`` each.
+
+    Member b draws from its own generator seeded ``seed + b``, so member b of a batch starting at
+    ``seed`` equals the lone run with seed ``seed + b`` (a curve's ``seed`` column re-runs alone)."""
+    members = []
+    for b in range(batch):
+        gen = torch.Generator().manual_seed((int(seed) + b) % 2**63)
+        members.append([scale * torch.randn(*shape, generator=gen, dtype=DTYPE) for shape in shapes])
+    return [torch.stack([m[k] for m in members]).to(device) for k in range(len(shapes))]
+
+
 def init_theta(game: MarkovGame, *, seed: int, batch: int, init: str = "normal", scale: float = 1.0) -> TabularState:
-    """θ₀ ~ N(0, scale²) per entry (Section 5: N(0, 1)), or ``init="zeros"`` (θ₀ = 0, Thm 3.6)."""
+    """θ₀ ~ N(0, scale²) per entry (Section 5: N(0, 1)), or ``init="zeros"`` (θ₀ = 0, Thm 3.6); batch
+    member b is the run of seed ``seed + b`` (:func:`member_normals`)."""
     if batch < 1:
         raise FormatError("batch", f"must be ≥ 1, got {batch}")
     if init == "zeros":
         theta = tuple(torch.zeros(batch, game.n_states, n, dtype=DTYPE, device=game.mu.device) for n in game.n_actions)
     elif init == "normal":
-        gen = torch.Generator().manual_seed(int(seed))
-        theta = tuple(
-            (scale * torch.randn(batch, game.n_states, n, generator=gen, dtype=DTYPE)).to(game.mu.device)
-            for n in game.n_actions
-        )
+        shapes = [(game.n_states, n) for n in game.n_actions]
+        theta = tuple(member_normals(seed, batch, shapes, scale=scale, device=game.mu.device))
     else:
         raise FormatError("init", f"must be 'normal' or 'zeros', got {init!r}")
     return TabularState(theta=theta, t=0)

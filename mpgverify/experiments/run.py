@@ -52,6 +52,7 @@ class RunResult:
     seconds: float
     extra: dict[str, Any] = field(default_factory=dict)
     steps: tuple[int, ...] = ()
+    first_seed: int = 0
 
 
 def resolve_device(name: str) -> torch.device:
@@ -147,6 +148,7 @@ def run(
         poa=torch.stack(poas),
         seconds=seconds,
         steps=steps,
+        first_seed=seed,
     )
 
 
@@ -177,7 +179,7 @@ def write_curves(result: RunResult, path: str | Path) -> Path:
                 w.writerow(
                     [
                         t,
-                        b,
+                        result.first_seed + b,
                         pot,
                         repr(float(result.nash_gap[r, b])),
                         repr(float(result.poa[r, b])),
@@ -194,6 +196,7 @@ def run_report(result: RunResult, curves: str | None) -> dict[str, Any]:
         "algorithm": result.algorithm,
         "game": result.game,
         "seeds": result.seeds,
+        "first_seed": result.first_seed,
         "iters": result.iters,
         "device": result.device,
         "options": result.options,
