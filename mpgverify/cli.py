@@ -7,17 +7,16 @@ prints a table or JSON, and on bad input prints one ``mpgverify: error: …`` li
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from mpgverify import __version__
 from mpgverify.constants import mismatch_coefficient, potential_range
 from mpgverify.errors import FormatError, MpgverifyError
-from mpgverify.formats import load_game, load_policy, save_game
+from mpgverify.formats import json_text, load_game, load_policy, save_game
 from mpgverify.game import MarkovGame
 from mpgverify.games import BUILTIN_GAMES, parse_game_spec
 from mpgverify.policy import Policy, random_logits, softmax_policy, uniform_policy
@@ -59,7 +58,7 @@ def resolve_policy(text: str, game: MarkovGame) -> Policy:
 def _evaluate(args: argparse.Namespace) -> int:
     game = resolve_game(args.game)
     report = evaluation_report(game, resolve_policy(args.policy, game))
-    print(json.dumps(report, indent=2) if args.json else render_evaluation(report))
+    print(json_text(report) if args.json else render_evaluation(report), end="" if args.json else "\n")
     return 0
 
 
@@ -81,7 +80,7 @@ def _constants(args: argparse.Namespace) -> int:
     mm = mismatch_coefficient(game)
     out.update(M=mm.M, M_state=mm.state)
     if args.json:
-        print(json.dumps(out, indent=2))
+        print(json_text(out), end="")
     else:
         for k, v in out.items():
             print(f"{k:<8} {v}")
@@ -108,12 +107,12 @@ def _check_mpg(args: argparse.Namespace) -> int:
         summary["potential_file"] = args.potential_out
     if result.certificate is not None:
         if args.certificate:
-            Path(args.certificate).write_text(json.dumps(result.certificate, indent=2) + "\n")
+            Path(args.certificate).write_text(json_text(result.certificate))
             summary["certificate_file"] = args.certificate
         else:
             summary["certificate"] = result.certificate
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json_text(summary), end="")
     else:
         print(
             f"{summary['verdict']} ({result.basis}); worst residual {result.worst_residual:.3g} "
@@ -125,7 +124,7 @@ def _check_mpg(args: argparse.Namespace) -> int:
             print(f"wrote the game with its potential to {summary['potential_file']}")
         if result.certificate is not None:
             where = summary.get("certificate_file")
-            print(f"certificate: {where}" if where else json.dumps(result.certificate, indent=2))
+            print(f"certificate: {where}" if where else json_text(result.certificate).rstrip())
     return 0 if result.is_mpg else 1
 
 
@@ -171,9 +170,9 @@ def _run(args: argparse.Namespace) -> int:
     out_dir = Path(args.out)
     curves = write_curves(result, out_dir / f"{result.algorithm}-{_slug(game.name)}-curves.csv")
     report = run_report(result, str(curves))
-    (out_dir / f"{result.algorithm}-{_slug(game.name)}-run.json").write_text(json.dumps(report, indent=2) + "\n")
+    (out_dir / f"{result.algorithm}-{_slug(game.name)}-run.json").write_text(json_text(report))
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json_text(report), end="")
     else:
         f = summarize(result)
         print(
@@ -217,9 +216,16 @@ def _counterexamples_option(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--counterexamples", default=default, metavar="DIR", help=f"{what} (default {default})")
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one ``PROG: error: …`` line and exit 2 (``--help`` shows the usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="mpgverify",
         description=(
             "Exact verification of the claims of 'Convergence and Price of Anarchy Guarantees "
@@ -440,7 +446,7 @@ def _claims(args: argparse.Namespace) -> int:
     )
     print(render_table(results))
     if args.json:
-        Path(args.json).write_text(json.dumps(ledger_json(results, args.budget, args.seed), indent=2) + "\n")
+        Path(args.json).write_text(json_text(ledger_json(results, args.budget, args.seed)))
     if args.markdown:
         Path(args.markdown).write_text(render_markdown(results, args.budget, args.seed))
     counts: dict[str, int] = {}
@@ -486,10 +492,10 @@ def _hunt(args: argparse.Namespace) -> int:
         if r.counterexample:
             print(f"  counterexample: {r.counterexample}")
     if args.json:
-        Path(args.json).write_text(json.dumps([r.to_json() for r, _ in results], indent=2) + "\n")
+        Path(args.json).write_text(json_text([r.to_json() for r, _ in results]))
     if ledger is not None:
         merged = merge_hunts(ledger, [r for r, _ in results])
-        Path(args.ledger).write_text(json.dumps(merged, indent=2) + "\n")
+        Path(args.ledger).write_text(json_text(merged))
         if args.markdown:
             Path(args.markdown).write_text(render_markdown_json(merged))
     return 1 if any(r.status == "refuted" and fresh for r, fresh in results) else 0

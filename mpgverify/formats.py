@@ -9,6 +9,7 @@ the source, the field with its index, and the rule broken.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,10 @@ __all__ = [
     "GAME_FORMAT",
     "POLICY_FORMAT",
     "dump_json",
+    "finite_json",
     "game_from_json",
     "game_to_json",
+    "json_text",
     "load_game",
     "load_policy",
     "policy_from_json",
@@ -128,6 +131,23 @@ def game_to_json(game: MarkovGame) -> dict[str, Any]:
     if game.potential is not None:
         out["potential"] = game.potential.tolist()
     return out
+
+
+def finite_json(obj: Any) -> Any:
+    """``obj`` with every non-finite float replaced by ``null`` (JSON has no NaN or Infinity: an
+    undefined quantity, e.g. the POA of a game whose social optimum is not positive, is null)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_json(v) for v in obj]
+    return obj
+
+
+def json_text(obj: Any, *, indent: int | None = 2) -> str:
+    """Standard JSON text of ``obj`` (non-finite floats as null, see :func:`finite_json`), newline-ended."""
+    return json.dumps(finite_json(obj), indent=indent, allow_nan=False) + "\n"
 
 
 def dump_json(obj: dict[str, Any]) -> str:

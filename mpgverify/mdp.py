@@ -74,12 +74,13 @@ def policy_iteration(
     """
     batch = torch.broadcast_shapes(P.shape[:-3], r.shape[:-2])
     S, A = r.shape[-2], r.shape[-1]
+    P_shared = P  # not expanded: a matmul over an expanded P would materialize it once per batch member
     P = P.expand(*batch, S, A, S)
     r = r.expand(*batch, S, A)
     eye = torch.eye(S, dtype=r.dtype, device=r.device)
 
     def q_of(V: torch.Tensor) -> torch.Tensor:
-        return r + gamma * (P @ V[..., None, :, None]).squeeze(-1)
+        return r + gamma * torch.einsum("...sat,...t->...sa", P_shared, V)
 
     def evaluate_rule(policy: torch.Tensor) -> torch.Tensor:
         P_pol = P.gather(-2, policy[..., None, None].expand(*batch, S, 1, S)).squeeze(-2)

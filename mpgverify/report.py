@@ -7,21 +7,48 @@ from typing import Any
 
 import torch
 
-from mpgverify.evaluation import evaluate
+from mpgverify.evaluation import Evaluation, evaluate
 from mpgverify.game import MarkovGame
-from mpgverify.nash import nash_gap
+from mpgverify.nash import best_response, nash_gap
+from mpgverify.policy import uniform_policy
 from mpgverify.welfare import social_optimum
 
-__all__ = ["EVALUATION_FORMAT", "evaluation_report", "render_evaluation"]
+__all__ = ["EVALUATION_FORMAT", "evaluation_report", "potential_contradiction", "render_evaluation"]
 
 EVALUATION_FORMAT = "mpgverify.evaluation/1"
+
+
+def potential_contradiction(game: MarkovGame, probs: Sequence[torch.Tensor], ev: Evaluation) -> str | None:
+    """Where the stated φ contradicts Def 2.2 at this policy, in words; None when it does not.
+
+    Def 2.2: ``Vⁱ(π'ⁱ, π⁻ⁱ)(s) − Vⁱ_π(s) = Φ(π'ⁱ, π⁻ⁱ)(s) − Φ_π(s)`` for every agent, deviation and
+    state. Checked for each agent's deviations to its exact best response and to the uniform policy
+    (a necessary condition: ``mpgverify check-mpg`` searches many more policies), with tolerance
+    ``1e-9 (1 + max|r|, |φ|) / (1 − γ)``."""
+    if ev.Phi is None or game.phi is None:
+        return None
+    scale = 1 + max(float(game.R.abs().max()), float(game.phi.abs().max()))
+    tol = 1e-9 * scale / (1 - game.gamma)
+    uniform = uniform_policy(game)
+    for i in range(game.n_agents):
+        for label, dev in (("its best response", best_response(game, probs, i).policy), ("uniform", uniform[i])):
+            moved = evaluate(game, tuple(dev if j == i else p for j, p in enumerate(probs)))
+            dV, dPhi = moved.V[i] - ev.V[i], moved.Phi - ev.Phi  # type: ignore[operator]
+            s = int((dV - dPhi).abs().argmax())
+            if float((dV - dPhi).abs()[s]) > tol:
+                return (
+                    f"the stated potential contradicts Def 2.2: agent {i}'s switch to {label} changes V^{i}(s={s}) "
+                    f"by {float(dV[s]):.10g} but Phi(s={s}) by {float(dPhi[s]):.10g}; Phi is not this game's potential"
+                )
+    return None
 
 
 def evaluation_report(game: MarkovGame, probs: Sequence[torch.Tensor]) -> dict[str, Any]:
     """Values, Φ, Nash-gap with best-response gains, social optimum and POA of one policy.
 
     ``potential`` is null when the game states no φ; ``poa`` is null, with a note, when the social
-    optimum is not positive (Def 4.1 is then undefined).
+    optimum is not positive (Def 4.1 is then undefined). A stated φ that contradicts Def 2.2 at this
+    policy (:func:`potential_contradiction`) is named in ``notes``.
     """
     ev = evaluate(game, probs)
     gap = nash_gap(game, probs, V_mu=ev.V_mu)
@@ -38,8 +65,12 @@ def evaluation_report(game: MarkovGame, probs: Sequence[torch.Tensor]) -> dict[s
         "social_optimum": opt,
         "poa": social / opt if opt > 0 else None,
     }
-    if opt <= 0:
-        report["notes"] = [f"POA undefined: the social optimum {opt!r} is not positive (Def 4.1)"]
+    notes = [f"POA undefined: the social optimum {opt!r} is not positive (Def 4.1)"] if opt <= 0 else []
+    contradiction = potential_contradiction(game, probs, ev)
+    if contradiction is not None:
+        notes.append(contradiction)
+    if notes:
+        report["notes"] = notes
     return report
 
 

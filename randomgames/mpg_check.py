@@ -19,6 +19,7 @@ Three tests, in order:
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ from mpgverify.evaluation import evaluate, policy_transition, state_values
 from mpgverify.exact import exact_evaluate, rationalize_game, rationalize_policy
 from mpgverify.formats import game_from_json, game_to_json
 from mpgverify.game import MarkovGame
+from mpgverify.memory import evaluation_bytes, require_memory
 from mpgverify.policy import deterministic_policy, joint_policy, softmax_policy
 
 __all__ = [
@@ -193,6 +195,10 @@ def check_mpg(game: MarkovGame, *, n_policies: int = 48, seed: int = 0, tol: flo
     Returns:
       :class:`MPGCheck`.
     """
+    K = min(64, math.prod(n**game.n_states for n in game.n_actions)) + n_policies
+    pair_rows = 8 * K * game.n_agents * game.n_states * game.n_states * game.n_joint_actions
+    need = evaluation_bytes(game.n_agents, game.n_states, game.n_actions, K) + pair_rows
+    require_memory(need, f"checking {K} policies of {game.name}")
     probs = sample_policies(game, n_random=n_policies, seed=seed)
     scale = 1.0 + float(evaluate(game, probs).V.abs().max())
     threshold = tol * scale

@@ -9,7 +9,6 @@ matplotlib is an optional dependency (``pip install mpgverify[plots]``).
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from mpgverify import __version__
 from mpgverify.errors import MpgverifyError
 from mpgverify.experiments.orderings import Verdict, evaluate_orderings
 from mpgverify.experiments.reproduction import CHOICES, Reproduction, curve_stats
+from mpgverify.formats import json_text
 
 __all__ = ["FIGURES", "write_reproduction"]
 
@@ -210,7 +210,7 @@ def write_reproduction(rep: Reproduction, out: str | Path, *, command: str = "mp
     for name in ("fig1", "fig2", "fig4", "fig_k"):
         files += _plot(rep, name, out)
     _write_csv(rep, out / "curves.csv")
-    (out / "curves.json").write_text(json.dumps(_curves_json(rep)) + "\n")
+    (out / "curves.json").write_text(json_text(_curves_json(rep), indent=None))
     verdicts = evaluate_orderings(rep)
     (out / "report.md").write_text(_markdown(rep, verdicts, command))
     report = {
@@ -225,5 +225,5 @@ def write_reproduction(rep: Reproduction, out: str | Path, *, command: str = "mp
         "choices": list(CHOICES),
         "files": [p.name for p in files] + ["curves.csv", "curves.json", "report.md", "report.json"],
     }
-    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    (out / "report.json").write_text(json_text(report))
     return report

@@ -19,7 +19,9 @@ import torch
 from mpgverify.algorithms.api import Algorithm
 from mpgverify.errors import FormatError, MpgverifyError
 from mpgverify.evaluation import evaluate
+from mpgverify.factored import FactoredGame
 from mpgverify.game import MarkovGame
+from mpgverify.memory import evaluation_bytes, require_memory
 from mpgverify.nash import nash_gap
 from mpgverify.welfare import social_optimum
 
@@ -104,6 +106,9 @@ def run(
         raise FormatError("--seeds", f"must be ≥ 1, got {seeds}")
     if iters < 0:
         raise FormatError("--iters", f"must be ≥ 0, got {iters}")
+    if not isinstance(game, FactoredGame):
+        need = evaluation_bytes(game.n_agents, game.n_states, game.n_actions, seeds)
+        require_memory(need, f"{seeds} seeds of exact recording on {game.name}")
     dev = resolve_device(device)
     if dev.type != "cpu" and algorithm.name.startswith("sampled"):
         raise FormatError("--device", f"{algorithm.name} samples with a CPU generator; use --device cpu")

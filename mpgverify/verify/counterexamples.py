@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from mpgverify import __version__
 from mpgverify.errors import FormatError, MpgverifyError
-from mpgverify.formats import game_from_json, game_to_json, read_json
+from mpgverify.formats import game_from_json, game_to_json, json_text, read_json
 from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
 
 __all__ = ["COUNTEREXAMPLE_FORMAT", "counterexample_json", "load_counterexample", "replay", "write_counterexample"]
@@ -36,7 +35,7 @@ def counterexample_json(
 
 def write_counterexample(path: Path, obj: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(obj, indent=1) + "\n", encoding="utf-8")
+    path.write_text(json_text(obj, indent=1), encoding="utf-8")
     return path
 
 
