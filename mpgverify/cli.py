@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -216,11 +217,46 @@ def _counterexamples_option(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--counterexamples", default=default, metavar="DIR", help=f"{what} (default {default})")
 
 
+#: the largest counts the commands accept: beyond them a run would not end in any sensible time
+MAX_ITERS = 10**6
+MAX_SEEDS = 10**6
+MAX_SEED = 2**62  # seeds + batch offsets stay inside torch's 64-bit generator
+
+
+def _integer(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: an integer in [low, high]."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer in [{low}, {high}], got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be an integer in [{low}, {high}], got {text!r}")
+        return value
+
+    return parse
+
+
+def _finite(text: str) -> float:
+    """An argparse type: a finite number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+SEED = _integer(0, MAX_SEED)
+
+
 class _OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is one ``PROG: error: …`` line and exit 2 (``--help`` shows the usage)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {_one_line(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -283,8 +319,14 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("game", metavar="GAME", help=GAME_HELP)
-    p.add_argument("--policies", type=int, default=48, metavar="K", help="random mixed policies sampled (default 48)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the policy sample (default 0)")
+    p.add_argument(
+        "--policies",
+        type=_integer(0, MAX_SEEDS),
+        default=48,
+        metavar="K",
+        help="random mixed policies sampled (default 48)",
+    )
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the policy sample (default 0)")
     p.add_argument("--certificate", metavar="FILE", help="write the non-MPG certificate here instead of printing it")
     p.add_argument("--potential-out", metavar="FILE", help="write the game with its (fitted) potential here")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -302,10 +344,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("algorithm", metavar="ALGO", help="registered algorithm name or package.module:factory")
     p.add_argument("--game", required=True, metavar="GAME", help=GAME_HELP)
-    p.add_argument("--seeds", type=int, default=10, help="number of seeds, run as one batch (default 10)")
-    p.add_argument("--iters", type=int, default=400, help="iterations (default 400)")
-    p.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
-    p.add_argument("--lr", type=float, help="step size (the algorithm's default when omitted)")
+    p.add_argument(
+        "--seeds", type=_integer(1, MAX_SEEDS), default=10, help="number of seeds, run as one batch (default 10)"
+    )
+    p.add_argument("--iters", type=_integer(0, MAX_ITERS), default=400, help="iterations (default 400)")
+    p.add_argument("--seed", type=SEED, default=0, help="first seed (default 0)")
+    p.add_argument("--lr", type=_finite, help="step size (the algorithm's default when omitted)")
     p.add_argument(
         "--option",
         action="append",
@@ -328,12 +372,17 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("algorithm", metavar="ALGO", help="registered algorithm name or package.module:factory")
-    p.add_argument("--games", type=int, default=6, help="games drawn (default 6)")
-    p.add_argument("--seeds", type=int, default=2, help="seeds per game (default 2)")
-    p.add_argument("--iters", type=int, default=50, help="steps when nothing is declared (default 50)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the drawn games and of the runs (default 0)")
+    p.add_argument("--games", type=_integer(1, 10**4), default=6, help="games drawn (default 6)")
+    p.add_argument("--seeds", type=_integer(1, 10**4), default=2, help="seeds per game (default 2)")
     p.add_argument(
-        "--max-actions", type=int, default=4, help="games cycle through 2..MAX actions per agent (default 4)"
+        "--iters", type=_integer(1, MAX_ITERS), default=50, help="steps when nothing is declared (default 50)"
+    )
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the drawn games and of the runs (default 0)")
+    p.add_argument(
+        "--max-actions",
+        type=_integer(2, 16),
+        default=4,
+        help="games cycle through 2..MAX actions per agent (default 4)",
     )
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="factory option, repeatable")
     p.set_defaults(handler=_check_algorithm)
@@ -357,7 +406,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--only", action="append", metavar="IDS", help="comma-separated claim ids (a base id selects its readings)"
     )
-    p.add_argument("--seed", type=int, default=0, help="Hypothesis seed (default 0): same seed and budget, same ledger")
+    p.add_argument(
+        "--seed", type=SEED, default=0, help="Hypothesis seed (default 0): same seed and budget, same ledger"
+    )
     p.add_argument("--json", metavar="PATH", help="write the mpgverify.ledger/1 JSON here")
     p.add_argument("--markdown", metavar="PATH", help="write the Markdown ledger here")
     _counterexamples_option(p, "where refutations are saved")
@@ -375,9 +426,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("claims", nargs="*", metavar="CLAIM", help="claim ids (a base id selects its readings)")
     p.add_argument("--all", action="store_true", help="every registered claim")
-    p.add_argument("--seconds", type=float, help="time budget per claim (default 30 when --evaluations is not given)")
-    p.add_argument("--evaluations", type=int, help="budget per claim in evaluations (reproducible)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the generation and the local search (default 0)")
+    p.add_argument("--seconds", type=_finite, help="time budget per claim (default 30 when --evaluations is not given)")
+    p.add_argument("--evaluations", type=_integer(1, 10**8), help="budget per claim in evaluations (reproducible)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the generation and the local search (default 0)")
     p.add_argument(
         "--method",
         choices=("hunt", "es", "random"),
@@ -403,20 +454,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda (default auto)")
-    p.add_argument("--n", type=int, nargs="+", default=[2, 3, 5], metavar="N", help="agent counts (default 2 3 5)")
-    p.add_argument("--iters", type=int, default=400, help="iterations per run (default 400)")
+    p.add_argument(
+        "--n", type=_integer(1, 64), nargs="+", default=[2, 3, 5], metavar="N", help="agent counts (default 2 3 5)"
+    )
+    p.add_argument("--iters", type=_integer(1, MAX_ITERS), default=400, help="iterations per run (default 400)")
     p.add_argument(
         "--seeds",
-        type=int,
+        type=_integer(1, 10**4),
         nargs="+",
         default=[10, 20],
         metavar="S",
         help="seeds for tabular and NN runs (default 10 20; one value sets both)",
     )
-    p.add_argument("--lams", type=float, nargs="+", default=[0.01, 0.1, 1.0, 10.0, 100.0], help="log-barrier λ grid")
-    p.add_argument("--ks", type=int, nargs="+", default=[1, 5, 10, 20, 50], help="NPG-BR K grid")
-    p.add_argument("--record-every", type=int, default=5, help="record the exact metrics every k iterations (5)")
-    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.add_argument("--lams", type=_finite, nargs="+", default=[0.01, 0.1, 1.0, 10.0, 100.0], help="log-barrier λ grid")
+    p.add_argument("--ks", type=_integer(1, MAX_ITERS), nargs="+", default=[1, 5, 10, 20, 50], help="NPG-BR K grid")
+    p.add_argument(
+        "--record-every", type=_integer(1, MAX_ITERS), default=5, help="record the exact metrics every k iterations (5)"
+    )
+    p.add_argument("--seed", type=SEED, default=0, help="base seed (default 0)")
     p.set_defaults(handler=_figures)
 
     p = sub.add_parser(
@@ -588,6 +643,14 @@ def _check_outputs(args: argparse.Namespace) -> None:
             raise FormatError(flag, f"{value!r} is a file; a folder is needed")
 
 
+_LINE_BREAKS = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")  # every break str.splitlines knows
+
+
+def _one_line(message: str) -> str:
+    """A message on one line (user text may hold line breaks)."""
+    return _LINE_BREAKS.sub(lambda m: repr(m.group())[1:-1], message)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mpgverify`` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
@@ -596,5 +659,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_outputs(args)
         return handler(args)
     except MpgverifyError as e:
-        print(f"mpgverify {args.command}: error: {e}", file=sys.stderr)
+        print(f"mpgverify {args.command}: error: {_one_line(str(e))}", file=sys.stderr)
         return 2

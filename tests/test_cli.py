@@ -96,10 +96,15 @@ BAD = [
     # issue 13: arguments that used to be accepted and silently ignored or run forever
     (["claims", "--only", ""], "--only: names no claim id"),
     (["claims", "--only", " , "], "--only: names no claim id"),
-    (["check-algorithm", "pg", "--games", "0"], "--games: must be ≥ 1"),
+    (["check-algorithm", "pg", "--games", "0"], "--games: must be an integer in [1, 10000], got '0'"),
     (["run", "pg", "--game", "coordination:n=2", "--option", "lam=nan"], "--option lam: must be a finite number"),
-    (["hunt", "def-2.2", "--seconds", "inf"], "--seconds: must be a finite number > 0"),
-    (["check-mpg", "coordination:n=2", "--policies", "-5"], "--policies: must be ≥ 0"),
+    (["hunt", "def-2.2", "--seconds", "inf"], "--seconds: must be a finite number, got 'inf'"),
+    (["hunt", "def-2.2", "--seconds", "-1"], "--seconds: must be a finite number > 0"),
+    (["check-mpg", "coordination:n=2", "--policies", "-5"], "--policies: must be an integer in [0, 1000000]"),
+    # found by the fuzz harness (tests/fuzz): a seed torch cannot take, counts that never end, a line break
+    (["check-mpg", "coordination:n=2", "--seed", "99999999999999999999"], "--seed: must be an integer in [0, "),
+    (["check-algorithm", "pg", "--iters", "99999999999999999999"], "--iters: must be an integer in [1, 1000000]"),
+    (["replay", "x.json", "\n0"], "unrecognized arguments: \\n0"),
     (["evaluate", "coordination:n=2", "--policy", f"random:{2**64}"], "--policy: random:SEED needs an integer"),
     (["evaluate", "coordination:n=2,gamma=0.9999999999999", "--policy", "uniform"], "gamma: must satisfy 1 − gamma ≥"),
     # output paths are checked before any work (claims used to fail only after running every claim)

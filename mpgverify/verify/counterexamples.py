@@ -65,6 +65,7 @@ def replay(claim: Claim, example: Example) -> tuple[Outcome, ExactMargin | None]
         raise
     except KeyError as e:
         raise FormatError("witness", f"lacks the key {e.args[0]!r} that claim {claim.id} needs") from None
-    except (TypeError, ValueError, IndexError) as e:
-        raise FormatError("witness", f"does not fit claim {claim.id} ({e.__class__.__name__}: {e})") from None
+    except (TypeError, ValueError, IndexError, AssertionError, RuntimeError) as e:  # a witness is user input
+        detail = f"{e.__class__.__name__}: {e}" if str(e) else e.__class__.__name__
+        raise FormatError("witness", f"does not fit claim {claim.id} ({detail})") from None
     return outcome, exact
