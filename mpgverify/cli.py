@@ -213,8 +213,19 @@ def _check_algorithm(args: argparse.Namespace) -> int:
 
 
 def _counterexamples_option(p: argparse.ArgumentParser, what: str) -> None:
-    default = "properties/counterexamples"
-    p.add_argument("--counterexamples", default=default, metavar="DIR", help=f"{what} (default {default})")
+    p.add_argument(
+        "--counterexamples",
+        metavar="DIR",
+        help=f"{what}, and looked up before the claims' shipped ones (default: $MPGVERIFY_HOME/counterexamples, "
+        "else ~/.local/share/mpgverify/counterexamples; shipped counterexamples are replayed from the "
+        "installed package whatever the working directory)",
+    )
+
+
+def _counterexample_dir(args: argparse.Namespace) -> Path:
+    from mpgverify.verify.counterexamples import user_counterexample_dir
+
+    return Path(args.counterexamples) if args.counterexamples else user_counterexample_dir()
 
 
 #: the largest counts the commands accept: beyond them a run would not end in any sensible time
@@ -496,7 +507,7 @@ def _claims(args: argparse.Namespace) -> int:
         claims,
         budget=args.budget,
         seed_value=args.seed,
-        counterexample_dir=Path(args.counterexamples),
+        counterexample_dir=_counterexample_dir(args),
         progress=sys.stderr,
     )
     print(render_table(results))
@@ -525,11 +536,13 @@ def _hunt(args: argparse.Namespace) -> int:
     seconds = 30.0 if args.seconds is None and args.evaluations is None else args.seconds
     ledger = read_ledger(args.ledger) if args.ledger else None
     claims = select_claims(load_claims(), None if args.all else args.claims)
-    out_dir = Path(args.counterexamples)
+    from mpgverify.verify.runner import known_counterexample
+
+    out_dir = _counterexample_dir(args)
     results = []
     for k, claim in enumerate(claims, 1):
         print(f"[{k}/{len(claims)}] {claim.id} ... ", end="", file=sys.stderr, flush=True)
-        fresh = not (out_dir / f"{claim.id}.json").exists()  # committed counterexamples are never overwritten
+        fresh = known_counterexample(claim, out_dir) is None  # known counterexamples are never overwritten
         r = hunt(
             claim,
             seconds=seconds,

@@ -6,9 +6,15 @@ The verification engine finds them through the entry point ``mpgverify.claims: p
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from mpgverify.verify.claims import Claim
 
-__all__ = ["PENDING", "all_claims", "reproduced_ids"]
+__all__ = ["COUNTEREXAMPLES", "PENDING", "all_claims", "reproduced_ids"]
+
+#: The shipped counterexamples, ``<claim id>.json``: the registry attaches each to its claim, so they
+#: are replayed from wherever the package is installed.
+COUNTEREXAMPLES = Path(__file__).resolve().parent / "counterexamples"
 
 #: Catalogue ids without a property yet, with the issue that adds them (a test keeps this honest:
 #: every catalogue id is either registered, judged by the reproduction report, or listed here).

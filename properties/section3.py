@@ -13,6 +13,7 @@ import torch
 from hypothesis import strategies as st
 
 import randomgames.strategies as rgs
+from mpgverify import bounds
 from mpgverify.algorithms.gradients import (
     log_barrier,
     log_barrier_gradients,
@@ -29,7 +30,6 @@ from mpgverify.hessian import hessian_spectral_norm
 from mpgverify.nash import best_response, nash_gap
 from mpgverify.policy import joint_policy, softmax_policy
 from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome, Relaxation
-from mpgverify import bounds
 from properties.common import (
     flat_theta,
     hessian,

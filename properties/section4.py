@@ -17,6 +17,7 @@ import torch
 from hypothesis import strategies as st
 
 import randomgames.strategies as rgs
+from mpgverify import bounds
 from mpgverify.algorithms.br_dynamics import br_dynamics, is_ratio_nash
 from mpgverify.evaluation import at_mu, evaluate, state_values
 from mpgverify.exact import exact_evaluate, exact_social_optimum, rationalize_game, rationalize_policy
@@ -25,7 +26,6 @@ from mpgverify.nash import nash_gap
 from mpgverify.policy import check_policy, softmax_policy
 from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
 from mpgverify.welfare import social_optimum
-from mpgverify import bounds
 from properties.common import lower_bound_outcome, not_met, theta_json, theta_of
 from properties.coverage import ACTIONS, AGENTS, EXACT_KERNEL, REWARD_SIGN, coverage, witness_sign
 from properties.moves import Moves

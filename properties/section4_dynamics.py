@@ -19,6 +19,7 @@ import sympy
 from hypothesis import strategies as st
 
 import randomgames.strategies as rgs
+from mpgverify import bounds
 from mpgverify.algorithms.br_dynamics import br_dynamics
 from mpgverify.algorithms.npg_br import npg_br
 from mpgverify.constants import potential_range
@@ -29,7 +30,6 @@ from mpgverify.nash import nash_gap
 from mpgverify.policy import softmax_policy
 from mpgverify.verify.claims import Axis, Claim, Example, Outcome
 from mpgverify.welfare import social_optimum
-from mpgverify import bounds
 from properties.common import not_met, theta_json, theta_of, upper_bound_outcome
 from properties.coverage import (
     ACTIONS,

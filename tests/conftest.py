@@ -4,3 +4,12 @@
 from mpgverify.verify.profiles import load_profile
 
 load_profile()
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _user_folder(tmp_path_factory, monkeypatch):
+    """New counterexamples found without a named folder go to the user folder: keep it per session."""
+    monkeypatch.setenv("MPGVERIFY_HOME", str(tmp_path_factory.getbasetemp() / "mpgverify-home"))

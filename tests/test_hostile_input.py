@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -58,7 +59,7 @@ def test_work_beyond_the_memory_budget_is_refused_before_allocating(monkeypatch,
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "GiB" in err[0] and "MPGVERIFY_MEMORY_LIMIT" in err[0], err
-    assert main(["check-mpg", "coordination:n=2", "--policies", "100000000"]) == 2
+    assert main(["check-mpg", "coordination:n=3", "--policies", "1000000"]) == 2  # about 27 GiB
     monkeypatch.setenv("MPGVERIFY_MEMORY_LIMIT", "lots")
     assert main(["check-mpg", "coordination:n=2"]) == 2
     assert "MPGVERIFY_MEMORY_LIMIT" in capsys.readouterr().err
@@ -77,3 +78,39 @@ def test_policy_iteration_does_not_materialize_a_shared_kernel_per_batch_member(
         alone = policy_iteration(P, r[k], 0.9)
         assert torch.equal(together.policy[k], alone.policy)
         assert torch.allclose(together.V[k], alone.V, rtol=0, atol=1e-12)
+
+
+def test_shipped_counterexamples_are_found_from_any_folder_and_nothing_is_written_there(tmp_path) -> None:
+    """Issue 13: from another working directory the shipped counterexamples were ignored (two refuted ids
+    read "holds") and new finds were written into the user's folder."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MPGVERIFY_HOME": str(tmp_path / "home")}
+    argv = [
+        sys.executable,
+        "-m",
+        "mpgverify",
+        "claims",
+        "--only",
+        "lemma-c.2,lemma-3.7@normalized-d",
+        "--json",
+        "l.json",
+    ]
+    out = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    rows = {r["id"]: r for r in json.loads((tmp_path / "l.json").read_text())["claims"]}
+    assert {r["status"] for r in rows.values()} == {"refuted"}, rows
+    assert all(Path(r["counterexample"]).is_file() for r in rows.values())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["l.json"]  # nothing else written into the folder
+
+
+def test_new_finds_go_to_the_named_or_user_folder(tmp_path, monkeypatch) -> None:
+    from mpgverify.verify.counterexamples import user_counterexample_dir
+
+    monkeypatch.setenv("MPGVERIFY_HOME", str(tmp_path / "h"))
+    assert user_counterexample_dir() == tmp_path / "h" / "counterexamples"
+    monkeypatch.delenv("MPGVERIFY_HOME")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "x"))
+    assert user_counterexample_dir() == tmp_path / "x" / "mpgverify" / "counterexamples"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -156,6 +157,8 @@ class Claim:
       premise_space: the class of games, policies and constants the premises allow, in words
         (what a ``holds`` is evidence about).
       relaxation: optional :class:`Relaxation`: lets the hunter climb the claim's score by gradient.
+      shipped_counterexample: the counterexample file the claim's package ships (set by the registry
+        from the package's ``COUNTEREXAMPLES`` folder); replayed before any search.
     """
 
     id: str
@@ -172,3 +175,4 @@ class Claim:
     coverage: Coverage | None = None
     premise_space: str = ""
     relaxation: Relaxation | None = None
+    shipped_counterexample: Path | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,14 @@ from mpgverify.errors import FormatError, MpgverifyError
 from mpgverify.formats import game_from_json, game_to_json, json_text, read_json
 from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
 
-__all__ = ["COUNTEREXAMPLE_FORMAT", "counterexample_json", "load_counterexample", "replay", "write_counterexample"]
+__all__ = [
+    "COUNTEREXAMPLE_FORMAT",
+    "counterexample_json",
+    "load_counterexample",
+    "replay",
+    "user_counterexample_dir",
+    "write_counterexample",
+]
 
 COUNTEREXAMPLE_FORMAT = "mpgverify.counterexample/1"
 
@@ -37,6 +45,17 @@ def write_counterexample(path: Path, obj: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json_text(obj, indent=1), encoding="utf-8")
     return path
+
+
+def user_counterexample_dir() -> Path:
+    """Where new counterexamples go when no folder is named: ``$MPGVERIFY_HOME/counterexamples``, else
+    ``$XDG_DATA_HOME/mpgverify/counterexamples`` (``~/.local/share`` when unset). Never the working
+    directory, never the installed package."""
+    home = os.environ.get("MPGVERIFY_HOME")
+    if home:
+        return Path(home) / "counterexamples"
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "mpgverify" / "counterexamples"
 
 
 def load_counterexample(path: str | Path) -> tuple[str, Example, dict[str, Any]]:

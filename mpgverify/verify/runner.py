@@ -26,7 +26,7 @@ from mpgverify.verify.counterexamples import counterexample_json, load_counterex
 from mpgverify.verify.determinism import independent_of_local_constants
 from mpgverify.verify.profiles import PROFILES
 
-__all__ = ["FAR_ABOVE_FLOAT", "ClaimResult", "confirm_violation", "run_claim"]
+__all__ = ["FAR_ABOVE_FLOAT", "ClaimResult", "confirm_violation", "known_counterexample", "run_claim"]
 
 FAR_ABOVE_FLOAT = 1e4
 
@@ -126,6 +126,13 @@ def confirm_violation(
     return -out.margin > FAR_ABOVE_FLOAT * out.tol, None, how
 
 
+def known_counterexample(claim: Claim, folder: Path | None) -> Path | None:
+    """``folder/<id>.json`` when it exists, else the claim's shipped counterexample, else None."""
+    if folder is not None and (Path(folder) / f"{claim.id}.json").is_file():
+        return Path(folder) / f"{claim.id}.json"
+    return claim.shipped_counterexample
+
+
 def _replay_known(claim: Claim, path: Path, mutation: dict[str, Any], start: float) -> ClaimResult | None:
     claim_id, example, _ = load_counterexample(path)
     out = claim.check(example.game, example.witness, **mutation)
@@ -170,12 +177,14 @@ def run_claim(
       mutation: keyword arguments passed to ``claim.check`` (meta-tests).
       max_examples: override the budget's example count.
       shrink: shrink a found violation to a minimal example (off: report the first one found).
-      known_dir: a folder of committed counterexamples: ``<id>.json`` there is replayed first, and
-        if it still violates the claim (confirmed as above) the verdict is ``refuted`` at once.
+      known_dir: a folder of counterexamples: ``<id>.json`` there (else the claim's shipped file) is
+        replayed first, and if it still violates the claim (confirmed as above) the verdict is
+        ``refuted`` at once.
     """
     start = time.perf_counter()
-    if known_dir is not None and (Path(known_dir) / f"{claim.id}.json").exists():
-        replayed = _replay_known(claim, Path(known_dir) / f"{claim.id}.json", mutation or {}, start)
+    known = known_counterexample(claim, known_dir)
+    if known is not None:
+        replayed = _replay_known(claim, known, mutation or {}, start)
         if replayed is not None:
             return replayed
     stats = _Stats(coverage=None if claim.coverage is None else dict.fromkeys(claim.coverage.classes, 0))

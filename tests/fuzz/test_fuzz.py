@@ -33,7 +33,8 @@ COUNTEREXAMPLE = json.loads((ROOT / "properties" / "counterexamples" / "lemma-c.
 edge_numbers = st.sampled_from([0, -1, 1, 2, 10**30, -(10**30), 0.5, -0.0, 1e308, -1e308, 5e-324, math.nan, math.inf])
 scalars = st.one_of(st.none(), st.booleans(), edge_numbers, st.integers(), st.floats(), st.text(max_size=8))
 json_values = st.recursive(
-    scalars, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
     max_leaves=12,
 )
 
@@ -82,9 +83,13 @@ def _write(tmp: Path, name: str, obj: Any) -> str:
     return str(path)
 
 
+def _refuse(token: str) -> None:
+    raise AssertionError(f"{token} in a JSON file written")
+
+
 def _check_written(folder: Path) -> None:
     for path in folder.rglob("*.json"):
-        json.loads(path.read_text(), parse_constant=lambda t: pytest.fail(f"{t} in {path}"))
+        json.loads(path.read_text(), parse_constant=_refuse)
 
 
 GAME_COMMANDS = [
@@ -127,39 +132,93 @@ def test_arbitrary_bytes_as_a_game_file(tmp_path_factory, content) -> None:
 
 
 # -- arguments: each command's flags with hostile values, on top of a base that keeps the work small -----------
-numbers = st.sampled_from(["0", "-5", "1", "3", "nan", "inf", "-inf", "1e308", "1e-320", "99999999999999999999", "x", ""])
+numbers = st.sampled_from(
+    ["0", "-5", "1", "3", "nan", "inf", "-inf", "1e308", "1e-320", "99999999999999999999", "x", ""]
+)
 games = st.sampled_from(
-    ["coordination", "coordination:n=3", "coordination:n=99", "coordination:n=0", "coordination:gamma=1",
-     "coordination:gamma=nan", "coordination:eps=-1", "coordination:n=2,n=3", "coordination:bogus=1", "nope:n=2",
-     "", ":", "/", "/dev/null"]  # fmt: skip
+    [
+        "coordination",
+        "coordination:n=3",
+        "coordination:n=99",
+        "coordination:n=0",
+        "coordination:gamma=1",
+        "coordination:gamma=nan",
+        "coordination:eps=-1",
+        "coordination:n=2,n=3",
+        "coordination:bogus=1",
+        "nope:n=2",
+        "",
+        ":",
+        "/",
+        "/dev/null",
+    ]
 )
 texts = st.text(max_size=12)
 
 COMMANDS: dict[str, tuple[list[str], dict[str, st.SearchStrategy[str]]]] = {
-    "evaluate": (["coordination:n=2"], {"--policy": st.sampled_from(["uniform", "random:1", "random:-1",
-                 "random:99999999999999999999", "random:", "x.json"]) | texts, "GAME": games}),  # fmt: skip
+    "evaluate": (
+        ["coordination:n=2"],
+        {
+            "--policy": st.sampled_from(
+                ["uniform", "random:1", "random:-1", "random:99999999999999999999", "random:", "x.json"]
+            )
+            | texts,
+            "GAME": games,
+        },
+    ),
     "constants": (["coordination:n=2"], {"GAME": games}),
     "export": (["coordination:n=2"], {"GAME": games, "--out": st.sampled_from(["{tmp}", "{tmp}/no/such/e.json", ""])}),
     "check-mpg": (["coordination:n=2"], {"--policies": numbers, "--seed": numbers, "GAME": games}),
     "run": (
         ["pg", "--game", "coordination:n=2", "--seeds", "1", "--iters", "2"],
-        {"--seeds": numbers, "--iters": numbers, "--seed": numbers, "--lr": numbers, "--game": games,
-         "--option": st.sampled_from(["lam=nan", "lam=-1", "lr=0", "K=2", "=1", "x", "gradient=bogus", "init=zeros"]),
-         "--device": st.sampled_from(["cpu", "cuda", "tpu", "auto"])},  # fmt: skip
+        {
+            "--seeds": numbers,
+            "--iters": numbers,
+            "--seed": numbers,
+            "--lr": numbers,
+            "--game": games,
+            "--option": st.sampled_from(
+                ["lam=nan", "lam=-1", "lr=0", "K=2", "=1", "x", "gradient=bogus", "init=zeros"]
+            ),
+            "--device": st.sampled_from(["cpu", "cuda", "tpu", "auto"]),
+        },
     ),
     "check-algorithm": (
         ["pg", "--games", "1", "--seeds", "1", "--iters", "2"],
-        {"--games": numbers, "--seeds": numbers, "--iters": numbers, "--max-actions": numbers, "--seed": numbers,
-         "ALGO": st.sampled_from(["pg", "nope", "os:path", "mpgverify.cli:main", ":", "math:"])},  # fmt: skip
+        {
+            "--games": numbers,
+            "--seeds": numbers,
+            "--iters": numbers,
+            "--max-actions": numbers,
+            "--seed": numbers,
+            "ALGO": st.sampled_from(["pg", "nope", "os:path", "mpgverify.cli:main", ":", "math:"]),
+        },
     ),
-    "claims": (["--only", "def-2.2", "--budget", "quick"], {"--only": texts, "--seed": numbers,
-               "--json": st.sampled_from(["{tmp}", "{tmp}/l.json", "{tmp}/no/l.json"])}),  # fmt: skip
-    "hunt": (["def-2.2", "--evaluations", "3"], {"--seconds": numbers, "--evaluations": numbers, "--seed": numbers,
-             "CLAIM": texts, "--json": st.sampled_from(["{tmp}", "{tmp}/h.json"])}),  # fmt: skip
+    "claims": (
+        ["--only", "def-2.2", "--budget", "quick"],
+        {"--only": texts, "--seed": numbers, "--json": st.sampled_from(["{tmp}", "{tmp}/l.json", "{tmp}/no/l.json"])},
+    ),
+    "hunt": (
+        ["def-2.2", "--evaluations", "3"],
+        {
+            "--seconds": numbers,
+            "--evaluations": numbers,
+            "--seed": numbers,
+            "CLAIM": texts,
+            "--json": st.sampled_from(["{tmp}", "{tmp}/h.json"]),
+        },
+    ),
     "figures": (
         ["--out", "{tmp}/fig", "--n", "2", "--iters", "2", "--seeds", "1", "--lams", "0.1", "--ks", "1"],
-        {"--n": numbers, "--iters": numbers, "--seeds": numbers, "--record-every": numbers, "--lams": numbers,
-         "--ks": numbers, "--device": st.sampled_from(["cpu", "tpu"])},  # fmt: skip
+        {
+            "--n": numbers,
+            "--iters": numbers,
+            "--seeds": numbers,
+            "--record-every": numbers,
+            "--lams": numbers,
+            "--ks": numbers,
+            "--device": st.sampled_from(["cpu", "tpu"]),
+        },
     ),
     "replay": ([str(ROOT / "properties" / "counterexamples" / "lemma-c.2.json")], {"FILE": texts}),
 }
