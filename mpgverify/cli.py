@@ -536,13 +536,11 @@ def _hunt(args: argparse.Namespace) -> int:
     seconds = 30.0 if args.seconds is None and args.evaluations is None else args.seconds
     ledger = read_ledger(args.ledger) if args.ledger else None
     claims = select_claims(load_claims(), None if args.all else args.claims)
-    from mpgverify.verify.runner import known_counterexample
-
     out_dir = _counterexample_dir(args)
     results = []
     for k, claim in enumerate(claims, 1):
         print(f"[{k}/{len(claims)}] {claim.id} ... ", end="", file=sys.stderr, flush=True)
-        fresh = known_counterexample(claim, out_dir) is None  # known counterexamples are never overwritten
+        fresh = not (out_dir / f"{claim.id}.json").exists()  # a counterexample there is never overwritten
         r = hunt(
             claim,
             seconds=seconds,
@@ -666,7 +664,10 @@ def _one_line(message: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mpgverify`` console script; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # usage errors (one line, status 2) and --help/--version (status 0)
+        return stop.code if isinstance(stop.code, int) else 2
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         _check_outputs(args)

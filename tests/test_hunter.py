@@ -305,3 +305,26 @@ def test_gradient_move_keeps_the_premises() -> None:
     assert after.premises_met  # φ stays in [0, 1]
     assert torch.allclose(moved.game.rewards - moved.game.potential, game.rewards - game.potential, atol=1e-15)
     assert after.tightness > before.tightness  # a descent step on −tightness
+
+
+def test_a_slow_evaluation_cannot_carry_a_hunt_past_its_budget() -> None:
+    """Issue 13: hunts overran their budget inside slow draws (lemma-3.5@d1: 104 s on 15 s)."""
+    import time
+
+    from hypothesis import strategies as st
+
+    from mpgverify import coordination_game
+    from mpgverify.verify.claims import Claim, Example, Outcome
+
+    game = coordination_game(2)
+
+    def slow(game, witness):
+        time.sleep(30)
+        return Outcome(True, 1.0, 1e-9, 0.0, 1.0, None, "")
+
+    claim = Claim("slow", "nowhere", "sleeps", "test", lambda: st.just(Example(game, {})), slow)
+    start = time.perf_counter()
+    r = hunt(claim, seconds=1.0, seed_value=0)
+    took = time.perf_counter() - start
+    assert took < 5, f"a 1 s hunt took {took:.1f} s"
+    assert r.status == "not found" and "hard time limit" in r.note, r

@@ -28,8 +28,12 @@ baselines the hunter is measured against.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -83,6 +87,7 @@ class _Search:
     premises_met: int = 0
     best_margin: float = math.inf
     best_tightness: float | None = None
+    overran: bool = False
 
     def evaluate(self, example: Example, phase: str) -> Outcome | None:
         """The claim's outcome on ``example``; None when the example is malformed for this claim."""
@@ -99,6 +104,37 @@ class _Search:
         if out.tightness is not None and math.isfinite(out.tightness):
             self.best_tightness = max(self.best_tightness or out.tightness, out.tightness)
         return out
+
+
+class _HardStop(BaseException):
+    """Raised by SIGALRM when one evaluation runs past the time budget; a BaseException, so neither a
+    claim's nor Hypothesis's ``except Exception`` swallows it."""
+
+
+@contextlib.contextmanager
+def _hard_limit(seconds: float | None, search: _Search) -> Iterator[None]:
+    """Interrupt the search at ``seconds + max(1, seconds/10)`` even inside one slow evaluation (the
+    budget is otherwise checked between evaluations), marking ``search.overran``. Main thread with
+    SIGALRM only; elsewhere a no-op."""
+    usable = (
+        seconds is not None and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    )
+    if not usable or seconds is None:
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise _HardStop
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds + max(1.0, seconds / 10))
+    try:
+        yield
+    except _HardStop:
+        search.overran = True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass
@@ -309,12 +345,26 @@ def hunt(
     rng = np.random.default_rng(seed_value)
     searching = method != "random" and (claim.moves is not None or claim.relaxation is not None)
     share = generation_share if searching else 1.0
-    pool, found = _generate(search, seed_value, share, pool_size, steer=method != "random")
-    found_in = "generation" if found is not None else None
-    if found is None and searching:
-        found = _local_search(search, pool, rng, gradient=method == "hunt")
-        found_in = "local search" if found is not None else None
+    found, found_in = None, None
+    with _hard_limit(seconds, search):
+        pool, found = _generate(search, seed_value, share, pool_size, steer=method != "random")
+        found_in = "generation" if found is not None else None
+        if found is None and searching:
+            found = _local_search(search, pool, rng, gradient=method == "hunt")
+            found_in = "local search" if found is not None else None
     common: dict[str, Any] = dict(id=claim.id, method=method)
+    if found is None and search.overran:
+        return HuntResult(
+            status="not found",
+            evaluations=dict(search.counts),
+            premises_met=search.premises_met,
+            best_margin=None if search.premises_met == 0 else search.best_margin,
+            best_tightness=search.best_tightness,
+            seconds=time.perf_counter() - search.budget.start,
+            note=f"stopped at the hard time limit inside an evaluation after {search.budget.used} evaluations "
+            f"({search.premises_met} met the premises)",
+            **common,
+        )
     if found is None:
         return HuntResult(
             status="not found",
