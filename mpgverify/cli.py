@@ -159,19 +159,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.lr is not None:
         options["lr"] = args.lr
     algorithm = make_algorithm(args.algorithm, **options)
-    result = run(
-        algorithm,
-        game,
-        seeds=args.seeds,
-        iters=args.iters,
-        seed=args.seed,
-        device=args.device,
-        progress=not args.json and sys.stderr.isatty(),
-    )
+    result = run(algorithm, game, seeds=args.seeds, iters=args.iters, seed=args.seed, device=args.device, progress=True)
     out_dir = Path(args.out)
     curves = write_curves(result, out_dir / f"{result.algorithm}-{_slug(game.name)}-curves.csv")
     report = run_report(result, str(curves))
-    (out_dir / f"{result.algorithm}-{_slug(game.name)}-run.json").write_text(json_text(report))
+    report_path = out_dir / f"{result.algorithm}-{_slug(game.name)}-run.json"
+    report_path.write_text(json_text(report))
     if args.json:
         print(json_text(report), end="")
     else:
@@ -182,7 +175,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         print(f"final POA       {f['poa_mean']:.4f} ± {f['poa_se']:.4f} (standard error)")
         print(f"final Nash-gap  {f['nash_gap_mean']:.4g} ± {f['nash_gap_se']:.2g}")
-        print(f"curves: {curves}")
+    _report_written([str(curves), str(report_path)])
     return 0
 
 
@@ -219,6 +212,25 @@ def _counterexamples_option(p: argparse.ArgumentParser, what: str) -> None:
         help=f"{what}, and looked up before the claims' shipped ones (default: $MPGVERIFY_HOME/counterexamples, "
         "else ~/.local/share/mpgverify/counterexamples; shipped counterexamples are replayed from the "
         "installed package whatever the working directory)",
+    )
+
+
+def _parallel_options(p: argparse.ArgumentParser) -> None:
+    from mpgverify.verify.execution import default_workers
+
+    cores = default_workers()
+    p.add_argument(
+        "--workers",
+        type=_integer(1, 1024),
+        default=cores,
+        help=f"local processes, one claim each (default: the cores, here {cores}); same seed and budget, same "
+        "results whatever the number",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="a Dask distributed scheduler (tcp://host:8786) to run the claims on instead "
+        "(pip install 'mpgverify[cluster]')",
     )
 
 
@@ -423,6 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="PATH", help="write the mpgverify.ledger/1 JSON here")
     p.add_argument("--markdown", metavar="PATH", help="write the Markdown ledger here")
     _counterexamples_option(p, "where refutations are saved")
+    _parallel_options(p)
     p.set_defaults(handler=_claims)
 
     p = sub.add_parser(
@@ -448,6 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
         "alone; random: plain Hypothesis draws (the baselines)",
     )
     _counterexamples_option(p, "where new confirmed counterexamples are written")
+    _parallel_options(p)
     p.add_argument("--ledger", metavar="PATH", help="a mpgverify.ledger/1 JSON file to update with the findings")
     p.add_argument("--markdown", metavar="PATH", help="rewrite this Markdown ledger from the updated JSON")
     p.add_argument("--json", metavar="PATH", help="write the hunt results as JSON here")
@@ -503,27 +517,46 @@ def _claims(args: argparse.Namespace) -> int:
     if only is not None and not only:
         raise FormatError("--only", "names no claim id (an empty --only would run every claim)")
     claims = select_claims(load_claims(), only)
-    results = run_ledger(
+    finished = run_ledger(
         claims,
         budget=args.budget,
         seed_value=args.seed,
         counterexample_dir=_counterexample_dir(args),
         progress=sys.stderr,
+        workers=args.workers,
+        scheduler=args.scheduler,
     )
+    results = finished.done
     print(render_table(results))
+    if finished.interrupted:
+        print(
+            f"mpgverify claims: interrupted: {len(results)} of {len(claims)} claims finished; no ledger file "
+            "written (a partial ledger would replace a whole one); confirmed counterexamples are kept",
+            file=sys.stderr,
+        )
+        return 130
+    written = []
     if args.json:
         Path(args.json).write_text(json_text(ledger_json(results, args.budget, args.seed)))
+        written.append(args.json)
     if args.markdown:
         Path(args.markdown).write_text(render_markdown(results, args.budget, args.seed))
+        written.append(args.markdown)
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
     print(", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    _report_written(written + [r.counterexample for r in results if r.wrote])
     return 0
 
 
+def _report_written(paths: Sequence[str | None]) -> None:
+    for path in dict.fromkeys(p for p in paths if p):
+        print(f"wrote {path}", file=sys.stderr)
+
+
 def _hunt(args: argparse.Namespace) -> int:
-    from mpgverify.verify.hunter import hunt
+    from mpgverify.verify.execution import run_hunts
     from mpgverify.verify.ledger import merge_hunts, read_ledger, render_markdown_json
     from mpgverify.verify.registry import load_claims, select_claims
 
@@ -536,35 +569,44 @@ def _hunt(args: argparse.Namespace) -> int:
     seconds = 30.0 if args.seconds is None and args.evaluations is None else args.seconds
     ledger = read_ledger(args.ledger) if args.ledger else None
     claims = select_claims(load_claims(), None if args.all else args.claims)
-    out_dir = _counterexample_dir(args)
-    results = []
-    for k, claim in enumerate(claims, 1):
-        print(f"[{k}/{len(claims)}] {claim.id} ... ", end="", file=sys.stderr, flush=True)
-        fresh = not (out_dir / f"{claim.id}.json").exists()  # a counterexample there is never overwritten
-        r = hunt(
-            claim,
-            seconds=seconds,
-            evaluations=args.evaluations,
-            seed_value=args.seed,
-            method=args.method,
-            counterexample_dir=out_dir if fresh else None,
-        )
-        print(f"{r.status} ({sum(r.evaluations.values())} evaluations, {r.seconds:.1f} s)", file=sys.stderr)
-        results.append((r, fresh))
+    finished, fresh = run_hunts(
+        claims,
+        seconds=seconds,
+        evaluations=args.evaluations,
+        seed_value=args.seed,
+        method=args.method,
+        counterexample_dir=_counterexample_dir(args),
+        progress=sys.stderr,
+        workers=args.workers,
+        scheduler=args.scheduler,
+    )
+    results = [(r, new) for r, new in zip(finished.results, fresh, strict=True) if r is not None]
     for r, _ in results:
         best = "—" if r.best_margin is None else f"{r.best_margin:.3g}"
         tight = "—" if r.best_tightness is None else f"{r.best_tightness:.4g}"
         print(f"{r.id:28s} {r.status:12s} premises met {r.premises_met:6d}  best margin {best:>10s}  tightness {tight}")
         if r.counterexample:
             print(f"  counterexample: {r.counterexample}")
+    written = [r.counterexample for r, _ in results]
     if args.json:
         Path(args.json).write_text(json_text([r.to_json() for r, _ in results]))
+        written.append(args.json)
     if ledger is not None:
-        merged = merge_hunts(ledger, [r for r, _ in results])
+        merged = merge_hunts(ledger, [r for r, _ in results])  # keeps the stronger evidence of each row
         Path(args.ledger).write_text(json_text(merged))
+        written.append(args.ledger)
         if args.markdown:
             Path(args.markdown).write_text(render_markdown_json(merged))
-    return 1 if any(r.status == "refuted" and fresh for r, fresh in results) else 0
+            written.append(args.markdown)
+    _report_written(written)
+    if finished.interrupted:
+        print(
+            f"mpgverify hunt: interrupted: {len(results)} of {len(claims)} hunts finished; their records and "
+            "confirmed counterexamples are kept",
+            file=sys.stderr,
+        )
+        return 130
+    return 1 if any(r.status == "refuted" and new for r, new in results) else 0
 
 
 def _figures(args: argparse.Namespace) -> int:
@@ -592,6 +634,7 @@ def _figures(args: argparse.Namespace) -> int:
     command = "mpgverify " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["figures"] else "mpgverify figures"
     report = write_reproduction(rep, args.out, command=command)
     print(f"{len(rep.curves)} configurations on {rep.device} in {rep.seconds:.1f} s; written to {args.out}")
+    _report_written([str(p) for p in sorted(Path(args.out).iterdir()) if p.is_file()])
     for v in report["verdicts"]:
         print(f"{v['id']:15s} {v['verdict']}")
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import torch
@@ -27,7 +28,7 @@ class TabularState(NamedTuple):
 
 
 def member_normals(
-    seed: int, batch: int, shapes: list[tuple[int, ...]], *, scale: float, device: torch.device
+    seed: int, batch: int, shapes: Sequence[tuple[int, ...]], *, scale: float, device: torch.device
 ) -> list[torch.Tensor]:
     """``scale · N(0, 1)`` draws of each shape for a batch of runs, ``[batch, *shape]`` each.
 

@@ -1,8 +1,12 @@
 """Figures 1, 2 and 4 and the K sweep as PNG and PDF, the raw curves as CSV and JSON, and the
 reproduction report (Markdown and JSON), from a :class:`~mpgverify.experiments.reproduction.Reproduction`.
 
-Layout as in the paper: one column per N, POA on top, Nash-gap below, mean ± standard error
-across seeds (shaded); dashed lines are the log-barrier variants (best λ) in the same colour.
+Layout as in the paper: one column per N, POA on top, Nash-gap below, mean across seeds with a
+shaded band of ± one standard error (said in each figure's caption); dashed lines are the log-barrier
+variants (best λ) in the same colour. Each column has its own legend (the λ and K picked differ by N);
+series sharing a colour or overlapping differ in line style and markers; the Nash-gap axis is
+symmetric-log with ticks at 1, 2 and 5 of each decade. A run whose setup is not the paper's says so in
+every title and in the report.
 matplotlib is an optional dependency (``pip install mpgverify[plots]``).
 """
 
@@ -15,10 +19,10 @@ from typing import Any
 from mpgverify import __version__
 from mpgverify.errors import MpgverifyError
 from mpgverify.experiments.orderings import Verdict, evaluate_orderings
-from mpgverify.experiments.reproduction import CHOICES, Reproduction, curve_stats
+from mpgverify.experiments.reproduction import CHOICES, PAPER, Reproduction, curve_stats
 from mpgverify.formats import json_text
 
-__all__ = ["FIGURES", "write_reproduction"]
+__all__ = ["FIGURES", "cut_down", "write_reproduction"]
 
 REPORT_FORMAT = "mpgverify.reproduction/1"
 
@@ -61,14 +65,27 @@ FIGURES: dict[str, tuple[str, list[_Series]]] = {
 }
 
 
+_STYLES = ("-", "--", "-.", ":")
+_MARKERS = ("o", "s", "^", "v", "D", "x", "+", "*")
+
+
 def _figure_series(rep: Reproduction, name: str) -> tuple[str, list[_Series]]:
     if name in FIGURES:
         return FIGURES[name]
     if name == "fig4":  # the λ sweep of PG
         labels = ["PG", *[f"PG λ={lam:g}" for lam in rep.setup.lams]]
-        return "Figure 4: PG with the log barrier, λ grid", [(_fixed(x), f"C{k}", "-") for k, x in enumerate(labels)]
-    labels = [f"NPG-BR K={k}" for k in rep.setup.ks]
-    return "K sweep of NPG-BR (Appendix H.1)", [(_fixed(x), f"C{k}", "-") for k, x in enumerate(labels)]
+        title = "Figure 4: PG with the log barrier, λ grid"
+    else:
+        labels = [f"NPG-BR K={k}" for k in rep.setup.ks]
+        title = "K sweep of NPG-BR (Appendix H.1)"
+    return title, [(_fixed(x), f"C{k}", _STYLES[k % len(_STYLES)]) for k, x in enumerate(labels)]
+
+
+def cut_down(rep: Reproduction) -> str | None:
+    """How this run's setup departs from the paper's (None when it is the paper's)."""
+    paper, ours = vars(PAPER), vars(rep.setup)
+    changed = [f"{k}={ours[k]}" for k in paper if k not in ("device",) and ours[k] != paper[k]]
+    return None if not changed else "cut-down run, not the paper's setup (" + ", ".join(changed) + ")"
 
 
 def _plot(rep: Reproduction, name: str, out: Path) -> list[Path]:
@@ -79,28 +96,51 @@ def _plot(rep: Reproduction, name: str, out: Path) -> list[Path]:
         import matplotlib.pyplot as plt
     except ImportError:
         raise MpgverifyError("figures need matplotlib: pip install 'mpgverify[plots]'") from None
+    from matplotlib.ticker import LogFormatterSciNotation, SymmetricalLogLocator
+
     title, series = _figure_series(rep, name)
     ns = rep.setup.ns
-    fig, axes = plt.subplots(2, len(ns), figsize=(max(4.2 * len(ns), 7.0), 6.6), squeeze=False, sharex=True)
+    fig, axes = plt.subplots(2, len(ns), figsize=(max(4.4 * len(ns), 7.0), 7.4), squeeze=False, sharex=True)
+    linthresh = 1e-3
     for col, n in enumerate(ns):
-        for pick, colour, style in series:
+        for k, (pick, colour, style) in enumerate(series):
             if (n, pick(rep, n)) not in rep.curves:  # diverged: listed in the report
                 continue
             curve = rep.get(n, pick(rep, n))
+            marks = max(1, len(curve.steps) // 8)
             for row, which in enumerate(("poa", "gap")):
                 mean, se = curve.mean_se(which)
                 ax = axes[row][col]
-                ax.plot(curve.steps, mean.numpy(), color=colour, linestyle=style, label=curve.label, linewidth=1.4)
+                ax.plot(
+                    curve.steps,
+                    mean.numpy(),
+                    color=colour,
+                    linestyle=style,
+                    marker=_MARKERS[k % len(_MARKERS)],
+                    markevery=(k % marks, marks),  # staggered, so coinciding curves still show
+                    markersize=3.5,
+                    label=curve.label,
+                    linewidth=1.4,
+                )
                 ax.fill_between(curve.steps, (mean - se).numpy(), (mean + se).numpy(), color=colour, alpha=0.15)
         axes[0][col].set_title(f"N = {n}")
+        axes[0][col].legend(fontsize=7, frameon=False, loc="best")  # this column's picks
         axes[1][col].set_xlabel("iteration")
-        axes[1][col].set_yscale("symlog", linthresh=1e-3)
+        gap_axis = axes[1][col]
+        gap_axis.set_yscale("symlog", linthresh=linthresh)
+        gap_axis.yaxis.set_major_locator(SymmetricalLogLocator(base=10, linthresh=linthresh, subs=(1.0, 2.0, 5.0)))
+        gap_axis.yaxis.set_major_formatter(LogFormatterSciNotation(base=10, labelOnlyBase=False))
     axes[0][0].set_ylabel("POA")
-    axes[1][0].set_ylabel("Nash-gap")
-    handles, labels = axes[0][-1].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3 * len(ns)), fontsize=8, frameon=False)
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout(rect=(0, 0.08 if len(ns) > 1 else 0.11, 1, 0.97))
+    axes[1][0].set_ylabel(f"Nash-gap (symlog, linear below {linthresh:g})")
+    seeds = sorted({c.poa.shape[1] for c in rep.curves.values()})
+    caption = (
+        f"Lines: mean over {'/'.join(map(str, seeds))} seeds; shaded bands: ± one standard error of that mean; "
+        "exact POA and Nash-gap."
+    )
+    fig.text(0.5, 0.01, caption, ha="center", fontsize=8)
+    note = cut_down(rep)
+    fig.suptitle(title + (f"\n[{note}]" if note else ""), fontsize=11 if not note else 9)
+    fig.tight_layout(rect=(0, 0.03, 1, 0.95 if note else 0.97))
     paths = []
     for ext in ("png", "pdf"):
         path = out / f"{name}.{ext}"
@@ -150,6 +190,7 @@ def _markdown(rep: Reproduction, verdicts: list[Verdict], command: str) -> str:
         "# Reproduction of Section 5 (Figures 1, 2, 4 and the K grid)",
         "",
         f"Generated by mpgverify {__version__}: `{command}`",
+        *(["", f"**{cut_down(rep)}: its verdicts are not verdicts on the paper's setup.**"] if cut_down(rep) else []),
         f"on {rep.device}; {rep.seconds:.0f} s in all. Every POA and Nash-gap is exact (linear algebra and policy "
         "iteration), recorded every "
         f"{s.record_every} iterations.",
@@ -219,6 +260,8 @@ def write_reproduction(rep: Reproduction, out: str | Path, *, command: str = "mp
         "device": rep.device,
         "seconds": round(rep.seconds, 1),
         "setup": {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(rep.setup).items()},
+        "paper_setup": cut_down(rep) is None,
+        "cut_down": cut_down(rep),
         "verdicts": [{"id": v.id, "verdict": v.verdict, "evidence": list(v.evidence)} for v in verdicts],
         "picks": {f"N={n} {k}": label for (n, k), label in rep.picks.items()},
         "diverged": {f"N={n} {label}": msg for (n, label), msg in rep.diverged.items()},

@@ -23,6 +23,7 @@ from mpgverify.algorithms.api import make_algorithm
 from mpgverify.errors import FormatError, MpgverifyError
 from mpgverify.experiments.run import resolve_device, run
 from mpgverify.games import coordination_game
+from mpgverify.progress import Progress
 
 __all__ = ["CHOICES", "PAPER", "Curve", "Reproduction", "Setup", "curve_stats", "reproduce"]
 
@@ -161,6 +162,8 @@ def reproduce(setup: Setup = PAPER, *, progress: TextIO | None = sys.stderr) -> 
     device = str(resolve_device(setup.device))
     rep = Reproduction(setup=replace(setup), device=device)
     start = time.perf_counter()
+    per_n = len(_runs(setup)) + len(setup.ks) + len(setup.lams)
+    bar = Progress("figures", per_n * len(setup.ns), progress)  # one unit per configuration
     for n in setup.ns:
         game = coordination_game(n, gamma=setup.gamma)
 
@@ -178,13 +181,10 @@ def reproduce(setup: Setup = PAPER, *, progress: TextIO | None = sys.stderr) -> 
                 )
             except MpgverifyError as e:  # a diverging configuration is reported, never picked
                 rep.diverged[(n, label)] = str(e)
-                if progress is not None:
-                    progress.write(f"N={n} {label}: diverged\n")
+                bar.advance(f"N={n} {label}: diverged")
                 return
             rep.curves[(n, label)] = Curve(label, family, name, opts, n, r.steps, r.poa, r.nash_gap, r.seconds)
-            if progress is not None:
-                progress.write(f"N={n} {label}: {r.seconds:.1f} s\n")
-                progress.flush()
+            bar.advance(f"N={n} {label}: {r.seconds:.1f} s")
 
         for label, family, name, opts in _runs(setup):
             go(label, family, name, opts)

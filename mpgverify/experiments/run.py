@@ -12,7 +12,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import torch
 
@@ -23,6 +23,7 @@ from mpgverify.factored import FactoredGame
 from mpgverify.game import MarkovGame
 from mpgverify.memory import evaluation_bytes, require_memory
 from mpgverify.nash import nash_gap
+from mpgverify.progress import Progress
 from mpgverify.welfare import social_optimum
 
 __all__ = ["RUN_FORMAT", "RunResult", "resolve_device", "run", "run_report", "summarize", "write_curves"]
@@ -70,23 +71,6 @@ def resolve_device(name: str) -> torch.device:
     raise FormatError("--device", f"must be auto, cpu or cuda, got {name!r}")
 
 
-class _Progress:
-    def __init__(self, total: int, stream: TextIO | None) -> None:
-        self.total, self.stream, self.last = total, stream, -1
-
-    def update(self, done: int) -> None:
-        if self.stream is None:
-            return
-        pct = int(100 * done / max(self.total, 1))
-        if pct != self.last:
-            self.last = pct
-            bar = "#" * (pct // 4)
-            self.stream.write(f"\r[{bar:<25}] {done}/{self.total}")
-            if done == self.total:
-                self.stream.write("\n")
-            self.stream.flush()
-
-
 def run(
     algorithm: Algorithm,
     game: MarkovGame,
@@ -117,7 +101,7 @@ def run(
     optimum = social_optimum(game).value
     pos = float(optimum) > 0
     pot, vals, gaps, poas = [], [], [], []
-    bar = _Progress(iters, sys.stderr if progress else None)
+    bar = Progress(f"run {algorithm.name} on {game.name}", iters, sys.stderr if progress else None)
     state = algorithm.init(game, seed=seed, batch=seeds)
     steps = tuple(t for t in range(iters + 1) if t % every == 0 or t == iters)
     recorded = set(steps)

@@ -65,6 +65,11 @@ def _score(out: Outcome) -> float:
     return out.margin
 
 
+#: Set by a Ctrl-C (:mod:`mpgverify.verify.execution`): a running hunt stops at its next budget check
+#: and returns what it has, as if its budget were spent.
+STOP_REQUESTED = threading.Event()
+
+
 @dataclass
 class _Budget:
     evaluations: int | None
@@ -73,6 +78,8 @@ class _Budget:
     used: int = 0
 
     def left(self, share: float = 1.0) -> bool:
+        if STOP_REQUESTED.is_set():
+            return False
         if self.evaluations is not None and self.used >= share * self.evaluations:
             return False
         return self.seconds is None or time.perf_counter() - self.start < share * self.seconds
@@ -353,19 +360,12 @@ def hunt(
             found = _local_search(search, pool, rng, gradient=method == "hunt")
             found_in = "local search" if found is not None else None
     common: dict[str, Any] = dict(id=claim.id, method=method)
-    if found is None and search.overran:
-        return HuntResult(
-            status="not found",
-            evaluations=dict(search.counts),
-            premises_met=search.premises_met,
-            best_margin=None if search.premises_met == 0 else search.best_margin,
-            best_tightness=search.best_tightness,
-            seconds=time.perf_counter() - search.budget.start,
-            note=f"stopped at the hard time limit inside an evaluation after {search.budget.used} evaluations "
-            f"({search.premises_met} met the premises)",
-            **common,
-        )
     if found is None:
+        stop = "no violation in"
+        if search.overran:
+            stop = "stopped at the hard time limit inside an evaluation after"
+        elif STOP_REQUESTED.is_set():
+            stop = "stopped by an interrupt after"
         return HuntResult(
             status="not found",
             evaluations=dict(search.counts),
@@ -373,7 +373,7 @@ def hunt(
             best_margin=None if search.premises_met == 0 else search.best_margin,
             best_tightness=search.best_tightness,
             seconds=time.perf_counter() - search.budget.start,
-            note=f"no violation in {search.budget.used} evaluations ({search.premises_met} met the premises)",
+            note=f"{stop} {search.budget.used} evaluations ({search.premises_met} met the premises)",
             **common,
         )
     example, out = _shrink(search, *found, shrink_cap) if method != "random" else found

@@ -8,9 +8,11 @@ from typing import Any, TextIO
 
 from mpgverify.errors import FormatError
 from mpgverify.formats import read_json
+from mpgverify.progress import Progress
 from mpgverify.verify.claims import Claim
+from mpgverify.verify.execution import Finished, claim_task, executor, run_tasks
 from mpgverify.verify.hunter import HuntResult
-from mpgverify.verify.runner import ClaimResult, run_claim
+from mpgverify.verify.runner import ClaimResult
 
 __all__ = [
     "LEDGER_FORMAT",
@@ -34,24 +36,25 @@ def run_ledger(
     seed_value: int = 0,
     counterexample_dir: Path | None = None,
     progress: TextIO | None = None,
-) -> list[ClaimResult]:
-    """Run each claim in turn (progress lines on ``progress``)."""
-    results = []
-    for k, claim in enumerate(claims, 1):
-        if progress is not None:
-            progress.write(f"[{k}/{len(claims)}] {claim.id} ... ")
-            progress.flush()
-        r = run_claim(
-            claim,
-            budget=budget,
-            seed_value=seed_value,
-            counterexample_dir=counterexample_dir,
-            known_dir=counterexample_dir,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> Finished[ClaimResult]:
+    """Every claim's ledger row, on ``workers`` local processes or a Dask ``scheduler``
+    (:mod:`mpgverify.verify.execution`), in claim order; progress with ETA on ``progress``."""
+    options = {
+        "budget": budget,
+        "seed_value": seed_value,
+        "counterexample_dir": None if counterexample_dir is None else str(counterexample_dir),
+    }
+    bar = Progress("claims", len(claims), progress, every=0)
+    with executor(workers=min(workers, len(claims)), scheduler=scheduler) as pool:  # one claim: no pool
+        return run_tasks(
+            claim_task,
+            [(c, options) for c in claims],
+            pool=pool,
+            progress=bar,
+            describe=lambda r: f"{r.status} ({r.premises_met}/{r.examples}, {r.seconds:.1f} s)",
         )
-        if progress is not None:
-            progress.write(f"{r.status} ({r.premises_met}/{r.examples}, {r.seconds:.1f} s)\n")
-        results.append(r)
-    return results
 
 
 def ledger_json(results: Sequence[ClaimResult], budget: str, seed_value: int) -> dict[str, Any]:

@@ -78,6 +78,7 @@ class ClaimResult:
     note: str = ""
     detail: dict[str, Any] = field(default_factory=dict)
     coverage: dict[str, int] | None = None
+    wrote: bool = False  # this run wrote ``counterexample`` (a replayed one was only read)
 
     @property
     def uncovered(self) -> list[str]:
@@ -238,6 +239,7 @@ def run_claim(
                 status="refuted",
                 worst_margin=out.margin,
                 counterexample=path,
+                wrote=path is not None,
                 note=f"refuted: {how}",
                 detail={"example": example, "outcome": out},
                 **common,

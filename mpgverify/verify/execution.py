@@ -1,0 +1,250 @@
+"""Run the engine's tasks — one claim each — on a ``concurrent.futures`` executor.
+
+Three executors, one code path:
+
+* ``workers=1``: in this process, one task after another (no pickling, Ctrl-C stops at once);
+* ``workers=N``: a local process pool (``ProcessPoolExecutor``, spawn start method);
+* ``scheduler=ADDRESS``: a Dask distributed cluster (``Client(ADDRESS).get_executor()``; the optional
+  extra ``mpgverify[cluster]``).
+
+A task names its claim by id and its worker re-loads the claim from the registry, so nothing but
+ids, numbers and paths is sent out, and results come back as plain records. Results are returned in
+task order whatever order they finish in, so the same seed and budget give the same ledger for any
+number of workers. Confirmed counterexamples are written by the worker that confirms them, so an
+interrupted job keeps every one confirmed before the interrupt, and returns the results finished so far.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from functools import lru_cache, partial
+from pathlib import Path
+from typing import Any, Generic, TextIO, TypeVar
+
+from mpgverify.errors import MpgverifyError
+from mpgverify.progress import Progress
+from mpgverify.verify.claims import Claim
+from mpgverify.verify.hunter import STOP_REQUESTED, HuntResult, Method, hunt
+from mpgverify.verify.registry import load_claims
+from mpgverify.verify.runner import ClaimResult, run_claim
+
+__all__ = ["Finished", "claim_task", "default_workers", "executor", "hunt_task", "run_hunts", "run_tasks"]
+
+T = TypeVar("T")
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+@lru_cache(maxsize=1)
+def _claims_by_id() -> dict[str, Claim]:
+    return {c.id: c for c in load_claims()}
+
+
+def _claim(claim: Claim | str) -> Claim:
+    """A claim sent as itself (in this process) or by id (to another process)."""
+    return _claims_by_id()[claim] if isinstance(claim, str) else claim
+
+
+def claim_task(claim: Claim | str, *, budget: str, seed_value: int, counterexample_dir: str | None) -> ClaimResult:
+    """One ledger row (:func:`~mpgverify.verify.runner.run_claim`), known counterexamples replayed first."""
+    folder = None if counterexample_dir is None else Path(counterexample_dir)
+    return run_claim(_claim(claim), budget=budget, seed_value=seed_value, counterexample_dir=folder, known_dir=folder)
+
+
+def hunt_task(
+    claim: Claim | str,
+    *,
+    seconds: float | None,
+    evaluations: int | None,
+    seed_value: int,
+    method: Method,
+    counterexample_dir: str | None,
+) -> HuntResult:
+    """One hunt (:func:`~mpgverify.verify.hunter.hunt`), writing a confirmed counterexample to the folder."""
+    folder = None if counterexample_dir is None else Path(counterexample_dir)
+    return hunt(
+        _claim(claim),
+        seconds=seconds,
+        evaluations=evaluations,
+        seed_value=seed_value,
+        method=method,
+        counterexample_dir=folder,
+    )
+
+
+def _ignore_interrupts() -> None:
+    """Pool workers leave Ctrl-C to the parent, which cancels what has not started."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class _InProcess(Executor):
+    """Runs each task when submitted, in this process."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as e:  # KeyboardInterrupt included: the caller decides
+            if not isinstance(e, Exception):
+                raise
+            future.set_exception(e)
+        return future
+
+
+@contextlib.contextmanager
+def executor(*, workers: int = 1, scheduler: str | None = None) -> Iterator[Executor]:
+    """The executor of a job (module docstring)."""
+    if scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise MpgverifyError("--scheduler needs Dask distributed: pip install 'mpgverify[cluster]'") from None
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as e:
+            raise MpgverifyError(f"--scheduler: cannot reach a Dask scheduler at {scheduler!r} ({e})") from None
+        with client:
+            yield client.get_executor()
+        return
+    if workers <= 1:  # also an empty job
+        yield _InProcess()
+        return
+    context = multiprocessing.get_context("spawn")  # torch and fork do not mix
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_interrupts)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _first_interrupt_stops_gently(local: bool) -> Iterator[None]:
+    """In this process, the first Ctrl-C asks the running hunt to stop at its next budget check (it
+    returns what it found) and no further task to start; a second Ctrl-C interrupts at once."""
+    STOP_REQUESTED.clear()
+    if not local or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        if STOP_REQUESTED.is_set():
+            raise KeyboardInterrupt
+        STOP_REQUESTED.set()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        STOP_REQUESTED.clear()
+
+
+@dataclass(frozen=True)
+class Finished(Generic[T]):
+    """What a job returned: results in task order (None where a task did not finish) and whether it
+    was interrupted."""
+
+    results: list[T | None]
+    interrupted: bool
+
+    @property
+    def done(self) -> list[T]:
+        return [r for r in self.results if r is not None]
+
+
+def run_tasks(
+    task: Callable[..., T],
+    jobs: Sequence[tuple[Claim, dict[str, Any]]],
+    *,
+    pool: Executor,
+    progress: Progress,
+    describe: Callable[[T], str],
+) -> Finished[T]:
+    """``task(claim, **options)`` for every job on ``pool`` (a claim goes to another process by its id,
+    so it must be registered). Ctrl-C cancels what has not started and returns what finished; in this
+    process the first Ctrl-C lets the running hunt stop at its next budget check and keeps its record."""
+    local = isinstance(pool, _InProcess)
+    if not local:
+        unknown = [c.id for c, _ in jobs if c.id not in _claims_by_id()]
+        if unknown:
+            raise MpgverifyError(f"claim {unknown[0]!r} is not registered: only --workers 1 can run it")
+    results: list[T | None] = [None] * len(jobs)
+    futures: dict[Future[T], int] = {}
+    try:
+        with _first_interrupt_stops_gently(local):
+            for k, (claim, options) in enumerate(jobs):
+                if STOP_REQUESTED.is_set():
+                    raise KeyboardInterrupt
+                future = pool.submit(partial(task, claim if local else claim.id, **options))
+                futures[future] = k
+                if future.done():  # in this process: report as it goes
+                    results[k] = future.result()
+                    progress.advance(f"{claim.id}: {describe(future.result())}")
+            for future in as_completed([f for f, k in futures.items() if results[k] is None]):
+                k = futures[future]
+                results[k] = future.result()
+                progress.advance(f"{jobs[k][0].id}: {describe(future.result())}")
+            if STOP_REQUESTED.is_set():  # the last task stopped early
+                raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        for future in futures:
+            future.cancel()
+        for future, k in futures.items():  # keep what finished before the interrupt
+            if results[k] is None and future.done() and not future.cancelled() and future.exception() is None:
+                results[k] = future.result()
+        return Finished(results, interrupted=True)
+    return Finished(results, interrupted=False)
+
+
+def run_hunts(
+    claims: Sequence[Claim],
+    *,
+    seconds: float | None,
+    evaluations: int | None,
+    seed_value: int,
+    method: Method,
+    counterexample_dir: Path,
+    progress: TextIO | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> tuple[Finished[HuntResult], list[bool]]:
+    """Hunt every claim on the executor; returns the results in claim order and, per claim, whether it
+    was fresh (no counterexample in ``counterexample_dir`` yet: only then may the hunt write one there;
+    a counterexample already there is never overwritten)."""
+    fresh = [not (counterexample_dir / f"{c.id}.json").exists() for c in claims]
+    jobs = [
+        (
+            c,
+            {
+                "seconds": seconds,
+                "evaluations": evaluations,
+                "seed_value": seed_value,
+                "method": method,
+                "counterexample_dir": str(counterexample_dir) if new else None,
+            },
+        )
+        for c, new in zip(claims, fresh, strict=True)
+    ]
+    bar = Progress("hunt", len(claims), progress, every=0)
+    with executor(workers=min(workers, len(claims)), scheduler=scheduler) as pool:  # one claim: no pool
+        finished = run_tasks(
+            hunt_task,
+            jobs,
+            pool=pool,
+            progress=bar,
+            describe=lambda r: f"{r.status} ({sum(r.evaluations.values())} evaluations, {r.seconds:.1f} s)",
+        )
+    return finished, fresh

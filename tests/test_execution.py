@@ -1,0 +1,121 @@
+"""Claims and hunts on an executor (issue 16): the same results from 1 process, 2 local workers and a
+Dask cluster; an interrupted hunt keeps its finds; progress lines when stderr is not a terminal."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from mpgverify.cli import main
+from mpgverify.progress import Progress, format_seconds
+from mpgverify.verify.execution import run_hunts
+from mpgverify.verify.ledger import run_ledger
+from mpgverify.verify.registry import load_claims, select_claims
+
+VOLATILE = ("seconds",)
+
+
+def _rows(results) -> list[dict]:
+    return [{k: v for k, v in r.to_json().items() if k not in VOLATILE} for r in results]
+
+
+def test_two_workers_give_the_ledger_of_one(tmp_path) -> None:
+    claims = select_claims(load_claims(), ["def-2.2", "lemma-3.1", "lemma-c.2"])
+    one = run_ledger(claims, budget="quick", seed_value=3, counterexample_dir=tmp_path / "a", workers=1)
+    two = run_ledger(claims, budget="quick", seed_value=3, counterexample_dir=tmp_path / "b", workers=2)
+    assert not one.interrupted and not two.interrupted
+    strip = lambda rows: [{**r, "counterexample": r["counterexample"] and Path(r["counterexample"]).name} for r in rows]
+    assert strip(_rows(one.done)) == strip(_rows(two.done))
+    assert [r.id for r in two.done] == ["def-2.2", "lemma-3.1", "lemma-c.2"]  # claim order, not finishing order
+
+
+def _hunt_rows(finished) -> list[dict]:
+    keep = ("id", "status", "evaluations", "premises_met", "best_margin", "best_tightness", "found_in")
+    return [{k: r.to_json()[k] for k in keep} for r in finished.done]
+
+
+def test_a_dask_cluster_hunts_like_this_process(tmp_path) -> None:
+    distributed = pytest.importorskip("distributed")
+    claims = select_claims(load_claims(), ["def-2.2", "lemma-c.2"])
+    options = dict(seconds=None, evaluations=30, seed_value=0, method="hunt")
+    local, _ = run_hunts(claims, counterexample_dir=tmp_path / "local", workers=1, **options)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        remote, _ = run_hunts(
+            claims, counterexample_dir=tmp_path / "dask", scheduler=cluster.scheduler_address, **options
+        )
+    assert _hunt_rows(local) == _hunt_rows(remote)
+    assert (tmp_path / "dask" / "lemma-c.2.json").is_file()  # the worker wrote the counterexample it confirmed
+
+
+def test_an_unreachable_scheduler_is_one_line(capsys) -> None:
+    pytest.importorskip("distributed")
+    assert main(["claims", "--only", "def-2.2", "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("mpgverify claims: error: --scheduler") and len([e for e in err if "error" in e]) == 1
+
+
+def test_an_interrupted_hunt_keeps_its_finds(tmp_path, capsys) -> None:
+    """Ctrl-C during the second hunt: the first's counterexample and record are kept, exit 130."""
+    found = tmp_path / "cx" / "lemma-c.2.json"
+    stop = threading.Event()
+
+    def interrupt_once_found() -> None:  # Ctrl-C one second after the first hunt wrote its find
+        while not stop.wait(0.05):
+            if found.exists():
+                if not stop.wait(1.0):
+                    os.kill(os.getpid(), signal.SIGINT)
+                return
+
+    watcher = threading.Thread(target=interrupt_once_found, daemon=True)
+    watcher.start()
+    try:
+        args = ["hunt", "lemma-c.2", "lemma-3.2", "--seconds", "60", "--workers", "1"]  # in registry order
+        code = main([*args, "--counterexamples", str(tmp_path / "cx"), "--json", str(tmp_path / "h.json")])
+    finally:
+        stop.set()
+    assert code == 130, capsys.readouterr()
+    assert found.is_file()
+    records = json.loads((tmp_path / "h.json").read_text())
+    assert records[0]["id"] == "lemma-c.2" and records[0]["status"] == "refuted"
+    assert len(records) == 2 and "stopped by an interrupt" in records[1]["note"], records  # stopped gently, kept
+    assert "interrupted: 2 of 4 hunts finished" in capsys.readouterr().err  # lemma-3.2 brings 3 readings
+
+
+def test_progress_lines_appear_when_stderr_is_not_a_terminal(tmp_path) -> None:
+    argv = [
+        sys.executable,
+        "-m",
+        "mpgverify",
+        "run",
+        "pg",
+        "--game",
+        "coordination:n=2",
+        "--iters",
+        "50",
+        "--seeds",
+        "2",
+    ]
+    out = subprocess.run([*argv, "--out", str(tmp_path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    lines = out.stderr.splitlines()
+    assert any(line.startswith("run pg on coordination:n=2: 50/50 (100%)") for line in lines), lines
+    assert any(line.endswith("-run.json") and line.startswith("wrote ") for line in lines), lines  # every file named
+    stream = io.StringIO()
+    bar = Progress("job", 3, stream, every=0)
+    for k in range(3):
+        bar.advance(f"step {k}")
+    assert [line.split(":")[1].split(",")[0].strip() for line in stream.getvalue().splitlines()] == [
+        "1/3 (33%)",
+        "2/3 (66%)",
+        "3/3 (100%)",
+    ]
+    assert "ETA" in stream.getvalue().splitlines()[0]
+    assert format_seconds(262) == "4 min 22 s" and format_seconds(3780) == "1 h 03 min"
