@@ -153,3 +153,24 @@ def test_figures_without_matplotlib_fail_before_running(tmp_path, monkeypatch, c
     assert not (tmp_path / "figs").exists()  # refused before any run wrote anything
     err = capsys.readouterr().err
     assert "needs matplotlib" in err and err.strip().count("\n") == 0, err
+
+
+def test_a_cut_down_run_says_so_and_each_panel_has_its_own_legend(small, tmp_path, monkeypatch) -> None:
+    """Issue 16: picks differ by N, so one legend for all panels mislabelled curves; a cut-down run's
+    verdicts must not read as verdicts on the paper's setup."""
+    import matplotlib.pyplot as plt
+
+    from mpgverify.experiments import figures
+    from mpgverify.experiments.reproduction import PAPER
+
+    seen: list = []
+    monkeypatch.setattr(plt, "close", lambda fig: seen.append(fig))  # keep the figures to inspect them
+    report = write_reproduction(small, tmp_path, command="test")
+    assert report["cut_down"] and "iters=6" in report["cut_down"] and report["paper_setup"] is False
+    assert "cut-down run, not the paper's setup" in (tmp_path / "report.md").read_text()
+    for fig in seen:
+        assert "cut-down run" in fig._suptitle.get_text()
+        poa_axes = [ax for ax in fig.axes if ax.get_title().startswith("N = ")]
+        assert poa_axes and all(ax.get_legend() is not None for ax in poa_axes)  # one legend per column
+        assert any("standard error" in t.get_text() for t in fig.texts)  # the caption explains the bands
+    assert figures.cut_down(Reproduction(setup=PAPER, device="cpu")) is None

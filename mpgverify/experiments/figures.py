@@ -96,7 +96,7 @@ def _plot(rep: Reproduction, name: str, out: Path) -> list[Path]:
         import matplotlib.pyplot as plt
     except ImportError:
         raise MpgverifyError("figures need matplotlib: pip install 'mpgverify[plots]'") from None
-    from matplotlib.ticker import LogFormatterSciNotation, SymmetricalLogLocator
+    from matplotlib.ticker import FuncFormatter, SymmetricalLogLocator
 
     title, series = _figure_series(rep, name)
     ns = rep.setup.ns
@@ -129,7 +129,7 @@ def _plot(rep: Reproduction, name: str, out: Path) -> list[Path]:
         gap_axis = axes[1][col]
         gap_axis.set_yscale("symlog", linthresh=linthresh)
         gap_axis.yaxis.set_major_locator(SymmetricalLogLocator(base=10, linthresh=linthresh, subs=(1.0, 2.0, 5.0)))
-        gap_axis.yaxis.set_major_formatter(LogFormatterSciNotation(base=10, labelOnlyBase=False))
+        gap_axis.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))  # every tick labelled
     axes[0][0].set_ylabel("POA")
     axes[1][0].set_ylabel(f"Nash-gap (symlog, linear below {linthresh:g})")
     seeds = sorted({c.poa.shape[1] for c in rep.curves.values()})

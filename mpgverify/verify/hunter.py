@@ -378,12 +378,13 @@ def hunt(
         )
     example, out = _shrink(search, *found, shrink_cap) if method != "random" else found
     confirmed, exact, how = confirm_violation(claim, example, out, mutation)
-    path = None
-    if confirmed and counterexample_dir is not None:
+    path, obj = None, None
+    if confirmed:
         obj = counterexample_json(
             claim, example, out, exact, f"hunter, seed {seed_value}, {search.budget.used} evaluations, {found_in}"
         )
-        path = str(write_counterexample(Path(counterexample_dir) / f"{claim.id}.json", obj))
+        if counterexample_dir is not None:
+            path = str(write_counterexample(Path(counterexample_dir) / f"{claim.id}.json", obj))
     return HuntResult(
         status="refuted" if confirmed else "inconclusive",
         evaluations=dict(search.counts),
@@ -394,6 +395,6 @@ def hunt(
         counterexample=path,
         found_in=found_in,
         note=f"{'refuted' if confirmed else 'a float violation was not confirmed'} ({how}); found in {found_in}",
-        detail={"example": example, "outcome": out, "exact": exact},
+        detail={"example": example, "outcome": out, "exact": exact, "counterexample": obj},
         **common,
     )

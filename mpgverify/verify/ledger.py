@@ -41,11 +41,8 @@ def run_ledger(
 ) -> Finished[ClaimResult]:
     """Every claim's ledger row, on ``workers`` local processes or a Dask ``scheduler``
     (:mod:`mpgverify.verify.execution`), in claim order; progress with ETA on ``progress``."""
-    options = {
-        "budget": budget,
-        "seed_value": seed_value,
-        "counterexample_dir": None if counterexample_dir is None else str(counterexample_dir),
-    }
+    folder = None if counterexample_dir is None else str(counterexample_dir)
+    options = {"budget": budget, "seed_value": seed_value, "counterexample_dir": folder, "known_dir": folder}
     bar = Progress("claims", len(claims), progress, every=0)
     with executor(workers=min(workers, len(claims)), scheduler=scheduler) as pool:  # one claim: no pool
         return run_tasks(

@@ -232,8 +232,8 @@ def run_claim(
         confirmed, exact, how = confirm_violation(claim, example, out, mutation)
         if confirmed:
             path = None
+            obj = counterexample_json(claim, example, out, exact, f"seed {seed_value}, budget {budget}")
             if counterexample_dir is not None:
-                obj = counterexample_json(claim, example, out, exact, f"seed {seed_value}, budget {budget}")
                 path = str(write_counterexample(Path(counterexample_dir) / f"{claim.id}.json", obj))
             return ClaimResult(
                 status="refuted",
@@ -241,7 +241,7 @@ def run_claim(
                 counterexample=path,
                 wrote=path is not None,
                 note=f"refuted: {how}",
-                detail={"example": example, "outcome": out},
+                detail={"example": example, "outcome": out, "counterexample": obj},
                 **common,
             )
         return ClaimResult(
