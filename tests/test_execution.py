@@ -119,3 +119,32 @@ def test_progress_lines_appear_when_stderr_is_not_a_terminal(tmp_path) -> None:
     ]
     assert "ETA" in stream.getvalue().splitlines()[0]
     assert format_seconds(262) == "4 min 22 s" and format_seconds(3780) == "1 h 03 min"
+
+
+def test_a_task_cancelled_by_the_scheduler_ends_the_job_as_an_interrupt() -> None:
+    from concurrent.futures import Executor, Future
+
+    from mpgverify.verify.execution import run_tasks
+
+    class CancellingScheduler(Executor):  # finishes the first task, cancels the others
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def submit(self, fn, /, *args, **kwargs):
+            future: Future = Future()
+            self.calls += 1
+            if self.calls == 1:
+                future.set_result(fn(*args, **kwargs))
+            else:
+                future.cancel()
+            return future
+
+    claims = select_claims(load_claims(), ["def-2.2", "lemma-3.1"])
+    finished = run_tasks(
+        lambda claim, **o: f"ran {claim}",
+        [(c, {}) for c in claims],
+        pool=CancellingScheduler(),
+        progress=Progress("t", 2, None),
+        describe=str,
+    )
+    assert finished.interrupted and finished.results == ["ran def-2.2", None]

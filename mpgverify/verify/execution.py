@@ -25,7 +25,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -230,13 +230,15 @@ def run_tasks(
                 progress.advance(f"{jobs[k][0].id}: {describe(future.result())}")
             if STOP_REQUESTED.is_set():  # the last task stopped early
                 raise KeyboardInterrupt
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, CancelledError):  # Ctrl-C here, or the scheduler cancelled a task
         for future in futures:
             future.cancel()
         for future, k in futures.items():  # keep what finished before the interrupt
             if results[k] is None and future.done() and not future.cancelled() and future.exception() is None:
                 results[k] = _write_back(future.result(), jobs[k][1].get("counterexample_dir"))
         return Finished(results, interrupted=True)
+    except BrokenExecutor as e:
+        raise MpgverifyError(f"a worker process died ({e.__class__.__name__}: {e})") from None
     return Finished(results, interrupted=False)
 
 
