@@ -89,7 +89,7 @@ def _constants(args: argparse.Namespace) -> int:
 
 
 def _check_mpg(args: argparse.Namespace) -> int:
-    from randomgames.mpg_check import check_mpg  # randomgames sits above mpgverify: import lazily
+    from mpgverify.mpg_check import check_mpg
 
     if args.policies < 0:
         raise FormatError("--policies", f"must be ≥ 0, got {args.policies}")
@@ -185,20 +185,15 @@ def _slug(text: str) -> str:
 
 def _check_algorithm(args: argparse.Namespace) -> int:
     from mpgverify.algorithms import get_factory
-    from mpgverify.testing import check_algorithm
+    from mpgverify.testing import check_algorithm, game_suite
 
-    if args.max_actions < 2:
-        raise FormatError("--max-actions", f"must be ≥ 2, got {args.max_actions}")
-    for name in ("games", "seeds", "iters"):
-        if getattr(args, name) < 1:
-            raise FormatError(f"--{name}", f"must be ≥ 1 (nothing checked would print PASS), got {getattr(args, name)}")
+    games = game_suite()(args.games, seed=args.seed, max_actions=args.max_actions)
     report = check_algorithm(
         get_factory(args.algorithm),
-        games=args.games,
+        games,
         seeds=args.seeds,
         iters=args.iters,
         seed=args.seed,
-        max_actions=args.max_actions,
         **_parse_options(args.option),
     )
     print(report.render())

@@ -1,12 +1,14 @@
 """Regression-test a new algorithm in a few lines: generic properties on random MPGs.
 
 >>> from mpgverify.testing import check_algorithm
->>> report = check_algorithm(my_factory)          # doctest: +SKIP
+>>> from randomgames import algorithm_test_games
+>>> report = check_algorithm(my_factory, algorithm_test_games(6, seed=0))   # doctest: +SKIP
 >>> assert report.ok, report.render()              # doctest: +SKIP
 
-The properties (each run on ``games`` drawn MPGs — identical-interest, dummy-term and the
-coordination game, rewards in [0, 1], full-support μ, agents cycling through 2 to ``max_actions``
-actions so that an error on a higher action index shows — and ``seeds`` seeds):
+The properties, each run on the ``games`` given (``randomgames.algorithm_test_games`` draws
+identical-interest, dummy-term and coordination games with 2 to ``max_actions`` actions, so that an
+error on a higher action index shows; the CLI finds it through the entry-point group
+``mpgverify.game_suites``) and ``seeds`` seeds:
 
 * ``deterministic``: two runs from the same seed give bit-identical policies;
 * ``nash_within``: if the algorithm declares ``(ε, T)``, its policy after T steps is ε-Nash;
@@ -21,19 +23,41 @@ only where its step size is within that game's Lemma C.3 step.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from typing import Any
 
 import torch
 
 from mpgverify.algorithms.api import Algorithm, Declarations, build_algorithm
+from mpgverify.errors import MpgverifyError
 from mpgverify.evaluation import evaluate
 from mpgverify.game import MarkovGame
 from mpgverify.nash import nash_gap
 from mpgverify.welfare import price_of_anarchy
 
-__all__ = ["AlgorithmReport", "PropertyOutcome", "assert_algorithm", "check_algorithm"]
+__all__ = [
+    "GAME_SUITES_GROUP",
+    "AlgorithmReport",
+    "PropertyOutcome",
+    "assert_algorithm",
+    "check_algorithm",
+    "game_suite",
+]
+
+#: entry-point group of the game suites ``check-algorithm`` draws from (``count, *, seed, max_actions``)
+GAME_SUITES_GROUP = "mpgverify.game_suites"
+
+
+def game_suite(name: str = "default") -> Callable[..., list[MarkovGame]]:
+    """The game suite registered as ``name`` in :data:`GAME_SUITES_GROUP` (``randomgames`` registers
+    ``default``); found by entry point so that this layer never imports the generators."""
+    found = {ep.name: ep for ep in entry_points(group=GAME_SUITES_GROUP)}
+    if name not in found:
+        raise MpgverifyError(f"no game suite {name!r} is registered under {GAME_SUITES_GROUP!r}")
+    suite: Callable[..., list[MarkovGame]] = found[name].load()
+    return suite
 
 
 @dataclass(frozen=True)
@@ -62,22 +86,6 @@ class AlgorithmReport:
             status = status if o.checked else "skip"
             lines.append(f"  {status:<4} {o.name:<20} {o.detail}")
         return "\n".join(lines)
-
-
-def _games(n: int, seed: int, max_actions: int) -> list[MarkovGame]:
-    import randomgames as rg  # randomgames sits above mpgverify: import lazily
-
-    def actions(k: int) -> int:
-        return 2 + (k // 3) % (max_actions - 1)  # 2, 3, …, max_actions, in turn
-
-    makers: list[Callable[[int], MarkovGame]] = [
-        lambda k: rg.identical_interest_game(seed=seed + k, n_agents=2, n_states=2, n_actions=actions(k), gamma=0.9),
-        lambda k: rg.dummy_term_game(
-            seed=seed + k, n_agents=3, n_states=2, n_actions=actions(k), gamma=0.8, dummy_range=(0.0, 1.0)
-        ),
-        lambda k: rg.coordination_game(2, gamma=0.9),
-    ]
-    return [makers[k % len(makers)](k) for k in range(n)]
 
 
 def _run(alg: Algorithm, game: MarkovGame, seed: int, seeds: int, iters: int) -> list[tuple[torch.Tensor, ...]]:
@@ -116,12 +124,11 @@ def _margins(
 
 def check_algorithm(
     factory: Callable[..., Algorithm],
+    games: Sequence[MarkovGame],
     *,
-    games: int = 6,
     seeds: int = 2,
     iters: int = 50,
     seed: int = 0,
-    max_actions: int = 4,
     **options: Any,
 ) -> AlgorithmReport:
     """Run the generic properties (module docstring) on ``factory(**options)``.
@@ -129,16 +136,15 @@ def check_algorithm(
     What is checked on a game is what the algorithm declares for that game
     (:meth:`Algorithm.declarations`); a property declared on none of the games is reported as
     ``skip`` with the algorithm's stated reason."""
-    if max_actions < 2:
-        raise ValueError(f"max_actions must be ≥ 2, got {max_actions}")
+    if not games:
+        raise ValueError("check_algorithm needs at least one game")
     alg = build_algorithm(factory, getattr(factory, "__name__", "the algorithm"), **options)
     names = ("nash_within", "nash_reached", "monotone_potential", "min_poa")
     worst: dict[str, tuple[float, str]] = {}
     promised = dict.fromkeys(names, 0)
     reasons: list[str] = []  # why nothing was promised, per game where nothing was
-    det_ok, det_detail = True, f"{games} games × {seeds} seeds"
-    drawn = _games(games, seed, max_actions)
-    for game in drawn:
+    det_ok, det_detail = True, f"{len(games)} games × {seeds} seeds"
+    for game in games:
         decl = alg.declarations(game)
         if decl.source and decl.empty:
             reasons.append(f"{game.name}: {decl.source}")
@@ -164,13 +170,13 @@ def check_algorithm(
             outcomes.append(PropertyOutcome(name, False, True, why))
             continue
         margin, where = worst[name]
-        detail = where if margin > 0 else f"held on {promised[name]} of {len(drawn)} games × {seeds} seeds"
+        detail = where if margin > 0 else f"held on {promised[name]} of {len(games)} games × {seeds} seeds"
         outcomes.append(PropertyOutcome(name, True, margin <= 0, detail))
     return AlgorithmReport(alg.name, outcomes)
 
 
-def assert_algorithm(factory: Callable[..., Algorithm], **kwargs: Any) -> AlgorithmReport:
+def assert_algorithm(factory: Callable[..., Algorithm], games: Sequence[MarkovGame], **kwargs: Any) -> AlgorithmReport:
     """pytest helper: :func:`check_algorithm`, raising ``AssertionError`` with the report on failure."""
-    report = check_algorithm(factory, **kwargs)
+    report = check_algorithm(factory, games, **kwargs)
     assert report.ok, report.render()
     return report

@@ -1,5 +1,6 @@
 """Random Markov (potential) games for property-based testing: seeded generators, Hypothesis
-strategies, and an MPG membership checker. Depends on :mod:`mpgverify` only."""
+strategies, and fixed suites for checking algorithms. Depends on :mod:`mpgverify` only (the MPG
+membership checker is :mod:`mpgverify.mpg_check`)."""
 
 from randomgames.generators import (
     MU_KINDS,
@@ -15,10 +16,12 @@ from randomgames.generators import (
     positive_potential_mpg_game,
     statewise_potential_game,
 )
+from randomgames.suites import algorithm_test_games
 
 __all__ = [
     "MU_KINDS",
     "TRANSITION_KINDS",
+    "algorithm_test_games",
     "congestion_game",
     "constant_offset_game",
     "coordination_game",

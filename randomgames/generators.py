@@ -290,7 +290,7 @@ def build_statewise_potential(
     """``rⁱ(s, a) = φ(s, a) + uⁱ(s, a⁻ⁱ)`` with action-*dependent* transitions: every state is a
     potential game, yet the Markov game is in general not an MPG (Leonardos et al. 2021, Sec. 3),
     because agent i's action moves the state and so the expectation of its own dummy term. No
-    potential is attached; :func:`randomgames.mpg_check.check_mpg` certifies the failure."""
+    potential is attached; :func:`mpgverify.mpg_check.check_mpg` certifies the failure."""
     return _game(transition, mu, gamma, phi + dummies, None, name)
 
 
@@ -377,7 +377,7 @@ def build_planted_statewise(
     Rewards ``rⁱ = φ(s, a) + uⁱ(s, a⁻ⁱ)`` with u⁰(s, a) = κ·1[s = 1]·1[a¹ = 1] and uⁱ = 0 otherwise
     (each state is a potential game with potential φ(s, ·)). Transitions: with probability 1 − ρ
     the next state is 1 if a⁰ ≠ 0 and 0 otherwise; with probability ρ it follows the state-only
-    row ``mixing[s]``. Proof it is not an MPG (cycle test of :mod:`randomgames.mpg_check`): the φ
+    row ``mixing[s]``. Proof it is not an MPG (cycle test of :mod:`mpgverify.mpg_check`): the φ
     part is identical interest and adds 0 to every cycle sum. Take x, x' = agent 0 always plays
     0, 1 and y, y' = agent 1 always plays 0, 1. Under y the u⁰ reward is 0, so
     ``C(s) = V⁰_u(x, y') − V⁰_u(x', y')``; with hₜ = Pr(s_t = 1), the gap

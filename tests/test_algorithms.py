@@ -39,6 +39,7 @@ from mpgverify.cli import main
 from mpgverify.experiments.run import run
 from mpgverify.nash import best_response
 from mpgverify.testing import check_algorithm
+from randomgames import algorithm_test_games
 from tests.handgames import matrix_coordination
 
 F64 = torch.float64
@@ -330,7 +331,7 @@ def flipped_pg(**options) -> Algorithm:
 
 
 def test_broken_algorithm_fails_check_algorithm() -> None:
-    report = check_algorithm(flipped_pg, games=3, seeds=1)
+    report = check_algorithm(flipped_pg, algorithm_test_games(3), seeds=1)
     failed = {o.name for o in report.outcomes if not o.passed}
     assert {"nash_within", "monotone_potential"} <= failed, report.render()
     assert main(["check-algorithm", "tests.test_algorithms:flipped_pg", "--games", "2", "--seeds", "1"]) == 1
@@ -357,12 +358,12 @@ def blind_declares() -> Declarations:
 
 def test_check_algorithm_draws_games_with_up_to_four_actions() -> None:
     # issue 13: with 2-action games only, a sign error on action index 2 passed on 12 games
-    blind = check_algorithm(index2_flipped_pg, games=6, seeds=2, max_actions=2, lr=5.0)
+    blind = check_algorithm(index2_flipped_pg, algorithm_test_games(6, max_actions=2), seeds=2, lr=5.0)
     assert blind.ok, blind.render()  # the blind spot, as it was
-    report = check_algorithm(index2_flipped_pg, games=6, seeds=2, lr=5.0)
+    report = check_algorithm(index2_flipped_pg, algorithm_test_games(6), seeds=2, lr=5.0)
     assert {"nash_within", "monotone_potential"} <= {o.name for o in report.outcomes if not o.passed}, report.render()
     declared_pg = lambda **o: dataclasses.replace(pg(**o), declares=blind_declares())
-    honest = check_algorithm(declared_pg, games=6, seeds=2, lr=5.0)
+    honest = check_algorithm(declared_pg, algorithm_test_games(6), seeds=2, lr=5.0)
     assert honest.ok, honest.render()  # the correct PG meets the same declarations on 2–4 actions
     assert main(["check-algorithm", "pg", "--games", "3", "--seeds", "1", "--seed", "5", "--max-actions", "3"]) == 0
 

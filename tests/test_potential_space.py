@@ -14,6 +14,7 @@ import randomgames as rg
 import randomgames.strategies as rgs
 from mpgverify.arrays import DTYPE
 from mpgverify.games import coordination_game
+from mpgverify.mpg_check import check_mpg
 from mpgverify.potential_space import (
     NotAnMPG,
     agent_term_bases,
@@ -22,13 +23,12 @@ from mpgverify.potential_space import (
     project_to_mpg,
 )
 from randomgames import generators as gen
-from randomgames.mpg_check import check_mpg
 from tests.handgames import matrix_coordination, switch_mdp
 
 
 def assert_rebuilds(game, tol: float = 1e-9) -> None:
     """decompose → rebuild with the generator → the same rewards; the rebuilt game is an MPG under
-    the independent Def 2.2 check of :func:`randomgames.mpg_check.check_mpg`."""
+    the independent Def 2.2 check of :func:`mpgverify.mpg_check.check_mpg`."""
     d = decompose_mpg(game)
     rebuilt = gen.build_general_mpg(d.phi, d.coefficients, game.transition, game.mu, game.gamma, "rebuilt")
     err = float((rebuilt.rewards - game.rewards).abs().max())

@@ -14,6 +14,7 @@ from mpgverify.cli import main
 from mpgverify.constants import potential_range
 from mpgverify.games import coordination_game
 from mpgverify.testing import check_algorithm
+from randomgames import algorithm_test_games
 
 
 def test_pg_promises_a_monotone_potential_exactly_up_to_the_lemma_c3_step() -> None:
@@ -41,7 +42,9 @@ def test_pg_promises_a_monotone_potential_exactly_up_to_the_lemma_c3_step() -> N
     ],
 )
 def test_built_in_algorithms_keep_their_promises(name: str, options: dict, promised: set[str]) -> None:
-    report = check_algorithm(lambda **o: make_algorithm(name, **o), games=3, seeds=2, iters=30, **options)
+    report = check_algorithm(
+        lambda **o: make_algorithm(name, **o), algorithm_test_games(3), seeds=2, iters=30, **options
+    )
     assert report.ok, report.render()
     checked = {o.name for o in report.outcomes if o.checked} - {"deterministic"}
     assert checked == promised, report.render()
@@ -75,7 +78,7 @@ def descending_pg(**options) -> object:
 
 
 def test_a_broken_pg_fails_the_promise_the_real_one_keeps() -> None:
-    report = check_algorithm(descending_pg, games=3, seeds=2, iters=20, lr=1e-4)
+    report = check_algorithm(descending_pg, algorithm_test_games(3), seeds=2, iters=20, lr=1e-4)
     bad = {o.name: o for o in report.outcomes}["monotone_potential"]
     assert bad.checked and not bad.passed and "Lemma C.3" in bad.detail, report.render()
     args = ["check-algorithm", "tests.test_promises:descending_pg", "--games", "2", "--seeds", "1"]

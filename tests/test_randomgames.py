@@ -17,7 +17,7 @@ import randomgames.strategies as rgs
 from mpgverify import load_game, potential_values, state_values
 from mpgverify.cli import main
 from mpgverify.formats import save_game
-from randomgames.mpg_check import check_mpg, recheck_certificate
+from mpgverify.mpg_check import check_mpg, recheck_certificate
 
 MANY = max(100, 4 * settings().max_examples)  # "hundreds of drawn games" at every budget
 
