@@ -14,7 +14,7 @@ class MpgverifyError(ValueError):
 
 
 class FormatError(MpgverifyError):
-    """Input that breaks a rule of a format (``../shared/FORMATS.md``) or of an argument.
+    """Input that breaks a rule of a format (``docs/FORMATS.md``) or of an argument.
 
     The message always names the field (with its index, when there is one) and the rule broken,
     e.g. ``transition[1][0][1]: must be a probability vector, sums to 0.8``.

@@ -1,4 +1,4 @@
-"""The public JSON formats of ``../shared/FORMATS.md``: ``mpgverify.game/1`` and
+"""The public JSON formats of ``docs/FORMATS.md``: ``mpgverify.game/1`` and
 ``mpgverify.policy/1``, loaded strictly and saved losslessly.
 
 Floats are written with ``repr`` precision, so saving then loading gives back the same tensors

@@ -1,5 +1,5 @@
 """This paper's claims as Hypothesis properties, one module per paper section, registered under
-their catalogue ids (``properties/CLAIMS.md``, a copy of ``../shared/CLAIMS.md``).
+their catalogue ids (``docs/CLAIMS.md``).
 
 The verification engine finds them through the entry point ``mpgverify.claims: paper``.
 """

@@ -1,7 +1,7 @@
 """Exact (α, β)-smoothness of Section 4 on games where it can be decided: shared by the Section 4
 claim modules.
 
-Two kinds of games (``../shared/CLAIMS.md``, note under Section 4):
+Two kinds of games (``docs/CLAIMS.md``, note under Section 4):
 
 * one state: ``Vⁱ_π = rⁱ_π/(1−γ)`` for every π, and ``Σ_i rⁱ(π'ⁱ, π⁻ⁱ) − α r(π') + β r(π)`` is
   multilinear in the 2N mixed strategies, so its minimum over product policy pairs is attained at a

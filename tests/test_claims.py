@@ -21,8 +21,8 @@ from mpgverify.verify.runner import run_claim
 from properties import PENDING, all_claims, reproduced_ids
 
 ROOT = Path(__file__).resolve().parents[1]
-CATALOGUE = ROOT / "properties" / "CLAIMS.md"
-SHARED = ROOT.parent / "shared" / "CLAIMS.md"
+CATALOGUE = ROOT / "docs" / "CLAIMS.md"
+FORMATS = ROOT / "docs" / "FORMATS.md"
 COUNTEREXAMPLES = ROOT / "properties" / "counterexamples"
 CLAIMS = all_claims()
 BY_ID = {c.id: c for c in CLAIMS}
@@ -32,10 +32,14 @@ def catalogue_ids(text: str) -> list[str]:
     return re.findall(r"^\| `([a-z0-9.@-]+)` \|", text, flags=re.M)
 
 
-def test_catalogue_copy_matches_shared() -> None:
-    if not SHARED.exists():
-        pytest.skip("../shared/CLAIMS.md is not beside this checkout")
-    assert CATALOGUE.read_text(encoding="utf-8") == SHARED.read_text(encoding="utf-8"), "refresh properties/CLAIMS.md"
+def test_every_format_written_is_documented() -> None:
+    """The repository is self-contained: each ``mpgverify.*/1`` format the code writes has its section
+    in docs/FORMATS.md."""
+    written = set()
+    for path in (ROOT / "mpgverify").rglob("*.py"):
+        written |= set(re.findall(r'^[A-Z_]*FORMAT = "(mpgverify\.[a-z-]+/1)"', path.read_text(encoding="utf-8"), re.M))
+    documented = set(re.findall(r"^## .*`(mpgverify\.[a-z-]+/1)`", FORMATS.read_text(encoding="utf-8"), re.M))
+    assert len(written) >= 8 and written <= documented, sorted(written - documented)
 
 
 def test_every_catalogue_id_has_a_property_or_is_pending() -> None:

@@ -1,6 +1,6 @@
 """Reference runs of Section 5 and Appendix G: every curve of Figures 1, 2 and 4 and of the K grid.
 
-The paper's setup (``../shared/CLAIMS.md``, Section 5): the coordination game with N = 2, 3, 5,
+The paper's setup (``docs/CLAIMS.md``, Section 5): the coordination game with N = 2, 3, 5,
 γ = 0.95, μ uniform, learning rate 0.1, 400 iterations, initial parameters N(0, 1), 10 seeds for
 tabular runs and 20 for NN runs, λ ∈ {0.01, 0.1, 1, 10, 100} picked by best POA, K ∈ {1, 5, 10,
 20, 50}. Unstated details are choices, listed in :data:`CHOICES` and in the report.

@@ -1,6 +1,6 @@
 """Run one claim's property under a Hypothesis budget and reach a verdict.
 
-Verdicts (``../shared/CLAIMS.md``):
+Verdicts (``docs/CLAIMS.md``):
 
 * ``refuted``: Hypothesis found a violation, shrank it, and the shrunk example is confirmed —
   in exact rational arithmetic when the claim provides ``exact``, otherwise by a violation
