@@ -26,7 +26,9 @@ __all__ = [
     "thm_3_8_outer_steps",
     "thm_4_5_bound",
     "thm_4_7_bad_growth",
+    "thm_4_7_bad_policies",
     "thm_4_7_good_growth",
+    "thm_4_7_rho",
     "thm_4_7_threshold",
 ]
 
@@ -142,3 +144,15 @@ def thm_4_7_good_growth(eps: Any) -> Any:
 def cor_4_8_good_growth(eps: Any, gamma: Any) -> Any:
     """Appendix F.2: for NPG-BR, ``Φ_{t+1} ≥ (1 + ε/(2(1−γ))) Φ_t``; ρ = bad growth / this factor."""
     return 1 + eps / (2 * (1 - gamma))
+
+
+def thm_4_7_rho(bad_growth: Any, good_growth: Any) -> Any:
+    """Theorem 4.7: ``ρ = (1−ε)(1 + σ(1+β)/N)``, i.e. bad-step growth ÷ good-step growth; Corollary 4.8:
+    ``ρ = (1 + σ(1+β)/N)/(1 + ε/(2(1−γ)))``, the same quotient with its good-step growth."""
+    return bad_growth / good_growth
+
+
+def thm_4_7_bad_policies(phi_max: float, phi_0: float, T: int, good_growth: float, rho: float) -> float:
+    """Theorem 4.7 / Corollary 4.8: at most ``log_ρ(Φ_max/Φ₀) − T·log_ρ(good growth)`` policies of the
+    sequence π₀..π_T violate (8)."""
+    return (math.log(phi_max / phi_0) - T * math.log(good_growth)) / math.log(rho)

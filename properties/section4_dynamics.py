@@ -160,13 +160,13 @@ def check_poa_dynamics(
     grow_bad = bounds.thm_4_7_bad_growth(sigma, beta, N)
     grow_good = bounds.thm_4_7_good_growth(eps) if kind == "br" else bounds.cor_4_8_good_growth(eps, game.gamma)
     if part == "count":
-        rho = grow_bad / grow_good
+        rho = bounds.thm_4_7_rho(grow_bad, grow_good)
         if rho <= 0 or rho == 1:
             return not_met(f"ρ = {rho:.4g}: log_ρ undefined")
         if require_rho_above_one and rho <= 1:
             return not_met(f"ρ = {rho:.4g} ≤ 1 (the corrected statement needs ρ > 1)")
         phi_max = max(potential_range(game).high, phis[0])  # Φ_max ≥ Φ₀ exactly; floats may say otherwise
-        allowed = allowed_sign * (math.log(phi_max / phis[0]) - T * math.log(grow_good)) / math.log(rho)
+        allowed = allowed_sign * bounds.thm_4_7_bad_policies(phi_max, phis[0], T, grow_good, rho)
         out = upper_bound_outcome(sum(bad) * slack, allowed, note=f"T = {T}, ρ = {rho:.4g}, β = {beta:.4g}")
         # the logarithms carry ~1e-12 relative error each; log ρ near 0 magnifies it. No tightness ratio: the
         # count of bad policies is 0 on most sequences, so count ÷ allowed says nothing; the margin
