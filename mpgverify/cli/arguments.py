@@ -1,0 +1,217 @@
+"""Shared pieces of the command line: argument types, option groups, one-line errors, output checks."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from mpgverify.errors import FormatError
+from mpgverify.formats import load_game, load_policy
+from mpgverify.game import MarkovGame
+from mpgverify.games import BUILTIN_GAMES, parse_game_spec
+from mpgverify.policy import Policy, random_logits, softmax_policy, uniform_policy
+
+__all__ = [
+    "GAME_HELP",
+    "MAX_ITERS",
+    "MAX_SEED",
+    "MAX_SEEDS",
+    "OUTPUTS",
+    "POLICY_HELP",
+    "SEED",
+    "OneLineParser",
+    "check_outputs",
+    "counterexample_dir",
+    "counterexamples_option",
+    "finite",
+    "integer",
+    "one_line",
+    "parallel_options",
+    "parse_options",
+    "report_written",
+    "resolve_game",
+    "resolve_policy",
+    "slug",
+]
+
+GAME_HELP = (
+    "a mpgverify.game/1 JSON file, or a built-in game spec NAME[:key=value,...]; built-ins: "
+    "coordination (options n, gamma, eps; e.g. coordination:n=5,gamma=0.9)"
+)
+
+
+POLICY_HELP = "a mpgverify.policy/1 JSON file, 'uniform', or 'random:SEED' (softmax of N(0,1) logits)"
+
+
+def resolve_game(text: str) -> MarkovGame:
+    """A game from a file path or a built-in spec."""
+    name = text.partition(":")[0]
+    if name in BUILTIN_GAMES and not Path(text).exists():
+        return parse_game_spec(text)
+    if not Path(text).exists():
+        raise FormatError("GAME", f"{text!r} is neither a file nor a built-in game ({', '.join(BUILTIN_GAMES)})")
+    return load_game(text)
+
+
+def resolve_policy(text: str, game: MarkovGame) -> Policy:
+    """A product policy from a file path, ``uniform`` or ``random:SEED``."""
+    if text == "uniform":
+        return uniform_policy(game)
+    if text.startswith("random:"):
+        seed = text.partition(":")[2]
+        if not seed.isdigit() or int(seed) >= 2**63:
+            raise FormatError("--policy", f"random:SEED needs an integer seed in [0, 2^63), got {seed!r}")
+        return softmax_policy(random_logits(game, seed=int(seed)))
+    if not Path(text).exists():
+        raise FormatError("--policy", f"{text!r} is neither a file nor 'uniform' nor 'random:SEED'")
+    return load_policy(text, game)
+
+
+def parse_options(pairs: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in pairs:
+        key, eq, text = item.partition("=")
+        if not eq or not key:
+            raise FormatError("--option", f"must read key=value, got {item!r}")
+        value: object = text
+        for kind in (int, float):
+            try:
+                value = kind(text)
+                break
+            except ValueError:
+                continue
+        if text in ("true", "false"):
+            value = text == "true"
+        if isinstance(value, float) and not math.isfinite(value):
+            raise FormatError(f"--option {key}", f"must be a finite number, got {text!r}")
+        out[key.replace("-", "_")] = value
+    return out
+
+
+def slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text)
+
+
+def counterexamples_option(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--counterexamples",
+        metavar="DIR",
+        help=f"{what}, and looked up before the claims' shipped ones (default: $MPGVERIFY_HOME/counterexamples, "
+        "else ~/.local/share/mpgverify/counterexamples; shipped counterexamples are replayed from the "
+        "installed package whatever the working directory)",
+    )
+
+
+def parallel_options(p: argparse.ArgumentParser) -> None:
+    from mpgverify.verify.execution import default_workers
+
+    cores = default_workers()
+    p.add_argument(
+        "--workers",
+        type=integer(1, 1024),
+        default=cores,
+        help=f"local processes, one claim each (default: the cores, here {cores}); same seed and budget, same "
+        "results whatever the number",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="a Dask distributed scheduler (tcp://host:8786) to run the claims on instead "
+        "(pip install 'mpgverify[cluster]')",
+    )
+
+
+def counterexample_dir(args: argparse.Namespace) -> Path:
+    from mpgverify.verify.counterexamples import user_counterexample_dir
+
+    return Path(args.counterexamples) if args.counterexamples else user_counterexample_dir()
+
+
+#: the largest counts the commands accept: beyond them a run would not end in any sensible time
+MAX_ITERS = 10**6
+
+
+MAX_SEEDS = 10**6
+
+
+MAX_SEED = 2**62  # seeds + batch offsets stay inside torch's 64-bit generator
+
+
+def integer(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: an integer in [low, high]."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer in [{low}, {high}], got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be an integer in [{low}, {high}], got {text!r}")
+        return value
+
+    return parse
+
+
+def finite(text: str) -> float:
+    """An argparse type: a finite number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+SEED = integer(0, MAX_SEED)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one ``PROG: error: …`` line and exit 2 (``--help`` shows the usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
+
+
+def report_written(paths: Sequence[str | None]) -> None:
+    for path in dict.fromkeys(p for p in paths if p):
+        print(f"wrote {path}", file=sys.stderr)
+
+
+#: per command, the output arguments and whether each names a file or a folder (checked before any work)
+OUTPUTS: dict[str, dict[str, str]] = {
+    "export": {"out": "file"},
+    "run": {"out": "folder"},
+    "figures": {"out": "folder"},
+    "check-mpg": {"potential_out": "file", "certificate": "file"},
+    "claims": {"json": "file", "markdown": "file"},
+    "hunt": {"json": "file", "ledger": "file", "markdown": "file"},
+}
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an output path that cannot be written as the kind it must be."""
+    for name, kind in OUTPUTS.get(args.command, {}).items():
+        value = getattr(args, name, None)
+        if not isinstance(value, str):
+            continue
+        path, flag = Path(value), f"--{name.replace('_', '-')}"
+        if kind == "file" and path.is_dir():
+            raise FormatError(flag, f"{value!r} is a folder; a file path is needed")
+        if kind == "file" and not path.parent.is_dir():
+            raise FormatError(flag, f"{value!r}: its folder {str(path.parent)!r} does not exist")
+        if kind == "folder" and path.exists() and not path.is_dir():
+            raise FormatError(flag, f"{value!r} is a file; a folder is needed")
+
+
+_LINE_BREAKS = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")  # every break str.splitlines knows
+
+
+def one_line(message: str) -> str:
+    """A message on one line (user text may hold line breaks)."""
+    return _LINE_BREAKS.sub(lambda m: repr(m.group())[1:-1], message)

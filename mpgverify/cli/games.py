@@ -1,0 +1,168 @@
+"""Commands on one game: ``evaluate``, ``export``, ``constants``, ``check-mpg``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from mpgverify.cli.arguments import (
+    GAME_HELP,
+    MAX_SEEDS,
+    POLICY_HELP,
+    SEED,
+    integer,
+    resolve_game,
+    resolve_policy,
+)
+from mpgverify.constants import mismatch_coefficient, potential_range
+from mpgverify.errors import FormatError
+from mpgverify.formats import json_text, save_game
+from mpgverify.report import evaluation_report, render_evaluation
+
+__all__ = ["add_check_mpg", "add_constants", "add_evaluate", "add_export"]
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    game = resolve_game(args.game)
+    report = evaluation_report(game, resolve_policy(args.policy, game))
+    print(json_text(report) if args.json else render_evaluation(report), end="" if args.json else "\n")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    game = resolve_game(args.game)
+    save_game(game, args.out)
+    print(f"wrote {args.out} ({game!r})")
+    return 0
+
+
+def _constants(args: argparse.Namespace) -> int:
+    game = resolve_game(args.game)
+    out: dict[str, object] = {"game": game.name}
+    if game.phi is not None:
+        low, high = potential_range(game)
+        out.update(phi_min=low, phi_max=high)
+    else:
+        out.update(phi_min=None, phi_max=None)
+    mm = mismatch_coefficient(game)
+    out.update(M=mm.M, M_state=mm.state)
+    if args.json:
+        print(json_text(out), end="")
+    else:
+        for k, v in out.items():
+            print(f"{k:<8} {v}")
+    return 0
+
+
+def _check_mpg(args: argparse.Namespace) -> int:
+    from mpgverify.mpg_check import check_mpg
+
+    if args.policies < 0:
+        raise FormatError("--policies", f"must be ≥ 0, got {args.policies}")
+    game = resolve_game(args.game)
+    result = check_mpg(game, n_policies=args.policies, seed=args.seed)
+    summary: dict[str, object] = {
+        "game": game.name,
+        "verdict": "MPG" if result.is_mpg else "not an MPG",
+        "basis": result.basis,
+        "worst_residual": result.worst_residual,
+        "pair_states_checked": result.pairs,
+        "stated_potential_ok": result.stated_potential_ok,
+    }
+    if result.is_mpg and result.potential is not None and args.potential_out:
+        save_game(game.replace(potential=result.potential), args.potential_out)
+        summary["potential_file"] = args.potential_out
+    if result.certificate is not None:
+        if args.certificate:
+            Path(args.certificate).write_text(json_text(result.certificate))
+            summary["certificate_file"] = args.certificate
+        else:
+            summary["certificate"] = result.certificate
+    if args.json:
+        print(json_text(summary), end="")
+    else:
+        print(
+            f"{summary['verdict']} ({result.basis}); worst residual {result.worst_residual:.3g} "
+            f"over {result.pairs} policy-pair states"
+        )
+        if result.stated_potential_ok is False:
+            print("note: the stated potential violates Def 2.2")
+        if "potential_file" in summary:
+            print(f"wrote the game with its potential to {summary['potential_file']}")
+        if result.certificate is not None:
+            where = summary.get("certificate_file")
+            print(f"certificate: {where}" if where else json_text(result.certificate).rstrip())
+    return 0 if result.is_mpg else 1
+
+
+def add_evaluate(sub: Any) -> None:
+    """The ``evaluate`` subcommand."""
+    p = sub.add_parser(
+        "evaluate",
+        help="exact values, Φ, Nash-gap, social optimum and POA of a policy",
+        description=(
+            "Evaluate a product policy exactly: each agent's V^i(mu), the total potential "
+            "Phi(mu) when the game states one, the Nash-gap (Def 2.4) with every agent's "
+            "best-response gain, the social optimum and the POA (Def 4.1)."
+        ),
+    )
+    p.add_argument("game", metavar="GAME", help=GAME_HELP)
+    p.add_argument("--policy", required=True, metavar="POLICY", help=POLICY_HELP)
+    p.add_argument("--json", action="store_true", help="print a mpgverify.evaluation/1 object")
+    p.set_defaults(handler=_evaluate)
+
+
+def add_export(sub: Any) -> None:
+    """The ``export`` subcommand."""
+    p = sub.add_parser(
+        "export",
+        help="write any game (built-ins included) as mpgverify.game/1",
+        description="Write GAME as a mpgverify.game/1 JSON file (floats exact under repr).",
+    )
+    p.add_argument("game", metavar="GAME", help=GAME_HELP)
+    p.add_argument("--out", required=True, metavar="FILE", help="path of the JSON file to write")
+    p.set_defaults(handler=_export)
+
+
+def add_constants(sub: Any) -> None:
+    """The ``constants`` subcommand."""
+    p = sub.add_parser(
+        "constants",
+        help="Φ_max, Φ_min and the mismatch coefficient M of a game",
+        description=(
+            "Print Phi_min/Phi_max (Assumption 2.3; exact MDP optima with reward ±phi) and "
+            "M = max_{pi,pi'} ||d^pi_mu / d^pi'_mu||_inf (Lemma 3.5; exact). Fails with status 2 "
+            "when Assumption 2.1 does not hold."
+        ),
+    )
+    p.add_argument("game", metavar="GAME", help=GAME_HELP)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=_constants)
+
+
+def add_check_mpg(sub: Any) -> None:
+    """The ``check-mpg`` subcommand."""
+    p = sub.add_parser(
+        "check-mpg",
+        help="decide on evidence whether a game is an MPG (exit 0 MPG, 1 not an MPG)",
+        description=(
+            "Check Def 2.2 on many policy pairs: with a stated potential, directly; otherwise "
+            "search 4-cycles of unilateral deviations (a nonzero cycle sum, re-checked in exact "
+            "rational arithmetic, proves no potential exists) and fit phi by least squares. "
+            "Exit 0 for 'MPG', 1 for 'not an MPG' (with a certificate), 2 for bad input."
+        ),
+    )
+    p.add_argument("game", metavar="GAME", help=GAME_HELP)
+    p.add_argument(
+        "--policies",
+        type=integer(0, MAX_SEEDS),
+        default=48,
+        metavar="K",
+        help="random mixed policies sampled (default 48)",
+    )
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the policy sample (default 0)")
+    p.add_argument("--certificate", metavar="FILE", help="write the non-MPG certificate here instead of printing it")
+    p.add_argument("--potential-out", metavar="FILE", help="write the game with its (fitted) potential here")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=_check_mpg)
