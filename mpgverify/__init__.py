@@ -4,7 +4,7 @@ Anarchy Guarantees of the Softmax Policy Gradient in Markov Potential Games*.
 Importing the package has no side effects (no global dtype, seed or profile changes).
 """
 
-from mpgverify.constants import Mismatch, PotentialRange, mismatch_coefficient, potential_range
+from mpgverify.builtin_games import coordination_game, parse_game_spec
 from mpgverify.errors import AssumptionError, FormatError, MpgverifyError
 from mpgverify.evaluation import (
     Evaluation,
@@ -18,7 +18,7 @@ from mpgverify.evaluation import (
 )
 from mpgverify.formats import load_game, load_policy, save_game, save_policy
 from mpgverify.game import MarkovGame
-from mpgverify.games import coordination_game, parse_game_spec
+from mpgverify.game_constants import Mismatch, PotentialRange, mismatch_coefficient, potential_range
 from mpgverify.mdp import MDPSolution, policy_iteration
 from mpgverify.nash import BestResponse, NashGap, best_response, induced_mdp, nash_gap
 from mpgverify.policy import (

@@ -1,7 +1,7 @@
 """Factored Markov games: exact solvers that never build the ``S × A × S`` transition tensor.
 
 A factored game has a local state ``sⁱ ∈ {0..Lⁱ−1}`` per agent (global state ``s = (s¹..sᴺ)``,
-agent 0 the most significant digit, as in :func:`mpgverify.games.coordination_game`), agent i's next
+agent 0 the most significant digit, as in :func:`mpgverify.builtin_games.coordination_game`), agent i's next
 local state depends only on its own local state and action,
 
 ``P(s'|s, a) = Π_i Kⁱ(s'ⁱ | sⁱ, aⁱ)``        (``Kⁱ``: ``local[i]``, ``[Lⁱ, Aⁱ, Lⁱ]``)
@@ -33,9 +33,9 @@ from typing import NamedTuple
 import torch
 
 from mpgverify.arrays import DTYPE, as_tensor, check_probability_rows
+from mpgverify.builtin_games import coordination_reward
 from mpgverify.errors import FormatError
 from mpgverify.game import MarkovGame
-from mpgverify.games import coordination_reward
 from mpgverify.mdp import howard
 from mpgverify.policy import joint_policy
 

@@ -22,10 +22,10 @@ from mpgverify.algorithms.gradients import (
 )
 from mpgverify.algorithms.npg_br import inner_loops, npg_br
 from mpgverify.arrays import DTYPE
-from mpgverify.constants import mismatch_coefficient, potential_range
 from mpgverify.evaluation import at_mu, evaluate, potential_values, state_values
 from mpgverify.exact import exact_evaluate, rationalize_game, rationalize_policy
 from mpgverify.game import MarkovGame
+from mpgverify.game_constants import mismatch_coefficient, potential_range
 from mpgverify.hessian import hessian_spectral_norm
 from mpgverify.nash import best_response, nash_gap
 from mpgverify.policy import joint_policy, softmax_policy

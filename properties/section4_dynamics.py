@@ -22,10 +22,10 @@ import randomgames.strategies as rgs
 from mpgverify import bounds
 from mpgverify.algorithms.br_dynamics import br_dynamics
 from mpgverify.algorithms.npg_br import npg_br
-from mpgverify.constants import potential_range
 from mpgverify.evaluation import evaluate
 from mpgverify.exact import ExactGame, rationalize_game
 from mpgverify.game import MarkovGame
+from mpgverify.game_constants import potential_range
 from mpgverify.nash import nash_gap
 from mpgverify.policy import softmax_policy
 from mpgverify.verify.claims import Axis, Claim, Example, Outcome

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 import torch
 
 from mpgverify.arrays import DTYPE
+from mpgverify.builtin_games import coordination_game
 from mpgverify.errors import FormatError
 from mpgverify.game import MarkovGame
-from mpgverify.games import coordination_game
 from mpgverify.potential_space import agent_term_bases, compose_rewards
 from randomgames.sources import Source, TorchSource
 

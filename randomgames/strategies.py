@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from mpgverify.arrays import DTYPE
+from mpgverify.builtin_games import coordination_game
 from mpgverify.game import MarkovGame
-from mpgverify.games import coordination_game
 from mpgverify.policy import Policy, softmax_policy
 from mpgverify.potential_space import agent_term_bases
 from randomgames import generators as gen

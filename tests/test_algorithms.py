@@ -12,6 +12,7 @@ import torch
 
 import randomgames as rg
 from mpgverify import coordination_game, evaluate, nash_gap, softmax_policy
+from mpgverify.algorithm_check import check_algorithm
 from mpgverify.algorithms import (
     Algorithm,
     Declarations,
@@ -38,7 +39,6 @@ from mpgverify.algorithms.tabular import TabularState, init_theta, tabular_polic
 from mpgverify.cli import main
 from mpgverify.experiments.run import run
 from mpgverify.nash import best_response
-from mpgverify.testing import check_algorithm
 from randomgames import algorithm_test_games
 from tests.handgames import matrix_coordination
 
@@ -396,7 +396,7 @@ def test_long_runs_never_lower_the_objective_once_converged(name, options, conve
     """1000 iterations on the coordination game (N = 2, 10 seeds): once an iterate is within
     ``converged_at`` of Nash, no later step lowers Φ(μ) (L_λ for the barrier) by more than float error."""
     from mpgverify.algorithms import make_algorithm
-    from mpgverify.games import coordination_game
+    from mpgverify.builtin_games import coordination_game
     from mpgverify.nash import nash_gap
 
     game, iters = coordination_game(2), 1000
@@ -424,7 +424,7 @@ def test_sampled_long_runs_stay_valid(name) -> None:
     """Sampled steps carry Monte Carlo noise by design, so Φ may fall after convergence; 1000 of them
     must still leave every policy a finite probability distribution (no NaN from log 0 or overflow)."""
     from mpgverify.algorithms import make_algorithm
-    from mpgverify.games import coordination_game
+    from mpgverify.builtin_games import coordination_game
 
     game = coordination_game(2)
     alg = make_algorithm(name, samples=2)
@@ -440,7 +440,7 @@ def test_sampled_long_runs_stay_valid(name) -> None:
 def test_a_batch_member_reruns_alone(name) -> None:
     """Issue 13: member b of a batch starting at seed s is the lone run of seed s + b."""
     from mpgverify.algorithms import make_algorithm
-    from mpgverify.games import coordination_game
+    from mpgverify.builtin_games import coordination_game
 
     game, alg = coordination_game(2), make_algorithm(name)
     batch = alg.init(game, seed=7, batch=3)
@@ -453,8 +453,8 @@ def test_a_batch_member_reruns_alone(name) -> None:
 
 def test_the_curves_seed_column_names_the_seed_that_reruns_the_member(tmp_path) -> None:
     from mpgverify.algorithms import make_algorithm
+    from mpgverify.builtin_games import coordination_game
     from mpgverify.experiments.run import run, write_curves
-    from mpgverify.games import coordination_game
 
     game, alg = coordination_game(2), make_algorithm("pg")
     rows = {}

@@ -144,7 +144,7 @@ def test_agent_term_moves_change_the_terms() -> None:
 
 
 def test_witness_moves_respect_declared_ranges_and_leave_integers() -> None:
-    from mpgverify.games import coordination_game
+    from mpgverify.builtin_games import coordination_game
 
     game = coordination_game(2, gamma=0.5, eps=0.1)
     ex = Example(game, {"theta": [np.zeros((4, 2)).tolist()] * 2, "eps": 0.5, "steps": 1000})
@@ -160,7 +160,7 @@ def test_witness_moves_respect_declared_ranges_and_leave_integers() -> None:
 
 
 def test_simplifications_restrict_the_witness_with_the_game() -> None:
-    from mpgverify.games import coordination_game
+    from mpgverify.builtin_games import coordination_game
 
     game = coordination_game(2, gamma=0.5, eps=0.1)
     theta = [np.zeros((4, 2)).tolist(), np.ones((4, 2)).tolist()]

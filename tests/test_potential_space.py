@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import randomgames as rg
 import randomgames.strategies as rgs
 from mpgverify.arrays import DTYPE
-from mpgverify.games import coordination_game
+from mpgverify.builtin_games import coordination_game
 from mpgverify.mpg_check import check_mpg
 from mpgverify.potential_space import (
     NotAnMPG,

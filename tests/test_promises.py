@@ -8,12 +8,12 @@ import math
 import pytest
 
 from mpgverify import bounds
+from mpgverify.algorithm_check import check_algorithm
 from mpgverify.algorithms import make_algorithm, pg
 from mpgverify.algorithms.tabular import TabularState
+from mpgverify.builtin_games import coordination_game
 from mpgverify.cli import main
-from mpgverify.constants import potential_range
-from mpgverify.games import coordination_game
-from mpgverify.testing import check_algorithm
+from mpgverify.game_constants import potential_range
 from randomgames import algorithm_test_games
 
 

@@ -1,12 +1,12 @@
 """Exact policy-gradient quantities for tabular softmax policies, shared by the algorithms.
 
-* Policy gradient (Lemma 3.1, eq. 2; the policy gradient theorem with unnormalized d):
+* Policy gradient (Lemma 3.1, eq. (2); the policy gradient theorem with unnormalized d):
   ``∂Vⁱ_θ(μ)/∂θⁱ_{s,a} = d^{π_θ}_μ(s) πⁱ(a|s) Aⁱ_θ(s, a)``.
 * Log barrier (Section 3.2): ``∂/∂θⁱ_{s,b} λ Σ_{s,a} log πⁱ(a|s)/(|S||Aⁱ|) = λ (1 − |Aⁱ| πⁱ(b|s)) / (|S||Aⁱ|)``.
 * Its natural direction has a closed form: ``(diag π − ππᵀ)(1/π) = 1 − |A|π``, so the minimum-norm
   solution of ``w(s)(diag π_s − π_s π_sᵀ) x = λ(1 − |A|π_s)/(|S||A|)`` is
   ``x = λ (1/π_s − mean_a 1/π_s) / (|S||A| w(s))`` (0 where ``w(s) = 0``).
-* Fisher (eq. 4): ``Fⁱ_θ = E_{s~d, aⁱ~πⁱ}[∇log πⁱ ∇log πⁱᵀ]`` is block diagonal over states with
+* Fisher (eq. (4)): ``Fⁱ_θ = E_{s~d, aⁱ~πⁱ}[∇log πⁱ ∇log πⁱᵀ]`` is block diagonal over states with
   blocks ``w(s) (diag πⁱ_s − πⁱ_s πⁱ_sᵀ)``, where ``w = d^π_μ`` (the paper's unnormalized d, sums
   to 1/(1−γ)) or ``w = (1−γ) d^π_μ`` (a distribution), per the ``fisher_d`` option.
 

@@ -1,11 +1,11 @@
 """Approximate-best-response NPG, eqs. (5)–(6) (Section 3.3).
 
 Outer step t: every agent i, on its own, runs K soft-policy-iteration steps against the others'
-fixed θ⁻ⁱ_t (eq. 5):
+fixed θ⁻ⁱ_t (eq. (5)):
 
 ``θⁱ_{t,k} = θⁱ_{t,k−1} + η Aⁱ_{t,k−1}``,  ``Aⁱ_{t,k−1}(s, aⁱ) = E_{a⁻ⁱ~π⁻ⁱ_t} Aⁱ_{θⁱ_{t,k−1}, θ⁻ⁱ_t}(s, aⁱ, a⁻ⁱ)``
 
-then only the agent with the largest gain keeps its change (eq. 6):
+then only the agent with the largest gain keeps its change (eq. (6)):
 ``i*_t = argmax_i Φ(θⁱ_{t,K}, θ⁻ⁱ_t)(μ) − Φ(θ_t)(μ)``. The gain is measured by Φ when the game
 states a potential and by the agent's own value ``Vⁱ`` otherwise (equal in an MPG). The printed
 eq. (5) has no step size; ``lr`` is η (1.0 reads it literally). One ``step`` is one outer step

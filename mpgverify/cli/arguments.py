@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from mpgverify.builtin_games import BUILTIN_GAMES, parse_game_spec
 from mpgverify.errors import FormatError
 from mpgverify.formats import load_game, load_policy
 from mpgverify.game import MarkovGame
-from mpgverify.games import BUILTIN_GAMES, parse_game_spec
 from mpgverify.policy import Policy, random_logits, softmax_policy, uniform_policy
 
 __all__ = [

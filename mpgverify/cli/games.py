@@ -15,9 +15,9 @@ from mpgverify.cli.arguments import (
     resolve_game,
     resolve_policy,
 )
-from mpgverify.constants import mismatch_coefficient, potential_range
 from mpgverify.errors import FormatError
 from mpgverify.formats import json_text, save_game
+from mpgverify.game_constants import mismatch_coefficient, potential_range
 from mpgverify.report import evaluation_report, render_evaluation
 
 __all__ = ["add_check_mpg", "add_constants", "add_evaluate", "add_export"]

@@ -55,8 +55,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check_algorithm(args: argparse.Namespace) -> int:
+    from mpgverify.algorithm_check import check_algorithm, game_suite
     from mpgverify.algorithms import get_factory
-    from mpgverify.testing import check_algorithm, game_suite
 
     games = game_suite()(args.games, seed=args.seed, max_actions=args.max_actions)
     report = check_algorithm(

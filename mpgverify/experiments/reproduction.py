@@ -20,9 +20,9 @@ from typing import Any, TextIO
 import torch
 
 from mpgverify.algorithms.api import make_algorithm
+from mpgverify.builtin_games import coordination_game
 from mpgverify.errors import FormatError, MpgverifyError
 from mpgverify.experiments.run import resolve_device, run
-from mpgverify.games import coordination_game
 from mpgverify.progress import Progress
 
 __all__ = ["CHOICES", "PAPER", "Curve", "Reproduction", "Setup", "curve_stats", "reproduce"]

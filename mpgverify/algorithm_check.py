@@ -1,6 +1,6 @@
 """Regression-test a new algorithm in a few lines: generic properties on random MPGs.
 
->>> from mpgverify.testing import check_algorithm
+>>> from mpgverify.algorithm_check import check_algorithm
 >>> from randomgames import algorithm_test_games
 >>> report = check_algorithm(my_factory, algorithm_test_games(6, seed=0))   # doctest: +SKIP
 >>> assert report.ok, report.render()              # doctest: +SKIP
