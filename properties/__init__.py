@@ -23,8 +23,8 @@ PENDING: dict[str, str] = {}
 
 def reproduced_ids() -> list[str]:
     """The experimental ids (``exp-*``), judged as ordering statements on the reference curves by
-    ``mpgverify figures`` (:mod:`mpgverify.experiments.orderings`) rather than as properties."""
-    from mpgverify.experiments.orderings import ORDERINGS
+    ``mpgverify figures`` (:mod:`properties.section5`) rather than as properties."""
+    from properties.section5 import ORDERINGS
 
     return [o.id for o in ORDERINGS]
 

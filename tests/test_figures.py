@@ -10,8 +10,9 @@ import torch
 
 from mpgverify.cli import main
 from mpgverify.experiments.figures import write_reproduction
-from mpgverify.experiments.orderings import ORDERINGS, evaluate_orderings
+from mpgverify.experiments.orderings import evaluate_orderings
 from mpgverify.experiments.reproduction import Curve, Reproduction, Setup, reproduce
+from properties.section5 import ORDERINGS
 
 pytest.importorskip("matplotlib")
 
