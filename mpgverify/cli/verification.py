@@ -20,6 +20,9 @@ from mpgverify.cli.arguments import (
 from mpgverify.errors import FormatError
 from mpgverify.formats import json_text
 
+#: the longest time budget per claim a hunt accepts (a year): beyond it timers overflow, and no run ends
+MAX_HUNT_SECONDS = 365 * 24 * 3600.0
+
 __all__ = ["add_claims", "add_hunt", "add_replay"]
 
 
@@ -71,8 +74,8 @@ def _hunt(args: argparse.Namespace) -> int:
 
     if not args.all and not args.claims:
         raise FormatError("CLAIM", "name at least one claim id, or pass --all")
-    if args.seconds is not None and not (math.isfinite(args.seconds) and args.seconds > 0):
-        raise FormatError("--seconds", f"must be a finite number > 0, got {args.seconds}")
+    if args.seconds is not None and not (math.isfinite(args.seconds) and 0 < args.seconds <= MAX_HUNT_SECONDS):
+        raise FormatError("--seconds", f"must be a number in (0, {MAX_HUNT_SECONDS:.0f}] (a year), got {args.seconds}")
     if args.evaluations is not None and args.evaluations < 1:
         raise FormatError("--evaluations", f"must be ≥ 1, got {args.evaluations}")
     seconds = 30.0 if args.seconds is None and args.evaluations is None else args.seconds

@@ -113,6 +113,9 @@ class _Search:
         return out
 
 
+_MAX_TIMER = 1e8  # seconds (three years): a longer itimer overflows the platform's time_t
+
+
 class _HardStop(BaseException):
     """Raised by SIGALRM when one evaluation runs past the time budget; a BaseException, so neither a
     claim's nor Hypothesis's ``except Exception`` swallows it."""
@@ -134,7 +137,7 @@ def _hard_limit(seconds: float | None, search: _Search) -> Iterator[None]:
         raise _HardStop
 
     previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds + max(1.0, seconds / 10))
+    signal.setitimer(signal.ITIMER_REAL, min(seconds + max(1.0, seconds / 10), _MAX_TIMER))
     try:
         yield
     except _HardStop:
