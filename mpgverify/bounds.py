@@ -21,6 +21,7 @@ __all__ = [
     "thm_3_4_step",
     "thm_3_6_beta",
     "thm_3_6_iterations",
+    "thm_3_8_epsilon",
     "thm_3_8_inner_steps",
     "thm_3_8_inner_steps_from",
     "thm_3_8_outer_steps",
@@ -99,6 +100,11 @@ def thm_3_6_iterations(
 def thm_3_8_inner_steps(gamma: float, eps: float) -> float:
     """Theorem 3.8: ``K ≥ 4/((1−γ)²ε)``."""
     return 4 / ((1 - gamma) ** 2 * eps)
+
+
+def thm_3_8_epsilon(gamma: float, K: int) -> float:
+    """Theorem 3.8 read backwards: the smallest ε that ``K`` inner steps meet, ``ε_K = 4/((1−γ)²K)``."""
+    return 4 / ((1 - gamma) ** 2 * K)
 
 
 def thm_3_8_inner_steps_from(gamma: float, eps: float, surprise: float) -> float:

@@ -72,8 +72,7 @@ def npg_br_promises(lr: float, K: int, lam: float) -> Promises:
             return Declarations(source="the game states no potential φ: Theorem 3.8 cannot be applied")
         if float(game.phi.min()) < 0 or float(game.phi.max()) > 1:
             return Declarations(source="Theorem 3.8's inner-loop bound assumes φ in [0, 1]")
-        eps = 4 / ((1 - game.gamma) ** 2 * K)  # K = thm_3_8_inner_steps(γ, ε) solved for ε
-        assert math.isclose(bounds.thm_3_8_inner_steps(game.gamma, eps), K)
+        eps = bounds.thm_3_8_epsilon(game.gamma, K)
         T = math.floor(bounds.thm_3_8_outer_steps(spread, eps)) + 1
         return Declarations(nash_reached=(eps, T), source=f"Theorem 3.8: ε_K = {eps:.4g} within {T} outer steps")
 

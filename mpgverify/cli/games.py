@@ -15,7 +15,6 @@ from mpgverify.cli.arguments import (
     resolve_game,
     resolve_policy,
 )
-from mpgverify.errors import FormatError
 from mpgverify.formats import json_text, save_game
 from mpgverify.game_constants import mismatch_coefficient, potential_range
 from mpgverify.report import evaluation_report, render_evaluation
@@ -58,8 +57,6 @@ def _constants(args: argparse.Namespace) -> int:
 def _check_mpg(args: argparse.Namespace) -> int:
     from mpgverify.mpg_check import check_mpg
 
-    if args.policies < 0:
-        raise FormatError("--policies", f"must be ≥ 0, got {args.policies}")
     game = resolve_game(args.game)
     result = check_mpg(game, n_policies=args.policies, seed=args.seed)
     summary: dict[str, object] = {

@@ -76,8 +76,6 @@ def _hunt(args: argparse.Namespace) -> int:
         raise FormatError("CLAIM", "name at least one claim id, or pass --all")
     if args.seconds is not None and not (math.isfinite(args.seconds) and 0 < args.seconds <= MAX_HUNT_SECONDS):
         raise FormatError("--seconds", f"must be a number in (0, {MAX_HUNT_SECONDS:.0f}] (a year), got {args.seconds}")
-    if args.evaluations is not None and args.evaluations < 1:
-        raise FormatError("--evaluations", f"must be ≥ 1, got {args.evaluations}")
     seconds = 30.0 if args.seconds is None and args.evaluations is None else args.seconds
     ledger = read_ledger(args.ledger) if args.ledger else None
     claims = select_claims(load_claims(), None if args.all else args.claims)
