@@ -170,7 +170,7 @@ COMMANDS: dict[str, tuple[list[str], dict[str, st.SearchStrategy[str]]]] = {
     "export": (["coordination:n=2"], {"GAME": games, "--out": st.sampled_from(["{tmp}", "{tmp}/no/such/e.json", ""])}),
     "check-mpg": (["coordination:n=2"], {"--policies": numbers, "--seed": numbers, "GAME": games}),
     "run": (
-        ["pg", "--game", "coordination:n=2", "--seeds", "1", "--iters", "2"],
+        ["pg", "--game", "coordination:n=2", "--seeds", "1", "--iters", "2", "--out", "{tmp}/runs"],
         {
             "--seeds": numbers,
             "--iters": numbers,
