@@ -100,12 +100,12 @@ def test_hessian_spectral_norm(benchmark, n, method) -> None:
 
 def test_one_property_example(benchmark) -> None:
     """One example of the claim lemma-3.2 (full Hessian at every state) on a fixed drawn game."""
-    from properties.section3 import check_smoothness
+    from properties.section3_pg import check_lemma_3_2
     from randomgames import identical_interest_game
 
     game = identical_interest_game(seed=0, n_agents=2, n_states=2, n_actions=2)
     witness = {"theta": [t.tolist() for t in random_logits(game, seed=0)]}
-    benchmark(check_smoothness, game, witness)
+    benchmark(check_lemma_3_2, game, witness)
 
 
 @pytest.mark.parametrize("seed, n_agents, n_states", [(0, 2, 4), (1, 3, 4), (2, 3, 8)])

@@ -31,6 +31,13 @@ def reproduced_ids() -> list[str]:
 
 def all_claims() -> list[Claim]:
     """Every registered claim of the paper, in catalogue order."""
-    from properties import section2, section3, section4, section4_dynamics
+    from properties import section2, section3_log_barrier, section3_npg, section3_pg, section4, section4_dynamics
 
-    return [*section2.CLAIMS, *section3.CLAIMS, *section4.CLAIMS, *section4_dynamics.CLAIMS]
+    return [
+        *section2.CLAIMS,
+        *section3_pg.CLAIMS,
+        *section3_log_barrier.CLAIMS,
+        *section3_npg.CLAIMS,
+        *section4.CLAIMS,
+        *section4_dynamics.CLAIMS,
+    ]

@@ -20,8 +20,11 @@ __all__ = [
     "hessian",
     "identity_outcome",
     "lower_bound_outcome",
+    "mpg_games",
     "not_met",
+    "phi_in_unit_interval",
     "spectral_norm",
+    "theta_from_flat",
     "theta_json",
     "theta_of",
     "unflat_theta",
@@ -51,8 +54,39 @@ def unflat_theta(shapes: Sequence[tuple[int, int]], x: torch.Tensor) -> tuple[to
     return tuple(out)
 
 
+def theta_from_flat(game: MarkovGame, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """θ of ``game`` (one ``[S, Aⁱ]`` per agent) from its flat vector :func:`flat_theta`."""
+    return unflat_theta([(game.n_states, n) for n in game.n_actions], x)
+
+
 def theta_json(theta: Sequence[torch.Tensor]) -> list[Any]:
     return [t.tolist() for t in theta]
+
+
+def mpg_games(
+    *,
+    reward_range: tuple[float, float] = (0.0, 1.0),
+    max_agents: int = 3,
+    max_states: int = 3,
+    max_actions: int = 3,
+    max_gamma: float = 0.99,
+    min_agents: int = 1,
+) -> st.SearchStrategy[MarkovGame]:
+    """Every MPG class (:func:`randomgames.strategies.mpgs`) up to the given sizes, μ uniform or random."""
+    return rgs.mpgs(
+        min_agents=min_agents,
+        max_agents=max_agents,
+        max_states=max_states,
+        max_actions=max_actions,
+        max_gamma=max_gamma,
+        reward_range=reward_range,
+        mus=("uniform", "random"),
+    )
+
+
+def phi_in_unit_interval(game: MarkovGame) -> bool:
+    """The premise of Lemma 3.2 and of the NPG bounds: a potential with every entry in [0, 1]."""
+    return game.phi is not None and float(game.phi.min()) >= 0.0 and float(game.phi.max()) <= 1.0
 
 
 def with_theta(

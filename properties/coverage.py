@@ -30,8 +30,10 @@ __all__ = [
     "POTENTIAL_SIGN",
     "REWARD_SIGN",
     "STATES",
+    "THETA_RANGE",
     "UNIT_POTENTIAL_COVERAGE",
     "coverage",
+    "mpg_space",
     "witness_sign",
 ]
 
@@ -115,3 +117,11 @@ MPG_SPACE = (
     "every MPG of each drawn kernel (random, sparse, deterministic or state-only; potential φ ∈ {phi}, agent "
     "terms rⁱ − φ of either sign spanning all that Def 2.2 admits), {size}, μ uniform or random with full support"
 )
+
+#: the parameters of every "θ" witness drawn by :func:`properties.common.with_theta`, in words
+THETA_RANGE = "; θ with logits in [−3, 3]"
+
+
+def mpg_space(size: str, phi: str = "[0, 1]", extra: str = "") -> str:
+    """:data:`MPG_SPACE` for one claim: its size limits, the potential's range and anything it adds."""
+    return MPG_SPACE.format(size=size, phi=phi) + extra

@@ -13,12 +13,14 @@ from mpgverify.evaluation import evaluate
 from mpgverify.exact import exact_evaluate, rationalize_game, rationalize_policy
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
-from mpgverify.verify.claims import Claim, ExactMargin, Outcome
+from mpgverify.verify.claims import ClaimBook, ExactMargin, Outcome
 from properties.common import identity_outcome, theta_of, with_theta
 from properties.coverage import MPG_COVERAGE, MPG_SPACE
 from properties.moves import Moves
 
 __all__ = ["CLAIMS"]
+
+BOOK = ClaimBook(section="2")
 
 
 def _examples() -> st.SearchStrategy:
@@ -35,28 +37,6 @@ def _pair(game: MarkovGame, witness: dict[str, Any]) -> tuple[tuple[torch.Tensor
     i = int(witness["agent"])
     bar = tuple(torch.tensor(witness["theta_bar_i"], dtype=torch.float64) if j == i else t for j, t in enumerate(theta))
     return theta, bar, i
-
-
-def check_def_2_2(game: MarkovGame, witness: dict[str, Any], *, potential_scale: float = 1.0) -> Outcome:
-    """``Vⁱ(π̄ⁱ,π⁻ⁱ)(s) − Vⁱ(π)(s) = Φ(π̄ⁱ,π⁻ⁱ)(s) − Φ(π)(s)`` at every s, and
-    ``∇_{θⁱ} Vⁱ_θ(μ) = ∇_{θⁱ} Φ_θ(μ)`` (autograd)."""
-    theta, bar, i = _pair(game, witness)
-    g = game if potential_scale == 1.0 else game.replace(potential=potential_scale * game.potential)
-    # π and (π̄ⁱ, π⁻ⁱ) as one batch of two policies: one solve gives both values and both Φ
-    both = softmax_policy(tuple(torch.stack([t, b]) for t, b in zip(theta, bar, strict=True)))
-    ev = evaluate(g, both)
-    assert ev.Phi is not None
-    dV = ev.V[1, i] - ev.V[0, i]
-    dPhi = ev.Phi[1] - ev.Phi[0]
-    leaf = theta[i].clone().requires_grad_(True)
-    th = tuple(leaf if j == i else t for j, t in enumerate(theta))
-    at = evaluate(g, softmax_policy(th))
-    assert at.Phi_mu is not None
-    gV = torch.autograd.grad(at.V_mu[i], leaf, retain_graph=True)[0]
-    gPhi = torch.autograd.grad(at.Phi_mu, leaf)[0]
-    residual = max(float((dV - dPhi).abs().max()), float((gV - gPhi).abs().max()))
-    scale = float(ev.V[0].abs().max()) + float(ev.Phi[0].abs().max())
-    return identity_outcome(residual, scale=scale)
 
 
 def exact_def_2_2(game: MarkovGame, witness: dict[str, Any], *, potential_scale: float = 1.0) -> ExactMargin:
@@ -81,23 +61,42 @@ def exact_def_2_2(game: MarkovGame, witness: dict[str, Any], *, potential_scale:
     return ExactMargin(str(-worst), float(-worst))
 
 
-CLAIMS = [
-    Claim(
-        id="def-2.2",
-        ref="Def 2.2 and eq. (1)",
-        statement=(
-            "In an MPG, for every agent i, state s and product policies differing only in agent i, "
-            "V^i(pi_bar^i, pi^-i)(s) - V^i(pi)(s) = Phi(pi_bar^i, pi^-i)(s) - Phi(pi)(s); hence "
-            "grad_{theta^i} V^i_theta = grad_{theta^i} Phi_theta"
-        ),
-        section="2",
-        examples=_examples,
-        check=check_def_2_2,
-        exact=exact_def_2_2,
-        mutants={"potential scaled by 1.5": {"potential_scale": 1.5}},
-        moves=Moves(),
-        coverage=MPG_COVERAGE,
-        premise_space=MPG_SPACE.format(size="≤ 3 agents × 3 actions, ≤ 3 states, γ ≤ 0.99", phi="[−1, 1]")
-        + "; π, π̄ softmax with logits in [−3, 3]",
+@BOOK.claim(
+    "def-2.2",
+    ref="Def 2.2 and eq. (1)",
+    statement=(
+        "In an MPG, for every agent i, state s and product policies differing only in agent i, "
+        "V^i(pi_bar^i, pi^-i)(s) - V^i(pi)(s) = Phi(pi_bar^i, pi^-i)(s) - Phi(pi)(s); hence "
+        "grad_{theta^i} V^i_theta = grad_{theta^i} Phi_theta"
     ),
-]
+    examples=_examples,
+    exact=exact_def_2_2,
+    mutants={"potential scaled by 1.5": {"potential_scale": 1.5}},
+    moves=Moves(),
+    coverage=MPG_COVERAGE,
+    premise_space=MPG_SPACE.format(size="≤ 3 agents × 3 actions, ≤ 3 states, γ ≤ 0.99", phi="[−1, 1]")
+    + "; π, π̄ softmax with logits in [−3, 3]",
+)
+def check_def_2_2(game: MarkovGame, witness: dict[str, Any], *, potential_scale: float = 1.0) -> Outcome:
+    """``Vⁱ(π̄ⁱ,π⁻ⁱ)(s) − Vⁱ(π)(s) = Φ(π̄ⁱ,π⁻ⁱ)(s) − Φ(π)(s)`` at every s, and
+    ``∇_{θⁱ} Vⁱ_θ(μ) = ∇_{θⁱ} Φ_θ(μ)`` (autograd)."""
+    theta, bar, i = _pair(game, witness)
+    g = game if potential_scale == 1.0 else game.replace(potential=potential_scale * game.potential)
+    # π and (π̄ⁱ, π⁻ⁱ) as one batch of two policies: one solve gives both values and both Φ
+    both = softmax_policy(tuple(torch.stack([t, b]) for t, b in zip(theta, bar, strict=True)))
+    ev = evaluate(g, both)
+    assert ev.Phi is not None
+    dV = ev.V[1, i] - ev.V[0, i]
+    dPhi = ev.Phi[1] - ev.Phi[0]
+    leaf = theta[i].clone().requires_grad_(True)
+    th = tuple(leaf if j == i else t for j, t in enumerate(theta))
+    at = evaluate(g, softmax_policy(th))
+    assert at.Phi_mu is not None
+    gV = torch.autograd.grad(at.V_mu[i], leaf, retain_graph=True)[0]
+    gPhi = torch.autograd.grad(at.Phi_mu, leaf)[0]
+    residual = max(float((dV - dPhi).abs().max()), float((gV - gPhi).abs().max()))
+    scale = float(ev.V[0].abs().max()) + float(ev.Phi[0].abs().max())
+    return identity_outcome(residual, scale=scale)
+
+
+CLAIMS = BOOK.claims

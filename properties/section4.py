@@ -24,7 +24,7 @@ from mpgverify.exact import exact_evaluate, exact_social_optimum, rationalize_ga
 from mpgverify.game import MarkovGame
 from mpgverify.nash import nash_gap
 from mpgverify.policy import check_policy, softmax_policy
-from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
+from mpgverify.verify.claims import ClaimBook, ExactMargin, Example, Outcome
 from mpgverify.welfare import social_optimum
 from properties.common import lower_bound_outcome, not_met, theta_json, theta_of
 from properties.coverage import ACTIONS, AGENTS, EXACT_KERNEL, REWARD_SIGN, coverage, witness_sign
@@ -38,7 +38,9 @@ from properties.smoothness import (
     stage,
 )
 
-__all__ = ["CLAIMS", "alphas", "choices"]
+__all__ = ["BOOK", "CLAIMS", "alphas", "choices"]
+
+BOOK = ClaimBook(section="4")
 
 
 def alphas(draw: Any) -> float:
@@ -72,6 +74,9 @@ _SPACE = (
     "games with one state or a state-only kernel (smoothness decided exactly), ≤ 3 agents × 3 actions, "
     "≤ 2 states, γ ≤ 0.9, rewards in [−1, 1] of either sign; α ∈ [−1, 2]; β anywhere in its valid interval"
 )
+_RATIO_SPACE = _SPACE + "; the policy ε-ratio-Nash under the reading (ε ∈ [0.01, 0.5])"
+#: ε-ratio-Nash examples: general games (one state or state-only kernels), the policy, ε, α and the β choice move.
+RATIO_MOVES = Moves(keep="any", ranges={"eps": (0.01, 0.5), "alpha": (-1.0, 2.0), "beta_choice": (0.0, 0.99)})
 
 
 # -- def-4.2 and the single-state note -------------------------------------------------------------------
@@ -83,6 +88,17 @@ def _pair_examples(draw: Any) -> Example:
     return Example(game, witness | {"beta_choice": choices(draw)})
 
 
+@BOOK.claim(
+    "def-4.2",
+    ref="Def 4.2 (with the single-state note of the catalogue)",
+    statement="(alpha, beta)-smoothness: sum_i V^i(pi'^i, pi^-i)(s) >= alpha V_pi'(s) - beta V_pi(s) for all s and "
+    "product policy pairs; with one state, smoothness over pure profiles gives it for mixed pairs",
+    examples=_pair_examples,
+    mutants={"beta - 1": {"beta_shift": 1.0}},
+    moves=Moves(keep="any", ranges={"alpha": (-1.0, 2.0), "beta_choice": (0.0, 0.99)}),
+    coverage=_COVER,
+    premise_space=_SPACE + "; π, π' softmax with logits in [−3, 3]",
+)
 def check_def_4_2(game: MarkovGame, witness: dict[str, Any], *, beta_shift: float = 0.0) -> Outcome:
     """def-4.2: with (α, β) valid by the exact pure-profile test, ``Σ_i Vⁱ(π'ⁱ, π⁻ⁱ)(s) ≥ α V_π'(s) −
     β V_π(s)`` for mixed π, π' at every state s (the worst state is reported)."""
@@ -150,6 +166,51 @@ def prop_4_3_gap(
     return gap, f"lambda={float(lam):.4g} mu={float(mu):.4g} kappa={float(kappa):.4g} nu={float(nu):.4g}"
 
 
+def exact_prop_4_3(game: MarkovGame, witness: dict[str, Any], **kw: Any) -> ExactMargin:
+    got = prop_4_3_gap(game, witness, **kw)
+    assert not isinstance(got, str), got
+    return ExactMargin(str(got[0]), float(got[0]))
+
+
+@BOOK.claim(
+    "prop-4.3",
+    ref="Proposition 4.3",
+    statement="rewards (lambda, mu)-smooth as printed (lambda r_pi'(s) <= sum_i r^i(pi'^i, pi^-i)(s) <= mu r_pi(s)) "
+    "and transitions (kappa, nu)-smooth (kappa, nu >= 0, the signs under which the proof multiplies the "
+    "inequalities) imply the game is (kappa lambda, mu nu)-smooth",
+    examples=lambda: _prop_examples((0.0, 2.0)),
+    exact=exact_prop_4_3,
+    mutants={"alpha + 1": {"alpha_shift": 1.0}},
+    moves=Moves(keep="any", ranges={"lambda_choice": (0.0, 0.99), "mu_choice": (0.0, 0.99), "nu": (0.0, 2.0)}),
+    coverage=coverage(AGENTS, ACTIONS, REWARD_SIGN),
+    premise_space="one-state games (transition smoothness decided exactly: κ − ν = 1), rewards of either "
+    "sign, λ and μ anywhere in their valid intervals, ν ∈ [0, 2]",
+)
+@BOOK.claim(
+    "prop-4.3@one-sided",
+    ref="Proposition 4.3, reward smoothness in Roughgarden's one-sided form",
+    statement="reading not printed: rewards smooth as sum_i r^i(pi'^i, pi^-i) >= lambda r_pi' - mu r_pi (the form of "
+    "Def 4.2); the proof's last step needs the printed upper side, which this form does not give",
+    examples=lambda: _prop_examples((0.0, 2.0)),
+    options={"reading": "one-sided"},
+    exact=exact_prop_4_3,
+    mutants={"alpha + 1": {"alpha_shift": 1.0}},
+    moves=Moves(keep="any", ranges={"lambda": (-1.0, 2.0), "mu_choice": (0.0, 0.99), "nu": (0.0, 2.0)}),
+    coverage=coverage(AGENTS, ACTIONS, REWARD_SIGN, witness_sign("lambda")),
+    premise_space="as prop-4.3, with λ ∈ [−1, 2]",
+)
+@BOOK.claim(
+    "prop-4.3@signed",
+    ref="Proposition 4.3 with smoothness constants of either sign",
+    statement="reading not printed as such: the printed definitions with kappa, nu of any sign (the text states no "
+    "sign; the proof multiplies by kappa and -nu, valid only for kappa, nu >= 0)",
+    examples=lambda: _prop_examples((-2.0, 2.0)),
+    exact=exact_prop_4_3,
+    mutants={"alpha + 1": {"alpha_shift": 1.0}},
+    moves=Moves(keep="any", ranges={"lambda_choice": (0.0, 0.99), "mu_choice": (0.0, 0.99), "nu": (-2.0, 2.0)}),
+    coverage=coverage(AGENTS, ACTIONS, REWARD_SIGN, witness_sign("nu")),
+    premise_space="as prop-4.3, with ν ∈ [−2, 2] (κ = 1 + ν)",
+)
 def check_prop_4_3(game: MarkovGame, witness: dict[str, Any], **kw: Any) -> Outcome:
     """prop-4.3: rewards (λ, μ)-smooth and, with one state, transitions (κ, ν)-smooth — exactly when
     κ − ν = 1, since ``M_π r = r/(1−γ)`` for every π makes the condition ``r ≥ (κ − ν) r`` for every
@@ -159,12 +220,6 @@ def check_prop_4_3(game: MarkovGame, witness: dict[str, Any], **kw: Any) -> Outc
         return not_met(got)
     gap, note = got
     return Outcome(True, float(gap), 1e-12, float(gap), 0.0, None, note)
-
-
-def exact_prop_4_3(game: MarkovGame, witness: dict[str, Any], **kw: Any) -> ExactMargin:
-    got = prop_4_3_gap(game, witness, **kw)
-    assert not isinstance(got, str), got
-    return ExactMargin(str(got[0]), float(got[0]))
 
 
 # -- def-4.4 and thm-4.5: ε-ratio-Nash policies and their POA ------------------------------------------------
@@ -198,6 +253,29 @@ def _ratio_nash(V: torch.Tensor, best: torch.Tensor, eps: float, reading: str) -
     return bool(is_ratio_nash(V, best, eps, reading, tol=1e-12 * (1 + float(best.abs().max()))))
 
 
+@BOOK.claim(
+    "def-4.4@as-used",
+    ref="Def 4.4, the reading of the proof of Thm 4.5",
+    statement="an eps-ratio-Nash policy (V^i_pi(mu) >= (1-eps) max V^i(pi'^i, pi^-i)(mu)) leaves each agent a gain of "
+    "at most eps times its best-response value",
+    examples=_ratio_nash_examples,
+    mutants={"eps / 100": {"eps_scale": 1e-2}},
+    moves=RATIO_MOVES,
+    coverage=coverage(AGENTS, EXACT_KERNEL, ACTIONS, REWARD_SIGN),
+    premise_space=_RATIO_SPACE,
+)
+@BOOK.claim(
+    "def-4.4@as-written",
+    ref="Def 4.4, as printed",
+    statement="an eps-ratio-Nash policy as printed (max_{pi'^i} V^i(pi'^i, pi^-i)(mu) <= (1-eps) V^i_pi(mu) for all i) "
+    "leaves each agent a gain of at most eps times its best-response value",
+    examples=_ratio_nash_examples,
+    options={"reading": "as-written"},
+    mutants={"eps / 100": {"eps_scale": 1e-2}},
+    moves=RATIO_MOVES,
+    coverage=coverage(AGENTS, EXACT_KERNEL, ACTIONS, REWARD_SIGN),
+    premise_space=_RATIO_SPACE,
+)
 def check_def_4_4(
     game: MarkovGame, witness: dict[str, Any], *, reading: str = "as-used", eps_scale: float = 1.0
 ) -> Outcome:
@@ -233,25 +311,6 @@ def _poa_premises(
     return eps, alpha, beta, probs
 
 
-def check_thm_4_5(
-    game: MarkovGame,
-    witness: dict[str, Any],
-    *,
-    reading: str = "as-written",
-    positive_alpha: bool = False,
-    bound_scale: float = 1.0,
-) -> Outcome:
-    """thm-4.5: in an (α, β)-smooth game every ε-ratio-Nash policy (Def 4.4 under ``reading``) has
-    POA ≥ (1−ε)α/(1 + (1−ε)β), POA = Σ_i Vⁱ_π(μ) / max_π̄ Σ_i Vⁱ_π̄(μ) (Def 4.1)."""
-    got = _poa_premises(game, witness, reading, positive_alpha)
-    if isinstance(got, str):
-        return not_met(got)
-    eps, alpha, beta, probs = got
-    poa = float(evaluate(game, probs).V_mu.sum() / social_optimum(game).value)
-    bound = bound_scale * bounds.thm_4_5_bound(eps, float(alpha), float(beta))
-    return lower_bound_outcome(poa, bound, note=f"alpha = {float(alpha):.4g}, beta = {float(beta):.4g}")
-
-
 def exact_thm_4_5(
     game: MarkovGame,
     witness: dict[str, Any],
@@ -273,143 +332,64 @@ def exact_thm_4_5(
     return ExactMargin(str(margin), float(margin))
 
 
-#: ε-ratio-Nash examples: general games (one state or state-only kernels), the policy, ε, α and the β choice move.
-RATIO_MOVES = Moves(keep="any", ranges={"eps": (0.01, 0.5), "alpha": (-1.0, 2.0), "beta_choice": (0.0, 0.99)})
+@BOOK.claim(
+    "thm-4.5",
+    ref="Theorem 4.5 (Def 4.4 as printed)",
+    statement="in an (alpha, beta)-smooth game every eps-ratio-Nash policy (Def 4.4 as printed) has POA >= "
+    "(1-eps) alpha / (1 + (1-eps) beta)",
+    examples=_ratio_nash_examples,
+    exact=exact_thm_4_5,
+    mutants={"bound x 3": {"bound_scale": 3.0}},
+    moves=RATIO_MOVES,
+    coverage=coverage(AGENTS, EXACT_KERNEL, ACTIONS, witness_sign("alpha")),
+    premise_space=_RATIO_SPACE + " (as printed: every Vⁱ_π(μ) ≤ 0, so rewards negative somewhere unless the "
+    "values vanish); POA defined (optimal social value ≠ 0)",
+)
+@BOOK.claim(
+    "thm-4.5@as-used",
+    ref="Theorem 4.5 with Def 4.4 as its proof uses it",
+    statement="reading of the proof (its first inequality): the same bound for policies with "
+    "V^i_pi(mu) >= (1-eps) max V^i(pi'^i, pi^-i)(mu) for all i",
+    examples=_ratio_nash_examples,
+    options={"reading": "as-used"},
+    exact=exact_thm_4_5,
+    mutants={"bound x 3": {"bound_scale": 3.0}},
+    moves=RATIO_MOVES,
+    coverage=_COVER,
+    premise_space=_RATIO_SPACE + " (as used); POA defined",
+)
+@BOOK.claim(
+    "thm-4.5@corrected",
+    ref="Theorem 4.5, corrected",
+    statement="Def 4.4 as used and alpha > 0. Derivation: the proof gives V_pi (1 + (1-eps) beta) >= (1-eps) alpha "
+    "V_pi*; as-used ratio-Nash forces every V^i_pi(mu) >= 0 (else (1-eps) max > V^i), so V_pi* >= V_pi >= 0 "
+    "and V_pi* > 0 where the POA is defined; smoothness at pi = pi' = pi* gives beta >= alpha - 1 > -1, so "
+    "1 + (1-eps) beta > 0 and both divisions of 'rearranging' keep the inequality's direction",
+    examples=_ratio_nash_examples,
+    options={"reading": "as-used", "positive_alpha": True},
+    exact=exact_thm_4_5,
+    mutants={"bound x 3": {"bound_scale": 3.0}},
+    moves=RATIO_MOVES,
+    coverage=coverage(AGENTS, EXACT_KERNEL, ACTIONS, REWARD_SIGN),
+    premise_space=_RATIO_SPACE + " (as used); α ∈ (0, 2]; POA defined",
+)
+def check_thm_4_5(
+    game: MarkovGame,
+    witness: dict[str, Any],
+    *,
+    reading: str = "as-written",
+    positive_alpha: bool = False,
+    bound_scale: float = 1.0,
+) -> Outcome:
+    """thm-4.5: in an (α, β)-smooth game every ε-ratio-Nash policy (Def 4.4 under ``reading``) has
+    POA ≥ (1−ε)α/(1 + (1−ε)β), POA = Σ_i Vⁱ_π(μ) / max_π̄ Σ_i Vⁱ_π̄(μ) (Def 4.1)."""
+    got = _poa_premises(game, witness, reading, positive_alpha)
+    if isinstance(got, str):
+        return not_met(got)
+    eps, alpha, beta, probs = got
+    poa = float(evaluate(game, probs).V_mu.sum() / social_optimum(game).value)
+    bound = bound_scale * bounds.thm_4_5_bound(eps, float(alpha), float(beta))
+    return lower_bound_outcome(poa, bound, note=f"alpha = {float(alpha):.4g}, beta = {float(beta):.4g}")
 
 
-def _claims() -> list[Claim]:
-    ratio = lambda: _ratio_nash_examples()
-    ratio_space = _SPACE + "; the policy ε-ratio-Nash under the reading (ε ∈ [0.01, 0.5])"
-    return [
-        Claim(
-            "def-4.2",
-            "Def 4.2 (with the single-state note of the catalogue)",
-            "(alpha, beta)-smoothness: sum_i V^i(pi'^i, pi^-i)(s) >= alpha V_pi'(s) - beta V_pi(s) for all s and "
-            "product policy pairs; with one state, smoothness over pure profiles gives it for mixed pairs",
-            "4",
-            _pair_examples,
-            check_def_4_2,
-            mutants={"beta - 1": {"beta_shift": 1.0}},
-            moves=Moves(keep="any", ranges={"alpha": (-1.0, 2.0), "beta_choice": (0.0, 0.99)}),
-            coverage=_COVER,
-            premise_space=_SPACE + "; π, π' softmax with logits in [−3, 3]",
-        ),
-        Claim(
-            "prop-4.3",
-            "Proposition 4.3",
-            "rewards (lambda, mu)-smooth as printed (lambda r_pi'(s) <= sum_i r^i(pi'^i, pi^-i)(s) <= mu r_pi(s)) and "
-            "transitions (kappa, nu)-smooth (kappa, nu >= 0, the signs under which the proof multiplies the "
-            "inequalities) imply the game is (kappa lambda, mu nu)-smooth",
-            "4",
-            lambda: _prop_examples((0.0, 2.0)),
-            check_prop_4_3,
-            exact=exact_prop_4_3,
-            mutants={"alpha + 1": {"alpha_shift": 1.0}},
-            moves=Moves(keep="any", ranges={"lambda_choice": (0.0, 0.99), "mu_choice": (0.0, 0.99), "nu": (0.0, 2.0)}),
-            coverage=coverage(AGENTS, ACTIONS, REWARD_SIGN),
-            premise_space="one-state games (transition smoothness decided exactly: κ − ν = 1), rewards of either "
-            "sign, λ and μ anywhere in their valid intervals, ν ∈ [0, 2]",
-        ),
-        Claim(
-            "prop-4.3@one-sided",
-            "Proposition 4.3, reward smoothness in Roughgarden's one-sided form",
-            "reading not printed: rewards smooth as sum_i r^i(pi'^i, pi^-i) >= lambda r_pi' - mu r_pi (the form of "
-            "Def 4.2); the proof's last step needs the printed upper side, which this form does not give",
-            "4",
-            lambda: _prop_examples((0.0, 2.0)),
-            lambda g, w, **k: check_prop_4_3(g, w, reading="one-sided", **k),
-            exact=lambda g, w, **k: exact_prop_4_3(g, w, reading="one-sided", **k),
-            mutants={"alpha + 1": {"alpha_shift": 1.0}},
-            moves=Moves(keep="any", ranges={"lambda": (-1.0, 2.0), "mu_choice": (0.0, 0.99), "nu": (0.0, 2.0)}),
-            coverage=coverage(AGENTS, ACTIONS, REWARD_SIGN, witness_sign("lambda")),
-            premise_space="as prop-4.3, with λ ∈ [−1, 2]",
-        ),
-        Claim(
-            "prop-4.3@signed",
-            "Proposition 4.3 with smoothness constants of either sign",
-            "reading not printed as such: the printed definitions with kappa, nu of any sign (the text states no "
-            "sign; the proof multiplies by kappa and -nu, valid only for kappa, nu >= 0)",
-            "4",
-            lambda: _prop_examples((-2.0, 2.0)),
-            check_prop_4_3,
-            exact=exact_prop_4_3,
-            mutants={"alpha + 1": {"alpha_shift": 1.0}},
-            moves=Moves(keep="any", ranges={"lambda_choice": (0.0, 0.99), "mu_choice": (0.0, 0.99), "nu": (-2.0, 2.0)}),
-            coverage=coverage(AGENTS, ACTIONS, REWARD_SIGN, witness_sign("nu")),
-            premise_space="as prop-4.3, with ν ∈ [−2, 2] (κ = 1 + ν)",
-        ),
-        Claim(
-            "def-4.4@as-used",
-            "Def 4.4, the reading of the proof of Thm 4.5",
-            "an eps-ratio-Nash policy (V^i_pi(mu) >= (1-eps) max V^i(pi'^i, pi^-i)(mu)) leaves each agent a gain of "
-            "at most eps times its best-response value",
-            "4",
-            ratio,
-            check_def_4_4,
-            mutants={"eps / 100": {"eps_scale": 1e-2}},
-            moves=RATIO_MOVES,
-            coverage=coverage(AGENTS, EXACT_KERNEL, ACTIONS, REWARD_SIGN),
-            premise_space=ratio_space,
-        ),
-        Claim(
-            "def-4.4@as-written",
-            "Def 4.4, as printed",
-            "an eps-ratio-Nash policy as printed (max_{pi'^i} V^i(pi'^i, pi^-i)(mu) <= (1-eps) V^i_pi(mu) for all i) "
-            "leaves each agent a gain of at most eps times its best-response value",
-            "4",
-            ratio,
-            lambda g, w, **k: check_def_4_4(g, w, reading="as-written", **k),
-            mutants={"eps / 100": {"eps_scale": 1e-2}},
-            moves=RATIO_MOVES,
-            coverage=coverage(AGENTS, EXACT_KERNEL, ACTIONS, REWARD_SIGN),
-            premise_space=ratio_space,
-        ),
-        Claim(
-            "thm-4.5",
-            "Theorem 4.5 (Def 4.4 as printed)",
-            "in an (alpha, beta)-smooth game every eps-ratio-Nash policy (Def 4.4 as printed) has POA >= "
-            "(1-eps) alpha / (1 + (1-eps) beta)",
-            "4",
-            ratio,
-            check_thm_4_5,
-            exact=exact_thm_4_5,
-            mutants={"bound x 3": {"bound_scale": 3.0}},
-            moves=RATIO_MOVES,
-            coverage=coverage(AGENTS, EXACT_KERNEL, ACTIONS, witness_sign("alpha")),
-            premise_space=ratio_space + " (as printed: every Vⁱ_π(μ) ≤ 0, so rewards negative somewhere unless the "
-            "values vanish); POA defined (optimal social value ≠ 0)",
-        ),
-        Claim(
-            "thm-4.5@as-used",
-            "Theorem 4.5 with Def 4.4 as its proof uses it",
-            "reading of the proof (its first inequality): the same bound for policies with "
-            "V^i_pi(mu) >= (1-eps) max V^i(pi'^i, pi^-i)(mu) for all i",
-            "4",
-            ratio,
-            lambda g, w, **k: check_thm_4_5(g, w, reading="as-used", **k),
-            exact=lambda g, w, **k: exact_thm_4_5(g, w, reading="as-used", **k),
-            mutants={"bound x 3": {"bound_scale": 3.0}},
-            moves=RATIO_MOVES,
-            coverage=_COVER,
-            premise_space=ratio_space + " (as used); POA defined",
-        ),
-        Claim(
-            "thm-4.5@corrected",
-            "Theorem 4.5, corrected",
-            "Def 4.4 as used and alpha > 0. Derivation: the proof gives V_pi (1 + (1-eps) beta) >= (1-eps) alpha "
-            "V_pi*; as-used ratio-Nash forces every V^i_pi(mu) >= 0 (else (1-eps) max > V^i), so V_pi* >= V_pi >= 0 "
-            "and V_pi* > 0 where the POA is defined; smoothness at pi = pi' = pi* gives beta >= alpha - 1 > -1, so "
-            "1 + (1-eps) beta > 0 and both divisions of 'rearranging' keep the inequality's direction",
-            "4",
-            ratio,
-            lambda g, w, **k: check_thm_4_5(g, w, reading="as-used", positive_alpha=True, **k),
-            exact=lambda g, w, **k: exact_thm_4_5(g, w, reading="as-used", positive_alpha=True, **k),
-            mutants={"bound x 3": {"bound_scale": 3.0}},
-            moves=RATIO_MOVES,
-            coverage=coverage(AGENTS, EXACT_KERNEL, ACTIONS, REWARD_SIGN),
-            premise_space=ratio_space + " (as used); α ∈ (0, 2]; POA defined",
-        ),
-    ]
-
-
-CLAIMS = _claims()
+CLAIMS = BOOK.claims

@@ -28,7 +28,7 @@ from mpgverify.game import MarkovGame
 from mpgverify.game_constants import potential_range
 from mpgverify.nash import nash_gap
 from mpgverify.policy import softmax_policy
-from mpgverify.verify.claims import Axis, Claim, Example, Outcome
+from mpgverify.verify.claims import Axis, ClaimBook, Example, Outcome
 from mpgverify.welfare import social_optimum
 from properties.common import not_met, theta_json, theta_of, upper_bound_outcome
 from properties.coverage import (
@@ -44,7 +44,9 @@ from properties.moves import Moves
 from properties.section4 import alphas, choices
 from properties.smoothness import smoothness_constants, smoothness_not_established
 
-__all__ = ["CLAIMS", "assumption_4_6"]
+__all__ = ["BOOK", "CLAIMS", "assumption_4_6"]
+
+BOOK = ClaimBook(section="4")
 
 
 @st.composite
@@ -129,7 +131,142 @@ def _sequence(game: MarkovGame, witness: dict[str, Any], kind: str) -> tuple[lis
     return values, phis, len(values) - 1
 
 
-def check_poa_dynamics(
+#: dynamics examples: MPGs as above with Assumption 4.6; γ ≤ 0.5 keeps NPG-BR's K = 4/((1−γ)²ε) small.
+DYNAMICS_MOVES = Moves(
+    ranges={"eps": (0.05, 0.5), "sigma": (0.01, 5.0), "alpha": (-1.0, 2.0), "beta_choice": (0.0, 0.99)},
+    gamma_cap=0.5,
+)
+#: Assumption 4.6 bounds the sum V = Σ_i Vⁱ; whether it also holds agent by agent splits its class in two
+FORM_4_6 = Axis(
+    "Assumption 4.6 holds",
+    ("per agent (Φ ≤ Vⁱ for every i)", "in sum only"),
+    lambda ex: "per agent (Φ ≤ Vⁱ for every i)" if assumption_4_6(ex.game, per_agent=True) is None else "in sum only",
+)
+_COVER = coverage(AGENTS, EXACT_KERNEL, ACTIONS, AGENT_TERMS, POTENTIAL_SIGN, FORM_4_6, witness_sign("alpha"))
+_COVER_PER_AGENT = coverage(AGENTS, EXACT_KERNEL, ACTIONS, AGENT_TERMS, POTENTIAL_SIGN, witness_sign("alpha"))
+_SPACE = (
+    "(α, β)-smooth MPGs with Assumption 4.6 (both decided exactly), one state or a state-only kernel, ≤ 3 agents "
+    "× 3 actions, ≤ 2 states, γ ≤ 0.5; potential and agent terms of either sign with min_π Φ_π ∈ [0.05, 1] and "
+    "min_π (V − Φ) ∈ [0, 1] per state; θ₀ with logits in [−3, 3]; ε ∈ [0.05, 0.5], σ ∈ [0.01, 5], α ∈ [−1, 2], "
+    "β in its valid interval"
+)
+_PER_AGENT = (
+    "Derivation: a good step moves the max-gain agent i from a policy that is not eps-ratio-Nash for it, so "
+    "Phi_{t+1} - Phi_t = V^i_{t+1} - V^i_t > eps V^i_{t+1}; the proof's Phi_{t+1} >= Phi_t/(1-eps) needs "
+    "eps V^i_{t+1} >= eps Phi_{t+1}, i.e. Phi <= V^i for the moving agent, which Assumption 4.6 (a bound on the "
+    "sum V = sum_i V^i) does not give. Requiring Phi_pi(s) <= V^i_pi(s) for every agent restores it"
+)
+_SPACE_PER_AGENT = _SPACE + "; Φ_π ≤ Vⁱ_π for every agent"
+_FLIP = {"log_rho sign flipped": {"allowed_sign": -1.0}}
+_GROW = {"growth x 100": {"slack": 100.0}}
+
+
+@BOOK.claim(
+    "thm-4.7",
+    ref="Theorem 4.7 (Appendix F.1)",
+    statement="along max-gain eps-ratio-best-response dynamics pi_0..pi_T in an (alpha, beta)-smooth MPG with "
+    "Assumption 4.6, all but at most log_rho(Phi_max/Phi_0) - T log_rho(1/(1-eps)) policies satisfy "
+    "V_pi_t(mu) >= alpha/((1+beta)(1+sigma)) V_pi*(mu), rho = (1-eps)(1+sigma(1+beta)/N)",
+    mutants=_FLIP,
+    examples=_dynamics_examples,
+    moves=DYNAMICS_MOVES,
+    coverage=_COVER,
+    premise_space=_SPACE,
+)
+@BOOK.claim(
+    "thm-4.7@corrected",
+    ref="Theorem 4.7, corrected for rho",
+    statement="Theorem 4.7 restricted to rho > 1. Correction: the proof's Phi_0 (1+sigma(1+beta)/N)^m "
+    "(1/(1-eps))^(T-m) <= Phi_max gives m log rho <= log(Phi_max/Phi_0) - T log(1/(1-eps)), and dividing by log "
+    "rho keeps the direction of the inequality only when rho > 1",
+    mutants=_FLIP,
+    options={"require_rho_above_one": True},
+    examples=_dynamics_examples,
+    moves=DYNAMICS_MOVES,
+    coverage=_COVER,
+    premise_space=_SPACE,
+)
+@BOOK.claim(
+    "thm-4.7@per-agent",
+    ref="Theorem 4.7, corrected for rho and the good step",
+    statement="Theorem 4.7 with rho > 1 and Assumption 4.6 strengthened to 0 < Phi_pi(s) <= V^i_pi(s) for every "
+    "agent i (it implies the printed one). " + _PER_AGENT,
+    mutants=_FLIP,
+    options={"require_rho_above_one": True, "per_agent": True},
+    examples=_dynamics_examples,
+    moves=DYNAMICS_MOVES,
+    coverage=_COVER_PER_AGENT,
+    premise_space=_SPACE_PER_AGENT,
+)
+@BOOK.claim(
+    "thm-4.7@bad-step",
+    ref="Appendix F.1, eq. (20)",
+    statement="after a bad policy (violating (8)) Phi_{t+1} >= (1 + sigma(1+beta)/N) Phi_t",
+    mutants=_GROW,
+    options={"part": "bad-step"},
+    examples=_dynamics_examples,
+    moves=DYNAMICS_MOVES,
+    coverage=_COVER,
+    premise_space=_SPACE,
+)
+@BOOK.claim(
+    "thm-4.7@good-step",
+    ref="Appendix F.1",
+    statement="after a good policy Phi_{t+1} >= Phi_t / (1 - eps)",
+    mutants=_GROW,
+    options={"part": "good-step"},
+    examples=_dynamics_examples,
+    moves=DYNAMICS_MOVES,
+    coverage=_COVER,
+    premise_space=_SPACE,
+)
+@BOOK.claim(
+    "thm-4.7@good-step-per-agent",
+    ref="Appendix F.1, corrected",
+    statement="after a good policy Phi_{t+1} >= Phi_t / (1 - eps), under 0 < Phi_pi(s) <= V^i_pi(s) for every agent. "
+    + _PER_AGENT,
+    mutants=_GROW,
+    options={"part": "good-step", "per_agent": True},
+    examples=_dynamics_examples,
+    moves=DYNAMICS_MOVES,
+    coverage=_COVER_PER_AGENT,
+    premise_space=_SPACE_PER_AGENT,
+)
+@BOOK.claim(
+    "cor-4.8",
+    ref="Corollary 4.8 (Appendix F.2)",
+    statement="the same count for NPG-BR (5,6) with K >= 4/((1-gamma)^2 eps): all but at most log_rho(Phi_max/Phi_0) - "
+    "T log_rho(1 + eps/(2(1-gamma))) policies satisfy (8), rho = (1+sigma(1+beta)/N)/(1+eps/(2(1-gamma)))",
+    mutants=_FLIP,
+    options={"kind": "npg-br"},
+    examples=_dynamics_examples,
+    moves=DYNAMICS_MOVES,
+    coverage=_COVER,
+    premise_space=_SPACE,
+)
+@BOOK.claim(
+    "cor-4.8@corrected",
+    ref="Corollary 4.8, corrected",
+    statement="Corollary 4.8 restricted to rho > 1 (the same division by log rho as in Theorem 4.7)",
+    mutants=_FLIP,
+    options={"kind": "npg-br", "require_rho_above_one": True},
+    examples=_dynamics_examples,
+    moves=DYNAMICS_MOVES,
+    coverage=_COVER,
+    premise_space=_SPACE,
+)
+@BOOK.claim(
+    "cor-4.8@good-step",
+    ref="Appendix F.2",
+    statement="for NPG-BR, after a good policy (Phi_{t+1} - Phi_t)/Phi_t > eps/(2(1-gamma))",
+    mutants=_GROW,
+    options={"kind": "npg-br", "part": "good-step"},
+    examples=_dynamics_examples,
+    moves=DYNAMICS_MOVES,
+    coverage=_COVER,
+    premise_space=_SPACE,
+)
+def check_thm_4_7(
     game: MarkovGame,
     witness: dict[str, Any],
     *,
@@ -180,126 +317,4 @@ def check_poa_dynamics(
     return Outcome(True, worst, 1e-9 * (1 + abs(phis[0])), worst, 0.0, None, f"{len(steps)} steps")
 
 
-#: dynamics examples: MPGs as above with Assumption 4.6; γ ≤ 0.5 keeps NPG-BR's K = 4/((1−γ)²ε) small.
-DYNAMICS_MOVES = Moves(
-    ranges={"eps": (0.05, 0.5), "sigma": (0.01, 5.0), "alpha": (-1.0, 2.0), "beta_choice": (0.0, 0.99)},
-    gamma_cap=0.5,
-)
-#: Assumption 4.6 bounds the sum V = Σ_i Vⁱ; whether it also holds agent by agent splits its class in two
-FORM_4_6 = Axis(
-    "Assumption 4.6 holds",
-    ("per agent (Φ ≤ Vⁱ for every i)", "in sum only"),
-    lambda ex: "per agent (Φ ≤ Vⁱ for every i)" if assumption_4_6(ex.game, per_agent=True) is None else "in sum only",
-)
-_COVER = coverage(AGENTS, EXACT_KERNEL, ACTIONS, AGENT_TERMS, POTENTIAL_SIGN, FORM_4_6, witness_sign("alpha"))
-_COVER_PER_AGENT = coverage(AGENTS, EXACT_KERNEL, ACTIONS, AGENT_TERMS, POTENTIAL_SIGN, witness_sign("alpha"))
-_SPACE = (
-    "(α, β)-smooth MPGs with Assumption 4.6 (both decided exactly), one state or a state-only kernel, ≤ 3 agents "
-    "× 3 actions, ≤ 2 states, γ ≤ 0.5; potential and agent terms of either sign with min_π Φ_π ∈ [0.05, 1] and "
-    "min_π (V − Φ) ∈ [0, 1] per state; θ₀ with logits in [−3, 3]; ε ∈ [0.05, 0.5], σ ∈ [0.01, 5], α ∈ [−1, 2], "
-    "β in its valid interval"
-)
-_PER_AGENT = (
-    "Derivation: a good step moves the max-gain agent i from a policy that is not eps-ratio-Nash for it, so "
-    "Phi_{t+1} - Phi_t = V^i_{t+1} - V^i_t > eps V^i_{t+1}; the proof's Phi_{t+1} >= Phi_t/(1-eps) needs "
-    "eps V^i_{t+1} >= eps Phi_{t+1}, i.e. Phi <= V^i for the moving agent, which Assumption 4.6 (a bound on the "
-    "sum V = sum_i V^i) does not give. Requiring Phi_pi(s) <= V^i_pi(s) for every agent restores it"
-)
-
-
-def _claim(cid: str, ref: str, statement: str, check: Any, mutants: dict[str, dict[str, Any]], **kw: Any) -> Claim:
-    per_agent = "per-agent" in cid
-    return Claim(
-        cid,
-        ref,
-        statement,
-        "4",
-        _dynamics_examples,
-        check,
-        mutants=mutants,
-        moves=DYNAMICS_MOVES,
-        coverage=_COVER_PER_AGENT if per_agent else _COVER,
-        premise_space=_SPACE + ("; Φ_π ≤ Vⁱ_π for every agent" if per_agent else ""),
-        **kw,
-    )
-
-
-def _claims() -> list[Claim]:
-    flip = {"log_rho sign flipped": {"allowed_sign": -1.0}}
-    grow = {"growth x 100": {"slack": 100.0}}
-    dyn = lambda **kw: lambda g, w, **k: check_poa_dynamics(g, w, **kw, **k)
-    return [
-        _claim(
-            "thm-4.7",
-            "Theorem 4.7 (Appendix F.1)",
-            "along max-gain eps-ratio-best-response dynamics pi_0..pi_T in an (alpha, beta)-smooth MPG with "
-            "Assumption 4.6, all but at most log_rho(Phi_max/Phi_0) - T log_rho(1/(1-eps)) policies satisfy "
-            "V_pi_t(mu) >= alpha/((1+beta)(1+sigma)) V_pi*(mu), rho = (1-eps)(1+sigma(1+beta)/N)",
-            check_poa_dynamics,
-            flip,
-        ),
-        _claim(
-            "thm-4.7@corrected",
-            "Theorem 4.7, corrected for rho",
-            "Theorem 4.7 restricted to rho > 1. Correction: the proof's Phi_0 (1+sigma(1+beta)/N)^m (1/(1-eps))^(T-m) "
-            "<= Phi_max gives m log rho <= log(Phi_max/Phi_0) - T log(1/(1-eps)), and dividing by log rho keeps the "
-            "direction of the inequality only when rho > 1",
-            dyn(require_rho_above_one=True),
-            flip,
-        ),
-        _claim(
-            "thm-4.7@per-agent",
-            "Theorem 4.7, corrected for rho and the good step",
-            "Theorem 4.7 with rho > 1 and Assumption 4.6 strengthened to 0 < Phi_pi(s) <= V^i_pi(s) for every agent i "
-            "(it implies the printed one). " + _PER_AGENT,
-            dyn(require_rho_above_one=True, per_agent=True),
-            flip,
-        ),
-        _claim(
-            "thm-4.7@bad-step",
-            "Appendix F.1, eq. (20)",
-            "after a bad policy (violating (8)) Phi_{t+1} >= (1 + sigma(1+beta)/N) Phi_t",
-            dyn(part="bad-step"),
-            grow,
-        ),
-        _claim(
-            "thm-4.7@good-step",
-            "Appendix F.1",
-            "after a good policy Phi_{t+1} >= Phi_t / (1 - eps)",
-            dyn(part="good-step"),
-            grow,
-        ),
-        _claim(
-            "thm-4.7@good-step-per-agent",
-            "Appendix F.1, corrected",
-            "after a good policy Phi_{t+1} >= Phi_t / (1 - eps), under 0 < Phi_pi(s) <= V^i_pi(s) for every agent. "
-            + _PER_AGENT,
-            dyn(part="good-step", per_agent=True),
-            grow,
-        ),
-        _claim(
-            "cor-4.8",
-            "Corollary 4.8 (Appendix F.2)",
-            "the same count for NPG-BR (5,6) with K >= 4/((1-gamma)^2 eps): all but at most log_rho(Phi_max/Phi_0) - "
-            "T log_rho(1 + eps/(2(1-gamma))) policies satisfy (8), rho = (1+sigma(1+beta)/N)/(1+eps/(2(1-gamma)))",
-            dyn(kind="npg-br"),
-            flip,
-        ),
-        _claim(
-            "cor-4.8@corrected",
-            "Corollary 4.8, corrected",
-            "Corollary 4.8 restricted to rho > 1 (the same division by log rho as in Theorem 4.7)",
-            dyn(kind="npg-br", require_rho_above_one=True),
-            flip,
-        ),
-        _claim(
-            "cor-4.8@good-step",
-            "Appendix F.2",
-            "for NPG-BR, after a good policy (Phi_{t+1} - Phi_t)/Phi_t > eps/(2(1-gamma))",
-            dyn(kind="npg-br", part="good-step"),
-            grow,
-        ),
-    ]
-
-
-CLAIMS = _claims()
+CLAIMS = BOOK.claims

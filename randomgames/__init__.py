@@ -2,9 +2,8 @@
 strategies, and fixed suites for checking algorithms. Depends on :mod:`mpgverify` only (the MPG
 membership checker is :mod:`mpgverify.mpg_check`)."""
 
+from randomgames.builders import MU_KINDS, TRANSITION_KINDS
 from randomgames.generators import (
-    MU_KINDS,
-    TRANSITION_KINDS,
     congestion_game,
     constant_offset_game,
     coordination_game,

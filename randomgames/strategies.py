@@ -18,19 +18,21 @@ offsets) are sub-classes of it, kept because they shrink to simpler, recognizabl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
+from typing_extensions import Unpack
 
 from mpgverify.arrays import DTYPE
 from mpgverify.builtin_games import coordination_game
 from mpgverify.game import MarkovGame
 from mpgverify.policy import Policy, softmax_policy
 from mpgverify.potential_space import agent_term_bases
-from randomgames import generators as gen
+from randomgames import builders as gen
+from randomgames.sizes import GameSizes, SizeBounds, SizeError
 from randomgames.sources import HypothesisSource
 
 __all__ = [
@@ -54,18 +56,13 @@ __all__ = [
 ]
 
 
-def _check_range(name: str, low: int, high: int, floor: int) -> None:
-    if not isinstance(low, int) or not isinstance(high, int):
-        raise InvalidArgument(f"{name} bounds must be integers, got {low!r}, {high!r}")
-    if low < floor:
-        raise InvalidArgument(f"min_{name}={low} must be ≥ {floor}")
-    if high < low:
-        raise InvalidArgument(f"max_{name}={high} must be ≥ min_{name}={low}")
-
-
-def _check_gamma(min_gamma: float, max_gamma: float) -> None:
-    if not (0.0 <= min_gamma <= max_gamma < 1.0):
-        raise InvalidArgument(f"need 0 ≤ min_gamma ≤ max_gamma < 1, got {min_gamma!r}, {max_gamma!r}")
+def _sizes(bounds: Mapping[str, Any], *, at_least: Mapping[str, int] | None = None, **defaults: Any) -> GameSizes:
+    """The validated size bounds of a strategy call (:class:`randomgames.sizes.GameSizes`): ``bounds``
+    over the strategy's ``defaults``, with a class's floors ``at_least`` (``{"agents": 2}``)."""
+    try:
+        return GameSizes.of(bounds, **defaults).at_least(**(at_least or {}))
+    except SizeError as e:
+        raise InvalidArgument(str(e)) from None
 
 
 def _check_reward_range(reward_range: tuple[float, float]) -> None:
@@ -79,29 +76,6 @@ def _check_kinds(name: str, kinds: Sequence[str], allowed: Sequence[str]) -> Non
         raise InvalidArgument(f"{name} must be a non-empty subset of {tuple(allowed)}, got {kinds!r}")
 
 
-def _gammas(min_gamma: float, max_gamma: float) -> st.SearchStrategy[float]:
-    """Shrinks to min_gamma; also tries the paper's 0.95 and the extremes."""
-    fixed = [g for g in (min_gamma, 0.5, 0.9, 0.95, 0.99, max_gamma) if min_gamma <= g <= max_gamma]
-    return st.one_of(st.sampled_from(sorted(set(fixed))), st.floats(min_gamma, max_gamma))
-
-
-_SIZE_KEYS = (
-    "min_agents",
-    "max_agents",
-    "min_states",
-    "max_states",
-    "min_actions",
-    "max_actions",
-    "min_gamma",
-    "max_gamma",
-)
-
-
-def _sizes(arguments: dict[str, Any]) -> dict[str, Any]:
-    """The size bounds among a strategy's arguments (call with ``locals()`` before any assignment)."""
-    return {k: arguments[k] for k in _SIZE_KEYS}
-
-
 def _dynamics(
     draw: Any, s: int, acts: tuple[int, ...], transitions: Sequence[str], mus: Sequence[str]
 ) -> tuple[HypothesisSource, torch.Tensor, torch.Tensor]:
@@ -111,49 +85,20 @@ def _dynamics(
     return src, P, gen.draw_mu(src, s, draw(st.sampled_from(list(mus))))
 
 
-def _structure(
-    draw: Any,
-    *,
-    min_agents: int,
-    max_agents: int,
-    min_states: int,
-    max_states: int,
-    min_actions: int,
-    max_actions: int,
-    min_gamma: float,
-    max_gamma: float,
-) -> tuple[int, int, tuple[int, ...], float]:
-    _check_range("agents", min_agents, max_agents, 1)
-    _check_range("states", min_states, max_states, 1)
-    _check_range("actions", min_actions, max_actions, 1)
-    _check_gamma(min_gamma, max_gamma)
-    n = draw(st.integers(min_agents, max_agents))
-    s = draw(st.integers(min_states, max_states))
-    acts = tuple(draw(st.integers(min_actions, max_actions)) for _ in range(n))
-    return n, s, acts, draw(_gammas(min_gamma, max_gamma))
-
-
 @st.composite
 def identical_interest_games(
     draw: Any,
     *,
-    min_agents: int = 1,
-    max_agents: int = 3,
-    min_states: int = 1,
-    max_states: int = 3,
-    min_actions: int = 1,
-    max_actions: int = 3,
-    min_gamma: float = 0.0,
-    max_gamma: float = 0.99,
     reward_range: tuple[float, float] = (0.0, 1.0),
     transitions: Sequence[str] = gen.TRANSITION_KINDS,
     mus: Sequence[str] = ("uniform", "random"),
+    **sizes: Unpack[SizeBounds],
 ) -> MarkovGame:
     """Fully cooperative games ``rⁱ = φ`` under any transitions (MPG: ``Vⁱ_π = Φ_π``)."""
     _check_reward_range(reward_range)
     _check_kinds("transitions", transitions, gen.TRANSITION_KINDS)
     _check_kinds("mus", mus, gen.MU_KINDS)
-    _, s, acts, gamma = _structure(draw, **_sizes(locals()))
+    _, s, acts, gamma = _sizes(sizes).draw(draw)
     src, P, mu = _dynamics(draw, s, acts, transitions, mus)
     phi = src.uniform((s, *acts), *reward_range)
     return gen.build_identical_interest(phi, P, mu, gamma, "identical-interest")
@@ -163,26 +108,19 @@ def identical_interest_games(
 def dummy_term_games(
     draw: Any,
     *,
-    min_agents: int = 1,
-    max_agents: int = 3,
-    min_states: int = 1,
-    max_states: int = 3,
-    min_actions: int = 1,
-    max_actions: int = 3,
-    min_gamma: float = 0.0,
-    max_gamma: float = 0.99,
     reward_range: tuple[float, float] = (0.0, 1.0),
     dummy_range: tuple[float, float] = (-1.0, 1.0),
     mus: Sequence[str] = ("uniform", "random"),
+    **sizes: Unpack[SizeBounds],
 ) -> MarkovGame:
     """General-sum MPGs ``φ + uⁱ(s, a⁻ⁱ)`` with action-independent transitions
-    (:func:`randomgames.generators.build_dummy_term`): with one state or a state-only kernel these
+    (:func:`randomgames.builders.build_dummy_term`): with one state or a state-only kernel these
     are *all* the MPGs (every admissible agent term is a dummy term). Dummy terms of either sign by
     default; they shrink toward the low end."""
     _check_reward_range(reward_range)
     _check_reward_range(dummy_range)
     _check_kinds("mus", mus, gen.MU_KINDS)
-    n, s, acts, gamma = _structure(draw, **_sizes(locals()))
+    n, s, acts, gamma = _sizes(sizes).draw(draw)
     src = HypothesisSource(draw)
     P = gen.draw_transition(src, s, acts, "action_independent")
     mu = gen.draw_mu(src, s, draw(st.sampled_from(list(mus))))
@@ -197,25 +135,18 @@ def dummy_term_games(
 def constant_offset_games(
     draw: Any,
     *,
-    min_agents: int = 1,
-    max_agents: int = 3,
-    min_states: int = 1,
-    max_states: int = 3,
-    min_actions: int = 1,
-    max_actions: int = 3,
-    min_gamma: float = 0.0,
-    max_gamma: float = 0.99,
     reward_range: tuple[float, float] = (0.0, 1.0),
     offset_range: tuple[float, float] = (-1.0, 1.0),
     transitions: Sequence[str] = gen.TRANSITION_KINDS,
     mus: Sequence[str] = ("uniform", "random"),
+    **sizes: Unpack[SizeBounds],
 ) -> MarkovGame:
     """General-sum MPGs ``rⁱ = φ + cⁱ`` under any transitions."""
     _check_reward_range(reward_range)
     _check_reward_range(offset_range)
     _check_kinds("transitions", transitions, gen.TRANSITION_KINDS)
     _check_kinds("mus", mus, gen.MU_KINDS)
-    n, s, acts, gamma = _structure(draw, **_sizes(locals()))
+    n, s, acts, gamma = _sizes(sizes).draw(draw)
     src, P, mu = _dynamics(draw, s, acts, transitions, mus)
     phi = src.uniform((s, *acts), *reward_range)
     return gen.build_constant_offset(phi, src.uniform((n,), *offset_range), P, mu, gamma, "constant-offset")
@@ -223,49 +154,29 @@ def constant_offset_games(
 
 def normal_form_potential_games(
     *,
-    min_agents: int = 1,
-    max_agents: int = 3,
-    min_actions: int = 1,
-    max_actions: int = 3,
-    min_gamma: float = 0.0,
-    max_gamma: float = 0.99,
     reward_range: tuple[float, float] = (0.0, 1.0),
     dummy_range: tuple[float, float] = (-1.0, 1.0),
+    **sizes: Unpack[SizeBounds],
 ) -> st.SearchStrategy[MarkovGame]:
-    """Single-state exact potential games ``φ(a) + uⁱ(a⁻ⁱ)`` (Monderer & Shapley 1996)."""
-    return dummy_term_games(
-        min_agents=min_agents,
-        max_agents=max_agents,
-        min_states=1,
-        max_states=1,
-        min_actions=min_actions,
-        max_actions=max_actions,
-        min_gamma=min_gamma,
-        max_gamma=max_gamma,
-        reward_range=reward_range,
-        dummy_range=dummy_range,
-        mus=("uniform",),
-    )
+    """Single-state exact potential games ``φ(a) + uⁱ(a⁻ⁱ)`` (Monderer & Shapley 1996); the state
+    bounds are fixed at one."""
+    if "min_states" in sizes or "max_states" in sizes:
+        raise InvalidArgument("normal_form_potential_games has exactly one state: drop min_states/max_states")
+    one_state: SizeBounds = {**sizes, "min_states": 1, "max_states": 1}
+    return dummy_term_games(**one_state, reward_range=reward_range, dummy_range=dummy_range, mus=("uniform",))
 
 
 @st.composite
 def general_mpgs(
     draw: Any,
     *,
-    min_agents: int = 1,
-    max_agents: int = 3,
-    min_states: int = 1,
-    max_states: int = 3,
-    min_actions: int = 1,
-    max_actions: int = 3,
-    min_gamma: float = 0.0,
-    max_gamma: float = 0.99,
     reward_range: tuple[float, float] = (0.0, 1.0),
     agent_term_range: tuple[float, float] = (-1.0, 1.0),
     transitions: Sequence[str] = gen.TRANSITION_KINDS,
     mus: Sequence[str] = ("uniform", "random"),
+    **sizes: Unpack[SizeBounds],
 ) -> MarkovGame:
-    """Every MPG of each drawn kernel (:func:`randomgames.generators.build_general_mpg`): φ with
+    """Every MPG of each drawn kernel (:func:`randomgames.builders.build_general_mpg`): φ with
     entries in ``reward_range`` plus admissible agent terms ``Bⁱzⁱ`` with coefficients in
     ``agent_term_range`` (either sign by default). Shrinks toward the smallest game with the low
     end of both ranges."""
@@ -273,7 +184,7 @@ def general_mpgs(
     _check_reward_range(agent_term_range)
     _check_kinds("transitions", transitions, gen.TRANSITION_KINDS)
     _check_kinds("mus", mus, gen.MU_KINDS)
-    _, s, acts, gamma = _structure(draw, **_sizes(locals()))
+    _, s, acts, gamma = _sizes(sizes).draw(draw)
     src, P, mu = _dynamics(draw, s, acts, transitions, mus)
     phi = src.uniform((s, *acts), *reward_range)
     z = [src.uniform((int(B.shape[1]),), *agent_term_range) for B in agent_term_bases(P, gamma)]
@@ -284,31 +195,24 @@ def general_mpgs(
 def positive_potential_mpgs(
     draw: Any,
     *,
-    min_agents: int = 1,
-    max_agents: int = 3,
-    min_states: int = 1,
-    max_states: int = 2,
-    min_actions: int = 1,
-    max_actions: int = 3,
-    min_gamma: float = 0.0,
-    max_gamma: float = 0.5,
     potential_range: tuple[float, float] = (-1.0, 1.0),
     agent_term_range: tuple[float, float] = (-1.0, 1.0),
     mus: Sequence[str] = ("uniform", "random"),
     per_agent: bool = False,
+    **sizes: Unpack[SizeBounds],
 ) -> MarkovGame:
     """MPGs meeting Assumption 4.6 exactly (``0 < Φ_π(s) ≤ V_π(s)``), with one state or a
     state-only kernel so that Section 4's smoothness can be decided exactly
-    (:func:`randomgames.generators.build_positive_potential_mpg`): φ drawn in ``potential_range``
+    (:func:`randomgames.builders.build_positive_potential_mpg`): φ drawn in ``potential_range``
     and each agent's dummy term in ``agent_term_range`` (either sign), then shifted per state so
     that ``min_π Φ_π = h_Φ ∈ [0.05, 1]`` and ``min_π (V_π − Φ_π) = h_U ∈ [0, 1]``; the agent whose
     term takes the shift is drawn too. ``per_agent``: every agent's term is shifted instead, so that
     ``min_π (Vⁱ_π − Φ_π) ∈ [0, 1]`` for every i (the assumption's per-agent strengthening). Shrinks
-    toward h_U = 0 (the assumption tight)."""
+    toward h_U = 0 (the assumption tight). Sizes default to ≤ 2 states and γ ≤ 0.5."""
     _check_reward_range(potential_range)
     _check_reward_range(agent_term_range)
     _check_kinds("mus", mus, gen.MU_KINDS)
-    n, s, acts, gamma = _structure(draw, **_sizes(locals()))
+    n, s, acts, gamma = _sizes(sizes, max_states=2, max_gamma=0.5).draw(draw)
     src = HypothesisSource(draw)
     rows = gen.draw_transition(src, s, (1,), "random").reshape(s, s)
     mu = gen.draw_mu(src, s, draw(st.sampled_from(list(mus))))
@@ -338,7 +242,7 @@ def coordination_games(
 ) -> st.SearchStrategy[MarkovGame]:
     """The paper's Coordination Game (Section 5, Algorithm 1) with N in range; shrinks to the
     fewest agents, the first γ and the first ε listed (the paper's 0.95 and 0.1 by default)."""
-    _check_range("agents", min_agents, max_agents, 1)
+    _sizes({"min_agents": min_agents, "max_agents": max_agents})
     if max_agents > 8:
         raise InvalidArgument(f"max_agents={max_agents}: the dense coordination game is built for N ≤ 8")
     if not gammas or any(not 0 <= g < 1 for g in gammas):
@@ -365,14 +269,17 @@ def congestion_games(
     max_gamma: float = 0.99,
     crowding: bool = False,
 ) -> MarkovGame:
-    """Safe-distancing congestion games (:func:`randomgames.generators.build_congestion`);
+    """Safe-distancing congestion games (:func:`randomgames.builders.build_congestion`);
     ``crowding=False`` gives the MPG variant with its Rosenthal potential attached."""
-    _check_range("agents", min_agents, max_agents, 1)
-    _check_range("facilities", min_facilities, max_facilities, 1)
-    _check_gamma(min_gamma, max_gamma)
-    n = draw(st.integers(min_agents, max_agents))
-    f = draw(st.integers(min_facilities, max_facilities))
-    gamma = draw(_gammas(min_gamma, max_gamma))
+    # facilities are the actions of this class: the same rules as any action count
+    size = _sizes(
+        {"min_agents": min_agents, "max_agents": max_agents, "min_gamma": min_gamma, "max_gamma": max_gamma},
+        min_actions=min_facilities,
+        max_actions=max_facilities,
+    )
+    n = draw(st.integers(size.min_agents, size.max_agents))
+    f = draw(st.integers(size.min_actions, size.max_actions))
+    gamma = draw(size.gammas())
     src = HypothesisSource(draw)
     safe = src.uniform((f,), 0.5, 1.5)
     relief = draw(st.floats(0.1, 1.0))
@@ -389,31 +296,24 @@ def congestion_games(
 
 def mpgs(
     *,
-    min_agents: int = 1,
-    max_agents: int = 3,
-    min_states: int = 1,
-    max_states: int = 3,
-    min_actions: int = 1,
-    max_actions: int = 3,
-    min_gamma: float = 0.0,
-    max_gamma: float = 0.99,
     reward_range: tuple[float, float] = (0.0, 1.0),
     agent_term_range: tuple[float, float] = (-1.0, 1.0),
     mus: Sequence[str] = ("uniform", "random"),
     transitions: Sequence[str] = gen.TRANSITION_KINDS,
+    **sizes: Unpack[SizeBounds],
 ) -> st.SearchStrategy[MarkovGame]:
     """Any MPG with a stated potential φ in ``reward_range`` and agent terms ``rⁱ − φ`` of either
     sign (bounded by ``agent_term_range``): :func:`general_mpgs` spans the whole class of each
     drawn kernel; identical interest, dummy terms and constant offsets come first so that
     examples shrink toward the simplest class. ``transitions`` applies to the classes that allow
     any kernel (the dummy-term class is always action-independent)."""
-    size = _sizes(locals())
+    _sizes(sizes)  # validated here, where the caller passed them
     terms = agent_term_range
     return st.one_of(
-        identical_interest_games(**size, reward_range=reward_range, mus=mus, transitions=transitions),
-        dummy_term_games(**size, reward_range=reward_range, dummy_range=terms, mus=mus),
-        constant_offset_games(**size, reward_range=reward_range, offset_range=terms, mus=mus, transitions=transitions),
-        general_mpgs(**size, reward_range=reward_range, agent_term_range=terms, mus=mus, transitions=transitions),
+        identical_interest_games(**sizes, reward_range=reward_range, mus=mus, transitions=transitions),
+        dummy_term_games(**sizes, reward_range=reward_range, dummy_range=terms, mus=mus),
+        constant_offset_games(**sizes, reward_range=reward_range, offset_range=terms, mus=mus, transitions=transitions),
+        general_mpgs(**sizes, reward_range=reward_range, agent_term_range=terms, mus=mus, transitions=transitions),
     )
 
 
@@ -434,32 +334,18 @@ MPG_CLASSES: dict[str, Any] = {
 def statewise_potential_controls(
     draw: Any,
     *,
-    max_agents: int = 3,
-    max_states: int = 3,
-    max_actions: int = 3,
-    min_gamma: float = 0.5,
-    max_gamma: float = 0.99,
     reward_range: tuple[float, float] = (0.0, 1.0),
+    **sizes: Unpack[SizeBounds],
 ) -> MarkovGame:
     """Non-MPG controls that are potential games in every state, with a proof that survives
-    shrinking (:func:`randomgames.generators.build_planted_statewise`); at least 2 agents and
-    states, γ ≥ ``min_gamma`` > 0. Shrinks to 2 agents × 2 actions, 2 states, ρ = 0, κ = ½."""
-    _check_range("agents", 2, max_agents, 2)
-    _check_range("states", 2, max_states, 2)
-    _check_range("actions", 2, max_actions, 2)
-    if not 0 < min_gamma <= max_gamma < 1:
-        raise InvalidArgument(f"need 0 < min_gamma ≤ max_gamma < 1, got {min_gamma!r}, {max_gamma!r}")
-    _, s, acts, gamma = _structure(
-        draw,
-        min_agents=2,
-        max_agents=max_agents,
-        min_states=2,
-        max_states=max_states,
-        min_actions=2,
-        max_actions=max_actions,
-        min_gamma=min_gamma,
-        max_gamma=max_gamma,
-    )
+    shrinking (:func:`randomgames.builders.build_planted_statewise`); at least 2 agents, states and
+    actions, γ ≥ ``min_gamma`` > 0 (default 0.5). Shrinks to 2 agents × 2 actions, 2 states, ρ = 0, κ = ½."""
+    size = _sizes(sizes, at_least={"agents": 2, "states": 2, "actions": 2}, min_gamma=0.5)
+    if not size.min_gamma > 0:
+        raise InvalidArgument(
+            f"min_gamma must be > 0 for this class (the plant needs discounting), got {size.min_gamma!r}"
+        )
+    _, s, acts, gamma = size.draw(draw)
     src = HypothesisSource(draw)
     phi = src.uniform((s, *acts), *reward_range)
     mixing = gen.draw_transition(src, s, (1,), "random").reshape(s, s)
@@ -471,29 +357,10 @@ def statewise_potential_controls(
 
 
 @st.composite
-def general_sum_controls(
-    draw: Any,
-    *,
-    max_agents: int = 3,
-    max_states: int = 3,
-    max_actions: int = 3,
-    min_gamma: float = 0.0,
-    max_gamma: float = 0.99,
-) -> MarkovGame:
+def general_sum_controls(draw: Any, **sizes: Unpack[SizeBounds]) -> MarkovGame:
     """General-sum non-MPG controls with a proof (planted matching pennies, noise < 2κ;
-    :func:`randomgames.generators.build_planted_general_sum`)."""
-    _check_gamma(min_gamma, max_gamma)
-    n, s, acts, gamma = _structure(
-        draw,
-        min_agents=2,
-        max_agents=max_agents,
-        min_states=1,
-        max_states=max_states,
-        min_actions=2,
-        max_actions=max_actions,
-        min_gamma=min_gamma,
-        max_gamma=max_gamma,
-    )
+    :func:`randomgames.builders.build_planted_general_sum`); at least 2 agents and 2 actions."""
+    n, s, acts, gamma = _sizes(sizes, at_least={"agents": 2, "actions": 2}).draw(draw)
     src = HypothesisSource(draw)
     kappa = draw(st.floats(0.5, 1.0))
     noise = src.uniform((n, s, *acts), 0.0, 1.9 * kappa)
@@ -507,23 +374,16 @@ def general_sum_controls(
 def general_sum_games(
     draw: Any,
     *,
-    min_agents: int = 1,
-    max_agents: int = 3,
-    min_states: int = 1,
-    max_states: int = 3,
-    min_actions: int = 1,
-    max_actions: int = 3,
-    min_gamma: float = 0.0,
-    max_gamma: float = 0.99,
     reward_range: tuple[float, float] = (0.0, 1.0),
     transitions: Sequence[str] = gen.TRANSITION_KINDS,
     mus: Sequence[str] = ("uniform", "random"),
+    **sizes: Unpack[SizeBounds],
 ) -> MarkovGame:
     """Plain general-sum games with independent rewards (no potential; may shrink to an MPG)."""
     _check_reward_range(reward_range)
     _check_kinds("transitions", transitions, gen.TRANSITION_KINDS)
     _check_kinds("mus", mus, gen.MU_KINDS)
-    n, s, acts, gamma = _structure(draw, **_sizes(locals()))
+    n, s, acts, gamma = _sizes(sizes).draw(draw)
     src, P, mu = _dynamics(draw, s, acts, transitions, mus)
     return gen.build_general_sum(src.uniform((n, s, *acts), *reward_range), P, mu, gamma, "general-sum")
 

@@ -4,6 +4,8 @@ committed counterexamples, those replay, every property has teeth, and runs are 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 import json
 import re
 from pathlib import Path
@@ -63,6 +65,42 @@ def test_every_catalogue_id_has_a_property_or_is_pending() -> None:
     assert not stale, f"PENDING lists ids that are covered or not in the catalogue: {stale}"
     unknown = [r for r in registered if r.split("@")[0] not in ids]
     assert not unknown, f"registered ids not in the catalogue: {unknown}"
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
+def test_claim_is_declared_where_it_is_checked(claim) -> None:
+    """A search for a claim id lands on its check: the id is in the decorators directly above the
+    check function (``ClaimBook.claim``), and the check lives in a module of at most ~500 lines."""
+    check = claim.check.func if isinstance(claim.check, functools.partial) else claim.check
+    source = inspect.getsource(check)
+    head = source[: source.index("def ")]
+    assert f'"{claim.id}"' in head, f"{claim.id}: not declared above {check.__qualname__}:\n{head[:400]}"
+    module_lines = len(inspect.getsource(inspect.getmodule(check)).splitlines())
+    assert module_lines <= 520, f"{check.__module__} has {module_lines} lines"
+
+
+def test_claim_book_keeps_written_order_and_rejects_loose_declarations() -> None:
+    from hypothesis import strategies as st
+
+    from mpgverify.verify.claims import ClaimBook
+
+    book = ClaimBook(section="x")
+    kw = dict(ref="r", statement="s", examples=lambda: st.nothing(), mutants={"m": {}})
+
+    @book.claim("a", **kw)
+    @book.claim("a@b", options={"part": "b"}, **kw)
+    def check(game, witness, *, part="a"):
+        return part
+
+    assert [c.id for c in book.claims] == ["a", "a@b"]
+    assert [c.check(None, {}) for c in book.claims] == ["a", "b"]
+    with pytest.raises(ValueError, match="declared twice"):
+        book.claim("a", **kw)
+    with pytest.raises(ValueError, match="at least one mutant"):
+        book.claim("c", **{**kw, "mutants": {}})
+    book.claim("never attached", **kw)
+    with pytest.raises(ValueError, match="never attached"):
+        _ = book.claims
 
 
 def test_registry_finds_the_claims_through_the_entry_point() -> None:

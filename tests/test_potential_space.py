@@ -22,7 +22,7 @@ from mpgverify.potential_space import (
     decompose_mpg,
     project_to_mpg,
 )
-from randomgames import generators as gen
+from randomgames import builders as gen
 from tests.handgames import matrix_coordination, switch_mdp
 
 

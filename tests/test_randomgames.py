@@ -123,6 +123,10 @@ def test_strategies_shrink_to_the_smallest_game() -> None:
         lambda: rgs.identical_interest_games(transitions=("bogus",)),
         lambda: rgs.statewise_potential_controls(min_gamma=0.0),
         lambda: rgs.coordination_games(max_agents=9),
+        lambda: rgs.general_mpgs(max_agnets=2),
+        lambda: rgs.general_sum_controls(max_actions=1),
+        lambda: rgs.mpgs(min_actions=1.5),
+        lambda: rgs.normal_form_potential_games(max_states=2),
     ],
 )
 def test_strategy_arguments_are_validated(factory) -> None:
@@ -157,3 +161,40 @@ def test_edge_cases_evaluate_finitely(game) -> None:
         ),
     )
     assert torch.isfinite(V).all()
+
+
+@pytest.mark.parametrize(
+    ("sizes", "field", "rule"),
+    [
+        ({"min_agents": 0}, "min_agents", "must be ≥ 1, got 0"),
+        ({"min_states": 3, "max_states": 2}, "max_states", "must be ≥ min_states=3, got 2"),
+        ({"max_actions": True}, "max_actions", "must be an integer, got True"),
+        ({"max_gamma": 1.0}, "gamma", "need 0 ≤ min_gamma ≤ max_gamma < 1, got 0.0, 1.0"),
+        ({"min_gamma": float("nan")}, "min_gamma", "must be a finite number, got nan"),
+        ({"max_agnets": 2}, "max_agnets", "is not a size keyword"),
+    ],
+)
+def test_size_specification_names_the_keyword_and_the_rule(sizes, field, rule) -> None:
+    from randomgames.sizes import GameSizes, SizeError
+
+    with pytest.raises(SizeError) as e:
+        GameSizes.of(sizes)
+    assert e.value.field == field and e.value.rule.startswith(rule), (e.value.field, e.value.rule)
+
+
+def test_size_floors_and_one_size_use_the_same_rules() -> None:
+    from randomgames.sizes import GameSizes, SizeError
+
+    assert GameSizes().at_least(agents=2).min_agents == 2
+    assert GameSizes(min_agents=3).at_least(agents=2).min_agents == 3
+    with pytest.raises(SizeError, match="max_states: must be ≥ 2 for this class"):
+        GameSizes(max_states=1).at_least(states=2)
+    with pytest.raises(SizeError, match="n_states: must be ≥ 1, got 0"):
+        GameSizes.exactly(n_agents=2, n_states=0, n_actions=2, gamma=0.5)
+    with pytest.raises(SizeError, match=r"gamma: must satisfy 0 ≤ gamma < 1, got 1\.5"):
+        GameSizes.exactly(n_agents=2, n_states=2, n_actions=2, gamma=1.5)
+    # the seeded generators go through the same rules
+    with pytest.raises(SizeError, match="n_agents: must be ≥ 1, got 0"):
+        rg.general_mpg_game(seed=0, n_agents=0)
+    with pytest.raises(SizeError, match="n_actions: must be ≥ 1, got 0"):
+        rg.general_mpg_game(seed=0, n_agents=2, n_actions=[2, 0])

@@ -30,7 +30,7 @@ def brute_force_mdp(P: torch.Tensor, r: torch.Tensor, gamma: float) -> torch.Ten
 def test_policy_iteration_matches_enumeration(seed, gamma) -> None:
     gen = torch.Generator().manual_seed(seed)
     S, A = 3, 3
-    P = rg.generators.draw_transition(rg.sources.TorchSource(seed), S, (A,), "sparse").reshape(S, A, S)
+    P = rg.builders.draw_transition(rg.sources.TorchSource(seed), S, (A,), "sparse").reshape(S, A, S)
     gen = torch.Generator().manual_seed(seed + 1000)
     r = torch.randn(S, A, generator=gen, dtype=torch.float64)
     sol = policy_iteration(P, r, gamma)
@@ -39,7 +39,7 @@ def test_policy_iteration_matches_enumeration(seed, gamma) -> None:
 
 def test_policy_iteration_batches_rewards() -> None:
     gen = torch.Generator().manual_seed(0)
-    P = rg.generators.draw_transition(rg.sources.TorchSource(0), 3, (2,), "random").reshape(3, 2, 3)
+    P = rg.builders.draw_transition(rg.sources.TorchSource(0), 3, (2,), "random").reshape(3, 2, 3)
     r = torch.randn(5, 3, 2, generator=gen, dtype=torch.float64)
     batch = policy_iteration(P, r, 0.9)
     for b in range(5):

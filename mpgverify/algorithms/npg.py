@@ -15,10 +15,12 @@ gradient goes through the Fisher pseudo-inverse).
 
 from __future__ import annotations
 
+import torch
+
 from mpgverify.algorithms.api import Algorithm, register
 from mpgverify.algorithms.gradients import FisherD, natural_barrier_directions, natural_directions, policy_gradients
 from mpgverify.algorithms.promises import nothing_promised
-from mpgverify.algorithms.tabular import TabularState, check_lr, init_theta, tabular_policy
+from mpgverify.algorithms.tabular import check_lam, check_lr, tabular_ascent
 from mpgverify.errors import FormatError
 from mpgverify.evaluation import evaluate
 from mpgverify.game import MarkovGame
@@ -51,32 +53,30 @@ def npg(
         ``"normalized"`` (1−γ)d.
       lam: log-barrier coefficient λ ≥ 0.
     """
-    lr = check_lr(lr)
+    lr, lam = check_lr(lr), check_lam(lam)
     if form not in ("fisher", "soft-pi"):
         raise FormatError("form", f"must be 'fisher' or 'soft-pi', got {form!r}")
     if fisher_d not in ("unnormalized", "normalized"):
         raise FormatError("fisher_d", f"must be 'unnormalized' or 'normalized', got {fisher_d!r}")
-    if lam < 0:
-        raise FormatError("lam", f"must be ≥ 0, got {lam!r}")
 
-    def step(game: MarkovGame, state: TabularState) -> TabularState:
-        probs = softmax_policy(state.theta)
+    def direction(game: MarkovGame, theta: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
+        probs = softmax_policy(theta)
         ev = evaluate(game, probs)
         if form == "fisher":
-            direction = natural_directions(probs, policy_gradients(probs, ev), ev.d, game.gamma, fisher_d)
+            out = natural_directions(probs, policy_gradients(probs, ev), ev.d, game.gamma, fisher_d)
         else:
-            direction = ev.advantages
+            out = ev.advantages
         if lam > 0:
             barrier = natural_barrier_directions(probs, lam, ev.d, game.gamma, fisher_d)
-            direction = tuple(a + b for a, b in zip(direction, barrier, strict=True))
-        theta = tuple(t + lr * g for t, g in zip(state.theta, direction, strict=True))
-        return TabularState(theta=theta, t=state.t + 1)
+            out = tuple(a + b for a, b in zip(out, barrier, strict=True))
+        return out
 
-    return Algorithm(
-        name="npg",
-        init=lambda game, *, seed, batch: init_theta(game, seed=seed, batch=batch, init=init, scale=init_scale),
-        step=step,
-        policy=tabular_policy,
+    return tabular_ascent(
+        "npg",
+        direction,
+        lr=lr,
+        init=init,
+        init_scale=init_scale,
         options={"lr": lr, "form": form, "fisher_d": fisher_d, "lam": lam, "init": init, "init_scale": init_scale},
         promises=nothing_promised(
             "the paper proves no guarantee for simultaneous NPG (4); Lemma 3.7 identifies it with soft PI"

@@ -14,7 +14,7 @@ import torch
 from mpgverify.algorithms.api import Algorithm, register
 from mpgverify.algorithms.gradients import autograd_policy_gradients, log_barrier_gradients, marginal_policy_gradients
 from mpgverify.algorithms.promises import pg_promises
-from mpgverify.algorithms.tabular import TabularState, check_lr, init_theta, tabular_policy
+from mpgverify.algorithms.tabular import check_lam, check_lr, tabular_ascent
 from mpgverify.errors import FormatError
 from mpgverify.factored import FactoredGame, factored_policy_gradients
 from mpgverify.game import MarkovGame
@@ -50,22 +50,15 @@ def pg(
       gradient: ``"closed-form"`` (Lemma 3.1) or ``"autograd"``.
       init: θ₀ ~ N(0, init_scale²) (``"normal"``) or θ₀ = 0 (``"zeros"``).
     """
-    lr = check_lr(lr)
-    if lam < 0:
-        raise FormatError("lam", f"must be ≥ 0, got {lam!r}")
+    lr, lam = check_lr(lr), check_lam(lam)
     if gradient not in ("closed-form", "autograd"):
         raise FormatError("gradient", f"must be 'closed-form' or 'autograd', got {gradient!r}")
-
-    def step(game: MarkovGame, state: TabularState) -> TabularState:
-        direction = pg_direction(game, state.theta, lam, gradient)
-        theta = tuple(t + lr * g for t, g in zip(state.theta, direction, strict=True))
-        return TabularState(theta=theta, t=state.t + 1)
-
-    return Algorithm(
-        name="log-barrier-pg" if lam > 0 else "pg",
-        init=lambda game, *, seed, batch: init_theta(game, seed=seed, batch=batch, init=init, scale=init_scale),
-        step=step,
-        policy=tabular_policy,
+    return tabular_ascent(
+        "log-barrier-pg" if lam > 0 else "pg",
+        lambda game, theta: pg_direction(game, theta, lam, gradient),
+        lr=lr,
+        init=init,
+        init_scale=init_scale,
         options={"lr": lr, "lam": lam, "gradient": gradient, "init": init, "init_scale": init_scale},
         promises=pg_promises(lr, lam),
     )

@@ -20,7 +20,7 @@ import torch
 from mpgverify.algorithms.api import Algorithm, register
 from mpgverify.algorithms.promises import nothing_promised
 from mpgverify.algorithms.sampling import reinforce_gradients, rollout_returns, sample_rows
-from mpgverify.algorithms.tabular import check_lr, init_theta
+from mpgverify.algorithms.tabular import ascend, check_lr, init_theta
 from mpgverify.errors import FormatError
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
@@ -83,8 +83,7 @@ def sampled_pg(*, lr: float = 0.1, samples: int = 64, baseline: bool = True, ini
 
     def step(game: MarkovGame, state: SampledState) -> SampledState:
         grads = _per_member(lambda p, gen: reinforce_gradients(game, p, samples, gen, baseline)[0], state)
-        theta = tuple(t + lr * g for t, g in zip(state.theta, grads, strict=True))
-        return SampledState(theta, state.t + 1, state.seed)
+        return SampledState(ascend(state.theta, grads, lr), state.t + 1, state.seed)
 
     return Algorithm(
         "sampled-pg",
@@ -102,8 +101,7 @@ def sampled_npg(*, lr: float = 0.1, samples: int = 16, init: str = "normal") -> 
 
     def step(game: MarkovGame, state: SampledState) -> SampledState:
         adv = _per_member(lambda p, gen: sampled_advantages(game, p, samples, gen), state)
-        theta = tuple(t + lr * a for t, a in zip(state.theta, adv, strict=True))
-        return SampledState(theta, state.t + 1, state.seed)
+        return SampledState(ascend(state.theta, adv, lr), state.t + 1, state.seed)
 
     return Algorithm(
         "sampled-npg",

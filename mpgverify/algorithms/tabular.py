@@ -1,18 +1,30 @@
-"""Shared pieces of the tabular softmax algorithms: the frozen state and its initialization."""
+"""Shared pieces of the tabular softmax algorithms: the frozen state, its initialization, the
+argument checks, and the ascent step ``θⁱ_{t+1} = θⁱ_t + η dⁱ(θ_t)`` that PG (3), NPG (4) and their
+sample-based versions share (each supplies its direction dⁱ)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import torch
 
+from mpgverify.algorithms.api import Algorithm
 from mpgverify.arrays import DTYPE
 from mpgverify.errors import FormatError
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
 
-__all__ = ["TabularState", "check_lr", "init_theta", "member_normals", "tabular_policy"]
+__all__ = [
+    "TabularState",
+    "ascend",
+    "check_lam",
+    "check_lr",
+    "init_theta",
+    "member_normals",
+    "tabular_ascent",
+    "tabular_policy",
+]
 
 
 class TabularState(NamedTuple):
@@ -65,3 +77,40 @@ def check_lr(lr: float) -> float:
     if not (isinstance(lr, (int, float)) and lr > 0):
         raise FormatError("lr", f"must be a positive number, got {lr!r}")
     return float(lr)
+
+
+def check_lam(lam: float) -> float:
+    if not (isinstance(lam, (int, float)) and lam >= 0):
+        raise FormatError("lam", f"must be ≥ 0, got {lam!r}")
+    return float(lam)
+
+
+def ascend(theta: Sequence[torch.Tensor], direction: Sequence[torch.Tensor], lr: float) -> tuple[torch.Tensor, ...]:
+    """``θⁱ + η dⁱ`` for every agent i."""
+    return tuple(t + lr * d for t, d in zip(theta, direction, strict=True))
+
+
+def tabular_ascent(
+    name: str,
+    direction: Callable[[MarkovGame, tuple[torch.Tensor, ...]], tuple[torch.Tensor, ...]],
+    *,
+    lr: float,
+    init: str,
+    init_scale: float,
+    options: Mapping[str, Any],
+    promises: Any,
+) -> Algorithm:
+    """An exact tabular ascent ``θ_{t+1} = θ_t + η d(θ_t)`` as an :class:`Algorithm` over
+    :class:`TabularState` (``direction(game, θ)``: one ``[B, S, Aⁱ]`` per agent)."""
+
+    def step(game: MarkovGame, state: TabularState) -> TabularState:
+        return TabularState(theta=ascend(state.theta, direction(game, state.theta), lr), t=state.t + 1)
+
+    return Algorithm(
+        name=name,
+        init=lambda game, *, seed, batch: init_theta(game, seed=seed, batch=batch, init=init, scale=init_scale),
+        step=step,
+        policy=tabular_policy,
+        options=dict(options),
+        promises=promises,
+    )

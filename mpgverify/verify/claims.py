@@ -17,6 +17,7 @@ given, recomputes the margin in rational arithmetic from the same game and witne
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ from hypothesis import strategies as st
 
 from mpgverify.game import MarkovGame
 
-__all__ = ["Axis", "Claim", "Coverage", "ExactMargin", "Example", "LocalMoves", "Outcome", "Relaxation"]
+__all__ = ["Axis", "Claim", "ClaimBook", "Coverage", "ExactMargin", "Example", "LocalMoves", "Outcome", "Relaxation"]
 
 
 @dataclass(frozen=True)
@@ -176,3 +177,72 @@ class Claim:
     premise_space: str = ""
     relaxation: Relaxation | None = None
     shipped_counterexample: Path | None = None
+
+
+Check = Callable[..., Outcome]
+
+
+class ClaimBook:
+    """The claims of one module, each declared directly above the function that checks it::
+
+        book = ClaimBook(section="3")
+
+        @book.claim("lemma-3.2", ref="Lemma 3.2", statement="…", examples=…, mutants={…})
+        @book.claim("lemma-3.2@own-block", ref="…", statement="…", examples=…, options={"part": "own"})
+        def check_lemma_3_2(game, witness, *, part="full", bound_scale=1.0) -> Outcome: ...
+
+    ``options`` are keyword arguments bound into ``check`` (and ``exact``) for that claim, so one
+    function serves a claim and its readings. :attr:`claims` lists the claims in the order their
+    decorators are written, top to bottom (decorator expressions are evaluated in that order, so the
+    slot is reserved when ``claim(...)`` is called and filled when the decorator is applied).
+    """
+
+    def __init__(self, *, section: str) -> None:
+        self.section = section
+        self._slots: list[Claim | str] = []
+
+    def claim(
+        self,
+        id: str,
+        *,
+        ref: str,
+        statement: str,
+        examples: Callable[[], st.SearchStrategy[Example]],
+        mutants: Mapping[str, Mapping[str, Any]],
+        options: Mapping[str, Any] | None = None,
+        exact: Callable[..., ExactMargin] | None = None,
+        **fields: Any,
+    ) -> Callable[[Check], Check]:
+        """Declare claim ``id`` as checked by the decorated function; ``fields`` are the other
+        :class:`Claim` attributes (``moves``, ``coverage``, ``premise_space``, ``relaxation``, …)."""
+        if not mutants:
+            raise ValueError(f"claim {id!r}: a claim needs at least one mutant its check must catch")
+        if any(id == c or (isinstance(c, Claim) and c.id == id) for c in self._slots):
+            raise ValueError(f"claim {id!r} is declared twice")
+        slot = len(self._slots)
+        self._slots.append(id)
+        bound = dict(options or {})
+
+        def declare(check: Check) -> Check:
+            self._slots[slot] = Claim(
+                id,
+                ref,
+                statement,
+                self.section,
+                examples,
+                functools.partial(check, **bound) if bound else check,
+                exact=(functools.partial(exact, **bound) if bound else exact) if exact is not None else None,
+                mutants=mutants,
+                **fields,
+            )
+            return check
+
+        return declare
+
+    @property
+    def claims(self) -> list[Claim]:
+        """The declared claims, in declaration order."""
+        pending = [c for c in self._slots if not isinstance(c, Claim)]
+        if pending:
+            raise ValueError(f"claims declared but never attached to a check: {pending}")
+        return [c for c in self._slots if isinstance(c, Claim)]

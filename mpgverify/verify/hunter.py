@@ -46,6 +46,7 @@ from mpgverify.errors import MpgverifyError
 from mpgverify.verify.claims import Claim, Example, Outcome, Relaxation
 from mpgverify.verify.counterexamples import counterexample_json, write_counterexample
 from mpgverify.verify.determinism import independent_of_local_constants
+from mpgverify.verify.records import record_json
 from mpgverify.verify.runner import confirm_violation
 
 __all__ = ["HuntResult", "hunt"]
@@ -174,19 +175,7 @@ class HuntResult:
     detail: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "method": self.method,
-            "status": self.status,
-            "evaluations": self.evaluations,
-            "premises_met": self.premises_met,
-            "best_margin": self.best_margin,
-            "best_tightness": self.best_tightness,
-            "seconds": round(self.seconds, 3),
-            "counterexample": self.counterexample,
-            "found_in": self.found_in,
-            "note": self.note,
-        }
+        return record_json(self)
 
 
 def _generate(

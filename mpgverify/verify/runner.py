@@ -25,6 +25,7 @@ from mpgverify.verify.claims import Claim, Coverage, ExactMargin, Example, Outco
 from mpgverify.verify.counterexamples import counterexample_json, load_counterexample, write_counterexample
 from mpgverify.verify.determinism import independent_of_local_constants
 from mpgverify.verify.profiles import PROFILES
+from mpgverify.verify.records import record_json
 
 __all__ = ["FAR_ABOVE_FLOAT", "ClaimResult", "confirm_violation", "known_counterexample", "run_claim"]
 
@@ -86,19 +87,8 @@ class ClaimResult:
         return [] if self.coverage is None else [k for k, v in self.coverage.items() if v == 0]
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "ref": self.ref,
-            "status": self.status,
-            "examples": self.examples,
-            "premises_met": self.premises_met,
-            "worst_margin": self.worst_margin,
-            "tightness": self.tightness,
-            "counterexample": self.counterexample,
-            "seconds": round(self.seconds, 3),
-            "note": self.note,
-            **({} if self.coverage is None else {"coverage": self.coverage, "uncovered": self.uncovered}),
-        }
+        row = record_json(self, internal=("detail", "coverage", "wrote"))
+        return row if self.coverage is None else row | {"coverage": self.coverage, "uncovered": self.uncovered}
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> ClaimResult:

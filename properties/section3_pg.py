@@ -1,0 +1,344 @@
+"""Section 3.1 with Appendices B and C: the gradient of Φ_θ (Lemma 3.1 / C.2), its smoothness
+(Lemma 3.2 / C.1), PG's monotone step (Lemma C.3) and the Nash limit of PG (Theorem 3.4). Every
+quantity is exact (linear algebra + autograd); the paper's constants come from :mod:`mpgverify.bounds`."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from hypothesis import strategies as st
+
+import randomgames.strategies as rgs
+from mpgverify import bounds
+from mpgverify.algorithms.gradients import policy_gradients
+from mpgverify.evaluation import evaluate, potential_values, state_values
+from mpgverify.game import MarkovGame
+from mpgverify.game_constants import potential_range
+from mpgverify.hessian import hessian_spectral_norm
+from mpgverify.nash import nash_gap
+from mpgverify.policy import joint_policy, softmax_policy
+from mpgverify.verify.claims import ClaimBook, Outcome
+from properties.common import (
+    flat_theta,
+    hessian,
+    identity_outcome,
+    mpg_games,
+    not_met,
+    phi_in_unit_interval,
+    spectral_norm,
+    theta_from_flat,
+    theta_of,
+    upper_bound_outcome,
+    with_theta,
+)
+from properties.coverage import (
+    ACTIONS,
+    AGENT_TERMS,
+    AGENTS,
+    AGENTS_FROM_2,
+    KERNEL,
+    MPG_COVERAGE,
+    STATES,
+    THETA_RANGE,
+    UNIT_POTENTIAL_COVERAGE,
+    coverage,
+    mpg_space,
+)
+from properties.moves import Moves
+from properties.relaxations import PotentialSmoothness, StageSmoothness
+
+__all__ = ["BOOK", "CLAIMS", "DENSE_HESSIAN_LIMIT"]
+
+BOOK = ClaimBook(section="3")
+
+_FULL = "≤ 3 agents × 3 actions, ≤ 3 states, γ ≤ 0.99"
+_SMALL = "≤ 3 agents × 3 actions, ≤ 2 states, γ ≤ 0.9 (Hessians by autograd)"
+_TINY = "≤ 3 agents × 3 actions, ≤ 2 states, γ ≤ 0.5 (iteration counts grow like (1−γ)⁻³)"
+
+
+def _full() -> Any:
+    return with_theta(mpg_games(reward_range=(-1.0, 1.0)))
+
+
+def _small() -> Any:
+    return with_theta(mpg_games(max_agents=3, max_states=2, max_actions=3, max_gamma=0.9))
+
+
+def _one_state(min_agents: int = 1) -> Any:
+    return with_theta(
+        rgs.identical_interest_games(
+            min_agents=min_agents, max_agents=3, max_states=1, max_actions=3, reward_range=(-1.0, 1.0)
+        )
+    )
+
+
+# -- Lemma 3.1 / Lemma C.2: the gradient form --------------------------------------------------------
+@BOOK.claim(
+    "lemma-3.1",
+    ref="Lemma 3.1, eq. (2)",
+    statement="dPhi_theta(mu)/dtheta^i_{s,a} = dV^i_theta(mu)/dtheta^i_{s,a} = d_mu(s) pi^i(a|s) A^i_theta(s,a), "
+    "d unnormalized",
+    examples=_full,
+    mutants={"factor 2": {"factor": 2.0}},
+    moves=Moves(),
+    coverage=MPG_COVERAGE,
+    premise_space=mpg_space(_FULL, "[−1, 1]", THETA_RANGE),
+)
+def check_lemma_3_1(game: MarkovGame, witness: dict[str, Any], *, factor: float = 1.0) -> Outcome:
+    """``∂Φ_θ(μ)/∂θⁱ_{s,a} = ∂Vⁱ_θ(μ)/∂θⁱ_{s,a} = factor · d(s) πⁱ(a|s) Aⁱ(s, a)`` against autograd."""
+    theta = tuple(t.clone().requires_grad_(True) for t in theta_of(game, witness))
+    probs = softmax_policy(theta)
+    ev = evaluate(game, probs)
+    assert ev.Phi_mu is not None
+    gPhi = torch.autograd.grad(ev.Phi_mu, theta, retain_graph=True)
+    formula = policy_gradients(
+        tuple(p.detach() for p in probs),
+        ev._replace(d=ev.d.detach(), advantages=tuple(a.detach() for a in ev.advantages)),
+    )
+    residual, scale = 0.0, 0.0
+    for i in range(game.n_agents):
+        gV = torch.autograd.grad(ev.V_mu[i], theta[i], retain_graph=True)[0]
+        f = factor * formula[i]
+        residual = max(residual, float((gPhi[i] - f).abs().max()), float((gV - f).abs().max()))
+        scale = max(scale, float(gV.abs().max()), float(f.abs().max()))
+    return identity_outcome(residual, scale=scale)
+
+
+@BOOK.claim(
+    "lemma-c.2",
+    ref="Lemma C.2 (Appendix C)",
+    statement="the gradient of Lemma 3.1 with an extra factor 1/(1-gamma)",
+    examples=_full,
+    mutants={"factor 2": {"factor": 2.0}},
+    moves=Moves(),
+    coverage=MPG_COVERAGE,
+    premise_space=mpg_space(_FULL, "[−1, 1]", THETA_RANGE),
+)
+def check_lemma_c2(game: MarkovGame, witness: dict[str, Any], *, factor: float = 1.0) -> Outcome:
+    return check_lemma_3_1(game, witness, factor=factor / (1.0 - game.gamma))
+
+
+# -- Lemma 3.2: smoothness of Φ_θ(s) -----------------------------------------------------------------
+#: Above this many parameters the full-Hessian norm of lemma-3.2 comes from Lanczos, not a dense Hessian.
+DENSE_HESSIAN_LIMIT = 128
+
+
+@BOOK.claim(
+    "lemma-3.2",
+    ref="Lemma 3.2 (Appendix B)",
+    statement="Phi_theta(s) is 41N/(4(1-gamma)^3)-smooth in theta for every s (potential in [0,1])",
+    examples=_small,
+    mutants={"bound / 1000": {"bound_scale": 1e-3}},
+    moves=Moves(),
+    coverage=UNIT_POTENTIAL_COVERAGE,
+    premise_space=mpg_space(_SMALL, extra=THETA_RANGE),
+    relaxation=PotentialSmoothness("full"),
+)
+@BOOK.claim(
+    "lemma-3.2@own-block",
+    ref="Appendix B, first bound",
+    statement="||grad^2_{theta^i theta^i} Phi_theta(s)||_2 <= (6+2gamma)/(1-gamma)^3",
+    examples=_small,
+    options={"part": "own"},
+    mutants={"bound / 1000": {"bound_scale": 1e-3}},
+    moves=Moves(),
+    coverage=UNIT_POTENTIAL_COVERAGE,
+    premise_space=mpg_space(_SMALL, extra=THETA_RANGE),
+    relaxation=PotentialSmoothness("own"),
+)
+@BOOK.claim(
+    "lemma-3.2@cross-block",
+    ref="Appendix B, second bound",
+    statement="||grad^2_{theta^i theta^j} Phi_theta(s)||_2 <= (-4gamma^2+2gamma+10)/(1-gamma)^3 for i != j",
+    examples=lambda: with_theta(mpg_games(min_agents=2, max_agents=3, max_states=2, max_actions=3)),
+    options={"part": "cross"},
+    mutants={"bound / 1000": {"bound_scale": 1e-3}},
+    moves=Moves(),
+    coverage=coverage(STATES, KERNEL, ACTIONS, AGENT_TERMS),
+    premise_space=mpg_space("2–3 agents × ≤ 3 actions, ≤ 2 states", extra=THETA_RANGE),
+    relaxation=PotentialSmoothness("cross"),
+)
+def check_lemma_3_2(
+    game: MarkovGame, witness: dict[str, Any], *, part: str = "full", bound_scale: float = 1.0
+) -> Outcome:
+    """Spectral norm of ``∇²_θ Φ_θ(s)`` (or of its own / cross agent blocks), worst state, vs the bound."""
+    if not phi_in_unit_interval(game):
+        return not_met("the proof assumes a potential in [0, 1]")
+    if part == "cross" and game.n_agents < 2:
+        return not_met("cross blocks need two agents")
+    x0 = flat_theta(theta_of(game, witness))
+    sizes = [game.n_states * n for n in game.n_actions]
+    starts = [sum(sizes[:i]) for i in range(game.n_agents)]
+    worst, scale = 0.0, 0.0
+    for s in range(game.n_states):
+        f = lambda x, s=s: potential_values(game, softmax_policy(theta_from_flat(game, x)))[s]
+        if part == "full" and x0.numel() > DENSE_HESSIAN_LIMIT:
+            # large θ: Lanczos on Hessian-vector products (a lower bound of the norm: never a false refutation)
+            norm = hessian_spectral_norm(f, x0, steps=min(x0.numel(), 100))
+            worst, scale = max(worst, norm), max(scale, norm)
+            continue
+        H = hessian(f, x0)
+        scale = max(scale, float(H.abs().max()))
+        if part == "full":
+            worst = max(worst, spectral_norm(H))
+            continue
+        for i in range(game.n_agents):
+            for j in range(game.n_agents):
+                if (part == "own") != (i == j):
+                    continue
+                block = H[starts[i] : starts[i] + sizes[i], starts[j] : starts[j] + sizes[j]]
+                worst = max(worst, spectral_norm(block))
+    bound = bound_scale * {
+        "full": bounds.lemma_3_2_smoothness,
+        "own": bounds.lemma_3_2_own_block,
+        "cross": bounds.lemma_3_2_cross_block,
+    }[part](game.n_agents, game.gamma)
+    return upper_bound_outcome(worst, bound, scale=scale)
+
+
+# -- Lemma C.1: smoothness of F_s(θ_s) = π_θs · c ------------------------------------------------------
+_ONE_STATE_SPACE = "any c ∈ [−1, 1]^|A| (either sign), ≤ 3 agents × 3 actions" + THETA_RANGE
+
+
+@BOOK.claim(
+    "lemma-c.1",
+    ref="Lemma C.1 (Appendix C.2)",
+    statement="F_s(theta_s) = sum_a pi_theta_s(a|s) c_{s,a} is N max(5, sqrt N) ||c||_inf-smooth",
+    examples=_one_state,
+    mutants={"bound / 1000": {"bound_scale": 1e-3}},
+    moves=Moves(),
+    coverage=coverage(AGENTS, ACTIONS),
+    premise_space=_ONE_STATE_SPACE,
+    relaxation=StageSmoothness("full"),
+)
+@BOOK.claim(
+    "lemma-c.1@own-block",
+    ref="Lemma C.1, own blocks",
+    statement="own blocks <= 5 ||c||_inf",
+    examples=_one_state,
+    options={"part": "own"},
+    mutants={"bound / 1000": {"bound_scale": 1e-3}},
+    moves=Moves(),
+    coverage=coverage(AGENTS, ACTIONS),
+    premise_space="as lemma-c.1",
+    relaxation=StageSmoothness("own"),
+)
+@BOOK.claim(
+    "lemma-c.1@cross-block",
+    ref="Lemma C.1, cross blocks",
+    statement="cross blocks <= sqrt(N) ||c||_inf",
+    examples=lambda: _one_state(min_agents=2),
+    options={"part": "cross"},
+    mutants={"bound / 1000": {"bound_scale": 1e-3}},
+    moves=Moves(),
+    coverage=coverage(AGENTS_FROM_2, ACTIONS),
+    premise_space="as lemma-c.1, 2–3 agents",
+    relaxation=StageSmoothness("cross"),
+)
+def check_lemma_c1(
+    game: MarkovGame, witness: dict[str, Any], *, part: str = "full", bound_scale: float = 1.0
+) -> Outcome:
+    """One state, c = the (shared) reward vector over joint actions; Hessian of ``Σ_a π(a|s) c_a``."""
+    if part == "cross" and game.n_agents < 2:
+        return not_met("cross blocks need two agents")
+    c = game.R[0, 0]
+    x0 = flat_theta(theta_of(game, witness))
+    H = hessian(lambda x: (torch.einsum("sa,a->s", _joint(game, x), c)).sum(), x0)
+    sizes = list(game.n_actions)
+    starts = [sum(sizes[:i]) for i in range(game.n_agents)]
+    if part == "full":
+        worst = spectral_norm(H)
+    else:
+        worst = max(
+            (
+                spectral_norm(H[starts[i] : starts[i] + sizes[i], starts[j] : starts[j] + sizes[j]])
+                for i in range(game.n_agents)
+                for j in range(game.n_agents)
+                if (part == "own") == (i == j)
+            ),
+            default=0.0,
+        )
+    cinf = float(c.abs().max())
+    bound = bound_scale * {
+        "full": bounds.lemma_c1_smoothness,
+        "own": bounds.lemma_c1_own_block,
+        "cross": bounds.lemma_c1_cross_block,
+    }[part](game.n_agents, cinf)
+    return upper_bound_outcome(worst, bound, scale=float(H.abs().max()))
+
+
+def _joint(game: MarkovGame, x: torch.Tensor) -> torch.Tensor:
+    return joint_policy(softmax_policy(theta_from_flat(game, x)))
+
+
+# -- Lemma C.3: one PG step with the small step size improves V_φ and Q_φ everywhere --------------------
+def _eta_fraction(draw: Any, game: MarkovGame) -> dict[str, Any]:
+    return {"eta_fraction": draw(st.floats(0.01, 1.0))}
+
+
+@BOOK.claim(
+    "lemma-c.3",
+    ref="Lemma C.3",
+    statement="with eta <= (1-gamma)/(N max(5,sqrt N)(Phi_max-Phi_min)), one PG step (3) gives V_phi^{t+1}(s) >= "
+    "V_phi^t(s) and Q_phi^{t+1}(s,a) >= Q_phi^t(s,a) for all s, a",
+    examples=lambda: with_theta(mpg_games(reward_range=(-1.0, 1.0)), extra=_eta_fraction),
+    mutants={"descent": {"sign": -1.0}},
+    moves=Moves(ranges={"eta_fraction": (0.01, 1.0)}),
+    coverage=MPG_COVERAGE,
+    premise_space=mpg_space(_FULL, "[−1, 1]", THETA_RANGE + "; η a fraction in [0.01, 1] of the bound"),
+)
+def check_lemma_c3(game: MarkovGame, witness: dict[str, Any], *, sign: float = 1.0) -> Outcome:
+    low, high = potential_range(game)
+    if high - low <= 0:
+        return not_met("Φ_max = Φ_min: the step-size bound is infinite")
+    eta = float(witness["eta_fraction"]) * bounds.lemma_c3_step(game.n_agents, game.gamma, high - low)
+    theta = theta_of(game, witness)
+    probs = softmax_policy(theta)
+    grads = policy_gradients(probs, evaluate(game, probs))
+    new = softmax_policy(tuple(t + sign * eta * g for t, g in zip(theta, grads, strict=True)))
+    assert game.phi is not None
+    V0, V1 = potential_values(game, probs), potential_values(game, new)
+    Q0 = game.phi + game.gamma * game.P @ V0
+    Q1 = game.phi + game.gamma * game.P @ V1
+    worst = min(float((V1 - V0).min()), float((Q1 - Q0).min()))
+    tol = 1e-12 * (1.0 + float(V0.abs().max()))
+    return Outcome(True, worst, tol, -worst, 0.0, None, f"eta = {eta:.3g}")
+
+
+# -- Theorem 3.4: PG limits are Nash ----------------------------------------------------------------------
+@BOOK.claim(
+    "thm-3.4",
+    ref="Theorem 3.4 (Appendix C)",
+    statement="PG (3) with eta <= min((1-gamma)/(N max(5,sqrt N)(Phi_max-Phi_min)), 4(1-gamma)^3/(41N)): if "
+    "theta_t converges (Assumption 3.3), the limit is a Nash policy",
+    examples=lambda: with_theta(
+        mpg_games(max_agents=3, max_states=2, max_actions=3, max_gamma=0.5), extra=lambda draw, game: {"steps": 1000}
+    ),
+    mutants={"gap <= -1": {"gap_bound": -1.0}},
+    moves=Moves(gamma_cap=None),
+    coverage=UNIT_POTENTIAL_COVERAGE,
+    premise_space=mpg_space(_TINY, extra=THETA_RANGE + "; 1000 PG steps (Assumption 3.3 tested)"),
+)
+def check_thm_3_4(game: MarkovGame, witness: dict[str, Any], *, gap_bound: float = 0.0) -> Outcome:
+    low, high = potential_range(game)
+    eta = bounds.thm_3_4_step(game.n_agents, game.gamma, high - low)
+    theta = theta_of(game, witness)
+    steps = int(witness["steps"])
+    last = math.inf
+    for _ in range(steps):
+        probs = softmax_policy(theta)
+        grads = policy_gradients(probs, evaluate(game, probs))
+        last = max(float(g.abs().max()) * eta for g in grads)
+        theta = tuple(t + eta * g for t, g in zip(theta, grads, strict=True))
+        if last < 1e-13:
+            break
+    if not last < 1e-13:
+        return not_met(f"θ_t did not converge numerically in {steps} steps (Assumption 3.3 not established)")
+    gap = float(nash_gap(game, softmax_policy(theta)).gap)
+    scale = 1.0 + float(state_values(game, softmax_policy(theta)).abs().max())
+    return Outcome(True, gap_bound - gap, 1e-7 * scale, gap, gap_bound, None, "limit reached")
+
+
+CLAIMS = BOOK.claims
