@@ -1,8 +1,9 @@
 """Timings against N (pytest-benchmark): dense, factored and the naive reference side by side.
 
 The naive reference (dense tensors, a Python loop over agents, nothing batched) lives in
-``benchmarks/scale.py``; ``python benchmarks/scale.py --markdown`` adds peak memory per
-measurement (fresh process each) for the README table.
+``benchmarks/naive.py``; ``python benchmarks/scale.py --markdown`` adds peak memory per
+measurement (fresh process each) for the README table. Dense and factored games go through the
+same public functions (the representation is the only difference).
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from benchmarks.scale import _naive
+from benchmarks.naive import naive_evaluation
 from mpgverify import coordination_game, evaluate, nash_gap, price_of_anarchy, random_logits, softmax_policy
 from mpgverify.algorithms import make_algorithm
 from mpgverify.algorithms.gradients import marginal_policy_gradients
+from mpgverify.builtin_games import factored_coordination_game
 from mpgverify.evaluation import potential_values
-from mpgverify.factored import factored_coordination_game, factored_nash_gap, factored_poa, factored_values
 from mpgverify.hessian import hessian_spectral_norm
 
 
@@ -28,11 +29,11 @@ def _once(benchmark, fn, n):
 @pytest.mark.parametrize("n", [2, 4, 6, 8, 10, 12])
 def test_factored_evaluation_nash_gap_poa(benchmark, n) -> None:
     game = factored_coordination_game(n)
-    probs = softmax_policy(random_logits(game, seed=0))  # type: ignore[arg-type]
+    probs = softmax_policy(random_logits(game, seed=0))
 
     def run():
-        V = factored_values(game, probs)
-        return factored_nash_gap(game, probs, V=V), factored_poa(game, probs, V=V)
+        ev = evaluate(game, probs)
+        return nash_gap(game, probs, V_mu=ev.V_mu).gap, price_of_anarchy(game, probs, V_mu=ev.V_mu)
 
     _once(benchmark, run, n)
 
@@ -53,7 +54,7 @@ def test_dense_evaluation_nash_gap_poa(benchmark, n) -> None:
 def test_naive_reference_evaluation_nash_gap_poa(benchmark, n) -> None:
     game = coordination_game(n)
     probs = softmax_policy(random_logits(game, seed=0))
-    benchmark(_naive, game, probs)
+    benchmark(naive_evaluation, game, list(probs))
 
 
 @pytest.mark.parametrize("n", [2, 4, 6, 8])
@@ -75,8 +76,8 @@ def test_one_dense_iteration_10_seeds(benchmark, n, name) -> None:
 def test_one_factored_pg_iteration_10_seeds(benchmark, n) -> None:
     game = factored_coordination_game(n)
     alg = make_algorithm("pg", lr=0.1)
-    state = alg.init(game, seed=0, batch=10)  # type: ignore[arg-type]
-    _once(benchmark, lambda: alg.step(game, state), n)  # type: ignore[arg-type]
+    state = alg.init(game, seed=0, batch=10)
+    _once(benchmark, lambda: alg.step(game, state), n)
 
 
 @pytest.mark.parametrize(

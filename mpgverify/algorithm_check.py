@@ -33,7 +33,7 @@ import torch
 from mpgverify.algorithms.api import Algorithm, Declarations, build_algorithm
 from mpgverify.errors import MpgverifyError
 from mpgverify.evaluation import evaluate
-from mpgverify.game import MarkovGame
+from mpgverify.game import Game, MarkovGame
 from mpgverify.nash import nash_gap
 from mpgverify.welfare import price_of_anarchy
 
@@ -88,7 +88,7 @@ class AlgorithmReport:
         return "\n".join(lines)
 
 
-def _run(alg: Algorithm, game: MarkovGame, seed: int, seeds: int, iters: int) -> list[tuple[torch.Tensor, ...]]:
+def _run(alg: Algorithm, game: Game, seed: int, seeds: int, iters: int) -> list[tuple[torch.Tensor, ...]]:
     state = alg.init(game, seed=seed, batch=seeds)
     policies = [tuple(p.detach() for p in alg.policy(state))]
     for _ in range(iters):
@@ -98,7 +98,7 @@ def _run(alg: Algorithm, game: MarkovGame, seed: int, seeds: int, iters: int) ->
 
 
 def _margins(
-    game: MarkovGame, decl: Declarations, run: list[tuple[torch.Tensor, ...]], iters: int
+    game: Game, decl: Declarations, run: list[tuple[torch.Tensor, ...]], iters: int
 ) -> list[tuple[str, float, str]]:
     """``(property, margin, where)`` for each property ``decl`` promises on ``game`` (margin > 0: broken)."""
     out: list[tuple[str, float, str]] = []
@@ -110,7 +110,7 @@ def _margins(
         eps, steps = decl.nash_reached
         best = float(torch.stack([nash_gap(game, p).gap for p in run[: steps + 1]]).min(dim=0).values.max())
         out.append(("nash_reached", best - eps, f"no iterate t ≤ {steps} is {eps:.4g}-Nash (best gap {best:.4g})"))
-    if decl.monotone_potential and game.phi is not None:
+    if decl.monotone_potential and game.potential is not None:
         phis = torch.stack([evaluate(game, p).Phi_mu for p in run])  # type: ignore[misc]
         drops = (phis[:-1] - phis[1:]) - 1e-9 * (1 + phis[:-1].abs())
         d = float(drops.max())

@@ -14,25 +14,31 @@ Everything is float64 torch and goes through autograd, so ``∂/∂θ`` of any o
 
 from __future__ import annotations
 
+import functools
+import math
+import weakref
 from collections.abc import Sequence
 from typing import NamedTuple
 
 import torch
 
 from mpgverify.errors import MpgverifyError
-from mpgverify.game import MarkovGame
+from mpgverify.game import Game, MarkovGame
 from mpgverify.policy import expect_over_others, joint_policy
 
 __all__ = [
     "Evaluation",
+    "JointStructure",
     "at_mu",
     "evaluate",
+    "joint_structure",
     "joint_weighted_advantages",
     "local_advantages",
     "policy_transition",
     "potential_values",
     "q_values",
     "state_values",
+    "values_and_potential",
     "visitation",
 ]
 
@@ -43,7 +49,8 @@ class Evaluation(NamedTuple):
     Attributes:
       V: ``[*B, N, S]`` values ``Vⁱ_π(s)``.
       V_mu: ``[*B, N]`` values ``Vⁱ_π(μ)``.
-      Q: ``[*B, N, S, A]`` action values with the joint action flattened.
+      Q: ``[*B, N, S, A]`` action values with the joint action flattened; None for a factored game
+        (the joint-action table is what that representation never builds).
       advantages: tuple of N tensors ``[*B, S, Aⁱ]``, local advantages ``Aⁱ_π(s, aⁱ)``.
       d: ``[*B, S]`` unnormalized discounted visitation ``d^π_μ(s)``.
       Phi: ``[*B, S]`` total potential ``Φ_π(s)``, or None when the game states no potential.
@@ -52,7 +59,7 @@ class Evaluation(NamedTuple):
 
     V: torch.Tensor
     V_mu: torch.Tensor
-    Q: torch.Tensor
+    Q: torch.Tensor | None
     advantages: tuple[torch.Tensor, ...]
     d: torch.Tensor
     Phi: torch.Tensor | None
@@ -84,8 +91,14 @@ def _require_potential(game: MarkovGame) -> torch.Tensor:
     return game.phi
 
 
-def state_values(game: MarkovGame, probs: Sequence[torch.Tensor]) -> torch.Tensor:
+@functools.singledispatch
+def state_values(game: Game, probs: Sequence[torch.Tensor]) -> torch.Tensor:
     """``Vⁱ_π(s) = [(I − γ P_π)⁻¹ rⁱ_π](s)`` for every agent, ``[*B, N, S]``."""
+    raise TypeError(f"no exact solver for a {type(game).__name__}")
+
+
+@state_values.register
+def _state_values_dense(game: MarkovGame, probs: Sequence[torch.Tensor]) -> torch.Tensor:
     pi = joint_policy(probs)
     return _discounted_sums(game, pi, policy_transition(game, pi), game.R)
 
@@ -109,25 +122,56 @@ def local_advantages(
     return tuple(expect_over_others(Q[..., i, :, :], probs, i) - V[..., i, :, None] for i in range(game.n_agents))
 
 
-def visitation(game: MarkovGame, probs: Sequence[torch.Tensor]) -> torch.Tensor:
+@functools.singledispatch
+def values_and_potential(game: Game, probs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``(Vⁱ_π(s) [*B, N, S], Φ_π(s) [*B, S] or None)`` from one solve: what a recorded iteration needs."""
+    raise TypeError(f"no exact solver for a {type(game).__name__}")
+
+
+@values_and_potential.register
+def _values_and_potential_dense(
+    game: MarkovGame, probs: Sequence[torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    pi = joint_policy(probs)
+    tables = game.R if game.phi is None else torch.cat([game.R, game.phi[None]])
+    sol = _discounted_sums(game, pi, policy_transition(game, pi), tables)
+    return sol[..., : game.n_agents, :], (sol[..., game.n_agents, :] if game.phi is not None else None)
+
+
+@functools.singledispatch
+def visitation(game: Game, probs: Sequence[torch.Tensor]) -> torch.Tensor:
     """``d^π_μ(s) = E_{s₀~μ} Σ_t γᵗ Pr^π(s_t = s | s₀)`` (unnormalized), ``[*B, S]``."""
+    raise TypeError(f"no exact solver for a {type(game).__name__}")
+
+
+@visitation.register
+def _visitation_dense(game: MarkovGame, probs: Sequence[torch.Tensor]) -> torch.Tensor:
     return _visitation(game, policy_transition(game, joint_policy(probs)))
 
 
-def potential_values(game: MarkovGame, probs: Sequence[torch.Tensor], phi: torch.Tensor | None = None) -> torch.Tensor:
+@functools.singledispatch
+def potential_values(game: Game, probs: Sequence[torch.Tensor], phi: torch.Tensor | None = None) -> torch.Tensor:
     """``Φ_π(s) = E_π[Σ_t γᵗ φ(s_t, a_t) | s₀ = s]``, ``[*B, S]``. Needs a stated potential, or ``phi``
     ``[S, A¹, …, Aᴺ]`` in its place (any tensor: the values are differentiable in it)."""
+    raise TypeError(f"no exact solver for a {type(game).__name__}")
+
+
+@potential_values.register
+def _potential_values_dense(
+    game: MarkovGame, probs: Sequence[torch.Tensor], phi: torch.Tensor | None = None
+) -> torch.Tensor:
     phi = _require_potential(game) if phi is None else phi.reshape(game.n_states, game.n_joint_actions)
     pi = joint_policy(probs)
     return _discounted_sums(game, pi, policy_transition(game, pi), phi[None])[..., 0, :]
 
 
-def at_mu(game: MarkovGame, values: torch.Tensor) -> torch.Tensor:
+def at_mu(game: Game, values: torch.Tensor) -> torch.Tensor:
     """``X(μ) = Σ_s μ(s) X(s)`` over the last axis."""
     return values @ game.mu
 
 
-def evaluate(game: MarkovGame, probs: Sequence[torch.Tensor]) -> Evaluation:
+@functools.singledispatch
+def evaluate(game: Game, probs: Sequence[torch.Tensor]) -> Evaluation:
     """Every exact quantity of Section 2 for the product policy ``probs``.
 
     Args:
@@ -138,6 +182,11 @@ def evaluate(game: MarkovGame, probs: Sequence[torch.Tensor]) -> Evaluation:
       An :class:`Evaluation` with values, action values, local advantages, visitation and the
       total potential (when the game states one).
     """
+    raise TypeError(f"no exact solver for a {type(game).__name__}")
+
+
+@evaluate.register
+def _evaluate_dense(game: MarkovGame, probs: Sequence[torch.Tensor]) -> Evaluation:
     pi = joint_policy(probs)
     P_pi = policy_transition(game, pi)
     tables = game.R if game.phi is None else torch.cat([game.R, game.phi[None]])
@@ -168,3 +217,51 @@ def joint_weighted_advantages(game: MarkovGame, probs: Sequence[torch.Tensor]) -
     d = _visitation(game, P_pi)
     W = (d[..., None, :, None] * pi[..., None, :, :]) * (q_values(game, V) - V[..., None])
     return W.reshape(*W.shape[:-1], *game.n_actions), d
+
+
+class JointStructure(NamedTuple):
+    """What the dense fast paths reuse across calls on one game (computed once per game object).
+
+    Attributes:
+      rewards: ``[U, S, A]`` the distinct reward tables among the agents' (U = 1 when all agents share
+        one reward, as in the coordination game: one solve serves every agent).
+      table_of: agent i's row in ``rewards``.
+      marginals: ``[A, Σ_i Aⁱ]`` ``1[the i-th component of a = aⁱ]``: ``x @ marginals`` sums ``x(s, a)``
+        over the other agents' actions for every agent at once.
+      offsets: where agent i's ``Aⁱ`` columns start in ``marginals``.
+      transition_rewards: ``[S, A, S + U]``, ``P(s'|s, a)`` then the U rewards: one product with
+        the joint policy gives ``P_π`` and every ``r_π``.
+      eye: the ``S × S`` identity.
+    """
+
+    rewards: torch.Tensor
+    table_of: tuple[int, ...]
+    marginals: torch.Tensor
+    offsets: tuple[int, ...]
+    transition_rewards: torch.Tensor
+    eye: torch.Tensor
+
+
+_STRUCTURES: weakref.WeakKeyDictionary[MarkovGame, JointStructure] = weakref.WeakKeyDictionary()
+
+
+def joint_structure(game: MarkovGame) -> JointStructure:
+    """The game's :class:`JointStructure` (cached per game object; games are immutable)."""
+    cached = _STRUCTURES.get(game)
+    if cached is not None:
+        return cached
+    flat = game.R.reshape(game.n_agents, -1)
+    unique, inverse = torch.unique(flat, dim=0, return_inverse=True)
+    A = game.n_joint_actions
+    cols = []
+    for i, n in enumerate(game.n_actions):
+        stride = math.prod(game.n_actions[i + 1 :])
+        component = (torch.arange(A, device=flat.device) // stride) % n
+        cols.append(torch.nn.functional.one_hot(component, n).to(flat.dtype))
+    offsets = tuple(sum(game.n_actions[:i]) for i in range(game.n_agents))
+    rewards = unique.reshape(-1, game.n_states, A)
+    both = torch.cat([game.P, rewards.permute(1, 2, 0)], dim=-1)
+    eye = torch.eye(game.n_states, dtype=flat.dtype, device=flat.device)
+    out = JointStructure(rewards, tuple(int(k) for k in inverse), torch.cat(cols, 1), offsets, both, eye)
+    _STRUCTURES[game] = out
+    return out

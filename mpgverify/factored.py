@@ -1,4 +1,12 @@
-"""Factored Markov games: exact solvers that never build the ``S × A × S`` transition tensor.
+"""Factored Markov games: the same exact solvers without the ``S × A × S`` transition tensor.
+
+There is one interface: :func:`mpgverify.evaluation.evaluate`, ``state_values``, ``visitation``,
+``potential_values``, :func:`mpgverify.nash.best_response`, :func:`mpgverify.nash.nash_gap`,
+:func:`mpgverify.welfare.social_optimum` (and so ``price_of_anarchy``), the policy gradients and
+:func:`mpgverify.game_constants.potential_range` dispatch on the game's type; on a
+:class:`FactoredGame` they run the implementations below (registered when this module is imported,
+which any factored game needs) and return the same result types (``Evaluation.Q`` is None: the
+joint-action table is what this representation never builds).
 
 A factored game has a local state ``sⁱ ∈ {0..Lⁱ−1}`` per agent (global state ``s = (s¹..sᴺ)``,
 agent 0 the most significant digit, as in :func:`mpgverify.builtin_games.coordination_game`), agent i's next
@@ -13,44 +21,49 @@ policy π,
 * ``P_π(s, ·) = ⊗_i qⁱ(s, ·)`` with ``qⁱ(s, s'ⁱ) = Σ_{aⁱ} πⁱ(aⁱ|s) Kⁱ(s'ⁱ|sⁱ, aⁱ)``: an ``S × S`` matrix
   built from N small factors (``S²`` numbers instead of ``S² A``);
 * ``Vⁱ = (I − γ P_π)⁻¹ rⁱ``, ``d = (I − γ P_π)⁻ᵀ μ``;
-* ``Āⁱ(s, aⁱ) = rⁱ(s) + γ Σ_{s'ⁱ} Kⁱ(s'ⁱ|sⁱ, aⁱ) Σ_{s'⁻ⁱ} (⊗_{j≠i} qʲ)(s, s'⁻ⁱ) Vⁱ(s') − Vⁱ(s)``;
+* ``Āⁱ(s, aⁱ) = rⁱ(s) + γ Σ_{s'ⁱ} Kⁱ(s'ⁱ|sⁱ, aⁱ) Wⁱ(s, s'ⁱ) − Vⁱ(s)`` with the leave-one-out sum
+  ``Wⁱ(s, t) = Σ_{s'⁻ⁱ} (⊗_{j≠i} qʲ)(s, s'⁻ⁱ) Vⁱ(s'⁻ⁱ, t) = Σ_{s' : s'ⁱ = t} P_π(s, s') Vⁱ(s') / qⁱ(s, t)``;
 * best responses by policy iteration on agent i's induced MDP, whose transition for a decision
   rule σ is ``Kⁱ(·|sⁱ, σ(s)) ⊗ (⊗_{j≠i} qʲ(s, ·))``;
 * the social optimum by policy iteration on the team MDP, where ``Σ_{s'} P(s'|s, a) V(s')`` for all
   ``(s, a)`` is V contracted with each ``Kⁱ`` along its own axis (``N · S · A`` operations).
 
-Every result equals the dense solver's on the dense game (:meth:`FactoredGame.dense`; tested for
-N ≤ 6).
+The ``S × S`` systems are solved by :func:`mpgverify.linsolve.discounted_solve` (LU below 1024
+states; certified GMRES on products with ``P_π`` above), agents sharing a reward share one solve, and
+batches are split so that a few ``S × S`` arrays per member fit :data:`CHUNK_BYTES`. Every result
+equals the dense solver's on the dense game (:meth:`FactoredGame.dense`; tested for N ≤ 8).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import torch
 
+from mpgverify.algorithms.gradients import marginal_policy_gradients
 from mpgverify.arrays import DTYPE, as_tensor, check_probability_rows
-from mpgverify.builtin_games import coordination_reward
-from mpgverify.errors import FormatError
+from mpgverify.errors import FormatError, MpgverifyError
+from mpgverify.evaluation import (
+    Evaluation,
+    evaluate,
+    potential_values,
+    state_values,
+    values_and_potential,
+    visitation,
+)
 from mpgverify.game import MarkovGame
-from mpgverify.mdp import howard
+from mpgverify.game_constants import Mismatch, PotentialRange, mismatch_coefficient, potential_range
+from mpgverify.linsolve import discounted_solve
+from mpgverify.mdp import MDPSolution, howard
+from mpgverify.memory import recording_bytes
+from mpgverify.nash import BestResponse, NashGap, best_response, nash_gap
 from mpgverify.policy import joint_policy
+from mpgverify.welfare import SocialOptimum, social_optimum
 
-__all__ = [
-    "FactoredEvaluation",
-    "FactoredGame",
-    "factored_best_response_values",
-    "factored_coordination_game",
-    "factored_evaluate",
-    "factored_nash_gap",
-    "factored_poa",
-    "factored_policy_gradients",
-    "factored_social_optimum",
-    "factored_values",
-]
+__all__ = ["CHUNK_BYTES", "FactoredGame"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,6 +129,17 @@ class FactoredGame:
         stride = math.prod(sizes[i + 1 :])
         return (torch.arange(self.n_states, device=self.mu.device) // stride) % sizes[i]
 
+    def __repr__(self) -> str:
+        return (
+            f"FactoredGame(name={self.name!r}, N={self.n_agents}, S={self.n_states}, "
+            f"n_actions={list(self.n_actions)}, gamma={self.gamma}, "
+            f"potential={'yes' if self.potential is not None else 'no'})"
+        )
+
+    def renamed(self, name: str) -> FactoredGame:
+        """The same game under another label."""
+        return dataclasses.replace(self, name=name)
+
     def to(self, device: torch.device | str) -> FactoredGame:
         pot = None if self.potential is None else self.potential.to(device)
         return FactoredGame(
@@ -155,29 +179,26 @@ class FactoredGame:
         )
 
 
-def factored_coordination_game(n: int = 2, *, gamma: float = 0.95, eps: float = 0.1) -> FactoredGame:
-    """The coordination game of Section 5 in factored form (any N ≥ 1; 2ᴺ states)."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise FormatError("n", f"must be an integer ≥ 1, got {n!r}")
-    if not (0.0 <= eps <= 1.0):
-        raise FormatError("eps", f"must lie in [0, 1], got {eps!r}")
-    S = 2**n
-    k = torch.tensor([[1.0 - eps, eps], [eps, 1.0 - eps]], dtype=DTYPE)  # [aⁱ, s'ⁱ]
-    local = tuple(k[None].expand(2, 2, 2).clone() for _ in range(n))
-    bits = ((torch.arange(S)[:, None] >> torch.arange(n - 1, -1, -1)[None, :]) & 1).tolist()
-    r = torch.tensor([coordination_reward(tuple(b)) for b in bits], dtype=DTYPE)
-    return FactoredGame(
-        gamma, local, r.expand(n, S).clone(), torch.full((S,), 1.0 / S, dtype=DTYPE), r, f"coordination-N{n}"
-    )
-
-
 # -- policy-dependent factors -------------------------------------------------------------------------------
+#: Bytes of ``S × S`` work arrays a factored computation may hold at once; batches are split to fit
+#: (at N = 12 one ``S × S`` matrix is 128 MiB, so a 10-seed batch runs member by member).
+CHUNK_BYTES = 512 * 2**20
+#: A local transition probability ``qⁱ(s, s'ⁱ)`` below this is treated as zero: the rows it scales
+#: are rebuilt from the other agents' factors instead of divided out of ``P_π``.
+_TINY_Q = 1e-250
+
+
 def _rows(game: FactoredGame, probs: Sequence[torch.Tensor]) -> list[torch.Tensor]:
     """``qⁱ(s, s'ⁱ) = Σ_{aⁱ} πⁱ(aⁱ|s) Kⁱ(s'ⁱ|sⁱ, aⁱ)`` per agent, ``[*B, S, Lⁱ]``."""
     return [
         torch.einsum("...sa,sat->...st", p, k[game.local_index(i)])
         for i, (p, k) in enumerate(zip(probs, game.local, strict=True))
     ]
+
+
+def _policy_transition(rows: Sequence[torch.Tensor]) -> torch.Tensor:
+    """``P_π(s, s') = Π_i qⁱ(s, s'ⁱ)``, ``[*B, S, S]`` (contiguous: every solve multiplies by it)."""
+    return joint_policy(rows).contiguous()
 
 
 def _without(rows: Sequence[torch.Tensor], i: int) -> torch.Tensor:
@@ -196,54 +217,213 @@ def _split_axis(game: FactoredGame, V: torch.Tensor, i: int) -> torch.Tensor:
     return W.reshape(*lead, -1, sizes[i])
 
 
-def _own_expectation(game: FactoredGame, others: torch.Tensor, V: torch.Tensor, i: int) -> torch.Tensor:
-    """``Σ_{s'} Kⁱ(s'ⁱ|sⁱ, aⁱ) (⊗_{j≠i} qʲ)(s, s'⁻ⁱ) V(s')`` for every (s, aⁱ), ``[*B, S, Aⁱ]``, with
-    ``others = _without(rows, i)``."""
-    X = others @ _split_axis(game, V, i)  # [*B, S, Lⁱ]
-    return torch.einsum("sat,...st->...sa", game.local[i][game.local_index(i)], X)
+def _group(game: FactoredGame, X: torch.Tensor, i: int) -> torch.Tensor:
+    """``X(s, s')`` ``[*B, S, S]`` viewed as ``[*B, S, before, Lⁱ, after]`` (agent i's ``s'ⁱ`` axis in the middle)."""
+    sizes = game.local_sizes
+    before, after = math.prod(sizes[:i]), math.prod(sizes[i + 1 :])
+    return X.reshape(*X.shape[:-1], before, sizes[i], after)
 
 
-def _solve(game: FactoredGame, P: torch.Tensor, rhs: torch.Tensor, transpose: bool = False) -> torch.Tensor:
-    eye = torch.eye(game.n_states, dtype=P.dtype, device=P.device)
-    M = eye - game.gamma * P
-    return torch.linalg.solve(M.transpose(-1, -2) if transpose else M, rhs)
+def _indicators(game: FactoredGame, agents: Sequence[int]) -> torch.Tensor:
+    """``1[s'ⁱ = t]`` for every listed agent i and local state t, ``[S, Σ_i Lⁱ]``."""
+    return torch.cat(
+        [torch.nn.functional.one_hot(game.local_index(i), game.local_sizes[i]).to(game.mu.dtype) for i in agents],
+        dim=-1,
+    )
 
 
-class FactoredEvaluation(NamedTuple):
-    """As :class:`mpgverify.evaluation.Evaluation`, without the joint-action Q table."""
+def _leave_one_out(
+    game: FactoredGame, P: torch.Tensor, rows: Sequence[torch.Tensor], V: torch.Tensor, agents: Sequence[int]
+) -> list[torch.Tensor]:
+    """``Wⁱ(s, t) = Σ_{s'⁻ⁱ} (⊗_{j≠i} qʲ)(s, s'⁻ⁱ) V(s'⁻ⁱ, s'ⁱ = t)``, ``[*B, S, Lⁱ]`` for each agent i
+    in ``agents``, for values ``V`` ``[*B, S]``.
 
-    V: torch.Tensor
-    V_mu: torch.Tensor
-    advantages: tuple[torch.Tensor, ...]
-    d: torch.Tensor
-    Phi: torch.Tensor | None
-    Phi_mu: torch.Tensor | None
+    ``P_π(s, s') = qⁱ(s, s'ⁱ) (⊗_{j≠i} qʲ)(s, s'⁻ⁱ)``, so ``Wⁱ(s, t) = [P_π (V ⊙ 1[s'ⁱ = t])](s) / qⁱ(s, t)``:
+    every agent's sums come from one product of ``P_π`` with ``Σ_i Lⁱ`` columns, instead of building the
+    other agents' product (``S²/Lⁱ`` numbers) per agent. Where ``qⁱ(s, t)`` is (numerically) zero the row
+    is rebuilt from the other agents' factors."""
+    Y = P @ (V[..., :, None] * _indicators(game, agents))  # [*B, S, Σ Lⁱ]
+    out = []
+    for Yi, i in zip(torch.split(Y, [game.local_sizes[i] for i in agents], dim=-1), agents, strict=True):
+        q = rows[i]
+        small = q < _TINY_Q
+        W = Yi / torch.where(small, torch.ones_like(q), q)
+        if bool(small.any()):
+            idx = small.any(-1).nonzero(as_tuple=True)  # (batch…, s) of the affected rows
+            sub = [r[idx][:, None, :] for r in rows]  # [n, 1, Lʲ]
+            others = _without(sub, i)[:, 0]  # [n, S/Lⁱ]
+            W[idx] = torch.einsum("nk,nkt->nt", others, _split_axis(game, V[idx[:-1]], i))
+        out.append(W)
+    return out
 
 
-def factored_evaluate(game: FactoredGame, probs: Sequence[torch.Tensor]) -> FactoredEvaluation:
-    """Values ``[*B, N, S]``, local advantages, unnormalized visitation d and Φ of a product policy."""
+def _own_expectation(game: FactoredGame, i: int, W: torch.Tensor) -> torch.Tensor:
+    """``Σ_{s'} Kⁱ(s'ⁱ|sⁱ, aⁱ) (⊗_{j≠i} qʲ)(s, s'⁻ⁱ) V(s') = Σ_t Kⁱ(t|sⁱ, aⁱ) Wⁱ(s, t)`` for every (s, aⁱ),
+    ``[*B, S, Aⁱ]``, from agent i's leave-one-out sums ``W`` (:func:`_leave_one_out`)."""
+    return torch.einsum("sat,...st->...sa", game.local[i][game.local_index(i)], W)
+
+
+def _distinct(tables: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(the distinct rows of ``tables`` ``[K, S]``, the index of each row among them): agents that
+    share a reward (the coordination game: every agent and the potential) need one solve."""
+    unique, inverse = torch.unique(tables, dim=0, return_inverse=True)
+    return unique, inverse
+
+
+def _values(game: FactoredGame, P: torch.Tensor, tables: torch.Tensor) -> torch.Tensor:
+    """``(I − γ P_π)⁻¹ t`` for each row ``t`` of ``tables`` ``[K, S]``, ``[*B, K, S]`` (one solve per distinct row)."""
+    unique, inverse = _distinct(tables)
+    sol = discounted_solve(P, unique.T.expand(*P.shape[:-2], *unique.T.shape), game.gamma)  # [*B, S, U]
+    return sol.mT[..., inverse, :]
+
+
+def _batch_chunks(batch: tuple[int, ...], n_states: int) -> list[tuple[int, int]]:
+    """Slices ``[start, stop)`` of the flattened batch so that a few ``S × S`` arrays per member fit
+    :data:`CHUNK_BYTES`."""
+    total = math.prod(batch)
+    per = max(1, CHUNK_BYTES // (4 * 8 * n_states * n_states))
+    return [(a, min(total, a + per)) for a in range(0, total, per)] or [(0, 0)]
+
+
+def _chunked(
+    game: FactoredGame, probs: Sequence[torch.Tensor], fn: Callable[[Sequence[torch.Tensor]], tuple[torch.Tensor, ...]]
+) -> tuple[torch.Tensor, ...]:
+    """``fn`` over chunks of the policy batch (each output ``[chunk, …]``), re-assembled to ``[*B, …]``."""
+    batch = tuple(probs[0].shape[:-2])
+    flat = [p.reshape(-1, *p.shape[-2:]) for p in probs]
+    parts = [fn([p[a:b] for p in flat]) for a, b in _batch_chunks(batch, game.n_states)]
+    return tuple(torch.cat(out).reshape(*batch, *out[0].shape[1:]) for out in zip(*parts, strict=True))
+
+
+def _evaluate_chunk(game: FactoredGame, probs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
     rows = _rows(game, probs)
-    P = joint_policy(rows)  # [*B, S, S]
+    P = _policy_transition(rows)  # [c, S, S]
     tables = game.rewards if game.potential is None else torch.cat([game.rewards, game.potential[None]])
-    sol = _solve(game, P, tables.T.expand(*P.shape[:-2], *tables.T.shape)).transpose(-1, -2)  # [*B, K, S]
-    V = sol[..., : game.n_agents, :]
-    Phi = sol[..., game.n_agents, :] if game.potential is not None else None
+    sol = _values(game, P, tables)  # [c, K, S]
+    V = sol[:, : game.n_agents]
+    W: list[torch.Tensor] = [torch.empty(0)] * game.n_agents
+    unique, inverse = _distinct(game.rewards)
+    for u in range(unique.shape[0]):  # agents with one reward share one pass over P_π
+        agents = [i for i in range(game.n_agents) if int(inverse[i]) == u]
+        for i, Wi in zip(agents, _leave_one_out(game, P, rows, V[:, agents[0]], agents), strict=True):
+            W[i] = Wi
     adv = tuple(
-        game.rewards[i][:, None]
-        + game.gamma * _own_expectation(game, _without(rows, i), V[..., i, :], i)
-        - V[..., i, :, None]
+        game.rewards[i][:, None] + game.gamma * _own_expectation(game, i, W[i]) - V[:, i, :, None]
         for i in range(game.n_agents)
     )
-    d = _solve(game, P, game.mu.expand(*P.shape[:-2], game.n_states).unsqueeze(-1), transpose=True).squeeze(-1)
-    return FactoredEvaluation(
-        V=V, V_mu=V @ game.mu, advantages=adv, d=d, Phi=Phi, Phi_mu=None if Phi is None else Phi @ game.mu
+    d = discounted_solve(P, game.mu.expand(P.shape[0], game.n_states)[..., None], game.gamma, transpose=True)[..., 0]
+    return (sol, d, *adv)
+
+
+def _evaluate_factored(game: FactoredGame, probs: Sequence[torch.Tensor]) -> Evaluation:
+    """:func:`mpgverify.evaluation.evaluate` for a factored game (the same :class:`Evaluation`,
+    ``Q = None``: the joint-action table is what the factored path never builds)."""
+    sol, d, *adv = _chunked(game, probs, lambda p: _evaluate_chunk(game, p))
+    V = sol[..., : game.n_agents, :]
+    Phi = sol[..., game.n_agents, :] if game.potential is not None else None
+    return Evaluation(
+        V=V,
+        V_mu=V @ game.mu,
+        Q=None,
+        advantages=tuple(adv),
+        d=d,
+        Phi=Phi,
+        Phi_mu=None if Phi is None else Phi @ game.mu,
     )
 
 
-def factored_policy_gradients(game: FactoredGame, probs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+def _state_values_factored(game: FactoredGame, probs: Sequence[torch.Tensor]) -> torch.Tensor:
+    """``Vⁱ_π(s)`` for every agent, ``[*B, N, S]``."""
+    return _chunked(game, probs, lambda p: (_values(game, _policy_transition(_rows(game, p)), game.rewards),))[0]
+
+
+def _values_and_potential_factored(
+    game: FactoredGame, probs: Sequence[torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """:func:`mpgverify.evaluation.values_and_potential` for a factored game."""
+    tables = game.rewards if game.potential is None else torch.cat([game.rewards, game.potential[None]])
+    sol = _chunked(game, probs, lambda p: (_values(game, _policy_transition(_rows(game, p)), tables),))[0]
+    return sol[..., : game.n_agents, :], (sol[..., game.n_agents, :] if game.potential is not None else None)
+
+
+def _potential_values_factored(game: FactoredGame, probs: Sequence[torch.Tensor]) -> torch.Tensor:
+    """``Φ_π(s)``, ``[*B, S]`` (needs a stated potential)."""
+    if game.potential is None:
+        raise MpgverifyError(f"game {game.name!r} states no potential φ")
+    phi = game.potential[None]
+    return _chunked(game, probs, lambda p: (_values(game, _policy_transition(_rows(game, p)), phi)[:, 0],))[0]
+
+
+def _visitation_factored(game: FactoredGame, probs: Sequence[torch.Tensor]) -> torch.Tensor:
+    """``d^π_μ`` (unnormalized), ``[*B, S]``."""
+
+    def chunk(p: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+        P = _policy_transition(_rows(game, p))
+        mu = game.mu.expand(P.shape[0], game.n_states)[..., None]
+        return (discounted_solve(P, mu, game.gamma, transpose=True)[..., 0],)
+
+    return _chunked(game, probs, chunk)[0]
+
+
+def _policy_gradients_factored(game: FactoredGame, probs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
     """``∇_{θⁱ} Vⁱ(μ) = d(s) πⁱ(aⁱ|s) Āⁱ(s, aⁱ)`` (Lemma 3.1), ``[*B, S, Aⁱ]`` per agent."""
-    ev = factored_evaluate(game, probs)
+    ev = _evaluate_factored(game, probs)
     return tuple(ev.d[..., :, None] * p * a for p, a in zip(probs, ev.advantages, strict=True))
+
+
+def _best_response_agent(
+    game: FactoredGame,
+    P: torch.Tensor,
+    rows: Sequence[torch.Tensor],
+    V_i: torch.Tensor,
+    i: int,
+    start: torch.Tensor | None,
+) -> MDPSolution:
+    """Agent i's induced MDP against ``π⁻ⁱ`` (``P = P_π``, ``rows`` its factors), solved by policy iteration.
+
+    A decision rule σ of agent i moves the state by ``P_σ(s, s') = Kⁱ(s'ⁱ|sⁱ, σ(s)) (⊗_{j≠i} qʲ)(s, s'⁻ⁱ)
+    = P_π(s, s') Kⁱ(s'ⁱ|sⁱ, σ(s)) / qⁱ(s, s'ⁱ)``: a rescaling of ``P_π``'s column groups (rebuilt from the
+    other agents' factors instead when some ``qⁱ`` is numerically zero)."""
+    K = game.local[i][game.local_index(i)]  # [S, Aⁱ, Lⁱ]
+    r = game.rewards[i]
+    q = rows[i]
+    divisible = bool((q >= _TINY_Q).all())
+
+    def q_of(V: torch.Tensor) -> torch.Tensor:
+        return r[:, None] + game.gamma * _own_expectation(game, i, _leave_one_out(game, P, rows, V, [i])[0])
+
+    last = [V_i[..., None]]  # each rule's values start the next rule's solve (nearby systems)
+    buffer = torch.empty_like(P) if divisible else None  # one S × S array for every rule's P_σ
+
+    def evaluate_rule(rule: torch.Tensor) -> torch.Tensor:
+        own = K[torch.arange(game.n_states, device=K.device), rule]  # Kⁱ(·|sⁱ, σ(s)), [c, S, Lⁱ]
+        if buffer is not None:
+            torch.mul(_group(game, P, i), (own / q)[..., None, :, None], out=_group(game, buffer, i))
+            P_rule = buffer
+        else:
+            P_rule = _insert_own(game, _without(rows, i), own, i)
+        rhs = r.expand(rule.shape[0], game.n_states)[..., None]
+        last[0] = discounted_solve(P_rule, rhs, game.gamma, x0=last[0])
+        return last[0][..., 0]
+
+    return howard(V_i, q_of, evaluate_rule, policy0=start)
+
+
+def _best_responses_chunk(
+    game: FactoredGame,
+    probs: Sequence[torch.Tensor],
+    V: torch.Tensor,
+    start: torch.Tensor | None,
+    agents: Sequence[int],
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(best-response values ``[c, n, S]``, rules ``[c, n, S]``) of the listed agents against ``π⁻ⁱ``."""
+    rows = _rows(game, probs)
+    P = _policy_transition(rows)
+    sols = [
+        _best_response_agent(game, P, rows, V[:, k], i, None if start is None else start[:, k])
+        for k, i in enumerate(agents)
+    ]
+    return torch.stack([x.V for x in sols], 1), torch.stack([x.policy for x in sols], 1)
 
 
 def _insert_own(game: FactoredGame, others: torch.Tensor, own: torch.Tensor, i: int) -> torch.Tensor:
@@ -258,52 +438,56 @@ def _insert_own(game: FactoredGame, others: torch.Tensor, own: torch.Tensor, i: 
     return (o * w).reshape(*lead, -1)
 
 
-def factored_best_response_values(
-    game: FactoredGame, probs: Sequence[torch.Tensor], i: int, V_i: torch.Tensor | None = None
-) -> torch.Tensor:
-    """``max_{π̄ⁱ} Vⁱ(π̄ⁱ, π⁻ⁱ)(s)`` for every s, ``[*B, S]`` (policy iteration, started from the greedy
-    improvement of πⁱ; an action replaces the current one only if better by 1e-12 relative).
-    ``V_i``: ``Vⁱ_π`` ``[*B, S]`` when already known (saves one ``S × S`` solve)."""
-    others = _without(_rows(game, probs), i)
-    K = game.local[i][game.local_index(i)]  # [S, Aⁱ, Lⁱ]
-    r = game.rewards[i]
-    V = factored_values(game, probs)[..., i, :] if V_i is None else V_i
-
-    def q_of(V: torch.Tensor) -> torch.Tensor:
-        return r[:, None] + game.gamma * _own_expectation(game, others, V, i)
-
-    def evaluate_rule(policy: torch.Tensor) -> torch.Tensor:
-        idx = policy[..., None, None].expand(*policy.shape, 1, K.shape[-1])
-        own = K.expand(*policy.shape, *K.shape[1:]).gather(-2, idx).squeeze(-2)  # Kⁱ(·|sⁱ, σ(s))
-        return _solve(game, _insert_own(game, others, own, i), r.expand(*policy.shape).unsqueeze(-1)).squeeze(-1)
-
-    sweeps = BEST_RESPONSE_SWEEPS if game.n_states >= SWEEPS_FROM_STATES else 0
-    return howard(V, q_of, evaluate_rule, sweeps=sweeps).V
-
-
-#: Value-iteration backups before a best response's first exact solve (each costs one ``S × S/Lⁱ``
-#: product instead of an ``S × S`` solve; they save policy-iteration rounds, see :func:`mpgverify.mdp.howard`), used
-#: from ``SWEEPS_FROM_STATES`` states on, where a solve costs far more than 20 backups.
-BEST_RESPONSE_SWEEPS = 20
-SWEEPS_FROM_STATES = 256
-
-
-def factored_values(game: FactoredGame, probs: Sequence[torch.Tensor]) -> torch.Tensor:
-    """``Vⁱ_π(s)`` for every agent, ``[*B, N, S]`` (one solve with N right-hand sides)."""
-    P = joint_policy(_rows(game, probs))
-    return _solve(game, P, game.rewards.T.expand(*P.shape[:-2], *game.rewards.T.shape)).transpose(-1, -2)
-
-
-def factored_nash_gap(game: FactoredGame, probs: Sequence[torch.Tensor], V: torch.Tensor | None = None) -> torch.Tensor:
-    """``max_i (max_{π̄ⁱ} Vⁱ(π̄ⁱ, π⁻ⁱ)(μ) − Vⁱ_π(μ))`` (Def 2.4), ``[*B]``; ``V``: the values
-    ``[*B, N, S]`` when already known."""
+def _best_responses_factored(
+    game: FactoredGame,
+    probs: Sequence[torch.Tensor],
+    V: torch.Tensor | None = None,
+    start: torch.Tensor | None = None,
+    agents: Sequence[int] | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(max_{π̄ⁱ} Vⁱ(π̄ⁱ, π⁻ⁱ)(s) [*B, n, S], the optimal rules [*B, n, S])`` for the listed agents (all by
+    default), by policy iteration (certified: no action improves on the returned rule by 1e-12
+    relative), started from ``start`` (previous rules, a warm start) or from the greedy improvement
+    of π (``V``: ``Vⁱ_π`` of the listed agents)."""
+    agents = list(range(game.n_agents)) if agents is None else list(agents)
     with torch.no_grad():
+        probs = tuple(p.detach() for p in probs)
         if V is None:
-            V = factored_values(game, probs)
-        best = torch.stack(
-            [factored_best_response_values(game, probs, i, V[..., i, :]) @ game.mu for i in range(game.n_agents)], -1
-        )
-        return (best - V @ game.mu).clamp_min(0.0).amax(-1)
+            V = _state_values_factored(game, probs)[..., agents, :]
+        batch = tuple(probs[0].shape[:-2])
+        Vf = V.reshape(-1, len(agents), game.n_states)
+        sf = None if start is None else start.reshape(-1, len(agents), game.n_states)
+        flat = [p.reshape(-1, *p.shape[-2:]) for p in probs]
+        parts = [
+            _best_responses_chunk(game, [p[a:b] for p in flat], Vf[a:b], None if sf is None else sf[a:b], agents)
+            for a, b in _batch_chunks(batch, game.n_states)
+        ]
+        best = torch.cat([v for v, _ in parts]).reshape(*batch, len(agents), game.n_states)
+        rules = torch.cat([r for _, r in parts]).reshape(*batch, len(agents), game.n_states)
+    return best, rules
+
+
+def _best_response_factored(game: FactoredGame, probs: Sequence[torch.Tensor], agent: int) -> BestResponse:
+    """:func:`mpgverify.nash.best_response` for a factored game."""
+    best, rules = _best_responses_factored(game, probs, agents=[agent])
+    onehot = torch.nn.functional.one_hot(rules[..., 0, :], game.n_actions[agent]).to(DTYPE)
+    return BestResponse(policy=onehot, V=best[..., 0, :], V_mu=best[..., 0, :] @ game.mu)
+
+
+def _nash_gap_factored(
+    game: FactoredGame,
+    probs: Sequence[torch.Tensor],
+    V_mu: torch.Tensor | None = None,
+    *,
+    start: torch.Tensor | None = None,
+) -> NashGap:
+    """:func:`mpgverify.nash.nash_gap` for a factored game (Def 2.4), with the best-response rules."""
+    with torch.no_grad():
+        V = _state_values_factored(game, probs)
+        best, rules = _best_responses_factored(game, probs, V, start)
+        best_mu = best @ game.mu
+        gains = (best_mu - (V @ game.mu if V_mu is None else V_mu.detach())).clamp_min(0.0)
+    return NashGap(gap=gains.amax(dim=-1), gains=gains, best_values=best_mu, responses=rules)
 
 
 def _team_expectation(game: FactoredGame, V: torch.Tensor) -> torch.Tensor:
@@ -319,22 +503,6 @@ def _team_expectation(game: FactoredGame, V: torch.Tensor) -> torch.Tensor:
     return W.permute(*perm).reshape(game.n_states, math.prod(acts))
 
 
-class FactoredOptimum(NamedTuple):
-    value: torch.Tensor  # max_π Σ_i Vⁱ_π(μ)
-    V: torch.Tensor  # [S]
-
-
-def factored_social_optimum(game: FactoredGame) -> FactoredOptimum:
-    """``max_π Σ_i Vⁱ_π(μ)`` by policy iteration on the team MDP (rewards ``Σ_i rⁱ(s)``)."""
-    R = game.rewards.sum(0)
-    V = howard(
-        R,  # the first rule is greedy with respect to the one-step rewards' values
-        lambda V: R[:, None] + game.gamma * _team_expectation(game, V),
-        lambda policy: _solve(game, _joint_rows(game, policy), R[:, None]).squeeze(-1),
-    ).V
-    return FactoredOptimum(V @ game.mu, V)
-
-
 def _joint_rows(game: FactoredGame, policy: torch.Tensor) -> torch.Tensor:
     """``P(s, s') = Π_i Kⁱ(s'ⁱ|sⁱ, σⁱ(s))`` for a deterministic joint decision rule σ ``[S]``, ``[S, S]``."""
     acts = game.n_actions
@@ -343,11 +511,65 @@ def _joint_rows(game: FactoredGame, policy: torch.Tensor) -> torch.Tensor:
         stride = math.prod(acts[i + 1 :])
         a_i = (policy // stride) % acts[i]
         rows.append(k[game.local_index(i), a_i])  # [S, Lⁱ]
-    return joint_policy(rows)
+    return _policy_transition(rows)
 
 
-def factored_poa(game: FactoredGame, probs: Sequence[torch.Tensor], V: torch.Tensor | None = None) -> torch.Tensor:
-    """``Σ_i Vⁱ_π(μ) / max_π' Σ_i Vⁱ_π'(μ)`` (Def 4.1), ``[*B]``; ``V`` as in :func:`factored_nash_gap`."""
-    if V is None:
-        V = factored_values(game, probs)
-    return (V @ game.mu).sum(-1) / factored_social_optimum(game).value
+def _team_optimum(game: FactoredGame, reward: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(V*, σ*)`` of the team MDP with state reward ``reward`` ``[S]`` over joint actions."""
+    sol = howard(
+        reward,  # the first rule is greedy with respect to the one-step rewards' values
+        lambda V: reward[:, None] + game.gamma * _team_expectation(game, V),
+        lambda policy: discounted_solve(_joint_rows(game, policy), reward[:, None], game.gamma)[..., 0],
+    )
+    return sol.V, sol.policy
+
+
+def _social_optimum_factored(game: FactoredGame) -> SocialOptimum:
+    """:func:`mpgverify.welfare.social_optimum` for a factored game: ``max_π Σ_i Vⁱ_π(μ)`` by policy
+    iteration on the team MDP (rewards ``Σ_i rⁱ(s)``)."""
+    V, policy = _team_optimum(game, game.rewards.sum(0))
+    acts = []
+    for i in range(game.n_agents):
+        stride = math.prod(game.n_actions[i + 1 :])
+        acts.append((policy // stride) % game.n_actions[i])
+    return SocialOptimum(value=V @ game.mu, V=V, actions=torch.stack(acts, dim=-2))
+
+
+def _potential_range_factored(game: FactoredGame) -> PotentialRange:
+    """:func:`mpgverify.game_constants.potential_range` for a factored game (team MDPs with ``±φ``)."""
+    if game.potential is None:
+        raise MpgverifyError(f"game {game.name!r} states no potential φ, so Φ_max/Φ_min are undefined")
+    high, _ = _team_optimum(game, game.potential)
+    low, _ = _team_optimum(game, -game.potential)
+    return PotentialRange(low=-float(low.max()), high=float(high.max()))
+
+
+def _mismatch_factored(game: FactoredGame) -> Mismatch:
+    """The mismatch coefficient needs ``2S`` MDP optima over all joint actions (one per indicator
+    reward); the factored path does not compute it."""
+    raise MpgverifyError(
+        f"the mismatch coefficient M of {game.name} needs 2S = {2 * game.n_states} MDP optima over "
+        f"{math.prod(game.n_actions)} joint actions; it is computed for dense games only (--repr dense where it fits)"
+    )
+
+
+def _recording_bytes_factored(game: FactoredGame, batch: int) -> int:
+    """Bytes of a factored evaluation and best responses: the ``S × S`` arrays of one chunk (at most
+    four per member: ``P_π``, a best response's ``P_σ``, products) and ``[B, N + 2, S]`` results."""
+    members = min(batch, max(1, CHUNK_BYTES // (4 * 8 * game.n_states**2)))
+    return 8 * (4 * members * game.n_states**2 + 3 * batch * (game.n_agents + 2) * game.n_states)
+
+
+# -- the one interface: the library's public functions dispatch here on a FactoredGame -------------------
+evaluate.register(FactoredGame, _evaluate_factored)
+state_values.register(FactoredGame, _state_values_factored)
+values_and_potential.register(FactoredGame, _values_and_potential_factored)
+potential_values.register(FactoredGame, lambda game, probs, phi=None: _potential_values_factored(game, probs))
+visitation.register(FactoredGame, _visitation_factored)
+best_response.register(FactoredGame, _best_response_factored)
+nash_gap.register(FactoredGame, _nash_gap_factored)
+social_optimum.register(FactoredGame, _social_optimum_factored)
+marginal_policy_gradients.register(FactoredGame, _policy_gradients_factored)
+potential_range.register(FactoredGame, _potential_range_factored)
+mismatch_coefficient.register(FactoredGame, _mismatch_factored)
+recording_bytes.register(FactoredGame, _recording_bytes_factored)

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from mpgverify.errors import FormatError
-from mpgverify.game import MarkovGame
+from mpgverify.game import Game, MarkovGame
 from mpgverify.policy import Policy, check_logits, check_policy, softmax_policy
 
 __all__ = [
@@ -174,7 +174,7 @@ def save_game(game: MarkovGame, path: str | Path) -> None:
     Path(path).write_text(dump_json(game_to_json(game)), encoding="utf-8")
 
 
-def policy_from_json(obj: Any, game: MarkovGame) -> Policy:
+def policy_from_json(obj: Any, game: Game) -> Policy:
     """A product policy (probabilities) from a parsed ``mpgverify.policy/1`` object.
 
     Exactly one of ``probs`` and ``logits`` (tabular softmax θ) must be present.
@@ -196,7 +196,7 @@ def policy_to_json(probs: Sequence[torch.Tensor]) -> dict[str, Any]:
     return {"format": POLICY_FORMAT, "probs": [p.tolist() for p in probs]}
 
 
-def load_policy(path: str | Path, game: MarkovGame) -> Policy:
+def load_policy(path: str | Path, game: Game) -> Policy:
     """Load and validate a ``mpgverify.policy/1`` file against ``game``."""
     obj = read_json(path)
     try:

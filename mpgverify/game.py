@@ -20,20 +20,55 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 
 from mpgverify.arrays import as_tensor, check_probability_rows, normalize_rows
 from mpgverify.errors import FormatError
 
-__all__ = ["MAX_VALUE", "MIN_ONE_MINUS_GAMMA", "MarkovGame"]
+__all__ = ["MAX_VALUE", "MIN_ONE_MINUS_GAMMA", "Game", "MarkovGame"]
 
 #: the closest γ may come to 1: float64 solves lose about 2.2e-16/(1−γ) of relative accuracy
 MIN_ONE_MINUS_GAMMA = 1e-9
 #: the largest |value| a game may produce, max |r|/(1−γ): far from float64's 1.8e308 so that sums over
 #: agents, products in Hessians and rational re-checks stay finite
 MAX_VALUE = 1e150
+
+
+class Game(Protocol):
+    """What every game representation offers: the dense :class:`MarkovGame` and the factored
+    :class:`mpgverify.factored.FactoredGame`. The solvers (``evaluate``, ``nash_gap``,
+    ``social_optimum``, the gradients, ``potential_range``) accept either and dispatch on the type,
+    returning the same result types."""
+
+    @property
+    def gamma(self) -> float: ...
+
+    @property
+    def mu(self) -> torch.Tensor: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def n_agents(self) -> int: ...
+
+    @property
+    def n_states(self) -> int: ...
+
+    @property
+    def n_actions(self) -> tuple[int, ...]: ...
+
+    @property
+    def rewards(self) -> torch.Tensor: ...
+
+    @property
+    def potential(self) -> torch.Tensor | None: ...
+
+    def to(self, device: torch.device | str) -> Any: ...
+
+    def renamed(self, name: str) -> Any: ...
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,6 +191,10 @@ class MarkovGame:
         }
         fields.update(changes)
         return MarkovGame(**fields)
+
+    def renamed(self, name: str) -> MarkovGame:
+        """The same game under another label."""
+        return self.replace(name=name)
 
     def to(self, device: torch.device | str) -> MarkovGame:
         """The same game with every tensor on ``device``."""

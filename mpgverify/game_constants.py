@@ -11,13 +11,14 @@ mismatch coefficient ``M`` (Lemma 3.5), all exact.
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import torch
 
 from mpgverify.errors import AssumptionError, MpgverifyError
 from mpgverify.evaluation import at_mu
-from mpgverify.game import MarkovGame
+from mpgverify.game import Game, MarkovGame
 from mpgverify.mdp import policy_iteration
 from mpgverify.welfare import unravel_joint
 
@@ -46,8 +47,14 @@ class Mismatch(NamedTuple):
     d_min: torch.Tensor
 
 
-def potential_range(game: MarkovGame) -> PotentialRange:
+@functools.singledispatch
+def potential_range(game: Game) -> PotentialRange:
     """``(Φ_min, Φ_max)`` over all product policies and states (Assumption 2.3), exactly."""
+    raise TypeError(f"no exact solver for a {type(game).__name__}")
+
+
+@potential_range.register
+def _potential_range_dense(game: MarkovGame) -> PotentialRange:
     if game.phi is None:
         raise MpgverifyError(f"game {game.name!r} states no potential φ, so Φ_max/Φ_min are undefined")
     sol = policy_iteration(game.P, torch.stack([game.phi, -game.phi]), game.gamma)
@@ -63,13 +70,19 @@ def extreme_visitation(game: MarkovGame) -> tuple[torch.Tensor, torch.Tensor, to
     return vals[:S], -vals[S:], unravel_joint(game, sol.policy[S:])
 
 
-def mismatch_coefficient(game: MarkovGame) -> Mismatch:
+@functools.singledispatch
+def mismatch_coefficient(game: Game) -> Mismatch:
     """``M = max_{π,π'} ‖d^π_μ / d^{π'}_μ‖_∞`` (Lemma 3.5), exactly.
 
     Raises:
       AssumptionError: when some state has zero visitation under some policy (Assumption 2.1
         fails, so M is infinite); the message names the state and a policy that never visits it.
     """
+    raise TypeError(f"no exact solver for a {type(game).__name__}")
+
+
+@mismatch_coefficient.register
+def _mismatch_coefficient_dense(game: MarkovGame) -> Mismatch:
     d_max, d_min, argmin = extreme_visitation(game)
     floor = 1e-12 / (1.0 - game.gamma)
     if bool((d_min <= floor).any()):

@@ -58,7 +58,13 @@ def policy_evaluation(
 
 
 def policy_iteration(
-    P: torch.Tensor, r: torch.Tensor, gamma: float, *, rtol: float = 1e-12, max_iter: int = 10_000
+    P: torch.Tensor,
+    r: torch.Tensor,
+    gamma: float,
+    *,
+    rtol: float = 1e-12,
+    max_iter: int = 10_000,
+    policy0: torch.Tensor | None = None,
 ) -> MDPSolution:
     """Solve ``max_σ E[Σ_t γᵗ r(s_t, a_t)]`` exactly for a batch of MDPs.
 
@@ -68,6 +74,7 @@ def policy_iteration(
       gamma: discount ``0 ≤ γ < 1``.
       rtol: an action must beat the current one by ``rtol · (1 + max|Q|)`` to replace it.
       max_iter: safety bound on improvement rounds (policy iteration needs far fewer).
+      policy0: a first rule ``[*B, S]`` (warm start); default: greedy in the one-step rewards.
 
     Returns:
       :class:`MDPSolution`.
@@ -89,7 +96,8 @@ def policy_iteration(
 
     # from V = 0 the first greedy rule is argmax_a r(s, a)
     V0 = torch.zeros(*batch, S, dtype=r.dtype, device=r.device)
-    return howard(V0, q_of, evaluate_rule, rtol=rtol, max_iter=max_iter)
+    start = None if policy0 is None else policy0.expand(*batch, S)
+    return howard(V0, q_of, evaluate_rule, rtol=rtol, max_iter=max_iter, policy0=start)
 
 
 def howard(
@@ -100,6 +108,7 @@ def howard(
     rtol: float = 1e-12,
     max_iter: int = 10_000,
     sweeps: int = 0,
+    policy0: torch.Tensor | None = None,
 ) -> MDPSolution:
     """Policy iteration with the transition structure left to the caller (dense here, factored in
     :mod:`mpgverify.factored`).
@@ -112,11 +121,19 @@ def howard(
       max_iter: safety bound on improvement rounds.
       sweeps: value-iteration backups ``V ← max_a Q`` before the first rule (cheaper than an exact
         evaluation when ``q_of`` is; the result is still certified by exact evaluation and the check).
+      policy0: the first rule ``[*B, S]`` (a warm start, e.g. the previous step's best responses),
+        instead of the greedy rule of ``V0``. The answer is the same: it is certified by the check.
+
+    The certificate: the returned rule's exact values ``V`` satisfy ``max_a Q(s, a) ≤ Q(s, σ(s)) +
+    rtol (1 + max|Q|)`` at every state (no action improves), the optimality condition of the MDP.
     """
     V = V0
-    for _ in range(sweeps):
-        V = q_of(V).amax(dim=-1)
-    policy = q_of(V).argmax(dim=-1)
+    if policy0 is not None:
+        policy = policy0
+    else:
+        for _ in range(sweeps):
+            V = q_of(V).amax(dim=-1)
+        policy = q_of(V).argmax(dim=-1)
     for it in range(1, max_iter + 1):
         V = evaluate_rule(policy)
         Q = q_of(V)

@@ -9,12 +9,14 @@ room for temporaries) and :func:`require_memory` compares against the budget: ``
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
+from typing import Any
 
 from mpgverify.errors import MpgverifyError
 
-__all__ = ["MemoryLimitError", "evaluation_bytes", "memory_budget", "require_memory"]
+__all__ = ["MemoryLimitError", "evaluation_bytes", "memory_budget", "recording_bytes", "require_memory"]
 
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 #: temporaries beside the tensors counted (solves, einsum outputs, gradients)
@@ -54,6 +56,13 @@ def evaluation_bytes(n_agents: int, n_states: int, n_actions: tuple[int, ...], b
     per_member = n_agents * n_states * joint + n_states * joint + n_states**2
     per_member += sum(n_states * n * n_states for n in n_actions)
     return 8 * _HEADROOM * batch * per_member
+
+
+@functools.singledispatch
+def recording_bytes(game: Any, batch: int) -> int:
+    """Bytes of exact evaluations and best responses of ``batch`` policies of ``game`` (a dense game:
+    :func:`evaluation_bytes`; a factored game registers its own count in :mod:`mpgverify.factored`)."""
+    return evaluation_bytes(game.n_agents, game.n_states, game.n_actions, batch)
 
 
 def require_memory(nbytes: int, what: str) -> None:

@@ -14,7 +14,7 @@ import torch
 
 from mpgverify.arrays import DTYPE, as_tensor, check_probability_rows, normalize_rows
 from mpgverify.errors import FormatError
-from mpgverify.game import MarkovGame
+from mpgverify.game import Game
 
 __all__ = [
     "Policy",
@@ -39,7 +39,7 @@ def batch_shape(probs: Sequence[torch.Tensor]) -> torch.Size:
     return probs[0].shape[:-2]
 
 
-def _check_layout(game: MarkovGame, tensors: Sequence[torch.Tensor], field: str) -> None:
+def _check_layout(game: Game, tensors: Sequence[torch.Tensor], field: str) -> None:
     if len(tensors) != game.n_agents:
         raise FormatError(field, f"must have one entry per agent ({game.n_agents}), has {len(tensors)}")
     batch = tensors[0].shape[:-2] if tensors[0].dim() >= 2 else None
@@ -57,7 +57,7 @@ def _check_layout(game: MarkovGame, tensors: Sequence[torch.Tensor], field: str)
             )
 
 
-def check_policy(game: MarkovGame, probs: Sequence[object], field: str = "probs") -> Policy:
+def check_policy(game: Game, probs: Sequence[object], field: str = "probs") -> Policy:
     """Validate a product policy for ``game`` and return it as float64 tensors.
 
     Each ``probs[i][..., s, :]`` must be a probability vector (nonnegative, sum 1 within 1e-9;
@@ -85,7 +85,7 @@ def check_policy(game: MarkovGame, probs: Sequence[object], field: str = "probs"
     return tuple(out)
 
 
-def check_logits(game: MarkovGame, logits: Sequence[object], field: str = "logits") -> Policy:
+def check_logits(game: Game, logits: Sequence[object], field: str = "logits") -> Policy:
     """Validate tabular softmax parameters θ for ``game`` (finite, right shapes)."""
     if not isinstance(logits, (list, tuple)):
         raise FormatError(field, "must be a list with one entry per agent")
@@ -106,18 +106,21 @@ def check_logits(game: MarkovGame, logits: Sequence[object], field: str = "logit
 
 
 def softmax_policy(logits: Sequence[torch.Tensor]) -> Policy:
-    """Tabular softmax: ``πⁱ(a|s) = exp θⁱ_{s,a} / Σ_b exp θⁱ_{s,b}`` (differentiable in θ)."""
+    """Tabular softmax: ``πⁱ(a|s) = exp θⁱ_{s,a} / Σ_b exp θⁱ_{s,b}`` (differentiable in θ); agents
+    with tensors of one shape go through one call."""
+    if len(logits) > 1 and len({tuple(t.shape) for t in logits}) == 1:
+        return tuple(torch.softmax(torch.stack(tuple(logits)), dim=-1).unbind(0))
     return tuple(torch.softmax(t, dim=-1) for t in logits)
 
 
-def uniform_policy(game: MarkovGame, batch: Sequence[int] = ()) -> Policy:
+def uniform_policy(game: Game, batch: Sequence[int] = ()) -> Policy:
     """Every agent uniform over its actions in every state, ``[*batch, S, Aⁱ]``."""
     return tuple(
         torch.full((*batch, game.n_states, n), 1.0 / n, dtype=DTYPE, device=game.mu.device) for n in game.n_actions
     )
 
 
-def random_logits(game: MarkovGame, *, seed: int, batch: Sequence[int] = (), scale: float = 1.0) -> Policy:
+def random_logits(game: Game, *, seed: int, batch: Sequence[int] = (), scale: float = 1.0) -> Policy:
     """Tabular parameters θⁱ_{s,a} ~ N(0, scale²), as in Section 5 (scale 1), from ``seed``."""
     gen = torch.Generator().manual_seed(int(seed))
     return tuple(
@@ -126,7 +129,7 @@ def random_logits(game: MarkovGame, *, seed: int, batch: Sequence[int] = (), sca
     )
 
 
-def deterministic_policy(game: MarkovGame, actions: torch.Tensor) -> Policy:
+def deterministic_policy(game: Game, actions: torch.Tensor) -> Policy:
     """One-hot product policy from per-agent actions ``actions[..., i, s] = aⁱ``, ``[*B, N, S]``."""
     return tuple(
         torch.nn.functional.one_hot(actions[..., i, :].long(), n).to(DTYPE) for i, n in enumerate(game.n_actions)

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 
 from mpgverify.evaluation import Evaluation, evaluate
-from mpgverify.game import MarkovGame
+from mpgverify.game import Game
 from mpgverify.nash import best_response, nash_gap
 from mpgverify.policy import uniform_policy
 from mpgverify.welfare import social_optimum
@@ -18,16 +18,19 @@ __all__ = ["EVALUATION_FORMAT", "evaluation_report", "potential_contradiction", 
 EVALUATION_FORMAT = "mpgverify.evaluation/1"
 
 
-def potential_contradiction(game: MarkovGame, probs: Sequence[torch.Tensor], ev: Evaluation) -> str | None:
+def potential_contradiction(game: Game, probs: Sequence[torch.Tensor], ev: Evaluation) -> str | None:
     """Where the stated φ contradicts Def 2.2 at this policy, in words; None when it does not.
 
     Def 2.2: ``Vⁱ(π'ⁱ, π⁻ⁱ)(s) − Vⁱ_π(s) = Φ(π'ⁱ, π⁻ⁱ)(s) − Φ_π(s)`` for every agent, deviation and
     state. Checked for each agent's deviations to its exact best response and to the uniform policy
     (a necessary condition: ``mpgverify check-mpg`` searches many more policies), with tolerance
     ``1e-9 (1 + max|r|, |φ|) / (1 − γ)``."""
-    if ev.Phi is None or game.phi is None:
+    if ev.Phi is None or game.potential is None:
         return None
-    scale = 1 + max(float(game.R.abs().max()), float(game.phi.abs().max()))
+    phi = game.potential.reshape(1, *game.rewards.shape[1:])
+    if bool((game.rewards == phi).all()):  # rⁱ = φ for every agent: Vⁱ = Φ for every policy, Def 2.2 by definition
+        return None
+    scale = 1 + max(float(game.rewards.abs().max()), float(game.potential.abs().max()))
     tol = 1e-9 * scale / (1 - game.gamma)
     uniform = uniform_policy(game)
     for i in range(game.n_agents):
@@ -43,7 +46,7 @@ def potential_contradiction(game: MarkovGame, probs: Sequence[torch.Tensor], ev:
     return None
 
 
-def evaluation_report(game: MarkovGame, probs: Sequence[torch.Tensor]) -> dict[str, Any]:
+def evaluation_report(game: Game, probs: Sequence[torch.Tensor]) -> dict[str, Any]:
     """Values, Φ, Nash-gap with best-response gains, social optimum and POA of one policy.
 
     ``potential`` is null when the game states no φ; ``poa`` is null, with a note, when the social

@@ -9,6 +9,7 @@ policy is a product policy (each agent plays its component of the joint action).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -16,7 +17,7 @@ import torch
 
 from mpgverify.errors import AssumptionError
 from mpgverify.evaluation import at_mu, state_values
-from mpgverify.game import MarkovGame
+from mpgverify.game import Game, MarkovGame
 from mpgverify.mdp import policy_iteration
 
 __all__ = ["SocialOptimum", "price_of_anarchy", "social_optimum", "social_value", "unravel_joint"]
@@ -44,19 +45,25 @@ def unravel_joint(game: MarkovGame, joint: torch.Tensor) -> torch.Tensor:
     return torch.stack(out[::-1], dim=-2)
 
 
-def social_optimum(game: MarkovGame) -> SocialOptimum:
+@functools.singledispatch
+def social_optimum(game: Game) -> SocialOptimum:
     """``max_π̄ Σ_i Vⁱ_π̄(μ)`` over product policies, by policy iteration on joint actions."""
+    raise TypeError(f"no exact solver for a {type(game).__name__}")
+
+
+@social_optimum.register
+def _social_optimum_dense(game: MarkovGame) -> SocialOptimum:
     sol = policy_iteration(game.P, game.R.sum(dim=0), game.gamma)
     return SocialOptimum(value=at_mu(game, sol.V), V=sol.V, actions=unravel_joint(game, sol.policy))
 
 
-def social_value(game: MarkovGame, probs: Sequence[torch.Tensor]) -> torch.Tensor:
+def social_value(game: Game, probs: Sequence[torch.Tensor]) -> torch.Tensor:
     """``Σ_i Vⁱ_π(μ)``, ``[*B]``."""
     return at_mu(game, state_values(game, probs)).sum(dim=-1)
 
 
 def price_of_anarchy(
-    game: MarkovGame,
+    game: Game,
     probs: Sequence[torch.Tensor],
     *,
     optimum: torch.Tensor | None = None,

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import randomgames.strategies as rgs
 from mpgverify import bounds
 from mpgverify.algorithms.gradients import log_barrier, log_barrier_gradients, policy_gradients
-from mpgverify.arrays import DTYPE
+from mpgverify.algorithms.pg import pg
 from mpgverify.evaluation import at_mu, evaluate, potential_values
 from mpgverify.game import MarkovGame
 from mpgverify.game_constants import mismatch_coefficient, potential_range
@@ -159,16 +159,17 @@ def check_thm_3_6(
         return not_met(f"T = {T:.3g} iterations exceeds the cap {cap}")
     lam = eps / (2 * M)
     eta = 1.0 / bounds.thm_3_6_beta(game.n_agents, game.gamma, game.n_states, lam)
-    theta = tuple(torch.zeros(game.n_states, n, dtype=DTYPE) for n in game.n_actions)
+    alg = pg(lr=eta, lam=lam, init="zeros")  # the dynamics of the theorem, as the library runs them
+    state = alg.init(game, seed=0, batch=1)
     target = eps_scale * eps
     steps = max(1, math.ceil(T))  # the smallest integer T meeting the bound (t = 0 at least)
     needed, best = steps + 1, math.inf  # steps + 1: not reached within T
     for t in range(steps):
-        best = min(best, float(nash_gap(game, softmax_policy(theta)).gap))
+        best = min(best, float(nash_gap(game, alg.policy(state)).gap[0]))
         if best <= target:
             needed = t + 1  # min over t < needed of the Nash-gap is ≤ ε
             break
-        theta = tuple(t_ + eta * g for t_, g in zip(theta, _grad_L(game, theta, lam), strict=True))
+        state = alg.step(game, state)
     # honest tightness: iterations actually needed ÷ the smallest T the theorem allows (an integer ≥ 1,
     # since min_{t<T} needs T ≥ 1) — not the gap, which the stopping rule puts at ε by construction
     out = upper_bound_outcome(needed, steps, note=f"T = {T:.4g}, min gap {best:.3g} vs eps {target:.3g}")

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import randomgames.strategies as rgs
 from mpgverify import bounds
 from mpgverify.algorithms.gradients import policy_gradients
+from mpgverify.algorithms.pg import pg
 from mpgverify.evaluation import evaluate, potential_values, state_values
 from mpgverify.game import MarkovGame
 from mpgverify.game_constants import potential_range
@@ -324,20 +325,21 @@ def check_lemma_c3(game: MarkovGame, witness: dict[str, Any], *, sign: float = 1
 def check_thm_3_4(game: MarkovGame, witness: dict[str, Any], *, gap_bound: float = 0.0) -> Outcome:
     low, high = potential_range(game)
     eta = bounds.thm_3_4_step(game.n_agents, game.gamma, high - low)
-    theta = theta_of(game, witness)
+    alg = pg(lr=eta)  # PG (3) as the library runs it
+    state = alg.init(game, seed=0, batch=1)._replace(theta=tuple(t[None] for t in theta_of(game, witness)))
     steps = int(witness["steps"])
     last = math.inf
     for _ in range(steps):
-        probs = softmax_policy(theta)
-        grads = policy_gradients(probs, evaluate(game, probs))
-        last = max(float(g.abs().max()) * eta for g in grads)
-        theta = tuple(t + eta * g for t, g in zip(theta, grads, strict=True))
+        new = alg.step(game, state)
+        last = max(float((b - a).abs().max()) for a, b in zip(state.theta, new.theta, strict=True))
+        state = new
         if last < 1e-13:
             break
     if not last < 1e-13:
         return not_met(f"θ_t did not converge numerically in {steps} steps (Assumption 3.3 not established)")
-    gap = float(nash_gap(game, softmax_policy(theta)).gap)
-    scale = 1.0 + float(state_values(game, softmax_policy(theta)).abs().max())
+    limit = alg.policy(state)
+    gap = float(nash_gap(game, limit).gap[0])
+    scale = 1.0 + float(state_values(game, limit).abs().max())
     return Outcome(True, gap_bound - gap, 1e-7 * scale, gap, gap_bound, None, "limit reached")
 
 

@@ -118,7 +118,8 @@ def dummy_term_game(
     dummy_range: tuple[float, float] = (-1.0, 1.0),
     mu: str = "uniform",
 ) -> MarkovGame:
-    """General-sum MPG ``φ + uⁱ(s, a⁻ⁱ)``, action-independent transitions (:func:`randomgames.builders.build_dummy_term`)."""
+    """General-sum MPG ``φ + uⁱ(s, a⁻ⁱ)``, action-independent transitions
+    (:func:`randomgames.builders.build_dummy_term`)."""
     src = TorchSource(seed)
     acts, phi, P, m = _frame(src, n_agents, n_states, n_actions, gamma, reward_range, "action_independent", mu)
     return build_dummy_term(phi, draw_dummies(src, n_states, acts, dummy_range), P, m, gamma, f"dummy-term-seed{seed}")
@@ -177,7 +178,8 @@ def positive_potential_mpg_game(
     agent_term_range: tuple[float, float] = (-1.0, 1.0),
     mu: str = "uniform",
 ) -> MarkovGame:
-    """An MPG meeting Assumption 4.6 with agent terms of either sign (:func:`randomgames.builders.build_positive_potential_mpg`)."""
+    """An MPG meeting Assumption 4.6 with agent terms of either sign
+    (:func:`randomgames.builders.build_positive_potential_mpg`)."""
     src = TorchSource(seed)
     acts, phi, P, m = _frame(src, n_agents, n_states, n_actions, gamma, (-1.0, 1.0), "action_independent", mu)
     return build_positive_potential_mpg(

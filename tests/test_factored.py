@@ -1,4 +1,5 @@
-"""Factored games: every factored solver equals the dense one on every N where both run."""
+"""One game interface: dense and factored games agree on every shared quantity, through the same
+public functions, at every N where both run (the dense coordination game stops at N = 8)."""
 
 from __future__ import annotations
 
@@ -7,74 +8,127 @@ import torch
 
 from mpgverify import coordination_game, evaluate, nash_gap
 from mpgverify.algorithms import make_algorithm
-from mpgverify.algorithms.gradients import policy_gradients
-from mpgverify.errors import FormatError
-from mpgverify.factored import (
-    FactoredGame,
-    factored_coordination_game,
-    factored_evaluate,
-    factored_nash_gap,
-    factored_poa,
-    factored_policy_gradients,
-    factored_social_optimum,
-)
+from mpgverify.algorithms.gradients import autograd_policy_gradients, marginal_policy_gradients, policy_gradients
+from mpgverify.builtin_games import factored_coordination_game
+from mpgverify.errors import FormatError, MpgverifyError
+from mpgverify.evaluation import potential_values, state_values, visitation
+from mpgverify.factored import FactoredGame
+from mpgverify.game_constants import mismatch_coefficient, potential_range
+from mpgverify.nash import best_response
 from mpgverify.policy import random_logits, softmax_policy
 from mpgverify.welfare import price_of_anarchy, social_optimum
 
 F64 = torch.float64
 
 
-def random_factored(seed: int, n: int) -> FactoredGame:
-    """Local states and actions of different sizes, kernels that depend on the local state, distinct rewards."""
+def random_factored(seed: int, n: int, *, deterministic: bool = False) -> FactoredGame:
+    """Local states and actions of different sizes, kernels that depend on the local state, distinct
+    rewards; ``deterministic``: one-hot kernels (local transition probabilities of exactly 0)."""
     gen = torch.Generator().manual_seed(seed)
     sizes = [2 + (i % 2) for i in range(n)]
     acts = [2 + ((i + 1) % 2) for i in range(n)]
-    local = tuple(torch.rand(L, A, L, generator=gen, dtype=F64).softmax(-1) for L, A in zip(sizes, acts, strict=True))
+    local = []
+    for L, A in zip(sizes, acts, strict=True):
+        k = torch.rand(L, A, L, generator=gen, dtype=F64)
+        local.append(torch.nn.functional.one_hot(k.argmax(-1), L).to(F64) if deterministic else k.softmax(-1))
     S = 1
     for L in sizes:
         S *= L
     rewards = torch.rand(n, S, generator=gen, dtype=F64)
     mu = torch.rand(S, generator=gen, dtype=F64).softmax(-1)
-    return FactoredGame(0.9, local, rewards, mu, rewards.mean(0), f"random-factored-{n}")
+    return FactoredGame(0.9, tuple(local), rewards, mu, rewards.mean(0), f"random-factored-{n}")
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6, 7])
+def assert_same_quantities(fg, dg, probs, atol: float = 1e-10) -> None:
+    """Every quantity both representations compute, through the public functions."""
+    fe, de = evaluate(fg, probs), evaluate(dg, probs)
+    assert fe.Q is None and de.Q is not None
+    for name in ("V", "V_mu", "d", "Phi", "Phi_mu"):
+        a, b = getattr(fe, name), getattr(de, name)
+        assert torch.allclose(a, b, atol=atol), (name, float((a - b).abs().max()))
+    for a, b in zip(fe.advantages, de.advantages, strict=True):
+        assert torch.allclose(a, b, atol=atol), float((a - b).abs().max())
+    assert torch.allclose(state_values(fg, probs), state_values(dg, probs), atol=atol)
+    assert torch.allclose(visitation(fg, probs), visitation(dg, probs), atol=atol)
+    assert torch.allclose(potential_values(fg, probs), potential_values(dg, probs), atol=atol)
+    for a, b in zip(marginal_policy_gradients(fg, probs), marginal_policy_gradients(dg, probs), strict=True):
+        assert torch.allclose(a, b, atol=atol)
+    for a, b in zip(policy_gradients(probs, fe), policy_gradients(probs, de), strict=True):
+        assert torch.allclose(a, b, atol=atol)
+    fn, dn = nash_gap(fg, probs), nash_gap(dg, probs)
+    for name in ("gap", "gains", "best_values"):
+        a, b = getattr(fn, name), getattr(dn, name)
+        assert torch.allclose(a, b, atol=1e-9), (name, float((a - b).abs().max()))
+    assert fn.responses.shape == dn.responses.shape
+    for i in range(fg.n_agents):
+        fb, db = best_response(fg, probs, i), best_response(dg, probs, i)
+        assert torch.allclose(fb.V, db.V, atol=1e-9) and torch.allclose(fb.V_mu, db.V_mu, atol=1e-9)
+        assert fb.policy.shape == db.policy.shape
+    fo, do = social_optimum(fg), social_optimum(dg)
+    assert torch.allclose(fo.value, do.value, atol=1e-9) and torch.allclose(fo.V, do.V, atol=1e-9)
+    assert fo.actions.shape == do.actions.shape
+    assert torch.allclose(price_of_anarchy(fg, probs), price_of_anarchy(dg, probs), atol=1e-10)
+    assert potential_range(fg) == pytest.approx(potential_range(dg), abs=1e-9)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6, 7, 8])
 def test_factored_coordination_equals_dense(n) -> None:
     fg, dg = factored_coordination_game(n), coordination_game(n)
-    assert torch.equal(fg.dense().transition, dg.transition)
-    probs = softmax_policy(random_logits(dg, seed=n, batch=(3,)))
-    fe, de = factored_evaluate(fg, probs), evaluate(dg, probs)
-    assert torch.allclose(fe.V, de.V, atol=1e-10)
-    assert torch.allclose(fe.d, de.d, atol=1e-10)
-    assert fe.Phi is not None and de.Phi is not None and torch.allclose(fe.Phi, de.Phi, atol=1e-10)
-    for a, b in zip(fe.advantages, de.advantages, strict=True):
-        assert torch.allclose(a, b, atol=1e-10)
-    assert torch.allclose(factored_nash_gap(fg, probs), nash_gap(dg, probs).gap, atol=1e-9)
-    assert torch.allclose(factored_social_optimum(fg).value, social_optimum(dg).value, atol=1e-9)
-    assert torch.allclose(factored_poa(fg, probs), price_of_anarchy(dg, probs), atol=1e-10)
+    if n <= 5:
+        assert torch.equal(fg.dense().transition, dg.transition)
+    probs = softmax_policy(random_logits(dg, seed=n, batch=(2,) if n < 8 else ()))
+    assert_same_quantities(fg, dg, probs)
 
 
 @pytest.mark.parametrize("seed, n", [(0, 1), (1, 2), (2, 3), (3, 4)])
 def test_random_factored_games_equal_dense(seed, n) -> None:
     fg = random_factored(seed, n)
+    assert_same_quantities(fg, fg.dense(), softmax_policy(random_logits(fg.dense(), seed=seed, batch=(2,))))
+
+
+@pytest.mark.parametrize("seed, n", [(4, 2), (5, 3)])
+def test_zero_local_probabilities_take_the_rebuilt_rows(seed, n) -> None:
+    """One-hot kernels and a mix of deterministic and stochastic policies make some qⁱ(s, t) exactly 0:
+    the leave-one-out sums and the best-response transitions are rebuilt from the other factors there."""
+    fg = random_factored(seed, n, deterministic=True)
     dg = fg.dense()
-    probs = softmax_policy(random_logits(dg, seed=seed, batch=(2,)))
-    fe, de = factored_evaluate(fg, probs), evaluate(dg, probs)
-    assert torch.allclose(fe.V, de.V, atol=1e-10)
-    for a, b in zip(factored_policy_gradients(fg, probs), policy_gradients(probs, de), strict=True):
-        assert torch.allclose(a, b, atol=1e-10)
-    assert torch.allclose(factored_nash_gap(fg, probs), nash_gap(dg, probs).gap, atol=1e-9)
-    assert torch.allclose(factored_social_optimum(fg).value, social_optimum(dg).value, atol=1e-9)
+    logits = random_logits(dg, seed=seed, batch=(2,))
+    onehot = tuple(torch.nn.functional.one_hot(t[0].argmax(-1), t.shape[-1]).to(F64) for t in logits)
+    probs = tuple(torch.stack([o, p[1]]) for o, p in zip(onehot, softmax_policy(logits), strict=True))
+    assert_same_quantities(fg, dg, probs, atol=1e-9)
 
 
-def test_pg_runs_on_a_factored_game_as_on_the_dense_one() -> None:
+def test_autograd_sees_through_the_factored_evaluation() -> None:
     fg, dg = factored_coordination_game(3), coordination_game(3)
-    alg = make_algorithm("pg", lr=0.1)
+    theta = random_logits(dg, seed=3)
+    for a, b in zip(autograd_policy_gradients(fg, theta), autograd_policy_gradients(dg, theta), strict=True):
+        assert torch.allclose(a, b, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["pg", "log-barrier-pg", "npg", "npg-br", "br-dynamics"])
+def test_algorithms_run_on_a_factored_game_as_on_the_dense_one(name) -> None:
+    fg, dg = factored_coordination_game(3), coordination_game(3)
+    alg = make_algorithm(name)
     fs, ds = alg.init(fg, seed=0, batch=2), alg.init(dg, seed=0, batch=2)
-    for _ in range(5):
+    for _ in range(4):
         fs, ds = alg.step(fg, fs), alg.step(dg, ds)
-    for a, b in zip(fs.theta, ds.theta, strict=True):
-        assert torch.allclose(a, b, atol=1e-12)
+    for a, b in zip(alg.policy(fs), alg.policy(ds), strict=True):
+        assert torch.allclose(a, b, atol=1e-10)
+
+
+def test_warm_started_nash_gap_equals_the_cold_one() -> None:
+    """Starting policy iteration from the previous policy's best responses changes the work, not the answer."""
+    for game in (factored_coordination_game(4), coordination_game(4)):
+        before = softmax_policy(random_logits(game, seed=1, batch=(3,)))
+        after = softmax_policy(tuple(t + 0.05 for t in random_logits(game, seed=1, batch=(3,))))
+        cold = nash_gap(game, after)
+        warm = nash_gap(game, after, start=nash_gap(game, before).responses)
+        assert torch.equal(warm.gap, cold.gap) and torch.equal(warm.responses, cold.responses)
+
+
+def test_mismatch_coefficient_of_a_factored_game_is_refused_with_its_reason() -> None:
+    with pytest.raises(MpgverifyError, match="2S = 16 MDP optima"):
+        mismatch_coefficient(factored_coordination_game(3))
 
 
 def test_factored_game_validates_its_fields() -> None:
@@ -91,7 +145,6 @@ def test_factored_game_validates_its_fields() -> None:
 
 @pytest.mark.parametrize("n", [2, 3])
 def test_lanczos_hessian_norm_equals_the_dense_hessian_norm(n) -> None:
-    from mpgverify.evaluation import potential_values
     from mpgverify.hessian import hessian_spectral_norm
 
     game = coordination_game(n)
@@ -107,14 +160,3 @@ def test_lanczos_hessian_norm_equals_the_dense_hessian_norm(n) -> None:
     dense = float(torch.linalg.matrix_norm(torch.autograd.functional.hessian(phi, x0), ord=2))
     assert hessian_spectral_norm(phi, x0, steps=x0.numel()) == pytest.approx(dense, rel=1e-9)
     assert hessian_spectral_norm(phi, x0, steps=4) <= dense * (1 + 1e-9)  # fewer steps: a lower bound
-
-
-def test_best_responses_with_value_iteration_warm_start_equal_dense_at_n8() -> None:
-    """From 256 states on, best responses start with value-iteration backups (mpgverify.factored.SWEEPS_FROM_STATES)."""
-    from mpgverify.factored import SWEEPS_FROM_STATES
-
-    fg, dg = factored_coordination_game(8), coordination_game(8)
-    assert fg.n_states >= SWEEPS_FROM_STATES
-    probs = softmax_policy(random_logits(dg, seed=8, batch=(2,)))
-    assert torch.allclose(factored_nash_gap(fg, probs), nash_gap(dg, probs).gap, atol=1e-9)
-    assert torch.allclose(factored_poa(fg, probs), price_of_anarchy(dg, probs), atol=1e-10)

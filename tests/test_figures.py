@@ -116,7 +116,7 @@ def test_cuda_matches_cpu() -> None:
 @pytest.mark.parametrize(
     "extra, field",
     [
-        (["--n", "9"], "--n"),
+        (["--n", "21"], "--n"),
         (["--seeds", "1", "2", "3"], "--seeds"),
         (["--iters", "0"], "--iters"),
         (["--ks", "0"], "--ks"),

@@ -26,7 +26,7 @@ from typing import Any
 import torch
 
 from mpgverify.errors import FormatError
-from mpgverify.game import MarkovGame
+from mpgverify.game import Game
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -78,13 +78,13 @@ class Algorithm:
 
     name: str
     init: Callable[..., Any]
-    step: Callable[[MarkovGame, Any], Any]
+    step: Callable[[Game, Any], Any]
     policy: Callable[[Any], tuple[torch.Tensor, ...]]
     declares: Declarations = field(default_factory=Declarations)
     options: dict[str, Any] = field(default_factory=dict)
-    promises: Callable[[MarkovGame], Declarations] | None = None
+    promises: Callable[[Game], Declarations] | None = None
 
-    def declarations(self, game: MarkovGame) -> Declarations:
+    def declarations(self, game: Game) -> Declarations:
         """What this algorithm promises on ``game``: ``promises(game)`` when given, else ``declares``."""
         return self.declares if self.promises is None else self.promises(game)
 

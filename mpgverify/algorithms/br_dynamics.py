@@ -21,7 +21,7 @@ from mpgverify.algorithms.promises import br_dynamics_promises
 from mpgverify.algorithms.tabular import init_theta
 from mpgverify.errors import FormatError
 from mpgverify.evaluation import at_mu, state_values
-from mpgverify.game import MarkovGame
+from mpgverify.game import Game
 from mpgverify.nash import best_response
 from mpgverify.policy import softmax_policy
 
@@ -57,11 +57,11 @@ def br_dynamics(
     if reading not in ("as-used", "as-written"):
         raise FormatError("reading", f"must be 'as-used' or 'as-written', got {reading!r}")
 
-    def init_fn(game: MarkovGame, *, seed: int, batch: int) -> BRState:
+    def init_fn(game: Game, *, seed: int, batch: int) -> BRState:
         theta = init_theta(game, seed=seed, batch=batch, init=init, scale=init_scale).theta
         return BRState(softmax_policy(theta), 0, torch.zeros(batch, dtype=torch.bool), torch.full((batch,), -1))
 
-    def step(game: MarkovGame, state: BRState) -> BRState:
+    def step(game: Game, state: BRState) -> BRState:
         V = at_mu(game, state_values(game, state.probs))  # [B, N]
         brs = [best_response(game, state.probs, i) for i in range(game.n_agents)]
         best = torch.stack([b.V_mu for b in brs], dim=-1)

@@ -15,15 +15,16 @@ Autograd agrees with each of these (``tests/test_algorithms.py``).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Literal
 
 import torch
 
-from mpgverify.evaluation import Evaluation, evaluate, joint_weighted_advantages
-from mpgverify.game import MarkovGame
-from mpgverify.policy import softmax_policy
+from mpgverify.evaluation import Evaluation, evaluate, joint_structure
+from mpgverify.game import Game, MarkovGame
+from mpgverify.policy import joint_policy, softmax_policy
 
 __all__ = [
     "FisherD",
@@ -47,21 +48,37 @@ def policy_gradients(probs: Sequence[torch.Tensor], ev: Evaluation) -> tuple[tor
     return tuple(ev.d[..., :, None] * p * a for p, a in zip(probs, ev.advantages, strict=True))
 
 
-def marginal_policy_gradients(game: MarkovGame, probs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+@functools.singledispatch
+def marginal_policy_gradients(game: Game, probs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
     """The same gradients as :func:`policy_gradients`, computed as
     ``Σ_{a⁻ⁱ} d(s) π(aⁱ, a⁻ⁱ|s) (Qⁱ(s, aⁱ, a⁻ⁱ) − Vⁱ(s))`` — one sum over the other agents' action
     axes per agent (the fast path of the PG iteration)."""
-    W, _ = joint_weighted_advantages(game, probs)
-    lead = W.dim() - game.n_agents  # axes before the action axes: [*B, N, S]
-    out = []
-    for i in range(game.n_agents):
-        Wi = W.select(lead - 2, i)  # [*B, S, A¹..Aᴺ]
-        others = [lead - 1 + j for j in range(game.n_agents) if j != i]
-        out.append(Wi.sum(dim=others) if others else Wi)
-    return tuple(out)
+    raise TypeError(f"no exact solver for a {type(game).__name__}")
 
 
-def autograd_policy_gradients(game: MarkovGame, theta: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+@marginal_policy_gradients.register
+def _marginal_policy_gradients_dense(game: MarkovGame, probs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+    """One LU of ``I − γ P_π`` for the values of the distinct rewards and for d, one product for
+    ``Q``, and every agent's marginal of ``d(s) π(a|s) (Q(s, a) − V(s))`` as one product with the
+    marginalization matrix (:func:`mpgverify.evaluation.joint_structure`)."""
+    st = joint_structure(game)
+    S = game.n_states
+    pi = joint_policy(probs)  # [*B, S, A]
+    lead = pi.shape[:-2]
+    flat = pi.reshape(-1, S, pi.shape[-1]).transpose(0, 1)  # [S, B, A]: one product per state
+    both = torch.bmm(flat, st.transition_rewards).transpose(0, 1).reshape(*lead, S, -1)  # [*B, S, S + U]
+    LU, pivots = torch.linalg.lu_factor(torch.add(st.eye, both[..., :S], alpha=-game.gamma))
+    V = torch.linalg.lu_solve(LU, pivots, both[..., S:])  # [*B, S, U]
+    d = torch.linalg.lu_solve(LU, pivots, game.mu.expand(*lead, S)[..., None], adjoint=True)  # [*B, S, 1]
+    Q = torch.add(st.rewards, torch.einsum("sat,...tu->...usa", game.P, V), alpha=game.gamma)  # [*B, U, S, A]
+    # Σ_{a⁻ⁱ} π(a|s) (Q(s, a) − V(s)) = [(π ⊙ Q) @ marginals](s, aⁱ) − πⁱ(aⁱ|s) V(s), times d(s)
+    G = (pi[..., None, :, :] * Q) @ st.marginals  # [*B, U, S, Σ Aⁱ]
+    own = torch.cat(tuple(probs), dim=-1)[..., None, :, :] * V.mT[..., None]  # [*B, U, S, Σ Aⁱ]
+    G = d.mT[..., None] * (G - own)
+    return tuple(G[..., st.table_of[i], :, st.offsets[i] : st.offsets[i] + n] for i, n in enumerate(game.n_actions))
+
+
+def autograd_policy_gradients(game: Game, theta: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
     """``∇_{θⁱ} Vⁱ_θ(μ)`` by automatic differentiation through the exact evaluation."""
     leaves = tuple(t.detach().requires_grad_(True) for t in theta)
     V_mu = evaluate(game, softmax_policy(leaves)).V_mu

@@ -25,7 +25,7 @@ from mpgverify.algorithms.tabular import check_lr, member_normals
 from mpgverify.arrays import DTYPE
 from mpgverify.errors import FormatError
 from mpgverify.evaluation import evaluate
-from mpgverify.game import MarkovGame
+from mpgverify.game import Game
 
 __all__ = ["NNState", "network_log_policy", "network_policy", "nn_adam", "nn_pg"]
 
@@ -62,9 +62,7 @@ def network_policy(params: tuple[tuple[torch.Tensor, ...], ...], activation: str
     return tuple(lp.exp() for lp in network_log_policy(params, activation))
 
 
-def _init_params(
-    game: MarkovGame, seed: int, batch: int, hidden: int, scale: float
-) -> tuple[tuple[torch.Tensor, ...], ...]:
+def _init_params(game: Game, seed: int, batch: int, hidden: int, scale: float) -> tuple[tuple[torch.Tensor, ...], ...]:
     S = game.n_states
     shapes = [
         s for n in game.n_actions for s in ((S, hidden), (hidden,), (hidden, hidden), (hidden,), (hidden, n), (n,))
@@ -92,7 +90,7 @@ def _make(
         raise FormatError("activation", f"must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
     b1, b2, eps = 0.9, 0.999, 1e-8
 
-    def init_fn(game: MarkovGame, *, seed: int, batch: int) -> NNState:
+    def init_fn(game: Game, *, seed: int, batch: int) -> NNState:
         params = _init_params(game, seed, batch, hidden or game.n_states, init_scale)
         moments = (
             tuple(tuple((torch.zeros_like(p), torch.zeros_like(p)) for p in agent) for agent in params)
@@ -101,7 +99,7 @@ def _make(
         )
         return NNState(params, 0, moments)
 
-    def step(game: MarkovGame, state: NNState) -> NNState:
+    def step(game: Game, state: NNState) -> NNState:
         leaves = tuple(tuple(p.detach().requires_grad_(True) for p in agent) for agent in state.params)
         log_probs = network_log_policy(leaves, activation)
         probs = tuple(lp.exp() for lp in log_probs)

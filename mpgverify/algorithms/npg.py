@@ -23,7 +23,7 @@ from mpgverify.algorithms.promises import nothing_promised
 from mpgverify.algorithms.tabular import check_lam, check_lr, tabular_ascent
 from mpgverify.errors import FormatError
 from mpgverify.evaluation import evaluate
-from mpgverify.game import MarkovGame
+from mpgverify.game import Game
 from mpgverify.policy import softmax_policy
 
 __all__ = ["npg"]
@@ -59,7 +59,7 @@ def npg(
     if fisher_d not in ("unnormalized", "normalized"):
         raise FormatError("fisher_d", f"must be 'unnormalized' or 'normalized', got {fisher_d!r}")
 
-    def direction(game: MarkovGame, theta: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
+    def direction(game: Game, theta: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
         probs = softmax_policy(theta)
         ev = evaluate(game, probs)
         if form == "fisher":

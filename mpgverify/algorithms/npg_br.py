@@ -14,6 +14,7 @@ eq. (5) has no step size; ``lr`` is η (1.0 reads it literally). One ``step`` is
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import torch
@@ -24,7 +25,7 @@ from mpgverify.algorithms.promises import npg_br_promises
 from mpgverify.algorithms.tabular import check_lr, init_theta
 from mpgverify.errors import FormatError
 from mpgverify.evaluation import at_mu, evaluate
-from mpgverify.game import MarkovGame
+from mpgverify.game import Game, MarkovGame
 from mpgverify.mdp import policy_evaluation
 from mpgverify.nash import induced_mdp
 from mpgverify.policy import softmax_policy
@@ -45,7 +46,7 @@ class NPGBRState(NamedTuple):
     last_gain: torch.Tensor
 
 
-def _gain_values(game: MarkovGame, probs: tuple[torch.Tensor, ...]) -> torch.Tensor:
+def _gain_values(game: Game, probs: tuple[torch.Tensor, ...]) -> torch.Tensor:
     """``[*B, N]``: Φ(μ) repeated per agent when a potential is stated, else each Vⁱ(μ)."""
     ev = evaluate(game, probs)
     if ev.Phi_mu is not None:
@@ -53,11 +54,39 @@ def _gain_values(game: MarkovGame, probs: tuple[torch.Tensor, ...]) -> torch.Ten
     return ev.V_mu
 
 
+@functools.singledispatch
 def _inner(
-    game: MarkovGame, theta: tuple[torch.Tensor, ...], K: int, lr: float, lam: float
+    game: Game, theta: tuple[torch.Tensor, ...], K: int, lr: float, lam: float
 ) -> tuple[list[torch.Tensor], torch.Tensor]:
     """(θⁱ_{t,K} per agent ``[B, S, Aⁱ]``, each agent's own-value gain ``Vⁱ(θⁱ_{t,K}, θ⁻ⁱ_t)(μ) − Vⁱ_t(μ)``
-    ``[B, N]``), both in the agents' induced MDPs; agents with equal action counts run as one batch."""
+    ``[B, N]``). Any game: agent i's inner step is the local advantage of the whole game at
+    ``(θⁱ_{t,k}, θ⁻ⁱ_t)`` (:func:`~mpgverify.evaluation.evaluate`), which is the advantage of its
+    induced MDP (no ``S × Aⁱ × S`` tensor is built: the factored path)."""
+    out: list[torch.Tensor] = list(theta)
+    gains = torch.zeros(*theta[0].shape[:-2], game.n_agents, dtype=theta[0].dtype, device=theta[0].device)
+    for i in range(game.n_agents):
+        th, V0 = theta[i], None
+        for _ in range(K + 1):
+            probs = softmax_policy(tuple(th if j == i else t for j, t in enumerate(theta)))
+            ev = evaluate(game, probs)
+            V0 = ev.V_mu[..., i] if V0 is None else V0
+            if _ == K:
+                gains[..., i] = ev.V_mu[..., i] - V0
+                break
+            move = ev.advantages[i]
+            if lam > 0:
+                move = move + natural_barrier_directions((probs[i],), lam, ev.d, game.gamma, "unnormalized")[0]
+            th = th + lr * move
+        out[i] = th
+    return out, gains
+
+
+@_inner.register
+def _inner_dense(
+    game: MarkovGame, theta: tuple[torch.Tensor, ...], K: int, lr: float, lam: float
+) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """The dense path: the agents' induced MDPs built once per outer step; agents with equal action
+    counts run as one batch."""
     probs = softmax_policy(theta)
     mdps = [induced_mdp(game, probs, i) for i in range(game.n_agents)]
     groups: dict[int, list[int]] = {}
@@ -88,7 +117,7 @@ def _inner(
 
 
 def inner_loops(
-    game: MarkovGame, theta: tuple[torch.Tensor, ...], K: int, lr: float, lam: float = 0.0
+    game: Game, theta: tuple[torch.Tensor, ...], K: int, lr: float, lam: float = 0.0
 ) -> tuple[torch.Tensor, ...]:
     """Every agent's K-step inner loop (5) from θ_t: returns θⁱ_{t,K} per agent, ``[N, B, S, Aⁱ]``
     stacked on a leading candidate axis (candidate i moves agent i only).
@@ -130,7 +159,7 @@ def npg_br(
     if not (isinstance(K, int) and K >= 1):
         raise FormatError("K", f"must be an integer ≥ 1, got {K!r}")
 
-    def init_fn(game: MarkovGame, *, seed: int, batch: int) -> NPGBRState:
+    def init_fn(game: Game, *, seed: int, batch: int) -> NPGBRState:
         base = init_theta(game, seed=seed, batch=batch, init=init, scale=init_scale)
         return NPGBRState(
             theta=base.theta,
@@ -139,7 +168,7 @@ def npg_br(
             last_gain=torch.zeros(batch, dtype=torch.float64),
         )
 
-    def step(game: MarkovGame, state: NPGBRState) -> NPGBRState:
+    def step(game: Game, state: NPGBRState) -> NPGBRState:
         moved, value_gains = _inner(game, state.theta, K, lr, lam)
         if gain == "value":
             gains = value_gains

@@ -16,21 +16,16 @@ from mpgverify.algorithms.gradients import autograd_policy_gradients, log_barrie
 from mpgverify.algorithms.promises import pg_promises
 from mpgverify.algorithms.tabular import check_lam, check_lr, tabular_ascent
 from mpgverify.errors import FormatError
-from mpgverify.factored import FactoredGame, factored_policy_gradients
-from mpgverify.game import MarkovGame
+from mpgverify.game import Game
 from mpgverify.policy import softmax_policy
 
 __all__ = ["log_barrier_pg", "pg", "pg_direction"]
 
 
-def pg_direction(
-    game: MarkovGame, theta: tuple[torch.Tensor, ...], lam: float, gradient: str
-) -> tuple[torch.Tensor, ...]:
+def pg_direction(game: Game, theta: tuple[torch.Tensor, ...], lam: float, gradient: str) -> tuple[torch.Tensor, ...]:
     """``∇_{θⁱ} Vⁱ(μ)`` (+ the log-barrier gradient when λ > 0) for every agent."""
     probs = softmax_policy(theta)
-    if isinstance(game, FactoredGame):
-        grads = factored_policy_gradients(game, probs)  # no S × A × S tensor (mpgverify.factored)
-    elif gradient == "autograd":
+    if gradient == "autograd":
         grads = autograd_policy_gradients(game, theta)
     else:
         grads = marginal_policy_gradients(game, probs)

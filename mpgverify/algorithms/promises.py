@@ -20,12 +20,12 @@ from collections.abc import Callable
 
 from mpgverify import bounds
 from mpgverify.algorithms.api import Declarations
-from mpgverify.game import MarkovGame
+from mpgverify.game import Game
 from mpgverify.game_constants import potential_range
 
 __all__ = ["br_dynamics_promises", "nothing_promised", "npg_br_promises", "pg_promises"]
 
-Promises = Callable[[MarkovGame], Declarations]
+Promises = Callable[[Game], Declarations]
 
 
 def nothing_promised(why: str) -> Promises:
@@ -34,8 +34,8 @@ def nothing_promised(why: str) -> Promises:
     return lambda game: empty
 
 
-def _phi_range(game: MarkovGame) -> float | None:
-    if game.phi is None:
+def _phi_range(game: Game) -> float | None:
+    if game.potential is None:
         return None
     low, high = potential_range(game)
     return high - low
@@ -49,7 +49,7 @@ def pg_promises(lr: float, lam: float) -> Promises:
             "iterations at λ = ε/(2M), θ₀ = 0: too long to check; Φ itself is not promised monotone"
         )
 
-    def promise(game: MarkovGame) -> Declarations:
+    def promise(game: Game) -> Declarations:
         spread = _phi_range(game)
         if spread is None:
             return Declarations(source="the game states no potential φ: Lemma C.3 cannot be applied")
@@ -66,11 +66,11 @@ def npg_br_promises(lr: float, K: int, lam: float) -> Promises:
     if lr != 1.0 or lam != 0.0:
         return nothing_promised(f"Theorem 3.8 is stated for η = 1 and no barrier (here η = {lr:g}, λ = {lam:g})")
 
-    def promise(game: MarkovGame) -> Declarations:
+    def promise(game: Game) -> Declarations:
         spread = _phi_range(game)
-        if spread is None or game.phi is None:
+        if spread is None or game.potential is None:
             return Declarations(source="the game states no potential φ: Theorem 3.8 cannot be applied")
-        if float(game.phi.min()) < 0 or float(game.phi.max()) > 1:
+        if float(game.potential.min()) < 0 or float(game.potential.max()) > 1:
             return Declarations(source="Theorem 3.8's inner-loop bound assumes φ in [0, 1]")
         eps = bounds.thm_3_8_epsilon(game.gamma, K)
         T = math.floor(bounds.thm_3_8_outer_steps(spread, eps)) + 1
@@ -82,4 +82,4 @@ def npg_br_promises(lr: float, K: int, lam: float) -> Promises:
 def br_dynamics_promises() -> Promises:
     """Def 2.2: every best-response switch raises Φ by the mover's gain."""
     mono = Declarations(monotone_potential=True, source="Def 2.2: a best-response switch raises Φ by its gain ≥ 0")
-    return lambda game: mono if game.phi is not None else Declarations(source="the game states no potential φ")
+    return lambda game: mono if game.potential is not None else Declarations(source="the game states no potential φ")

@@ -22,7 +22,7 @@ from mpgverify.algorithms.promises import nothing_promised
 from mpgverify.algorithms.sampling import reinforce_gradients, rollout_returns, sample_rows
 from mpgverify.algorithms.tabular import ascend, check_lr, init_theta
 from mpgverify.errors import FormatError
-from mpgverify.game import MarkovGame
+from mpgverify.game import Game, MarkovGame
 from mpgverify.policy import softmax_policy
 
 __all__ = ["SampledState", "sampled_advantages", "sampled_npg", "sampled_pg"]
@@ -71,6 +71,13 @@ def _initializer(init: str) -> Callable[..., SampledState]:
     return init_fn
 
 
+def _dense(game: Game, name: str) -> MarkovGame:
+    """Rollouts draw from ``P(s'|s, a)`` itself: a dense game (:class:`~mpgverify.game.MarkovGame`)."""
+    if not isinstance(game, MarkovGame):
+        raise FormatError("GAME", f"{name} samples rollouts from the dense transition P(s'|s, a); use --repr dense")
+    return game
+
+
 def _check_samples(samples: int) -> int:
     if not (isinstance(samples, int) and samples >= 1):
         raise FormatError("samples", f"must be an integer ≥ 1, got {samples!r}")
@@ -81,8 +88,9 @@ def sampled_pg(*, lr: float = 0.1, samples: int = 64, baseline: bool = True, ini
     """REINFORCE-with-baseline policy gradient from ``samples`` rollouts per step and policy."""
     lr, samples = check_lr(lr), _check_samples(samples)
 
-    def step(game: MarkovGame, state: SampledState) -> SampledState:
-        grads = _per_member(lambda p, gen: reinforce_gradients(game, p, samples, gen, baseline)[0], state)
+    def step(game: Game, state: SampledState) -> SampledState:
+        dense = _dense(game, "sampled-pg")
+        grads = _per_member(lambda p, gen: reinforce_gradients(dense, p, samples, gen, baseline)[0], state)
         return SampledState(ascend(state.theta, grads, lr), state.t + 1, state.seed)
 
     return Algorithm(
@@ -99,8 +107,9 @@ def sampled_npg(*, lr: float = 0.1, samples: int = 16, init: str = "normal") -> 
     """Soft policy iteration on Monte Carlo advantages (``samples`` rollouts per (s, aⁱ))."""
     lr, samples = check_lr(lr), _check_samples(samples)
 
-    def step(game: MarkovGame, state: SampledState) -> SampledState:
-        adv = _per_member(lambda p, gen: sampled_advantages(game, p, samples, gen), state)
+    def step(game: Game, state: SampledState) -> SampledState:
+        dense = _dense(game, "sampled-npg")
+        adv = _per_member(lambda p, gen: sampled_advantages(dense, p, samples, gen), state)
         return SampledState(ascend(state.theta, adv, lr), state.t + 1, state.seed)
 
     return Algorithm(

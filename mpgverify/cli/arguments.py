@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from mpgverify.builtin_games import BUILTIN_GAMES, parse_game_spec
+from mpgverify.builtin_games import BUILTIN_GAMES, REPRESENTATIONS, parse_game_spec
 from mpgverify.errors import FormatError
 from mpgverify.formats import load_game, load_policy
-from mpgverify.game import MarkovGame
+from mpgverify.game import Game, MarkovGame
 from mpgverify.policy import Policy, random_logits, softmax_policy, uniform_policy
 
 __all__ = [
@@ -23,12 +23,15 @@ __all__ = [
     "MAX_SEEDS",
     "OUTPUTS",
     "POLICY_HELP",
+    "REPR_HELP",
     "SEED",
     "OneLineParser",
     "check_outputs",
     "counterexample_dir",
     "counterexamples_option",
+    "dense_game",
     "finite",
+    "game_argument",
     "integer",
     "one_line",
     "parallel_options",
@@ -41,24 +44,52 @@ __all__ = [
 
 GAME_HELP = (
     "a mpgverify.game/1 JSON file, or a built-in game spec NAME[:key=value,...]; built-ins: "
-    "coordination (options n, gamma, eps; e.g. coordination:n=5,gamma=0.9)"
+    "coordination (options n, gamma, eps; e.g. coordination:n=12,gamma=0.9; dense up to n = 8, factored beyond)"
+)
+REPR_HELP = (
+    "game representation: auto (dense while it fits, factored beyond: coordination n > 8), dense, or factored "
+    "(built-in games; every solver accepts both and returns the same numbers)"
 )
 
 
 POLICY_HELP = "a mpgverify.policy/1 JSON file, 'uniform', or 'random:SEED' (softmax of N(0,1) logits)"
 
 
-def resolve_game(text: str) -> MarkovGame:
-    """A game from a file path or a built-in spec."""
+def resolve_game(text: str, representation: str = "auto") -> Game:
+    """A game from a file path (dense) or a built-in spec in ``representation``."""
     name = text.partition(":")[0]
     if name in BUILTIN_GAMES and not Path(text).exists():
-        return parse_game_spec(text)
+        return parse_game_spec(text, representation=representation)
     if not Path(text).exists():
         raise FormatError("GAME", f"{text!r} is neither a file nor a built-in game ({', '.join(BUILTIN_GAMES)})")
+    if representation == "factored":
+        raise FormatError(
+            "--repr", "a mpgverify.game/1 file is a dense game; --repr factored applies to built-in games"
+        )
     return load_game(text)
 
 
-def resolve_policy(text: str, game: MarkovGame) -> Policy:
+def dense_game(game: Game, command: str) -> MarkovGame:
+    """``game`` when it is dense; else one line saying why ``command`` needs the dense tensors."""
+    if not isinstance(game, MarkovGame):
+        raise FormatError(
+            "GAME",
+            f"{command} works on the dense S × A × S transition, and {game.name} is factored "
+            f"({game.n_states} states × {math.prod(game.n_actions)} joint actions); use a smaller game or --repr dense",
+        )
+    return game
+
+
+def game_argument(p: argparse.ArgumentParser, *, flag: bool = False) -> None:
+    """GAME (positional, or ``--game`` with ``flag``) and ``--repr``."""
+    if flag:
+        p.add_argument("--game", required=True, metavar="GAME", help=GAME_HELP)
+    else:
+        p.add_argument("game", metavar="GAME", help=GAME_HELP)
+    p.add_argument("--repr", choices=REPRESENTATIONS, default="auto", dest="representation", help=REPR_HELP)
+
+
+def resolve_policy(text: str, game: Game) -> Policy:
     """A product policy from a file path, ``uniform`` or ``random:SEED``."""
     if text == "uniform":
         return uniform_policy(game)

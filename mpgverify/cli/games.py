@@ -7,45 +7,58 @@ from pathlib import Path
 from typing import Any
 
 from mpgverify.cli.arguments import (
-    GAME_HELP,
     MAX_SEEDS,
     POLICY_HELP,
     SEED,
+    dense_game,
+    game_argument,
     integer,
     resolve_game,
     resolve_policy,
 )
 from mpgverify.formats import json_text, save_game
+from mpgverify.game import MarkovGame
 from mpgverify.game_constants import mismatch_coefficient, potential_range
+from mpgverify.memory import recording_bytes, require_memory
 from mpgverify.report import evaluation_report, render_evaluation
 
 __all__ = ["add_check_mpg", "add_constants", "add_evaluate", "add_export"]
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    game = resolve_game(args.game)
+    game = resolve_game(args.game, args.representation)
+    require_memory(recording_bytes(game, 1), f"an exact evaluation of {game.name}")
     report = evaluation_report(game, resolve_policy(args.policy, game))
     print(json_text(report) if args.json else render_evaluation(report), end="" if args.json else "\n")
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
-    game = resolve_game(args.game)
+    game = dense_game(resolve_game(args.game, args.representation), "export (mpgverify.game/1 is the dense format)")
     save_game(game, args.out)
     print(f"wrote {args.out} ({game!r})")
     return 0
 
 
 def _constants(args: argparse.Namespace) -> int:
-    game = resolve_game(args.game)
+    game = resolve_game(args.game, args.representation)
+    require_memory(recording_bytes(game, 1), f"the constants of {game.name}")
     out: dict[str, object] = {"game": game.name}
-    if game.phi is not None:
+    if game.potential is not None:
         low, high = potential_range(game)
         out.update(phi_min=low, phi_max=high)
     else:
         out.update(phi_min=None, phi_max=None)
-    mm = mismatch_coefficient(game)
-    out.update(M=mm.M, M_state=mm.state)
+    if isinstance(game, MarkovGame):
+        mm = mismatch_coefficient(game)
+        out.update(M=mm.M, M_state=mm.state)
+    else:  # 2S MDP optima over every joint action: past the dense limit, said rather than attempted
+        out.update(
+            M=None,
+            M_state=None,
+            note=f"M not computed: {game.name} is factored (2S = {2 * game.n_states} "
+            "MDP optima over all joint actions would be needed)",
+        )
     if args.json:
         print(json_text(out), end="")
     else:
@@ -57,7 +70,7 @@ def _constants(args: argparse.Namespace) -> int:
 def _check_mpg(args: argparse.Namespace) -> int:
     from mpgverify.mpg_check import check_mpg
 
-    game = resolve_game(args.game)
+    game = dense_game(resolve_game(args.game, args.representation), "check-mpg")
     result = check_mpg(game, n_policies=args.policies, seed=args.seed)
     summary: dict[str, object] = {
         "game": game.name,
@@ -104,7 +117,7 @@ def add_evaluate(sub: Any) -> None:
             "best-response gain, the social optimum and the POA (Def 4.1)."
         ),
     )
-    p.add_argument("game", metavar="GAME", help=GAME_HELP)
+    game_argument(p)
     p.add_argument("--policy", required=True, metavar="POLICY", help=POLICY_HELP)
     p.add_argument("--json", action="store_true", help="print a mpgverify.evaluation/1 object")
     p.set_defaults(handler=_evaluate)
@@ -117,7 +130,7 @@ def add_export(sub: Any) -> None:
         help="write any game (built-ins included) as mpgverify.game/1",
         description="Write GAME as a mpgverify.game/1 JSON file (floats exact under repr).",
     )
-    p.add_argument("game", metavar="GAME", help=GAME_HELP)
+    game_argument(p)
     p.add_argument("--out", required=True, metavar="FILE", help="path of the JSON file to write")
     p.set_defaults(handler=_export)
 
@@ -133,7 +146,7 @@ def add_constants(sub: Any) -> None:
             "when Assumption 2.1 does not hold."
         ),
     )
-    p.add_argument("game", metavar="GAME", help=GAME_HELP)
+    game_argument(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_constants)
 
@@ -150,7 +163,7 @@ def add_check_mpg(sub: Any) -> None:
             "Exit 0 for 'MPG', 1 for 'not an MPG' (with a certificate), 2 for bad input."
         ),
     )
-    p.add_argument("game", metavar="GAME", help=GAME_HELP)
+    game_argument(p)
     p.add_argument(
         "--policies",
         type=integer(0, MAX_SEEDS),

@@ -7,12 +7,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mpgverify.builtin_games import MAX_FACTORED_COORDINATION_N, REPRESENTATIONS
 from mpgverify.cli.arguments import (
-    GAME_HELP,
     MAX_ITERS,
     MAX_SEEDS,
+    REPR_HELP,
     SEED,
     finite,
+    game_argument,
     integer,
     parse_options,
     report_written,
@@ -29,12 +31,21 @@ def _run(args: argparse.Namespace) -> int:
     from mpgverify.algorithms import make_algorithm
     from mpgverify.experiments.run import run, run_report, summarize, write_curves
 
-    game = resolve_game(args.game)
+    game = resolve_game(args.game, args.representation)
     options = parse_options(args.option)
     if args.lr is not None:
         options["lr"] = args.lr
     algorithm = make_algorithm(args.algorithm, **options)
-    result = run(algorithm, game, seeds=args.seeds, iters=args.iters, seed=args.seed, device=args.device, progress=True)
+    result = run(
+        algorithm,
+        game,
+        seeds=args.seeds,
+        iters=args.iters,
+        seed=args.seed,
+        device=args.device,
+        progress=True,
+        every=args.record_every,
+    )
     out_dir = Path(args.out)
     curves = write_curves(result, out_dir / f"{result.algorithm}-{slug(game.name)}-curves.csv")
     report = run_report(result, str(curves))
@@ -91,6 +102,7 @@ def _figures(args: argparse.Namespace) -> int:
         record_every=args.record_every,
         seed=args.seed,
         device=args.device,
+        representation=args.representation,
     ).validate()
     rep = reproduce(setup, progress=sys.stderr)
     command = "mpgverify " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["figures"] else "mpgverify figures"
@@ -114,16 +126,24 @@ def add_run(sub: Any) -> None:
         "run",
         help="run an algorithm on a game over several seeds, recording exact curves",
         description=(
-            "Run ALGO for --iters steps on a batch of --seeds runs and record, every step, Phi(mu), "
-            "each V^i(mu), the Nash-gap and the POA (exact). Prints the final mean ± standard "
+            "Run ALGO for --iters steps on a batch of --seeds runs and record, every --record-every steps, "
+            "Phi(mu), each V^i(mu), the Nash-gap and the POA (exact; all seeds' and agents' best responses in one "
+            "batched policy iteration, warm-started from the previous record). Prints the final mean ± standard "
             "error and writes the curves (CSV) and a mpgverify.run/1 report under --out. "
             f"Built-in algorithms: {', '.join(_algorithm_names())}; or package.module:factory."
         ),
     )
     p.add_argument("algorithm", metavar="ALGO", help="registered algorithm name or package.module:factory")
-    p.add_argument("--game", required=True, metavar="GAME", help=GAME_HELP)
+    game_argument(p, flag=True)
     p.add_argument(
         "--seeds", type=integer(1, MAX_SEEDS), default=10, help="number of seeds, run as one batch (default 10)"
+    )
+    p.add_argument(
+        "--record-every",
+        type=integer(1, MAX_ITERS),
+        default=1,
+        metavar="K",
+        help="record the exact metrics at iterations 0, K, 2K, … and the last (default 1: every iteration)",
     )
     p.add_argument("--iters", type=integer(0, MAX_ITERS), default=400, help="iterations (default 400)")
     p.add_argument("--seed", type=SEED, default=0, help="first seed (default 0)")
@@ -184,7 +204,12 @@ def add_figures(sub: Any) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda (default auto)")
     p.add_argument(
-        "--n", type=integer(1, 64), nargs="+", default=[2, 3, 5], metavar="N", help="agent counts (default 2 3 5)"
+        "--n",
+        type=integer(1, MAX_FACTORED_COORDINATION_N),
+        nargs="+",
+        default=[2, 3, 5],
+        metavar="N",
+        help="agent counts (default 2 3 5; factored past 8)",
     )
     p.add_argument("--iters", type=integer(1, MAX_ITERS), default=400, help="iterations per run (default 400)")
     p.add_argument(
@@ -201,4 +226,5 @@ def add_figures(sub: Any) -> None:
         "--record-every", type=integer(1, MAX_ITERS), default=5, help="record the exact metrics every k iterations (5)"
     )
     p.add_argument("--seed", type=SEED, default=0, help="base seed (default 0)")
+    p.add_argument("--repr", choices=REPRESENTATIONS, default="auto", dest="representation", help=REPR_HELP)
     p.set_defaults(handler=_figures)

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import torch
 
 from mpgverify.algorithms.api import make_algorithm
-from mpgverify.builtin_games import coordination_game
+from mpgverify.builtin_games import MAX_FACTORED_COORDINATION_N, coordination
 from mpgverify.errors import FormatError, MpgverifyError
 from mpgverify.experiments.run import resolve_device, run
 from mpgverify.progress import Progress
@@ -44,11 +44,12 @@ class Setup:
     record_every: int = 5
     seed: int = 0
     device: str = "auto"
+    representation: str = "auto"
 
     def validate(self) -> Setup:
         for n in self.ns:
-            if not 1 <= n <= 8:
-                raise FormatError("--n", f"each N must be in 1..8, got {n}")
+            if not 1 <= n <= MAX_FACTORED_COORDINATION_N:
+                raise FormatError("--n", f"each N must be in 1..{MAX_FACTORED_COORDINATION_N}, got {n}")
         if self.iters < 1:
             raise FormatError("--iters", f"must be ≥ 1, got {self.iters}")
         if self.tabular_seeds < 1 or self.nn_seeds < 1:
@@ -165,7 +166,7 @@ def reproduce(setup: Setup = PAPER, *, progress: TextIO | None = sys.stderr) -> 
     per_n = len(_runs(setup)) + len(setup.ks) + len(setup.lams)
     bar = Progress("figures", per_n * len(setup.ns), progress)  # one unit per configuration
     for n in setup.ns:
-        game = coordination_game(n, gamma=setup.gamma)
+        game = coordination(n, gamma=setup.gamma, representation=setup.representation)
 
         def go(label: str, family: str, name: str, opts: dict[str, Any], n: int = n, game: Any = game) -> None:
             seeds = setup.tabular_seeds if family == "tabular" else setup.nn_seeds

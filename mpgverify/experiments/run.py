@@ -18,13 +18,12 @@ import torch
 
 from mpgverify.algorithms.api import Algorithm
 from mpgverify.errors import FormatError, MpgverifyError
-from mpgverify.evaluation import evaluate
-from mpgverify.factored import FactoredGame
-from mpgverify.game import MarkovGame
-from mpgverify.memory import evaluation_bytes, require_memory
+from mpgverify.evaluation import at_mu, values_and_potential
+from mpgverify.game import Game
+from mpgverify.memory import recording_bytes, require_memory
 from mpgverify.nash import nash_gap
 from mpgverify.progress import Progress
-from mpgverify.welfare import social_optimum
+from mpgverify.welfare import price_of_anarchy, social_optimum
 
 __all__ = ["RUN_FORMAT", "RunResult", "resolve_device", "run", "run_report", "summarize", "write_curves"]
 
@@ -73,7 +72,7 @@ def resolve_device(name: str) -> torch.device:
 
 def run(
     algorithm: Algorithm,
-    game: MarkovGame,
+    game: Game,
     *,
     seeds: int,
     iters: int,
@@ -90,9 +89,7 @@ def run(
         raise FormatError("--seeds", f"must be ≥ 1, got {seeds}")
     if iters < 0:
         raise FormatError("--iters", f"must be ≥ 0, got {iters}")
-    if not isinstance(game, FactoredGame):
-        need = evaluation_bytes(game.n_agents, game.n_states, game.n_actions, seeds)
-        require_memory(need, f"{seeds} seeds of exact recording on {game.name}")
+    require_memory(recording_bytes(game, seeds), f"{seeds} seeds of exact recording on {game.name}")
     dev = resolve_device(device)
     if dev.type != "cpu" and algorithm.name.startswith("sampled"):
         raise FormatError("--device", f"{algorithm.name} samples with a CPU generator; use --device cpu")
@@ -103,23 +100,30 @@ def run(
     pot, vals, gaps, poas = [], [], [], []
     bar = Progress(f"run {algorithm.name} on {game.name}", iters, sys.stderr if progress else None)
     state = algorithm.init(game, seed=seed, batch=seeds)
+    responses: torch.Tensor | None = None
     steps = tuple(t for t in range(iters + 1) if t % every == 0 or t == iters)
     recorded = set(steps)
     for t in range(iters + 1):
         if t in recorded:
             with torch.no_grad():
                 probs = tuple(p.detach() for p in algorithm.policy(state))
-                ev = evaluate(game, probs)
-                vals.append(ev.V_mu.cpu())
-                if ev.Phi_mu is not None:
-                    pot.append(ev.Phi_mu.cpu())
-                if not bool(torch.isfinite(ev.V_mu).all()):
+                V, Phi = values_and_potential(game, probs)
+                V_mu = at_mu(game, V)
+                vals.append(V_mu.cpu())
+                if Phi is not None:
+                    pot.append(at_mu(game, Phi).cpu())
+                if not bool(torch.isfinite(V_mu).all()):
                     raise MpgverifyError(
                         f"{algorithm.name} {dict(algorithm.options)}: the policy at iteration {t} is not finite "
                         "(the dynamics diverged)"
                     )
-                gaps.append(nash_gap(game, probs, V_mu=ev.V_mu).gap.cpu())
-                poas.append((ev.V_mu.sum(-1) / optimum).cpu() if pos else torch.full((seeds,), math.nan))
+                # every seed's and agent's best responses in one batched policy iteration, started from
+                # the previous record's responses (a warm start; each answer is still certified)
+                gap = nash_gap(game, probs, V_mu=V_mu, start=responses)
+                responses = gap.responses
+                gaps.append(gap.gap.cpu())
+                poa = price_of_anarchy(game, probs, optimum=optimum, V_mu=V_mu) if pos else None
+                poas.append(poa.cpu() if poa is not None else torch.full((seeds,), math.nan))
         if t < iters:
             state = algorithm.step(game, state)
             bar.update(t + 1)
@@ -187,6 +191,7 @@ def run_report(result: RunResult, curves: str | None) -> dict[str, Any]:
         "seeds": result.seeds,
         "first_seed": result.first_seed,
         "iters": result.iters,
+        "recorded": list(result.steps),
         "device": result.device,
         "options": result.options,
         "final": summarize(result),

@@ -154,6 +154,7 @@ games = st.sampled_from(
     ]
 )
 texts = st.text(max_size=12)
+representations = st.sampled_from(["auto", "dense", "factored", "bogus", ""])
 
 COMMANDS: dict[str, tuple[list[str], dict[str, st.SearchStrategy[str]]]] = {
     "evaluate": (
@@ -164,9 +165,10 @@ COMMANDS: dict[str, tuple[list[str], dict[str, st.SearchStrategy[str]]]] = {
             )
             | texts,
             "GAME": games,
+            "--repr": representations,
         },
     ),
-    "constants": (["coordination:n=2"], {"GAME": games}),
+    "constants": (["coordination:n=2"], {"GAME": games, "--repr": representations}),
     "export": (["coordination:n=2"], {"GAME": games, "--out": st.sampled_from(["{tmp}", "{tmp}/no/such/e.json", ""])}),
     "check-mpg": (["coordination:n=2"], {"--policies": numbers, "--seed": numbers, "GAME": games}),
     "run": (
@@ -181,6 +183,8 @@ COMMANDS: dict[str, tuple[list[str], dict[str, st.SearchStrategy[str]]]] = {
                 ["lam=nan", "lam=-1", "lr=0", "K=2", "=1", "x", "gradient=bogus", "init=zeros"]
             ),
             "--device": st.sampled_from(["cpu", "cuda", "tpu", "auto"]),
+            "--repr": representations,
+            "--record-every": numbers,
         },
     ),
     "check-algorithm": (
