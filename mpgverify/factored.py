@@ -56,7 +56,7 @@ from mpgverify.evaluation import (
 )
 from mpgverify.game import MarkovGame
 from mpgverify.game_constants import Mismatch, PotentialRange, mismatch_coefficient, potential_range
-from mpgverify.linsolve import discounted_solve
+from mpgverify.linsolve import MATRIX_FREE_FROM, certified_solve, discounted_solve
 from mpgverify.mdp import MDPSolution, howard
 from mpgverify.memory import recording_bytes
 from mpgverify.nash import BestResponse, NashGap, best_response, nash_gap
@@ -409,6 +409,69 @@ def _best_response_agent(
     return howard(V_i, q_of, evaluate_rule, policy0=start)
 
 
+def _best_responses_group(
+    game: FactoredGame,
+    P: torch.Tensor,
+    rows: Sequence[torch.Tensor],
+    V: torch.Tensor,
+    start: torch.Tensor | None,
+    agents: Sequence[int],
+) -> MDPSolution:
+    """Best responses of ``agents`` (equal action counts, every ``qⁱ > 0``) as *one* policy iteration
+    over their induced MDPs, batched over agents and policies: values ``[c, n, S]``.
+
+    Every product with the agents' matrices is one product of ``P_π`` with ``Σ Lⁱ`` columns:
+    ``[P_σ x](s) = Σ_t Kⁱ(t|sⁱ, σ(s)) / qⁱ(s, t) · [P_π (x ⊙ 1[s'ⁱ = t])](s)`` for a rule σ of agent i,
+    and ``Qⁱ(s, aⁱ) = rⁱ(s) + γ Σ_t Kⁱ(t|sⁱ, aⁱ) Wⁱ(s, t)`` from the same kind of product (the
+    leave-one-out sums of :func:`_leave_one_out`). The policy-evaluation solves are certified GMRES on
+    those products (LU on the built ``P_σ`` when GMRES cannot certify)."""
+    S = game.n_states
+    ind = _indicators(game, agents)  # [S, Σ Lⁱ]
+    sizes = [game.local_sizes[i] for i in agents]
+    q = torch.cat([rows[i] for i in agents], dim=-1)  # [c, S, Σ Lⁱ]
+    K = [game.local[i][game.local_index(i)] for i in agents]  # [S, A, Lⁱ] each
+    r = game.rewards[list(agents)]  # [n, S]
+
+    def sums(X: torch.Tensor) -> list[torch.Tensor]:
+        """Agent k's ``Σ_{s' : s'ⁱ = t} P_π(s, s') X_k(s')`` for each t, X ``[c, S, n]``: ``[c, S, Lⁱ]`` each."""
+        Z = torch.cat([X[..., k, None] * ind_k for k, ind_k in enumerate(torch.split(ind, sizes, dim=-1))], -1)
+        return list(torch.split(P @ Z, sizes, dim=-1))
+
+    def q_of(values: torch.Tensor) -> torch.Tensor:  # values [c, n, S] → [c, n, S, A]
+        Y = sums(values.mT)
+        W = [y / qk for y, qk in zip(Y, torch.split(q, sizes, dim=-1), strict=True)]
+        own = torch.stack([torch.einsum("sat,...st->...sa", Kk, Wk) for Kk, Wk in zip(K, W, strict=True)], -3)
+        return r[:, :, None] + game.gamma * own
+
+    last = [V.mT]  # each rule's values start the next rule's solve (nearby systems)
+
+    def evaluate_rule(rule: torch.Tensor) -> torch.Tensor:  # rule [c, n, S] → values [c, n, S]
+        states = torch.arange(S, device=rule.device)
+        factor = [
+            Kk[states, rule[:, k]] / qk  # Kⁱ(t|sⁱ, σ(s)) / qⁱ(s, t), [c, S, Lⁱ]
+            for k, (Kk, qk) in enumerate(zip(K, torch.split(q, sizes, dim=-1), strict=True))
+        ]
+
+        def product(X: torch.Tensor) -> torch.Tensor:
+            return torch.stack([(f * y).sum(-1) for f, y in zip(factor, sums(X), strict=True)], -1)
+
+        def direct() -> torch.Tensor:
+            out = []
+            for k, f in enumerate(factor):
+                P_rule = (_group(game, P, agents[k]) * f[..., None, :, None]).reshape(P.shape)
+                out.append(discounted_solve(P_rule, r[k].expand(P.shape[0], S)[..., None], game.gamma)[..., 0])
+            return torch.stack(out, -1)
+
+        rhs = r.T.expand(P.shape[0], S, len(agents))
+        if S < MATRIX_FREE_FROM:
+            last[0] = direct()
+        else:
+            last[0] = certified_solve(product, rhs, game.gamma, fallback=direct, x0=last[0])
+        return last[0].mT
+
+    return howard(V, q_of, evaluate_rule, policy0=start)
+
+
 def _best_responses_chunk(
     game: FactoredGame,
     probs: Sequence[torch.Tensor],
@@ -416,14 +479,25 @@ def _best_responses_chunk(
     start: torch.Tensor | None,
     agents: Sequence[int],
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(best-response values ``[c, n, S]``, rules ``[c, n, S]``) of the listed agents against ``π⁻ⁱ``."""
+    """(best-response values ``[c, n, S]``, rules ``[c, n, S]``) of the listed agents against ``π⁻ⁱ``:
+    agents with equal action counts as one batched policy iteration (:func:`_best_responses_group`),
+    an agent some of whose local transition probabilities vanish on its own (:func:`_best_response_agent`)."""
     rows = _rows(game, probs)
     P = _policy_transition(rows)
-    sols = [
-        _best_response_agent(game, P, rows, V[:, k], i, None if start is None else start[:, k])
-        for k, i in enumerate(agents)
-    ]
-    return torch.stack([x.V for x in sols], 1), torch.stack([x.policy for x in sols], 1)
+    best = torch.empty_like(V)
+    rules = torch.empty(V.shape, dtype=torch.long, device=V.device)
+    groups: dict[int, list[int]] = {}
+    for k, i in enumerate(agents):
+        if bool((rows[i] >= _TINY_Q).all()):
+            groups.setdefault(game.n_actions[i], []).append(k)
+        else:
+            sol = _best_response_agent(game, P, rows, V[:, k], i, None if start is None else start[:, k])
+            best[:, k], rules[:, k] = sol.V, sol.policy
+    for ks in groups.values():
+        first = None if start is None else start[:, ks]
+        sol = _best_responses_group(game, P, rows, V[:, ks], first, [agents[k] for k in ks])
+        best[:, ks], rules[:, ks] = sol.V, sol.policy
+    return best, rules
 
 
 def _insert_own(game: FactoredGame, others: torch.Tensor, own: torch.Tensor, i: int) -> torch.Tensor:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import torch
 
-__all__ = ["ERROR_BOUND", "MATRIX_FREE_FROM", "discounted_solve"]
+__all__ = ["ERROR_BOUND", "MATRIX_FREE_FROM", "certified_solve", "discounted_solve"]
 
 #: Below this many states every system is solved by LU (faster there, and what autograd sees).
 MATRIX_FREE_FROM = 1024
@@ -52,8 +52,41 @@ def discounted_solve(
         return torch.linalg.solve(M.mT if transpose else M, rhs)
     rhs = rhs.expand(*P.shape[:-2], *rhs.shape[-2:]) if rhs.dim() < P.dim() else rhs
 
-    def apply(X: torch.Tensor) -> torch.Tensor:  # (I − γ P) X or (I − γ Pᵀ) X, X: [*B, S, K]
-        return X - gamma * ((X.mT @ P).mT if transpose else P @ X)
+    def product(X: torch.Tensor) -> torch.Tensor:  # P X or Pᵀ X, X: [*B, S, K]
+        return (X.mT @ P).mT if transpose else P @ X
+
+    def direct() -> torch.Tensor:
+        M = torch.eye(S, dtype=P.dtype, device=P.device) - gamma * P
+        return torch.linalg.solve(M.mT if transpose else M, rhs)
+
+    return certified_solve(product, rhs, gamma, fallback=direct, transpose=transpose, x0=x0)
+
+
+def certified_solve(
+    product: Callable[[torch.Tensor], torch.Tensor],
+    rhs: torch.Tensor,
+    gamma: float,
+    *,
+    fallback: Callable[[], torch.Tensor],
+    transpose: bool = False,
+    x0: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """The iterative path of :func:`discounted_solve` for a matrix given only by its products.
+
+    Args:
+      product: ``X ↦ P X`` (``transpose``: ``Pᵀ X``) for ``X`` ``[*B, S, K]``, where column k of
+        every ``X`` belongs to system k (the systems may have different matrices: column k is
+        multiplied by its own).
+      rhs: ``[*B, S, K]``.
+      gamma: ``0 ≤ γ < 1``.
+      fallback: the exact (LU) answer, called only when GMRES cannot certify its own.
+      transpose: certify in the 1-norm (systems with ``Pᵀ``) instead of the ∞-norm.
+      x0: a starting guess ``[*B, S, K]``.
+    """
+    S = rhs.shape[-2]
+
+    def apply(X: torch.Tensor) -> torch.Tensor:  # (I − γ P) X, column by column
+        return X - gamma * product(X)
 
     ord = 1 if transpose else float("inf")
     x = torch.zeros_like(rhs) if x0 is None else x0.expand_as(rhs).clone()
@@ -61,20 +94,15 @@ def discounted_solve(
     target = 0.5 * ERROR_BOUND * (1.0 - gamma) * (1.0 + torch.linalg.vector_norm(rhs, ord=ord, dim=-2))
     if transpose:
         target = target / S**0.5  # ‖ρ‖₁ ≤ √S ‖ρ‖₂
-    for _ in range(_CYCLES):
+    for cycle in range(_CYCLES + 1):
         residual = rhs - apply(x)
         bound = torch.linalg.vector_norm(residual, ord=ord, dim=-2) / (1.0 - gamma)
         ok = bound <= ERROR_BOUND * (1.0 + torch.linalg.vector_norm(x, ord=ord, dim=-2))
         if bool(ok.all()):
             return x
-        x = x + _gmres(apply, residual, target=target)
-    residual = rhs - apply(x)
-    bound = torch.linalg.vector_norm(residual, ord=ord, dim=-2) / (1.0 - gamma)
-    ok = bound <= ERROR_BOUND * (1.0 + torch.linalg.vector_norm(x, ord=ord, dim=-2))
-    if bool(ok.all()):
-        return x
-    M = torch.eye(S, dtype=P.dtype, device=P.device) - gamma * P  # the hard systems: LU, exact
-    return torch.linalg.solve(M.mT if transpose else M, rhs)
+        if cycle < _CYCLES:
+            x = x + _gmres(apply, residual, target=target)
+    return fallback()  # the hard systems: LU, exact
 
 
 def _gmres(apply: Callable[[torch.Tensor], torch.Tensor], b: torch.Tensor, *, target: torch.Tensor) -> torch.Tensor:
