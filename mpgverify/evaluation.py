@@ -32,7 +32,6 @@ __all__ = [
     "at_mu",
     "evaluate",
     "joint_structure",
-    "joint_weighted_advantages",
     "local_advantages",
     "policy_transition",
     "potential_values",
@@ -203,20 +202,6 @@ def _evaluate_dense(game: MarkovGame, probs: Sequence[torch.Tensor]) -> Evaluati
         Phi=Phi,
         Phi_mu=None if Phi is None else at_mu(game, Phi),
     )
-
-
-def joint_weighted_advantages(game: MarkovGame, probs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """``d(s) π(a|s) (Qⁱ(s, a) − Vⁱ(s))`` over joint actions, ``[*B, N, S, A¹, …, Aᴺ]``, and ``d`` ``[*B, S]``.
-
-    Summing agent i's slice over the other agents' action axes gives ``d(s) πⁱ(aⁱ|s) Aⁱ(s, aⁱ)``
-    (Lemma 3.1's gradient) without forming the local advantages ``Aⁱ`` one agent at a time.
-    """
-    pi = joint_policy(probs)
-    P_pi = policy_transition(game, pi)
-    V = _discounted_sums(game, pi, P_pi, game.R)
-    d = _visitation(game, P_pi)
-    W = (d[..., None, :, None] * pi[..., None, :, :]) * (q_values(game, V) - V[..., None])
-    return W.reshape(*W.shape[:-1], *game.n_actions), d
 
 
 class JointStructure(NamedTuple):

@@ -557,10 +557,15 @@ def _nash_gap_factored(
 ) -> NashGap:
     """:func:`mpgverify.nash.nash_gap` for a factored game (Def 2.4), with the best-response rules."""
     with torch.no_grad():
-        V = _state_values_factored(game, probs)
+        if start is not None and V_mu is not None:  # warm start with known values: no solve for V_π
+            shape = (*V_mu.shape, game.n_states)
+            V = torch.zeros(shape, dtype=V_mu.dtype, device=V_mu.device)
+        else:  # the greedy start, and the policy's values at μ
+            V = _state_values_factored(game, probs)
+            V_mu = V @ game.mu if V_mu is None else V_mu
         best, rules = _best_responses_factored(game, probs, V, start)
         best_mu = best @ game.mu
-        gains = (best_mu - (V @ game.mu if V_mu is None else V_mu.detach())).clamp_min(0.0)
+        gains = (best_mu - V_mu.detach()).clamp_min(0.0)
     return NashGap(gap=gains.amax(dim=-1), gains=gains, best_values=best_mu, responses=rules)
 
 
