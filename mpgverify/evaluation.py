@@ -84,6 +84,11 @@ def _visitation(game: MarkovGame, P_pi: torch.Tensor) -> torch.Tensor:
     return torch.linalg.solve((eye - game.gamma * P_pi).transpose(-1, -2), mu).squeeze(-1)
 
 
+def _value_tables(game: MarkovGame) -> torch.Tensor:
+    """The rewards, then the potential when stated: ``[N (+1), S, A]``, solved for together."""
+    return game.R if game.phi is None else torch.cat([game.R, game.phi[None]])
+
+
 def _require_potential(game: MarkovGame) -> torch.Tensor:
     if game.phi is None:
         raise MpgverifyError(f"game {game.name!r} states no potential φ")
@@ -132,7 +137,7 @@ def _values_and_potential_dense(
     game: MarkovGame, probs: Sequence[torch.Tensor]
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     pi = joint_policy(probs)
-    tables = game.R if game.phi is None else torch.cat([game.R, game.phi[None]])
+    tables = _value_tables(game)
     sol = _discounted_sums(game, pi, policy_transition(game, pi), tables)
     return sol[..., : game.n_agents, :], (sol[..., game.n_agents, :] if game.phi is not None else None)
 
@@ -188,7 +193,7 @@ def evaluate(game: Game, probs: Sequence[torch.Tensor]) -> Evaluation:
 def _evaluate_dense(game: MarkovGame, probs: Sequence[torch.Tensor]) -> Evaluation:
     pi = joint_policy(probs)
     P_pi = policy_transition(game, pi)
-    tables = game.R if game.phi is None else torch.cat([game.R, game.phi[None]])
+    tables = _value_tables(game)
     sol = _discounted_sums(game, pi, P_pi, tables)
     V = sol[..., : game.n_agents, :]
     Phi = sol[..., game.n_agents, :] if game.phi is not None else None

@@ -232,27 +232,35 @@ def _indicators(game: FactoredGame, agents: Sequence[int]) -> torch.Tensor:
     )
 
 
-def _leave_one_out(
-    game: FactoredGame, P: torch.Tensor, rows: Sequence[torch.Tensor], V: torch.Tensor, agents: Sequence[int]
-) -> list[torch.Tensor]:
-    """``Wⁱ(s, t) = Σ_{s'⁻ⁱ} (⊗_{j≠i} qʲ)(s, s'⁻ⁱ) V(s'⁻ⁱ, s'ⁱ = t)``, ``[*B, S, Lⁱ]`` for each agent i
-    in ``agents``, for values ``V`` ``[*B, S]``.
+def _column_sums(game: FactoredGame, P: torch.Tensor, X: torch.Tensor, agents: Sequence[int]) -> list[torch.Tensor]:
+    """``Σ_{s' : s'ⁱ = t} P(s, s') X_k(s')`` for each listed agent i (column k of ``X`` ``[*B, S, n]``) and
+    local state t, ``[*B, S, Lⁱ]`` each: one product of ``P`` with ``Σ_i Lⁱ`` columns."""
+    sizes = [game.local_sizes[i] for i in agents]
+    ind = torch.split(_indicators(game, agents), sizes, dim=-1)
+    Z = torch.cat([X[..., k, None] * ind_k for k, ind_k in enumerate(ind)], dim=-1)
+    return list(torch.split(P @ Z, sizes, dim=-1))
 
-    ``P_π(s, s') = qⁱ(s, s'ⁱ) (⊗_{j≠i} qʲ)(s, s'⁻ⁱ)``, so ``Wⁱ(s, t) = [P_π (V ⊙ 1[s'ⁱ = t])](s) / qⁱ(s, t)``:
-    every agent's sums come from one product of ``P_π`` with ``Σ_i Lⁱ`` columns, instead of building the
+
+def _leave_one_out(
+    game: FactoredGame, P: torch.Tensor, rows: Sequence[torch.Tensor], X: torch.Tensor, agents: Sequence[int]
+) -> list[torch.Tensor]:
+    """``Wⁱ(s, t) = Σ_{s'⁻ⁱ} (⊗_{j≠i} qʲ)(s, s'⁻ⁱ) X_k(s'⁻ⁱ, s'ⁱ = t)``, ``[*B, S, Lⁱ]`` for each agent i
+    in ``agents``, with its values in column k of ``X`` ``[*B, S, n]``.
+
+    ``P_π(s, s') = qⁱ(s, s'ⁱ) (⊗_{j≠i} qʲ)(s, s'⁻ⁱ)``, so ``Wⁱ(s, t) = [P_π (X_k ⊙ 1[s'ⁱ = t])](s) / qⁱ(s, t)``:
+    every agent's sums come from one product of ``P_π`` (:func:`_column_sums`), instead of building the
     other agents' product (``S²/Lⁱ`` numbers) per agent. Where ``qⁱ(s, t)`` is (numerically) zero the row
     is rebuilt from the other agents' factors."""
-    Y = P @ (V[..., :, None] * _indicators(game, agents))  # [*B, S, Σ Lⁱ]
     out = []
-    for Yi, i in zip(torch.split(Y, [game.local_sizes[i] for i in agents], dim=-1), agents, strict=True):
+    for k, (Y, i) in enumerate(zip(_column_sums(game, P, X, agents), agents, strict=True)):
         q = rows[i]
         small = q < _TINY_Q
-        W = Yi / torch.where(small, torch.ones_like(q), q)
+        W = Y / torch.where(small, torch.ones_like(q), q)
         if bool(small.any()):
             idx = small.any(-1).nonzero(as_tuple=True)  # (batch…, s) of the affected rows
-            sub = [r[idx][:, None, :] for r in rows]  # [n, 1, Lʲ]
-            others = _without(sub, i)[:, 0]  # [n, S/Lⁱ]
-            W[idx] = torch.einsum("nk,nkt->nt", others, _split_axis(game, V[idx[:-1]], i))
+            sub = [r[idx][:, None, :] for r in rows]  # [m, 1, Lʲ]
+            others = _without(sub, i)[:, 0]  # [m, S/Lⁱ]
+            W[idx] = torch.einsum("mk,mkt->mt", others, _split_axis(game, X[idx[:-1]][..., k], i))
         out.append(W)
     return out
 
@@ -263,16 +271,16 @@ def _own_expectation(game: FactoredGame, i: int, W: torch.Tensor) -> torch.Tenso
     return torch.einsum("sat,...st->...sa", game.local[i][game.local_index(i)], W)
 
 
-def _distinct(tables: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(the distinct rows of ``tables`` ``[K, S]``, the index of each row among them): agents that
-    share a reward (the coordination game: every agent and the potential) need one solve."""
-    unique, inverse = torch.unique(tables, dim=0, return_inverse=True)
-    return unique, inverse
+def _value_tables(game: FactoredGame) -> torch.Tensor:
+    """The rewards, then the potential when stated: ``[N (+1), S]``, solved for together."""
+    return game.rewards if game.potential is None else torch.cat([game.rewards, game.potential[None]])
 
 
 def _values(game: FactoredGame, P: torch.Tensor, tables: torch.Tensor) -> torch.Tensor:
-    """``(I − γ P_π)⁻¹ t`` for each row ``t`` of ``tables`` ``[K, S]``, ``[*B, K, S]`` (one solve per distinct row)."""
-    unique, inverse = _distinct(tables)
+    """``(I − γ P_π)⁻¹ t`` for each row ``t`` of ``tables`` ``[K, S]``, ``[*B, K, S]``: one solve per
+    distinct row (agents that share a reward, as every agent and the potential of the coordination
+    game do, share it)."""
+    unique, inverse = torch.unique(tables, dim=0, return_inverse=True)
     sol = discounted_solve(P, unique.T.expand(*P.shape[:-2], *unique.T.shape), game.gamma)  # [*B, S, U]
     return sol.mT[..., inverse, :]
 
@@ -298,15 +306,10 @@ def _chunked(
 def _evaluate_chunk(game: FactoredGame, probs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
     rows = _rows(game, probs)
     P = _policy_transition(rows)  # [c, S, S]
-    tables = game.rewards if game.potential is None else torch.cat([game.rewards, game.potential[None]])
+    tables = _value_tables(game)
     sol = _values(game, P, tables)  # [c, K, S]
     V = sol[:, : game.n_agents]
-    W: list[torch.Tensor] = [torch.empty(0)] * game.n_agents
-    unique, inverse = _distinct(game.rewards)
-    for u in range(unique.shape[0]):  # agents with one reward share one pass over P_π
-        agents = [i for i in range(game.n_agents) if int(inverse[i]) == u]
-        for i, Wi in zip(agents, _leave_one_out(game, P, rows, V[:, agents[0]], agents), strict=True):
-            W[i] = Wi
+    W = _leave_one_out(game, P, rows, V.mT, range(game.n_agents))
     adv = tuple(
         game.rewards[i][:, None] + game.gamma * _own_expectation(game, i, W[i]) - V[:, i, :, None]
         for i in range(game.n_agents)
@@ -341,7 +344,7 @@ def _values_and_potential_factored(
     game: FactoredGame, probs: Sequence[torch.Tensor]
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """:func:`mpgverify.evaluation.values_and_potential` for a factored game."""
-    tables = game.rewards if game.potential is None else torch.cat([game.rewards, game.potential[None]])
+    tables = _value_tables(game)
     sol = _chunked(game, probs, lambda p: (_values(game, _policy_transition(_rows(game, p)), tables),))[0]
     return sol[..., : game.n_agents, :], (sol[..., game.n_agents, :] if game.potential is not None else None)
 
@@ -371,44 +374,6 @@ def _policy_gradients_factored(game: FactoredGame, probs: Sequence[torch.Tensor]
     return tuple(ev.d[..., :, None] * p * a for p, a in zip(probs, ev.advantages, strict=True))
 
 
-def _best_response_agent(
-    game: FactoredGame,
-    P: torch.Tensor,
-    rows: Sequence[torch.Tensor],
-    V_i: torch.Tensor,
-    i: int,
-    start: torch.Tensor | None,
-) -> MDPSolution:
-    """Agent i's induced MDP against ``π⁻ⁱ`` (``P = P_π``, ``rows`` its factors), solved by policy iteration.
-
-    A decision rule σ of agent i moves the state by ``P_σ(s, s') = Kⁱ(s'ⁱ|sⁱ, σ(s)) (⊗_{j≠i} qʲ)(s, s'⁻ⁱ)
-    = P_π(s, s') Kⁱ(s'ⁱ|sⁱ, σ(s)) / qⁱ(s, s'ⁱ)``: a rescaling of ``P_π``'s column groups (rebuilt from the
-    other agents' factors instead when some ``qⁱ`` is numerically zero)."""
-    K = game.local[i][game.local_index(i)]  # [S, Aⁱ, Lⁱ]
-    r = game.rewards[i]
-    q = rows[i]
-    divisible = bool((q >= _TINY_Q).all())
-
-    def q_of(V: torch.Tensor) -> torch.Tensor:
-        return r[:, None] + game.gamma * _own_expectation(game, i, _leave_one_out(game, P, rows, V, [i])[0])
-
-    last = [V_i[..., None]]  # each rule's values start the next rule's solve (nearby systems)
-    buffer = torch.empty_like(P) if divisible else None  # one S × S array for every rule's P_σ
-
-    def evaluate_rule(rule: torch.Tensor) -> torch.Tensor:
-        own = K[torch.arange(game.n_states, device=K.device), rule]  # Kⁱ(·|sⁱ, σ(s)), [c, S, Lⁱ]
-        if buffer is not None:
-            torch.mul(_group(game, P, i), (own / q)[..., None, :, None], out=_group(game, buffer, i))
-            P_rule = buffer
-        else:
-            P_rule = _insert_own(game, _without(rows, i), own, i)
-        rhs = r.expand(rule.shape[0], game.n_states)[..., None]
-        last[0] = discounted_solve(P_rule, rhs, game.gamma, x0=last[0])
-        return last[0][..., 0]
-
-    return howard(V_i, q_of, evaluate_rule, policy0=start)
-
-
 def _best_responses_group(
     game: FactoredGame,
     P: torch.Tensor,
@@ -417,53 +382,49 @@ def _best_responses_group(
     start: torch.Tensor | None,
     agents: Sequence[int],
 ) -> MDPSolution:
-    """Best responses of ``agents`` (equal action counts, every ``qⁱ > 0``) as *one* policy iteration
-    over their induced MDPs, batched over agents and policies: values ``[c, n, S]``.
+    """Best responses of ``agents`` (equal action counts) against ``π⁻ⁱ`` as *one* policy iteration over
+    their induced MDPs, batched over agents and policies: values ``[c, n, S]``.
 
-    Every product with the agents' matrices is one product of ``P_π`` with ``Σ Lⁱ`` columns:
-    ``[P_σ x](s) = Σ_t Kⁱ(t|sⁱ, σ(s)) / qⁱ(s, t) · [P_π (x ⊙ 1[s'ⁱ = t])](s)`` for a rule σ of agent i,
-    and ``Qⁱ(s, aⁱ) = rⁱ(s) + γ Σ_t Kⁱ(t|sⁱ, aⁱ) Wⁱ(s, t)`` from the same kind of product (the
-    leave-one-out sums of :func:`_leave_one_out`). The policy-evaluation solves are certified GMRES on
-    those products (LU on the built ``P_σ`` when GMRES cannot certify)."""
+    A rule σ of agent i moves the state by ``P_σ(s, s') = Kⁱ(s'ⁱ|sⁱ, σ(s)) (⊗_{j≠i} qʲ)(s, s'⁻ⁱ)``, so
+    ``[P_σ x](s) = Σ_t Kⁱ(t|sⁱ, σ(s)) / qⁱ(s, t) · [P_π (x ⊙ 1[s'ⁱ = t])](s)``: every product with the
+    agents' matrices is one product of ``P_π`` with ``Σ Lⁱ`` columns (:func:`_column_sums`), and
+    ``Qⁱ(s, aⁱ) = rⁱ(s) + γ Σ_t Kⁱ(t|sⁱ, aⁱ) Wⁱ(s, t)`` comes from the leave-one-out sums. The solves are
+    certified GMRES on those products; below :data:`~mpgverify.linsolve.MATRIX_FREE_FROM` states, when
+    GMRES cannot certify, or where some ``qⁱ`` vanishes, they go through the built ``P_σ`` instead."""
     S = game.n_states
-    ind = _indicators(game, agents)  # [S, Σ Lⁱ]
-    sizes = [game.local_sizes[i] for i in agents]
-    q = torch.cat([rows[i] for i in agents], dim=-1)  # [c, S, Σ Lⁱ]
-    K = [game.local[i][game.local_index(i)] for i in agents]  # [S, A, Lⁱ] each
+    K = [game.local[i][game.local_index(i)] for i in agents]  # [S, Aⁱ, Lⁱ] each
+    q = [rows[i] for i in agents]
     r = game.rewards[list(agents)]  # [n, S]
+    divisible = all(bool((qk >= _TINY_Q).all()) for qk in q)
 
-    def sums(X: torch.Tensor) -> list[torch.Tensor]:
-        """Agent k's ``Σ_{s' : s'ⁱ = t} P_π(s, s') X_k(s')`` for each t, X ``[c, S, n]``: ``[c, S, Lⁱ]`` each."""
-        Z = torch.cat([X[..., k, None] * ind_k for k, ind_k in enumerate(torch.split(ind, sizes, dim=-1))], -1)
-        return list(torch.split(P @ Z, sizes, dim=-1))
-
-    def q_of(values: torch.Tensor) -> torch.Tensor:  # values [c, n, S] → [c, n, S, A]
-        Y = sums(values.mT)
-        W = [y / qk for y, qk in zip(Y, torch.split(q, sizes, dim=-1), strict=True)]
-        own = torch.stack([torch.einsum("sat,...st->...sa", Kk, Wk) for Kk, Wk in zip(K, W, strict=True)], -3)
-        return r[:, :, None] + game.gamma * own
+    def q_of(values: torch.Tensor) -> torch.Tensor:  # [c, n, S] → [c, n, S, Aⁱ]
+        W = _leave_one_out(game, P, rows, values.mT, agents)
+        return r[:, :, None] + game.gamma * torch.stack(
+            [_own_expectation(game, i, Wk) for i, Wk in zip(agents, W, strict=True)], dim=-3
+        )
 
     last = [V.mT]  # each rule's values start the next rule's solve (nearby systems)
 
-    def evaluate_rule(rule: torch.Tensor) -> torch.Tensor:  # rule [c, n, S] → values [c, n, S]
-        states = torch.arange(S, device=rule.device)
-        factor = [
-            Kk[states, rule[:, k]] / qk  # Kⁱ(t|sⁱ, σ(s)) / qⁱ(s, t), [c, S, Lⁱ]
-            for k, (Kk, qk) in enumerate(zip(K, torch.split(q, sizes, dim=-1), strict=True))
-        ]
+    def evaluate_rule(rule: torch.Tensor) -> torch.Tensor:  # [c, n, S] → values [c, n, S]
+        own = [Kk[torch.arange(S, device=rule.device), rule[:, k]] for k, Kk in enumerate(K)]  # Kⁱ(·|sⁱ, σ(s))
 
         def product(X: torch.Tensor) -> torch.Tensor:
-            return torch.stack([(f * y).sum(-1) for f, y in zip(factor, sums(X), strict=True)], -1)
+            Y = _column_sums(game, P, X, agents)
+            return torch.stack([(o / qk * y).sum(-1) for o, qk, y in zip(own, q, Y, strict=True)], dim=-1)
 
         def direct() -> torch.Tensor:
             out = []
-            for k, f in enumerate(factor):
-                P_rule = (_group(game, P, agents[k]) * f[..., None, :, None]).reshape(P.shape)
-                out.append(discounted_solve(P_rule, r[k].expand(P.shape[0], S)[..., None], game.gamma)[..., 0])
-            return torch.stack(out, -1)
+            for k, i in enumerate(agents):
+                if divisible:
+                    P_rule = (_group(game, P, i) * (own[k] / q[k])[..., None, :, None]).reshape(P.shape)
+                else:
+                    P_rule = _insert_own(game, _without(rows, i), own[k], i)
+                rhs = r[k].expand(P.shape[0], S)[..., None]
+                out.append(discounted_solve(P_rule, rhs, game.gamma, x0=last[0][..., k, None])[..., 0])
+            return torch.stack(out, dim=-1)
 
         rhs = r.T.expand(P.shape[0], S, len(agents))
-        if S < MATRIX_FREE_FROM:
+        if S < MATRIX_FREE_FROM or not divisible:
             last[0] = direct()
         else:
             last[0] = certified_solve(product, rhs, game.gamma, fallback=direct, x0=last[0])
@@ -479,20 +440,15 @@ def _best_responses_chunk(
     start: torch.Tensor | None,
     agents: Sequence[int],
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(best-response values ``[c, n, S]``, rules ``[c, n, S]``) of the listed agents against ``π⁻ⁱ``:
-    agents with equal action counts as one batched policy iteration (:func:`_best_responses_group`),
-    an agent some of whose local transition probabilities vanish on its own (:func:`_best_response_agent`)."""
+    """(best-response values ``[c, n, S]``, rules ``[c, n, S]``) of the listed agents against ``π⁻ⁱ``,
+    agents with equal action counts as one batched policy iteration (:func:`_best_responses_group`)."""
     rows = _rows(game, probs)
     P = _policy_transition(rows)
     best = torch.empty_like(V)
     rules = torch.empty(V.shape, dtype=torch.long, device=V.device)
     groups: dict[int, list[int]] = {}
     for k, i in enumerate(agents):
-        if bool((rows[i] >= _TINY_Q).all()):
-            groups.setdefault(game.n_actions[i], []).append(k)
-        else:
-            sol = _best_response_agent(game, P, rows, V[:, k], i, None if start is None else start[:, k])
-            best[:, k], rules[:, k] = sol.V, sol.policy
+        groups.setdefault(game.n_actions[i], []).append(k)
     for ks in groups.values():
         first = None if start is None else start[:, ks]
         sol = _best_responses_group(game, P, rows, V[:, ks], first, [agents[k] for k in ks])

@@ -47,17 +47,17 @@ def discounted_solve(
       ``[*B, S, K]``; iterative solutions carry the certified bound of the module docstring.
     """
     S = P.shape[-1]
-    if S < MATRIX_FREE_FROM or (torch.is_grad_enabled() and (P.requires_grad or rhs.requires_grad)):
-        M = torch.eye(S, dtype=P.dtype, device=P.device) - gamma * P
-        return torch.linalg.solve(M.mT if transpose else M, rhs)
-    rhs = rhs.expand(*P.shape[:-2], *rhs.shape[-2:]) if rhs.dim() < P.dim() else rhs
-
-    def product(X: torch.Tensor) -> torch.Tensor:  # P X or Pᵀ X, X: [*B, S, K]
-        return (X.mT @ P).mT if transpose else P @ X
 
     def direct() -> torch.Tensor:
         M = torch.eye(S, dtype=P.dtype, device=P.device) - gamma * P
         return torch.linalg.solve(M.mT if transpose else M, rhs)
+
+    if S < MATRIX_FREE_FROM or (torch.is_grad_enabled() and (P.requires_grad or rhs.requires_grad)):
+        return direct()
+    rhs = rhs.expand(*P.shape[:-2], *rhs.shape[-2:]) if rhs.dim() < P.dim() else rhs
+
+    def product(X: torch.Tensor) -> torch.Tensor:  # P X or Pᵀ X, X: [*B, S, K]
+        return (X.mT @ P).mT if transpose else P @ X
 
     return certified_solve(product, rhs, gamma, fallback=direct, transpose=transpose, x0=x0)
 

@@ -178,3 +178,18 @@ def test_iterative_batched_best_responses_equal_dense(n, monkeypatch) -> None:
     assert torch.allclose(fn.best_values, dn.best_values, rtol=0, atol=1e-8)
     fe, de = evaluate(fg, probs), evaluate(dg, probs)
     assert torch.allclose(fe.V, de.V, rtol=0, atol=1e-8) and torch.allclose(fe.d, de.d, rtol=0, atol=1e-8)
+
+
+def test_iterative_path_with_vanishing_local_probabilities(monkeypatch) -> None:
+    """The iterative best responses where some qⁱ(s, t) = 0 go through the rebuilt P_σ."""
+    import mpgverify.factored as factored
+    import mpgverify.linsolve as linsolve
+
+    monkeypatch.setattr(linsolve, "MATRIX_FREE_FROM", 4)
+    monkeypatch.setattr(factored, "MATRIX_FREE_FROM", 4)
+    fg = random_factored(5, 3, deterministic=True)
+    dg = fg.dense()
+    logits = random_logits(dg, seed=5, batch=(2,))
+    onehot = tuple(torch.nn.functional.one_hot(t[0].argmax(-1), t.shape[-1]).to(F64) for t in logits)
+    probs = tuple(torch.stack([o, p[1]]) for o, p in zip(onehot, softmax_policy(logits), strict=True))
+    assert torch.allclose(nash_gap(fg, probs).best_values, nash_gap(dg, probs).best_values, rtol=0, atol=1e-8)
