@@ -6,7 +6,8 @@ mismatch coefficient ``M`` (Lemma 3.5), all exact.
 * ``M = max_{π,π'} ‖d^π_μ / d^{π'}_μ‖_∞ = max_s (max_π d^π_μ(s)) / (min_π d^π_μ(s))``, where
   ``d^π_μ(s)`` is the value at μ of the reward ``1[x = s]``, so each extreme is an MDP optimum
   (one batched policy iteration over the S indicator rewards, maximized and minimized).
-  Assumption 2.1 (``d^π_μ(s) > 0`` for all π, s) holds iff every minimum is positive.
+  Assumption 2.1 (``d^π_μ(s) > 0`` for all π, s) holds iff every minimum is positive; that sign is
+  decided exactly, from the support of P and μ (:func:`assumption_2_1`), never by a float floor.
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from mpgverify.game import Game, MarkovGame
 from mpgverify.mdp import policy_iteration
 from mpgverify.welfare import unravel_joint
 
-__all__ = ["Mismatch", "PotentialRange", "extreme_visitation", "mismatch_coefficient", "potential_range"]
+__all__ = [
+    "Mismatch",
+    "PotentialRange",
+    "Unvisited",
+    "assumption_2_1",
+    "extreme_visitation",
+    "mismatch_coefficient",
+    "potential_range",
+]
 
 
 class PotentialRange(NamedTuple):
@@ -62,12 +71,61 @@ def _potential_range_dense(game: MarkovGame) -> PotentialRange:
 
 
 def extreme_visitation(game: MarkovGame) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """``(max_π d^π_μ(s), min_π d^π_μ(s), minimizing actions [S, N, S])`` for every state s."""
-    S, A = game.n_states, game.n_joint_actions
-    indicator = torch.eye(S, dtype=game.P.dtype, device=game.P.device)[:, :, None].expand(S, S, A)
-    sol = policy_iteration(game.P, torch.cat([indicator, -indicator]), game.gamma)
-    vals = at_mu(game, sol.V)
-    return vals[:S], -vals[S:], unravel_joint(game, sol.policy[S:])
+    """``(max_π d^π_μ(s), min_π d^π_μ(s), minimizing actions [S, N, S])`` for every state s.
+
+    ``d^π_μ(s) = μ(s) + γ U^π_s(μ)`` where ``U_s = P_π 1_s + γ P_π U_s`` is the value of the stage reward
+    ``c_s(x, a) = P(s | x, a)``: its extremes are MDP optima (policy iteration), and being O(1) whatever γ
+    they keep full relative accuracy even where d itself is tiny (γ = 1e-13: d ≈ 1e-14 off supp μ), which
+    the indicator reward 1[x = s], whose value is 1 at s, does not."""
+    S = game.n_states
+    stage = game.P.permute(2, 0, 1)  # [s, x, a] = P(s | x, a)
+    sol = policy_iteration(game.P, torch.cat([stage, -stage]), game.gamma)
+    U = at_mu(game, sol.V)
+    vals = torch.cat([game.mu, game.mu]) + game.gamma * torch.cat([U[:S], -U[S:]])
+    return vals[:S], vals[S:], unravel_joint(game, sol.policy[S:])
+
+
+class Unvisited(NamedTuple):
+    """A witness that Assumption 2.1 fails: ``state`` has ``d^π_μ(state) = 0`` under the deterministic
+    product policy ``actions[agent][s]``."""
+
+    state: int
+    actions: list[list[int]]
+
+
+def assumption_2_1(game: MarkovGame) -> Unvisited | None:
+    """Assumption 2.1, decided exactly: ``d^π_μ(s) = Σ_t γᵗ Pr^π(s_t = s | s₀ ~ μ) > 0`` for every
+    product policy π and state s. Returns None when it holds, else a policy and a state it never visits.
+
+    ``d^π_μ(s) = 0`` iff ``μ(s) = 0`` and (γ = 0 or no path of positive-probability transitions under
+    π leads from supp μ to s). Some policy avoids s iff supp μ ⊆ W_s, the largest set of states ≠ s
+    from each of which some joint action keeps every successor inside W_s (a greatest fixed point,
+    on the support of P only: no floating-point threshold); the avoiding joint actions are
+    deterministic, so the policy is a product policy."""
+    support = game.P > 0  # [S, A, S]
+    start = game.mu > 0
+    S = game.n_states
+    for s in range(S):
+        if bool(start[s]):
+            continue
+        if game.gamma == 0:
+            avoid = torch.ones(S, dtype=torch.bool)
+            avoid[s] = False
+            choice = torch.zeros(S, dtype=torch.long)
+        else:
+            avoid = torch.ones(S, dtype=torch.bool)
+            avoid[s] = False
+            while True:
+                stays = ~(support & ~avoid[None, None, :]).any(-1)  # [S, A]: every successor in W
+                keep = avoid & stays.any(-1)
+                if bool((keep == avoid).all()):
+                    break
+                avoid = keep
+            choice = stays.to(torch.int8).argmax(-1)
+        if bool((start <= avoid).all()):
+            acts = unravel_joint(game, choice[None].to(torch.long))[0].tolist()
+            return Unvisited(s, acts)
+    return None
 
 
 @functools.singledispatch
@@ -83,15 +141,18 @@ def mismatch_coefficient(game: Game) -> Mismatch:
 
 @mismatch_coefficient.register
 def _mismatch_coefficient_dense(game: MarkovGame) -> Mismatch:
-    d_max, d_min, argmin = extreme_visitation(game)
-    floor = 1e-12 / (1.0 - game.gamma)
-    if bool((d_min <= floor).any()):
-        s = int((d_min <= floor).nonzero()[0])
-        acts = argmin[s].tolist()
+    unvisited = assumption_2_1(game)
+    if unvisited is not None:
         raise AssumptionError(
             "Assumption 2.1 (d^π_μ(s) > 0 for all π, s)",
-            f"state {s} is never visited from mu under the deterministic product policy with "
-            f"actions[agent][state] = {acts} (d^π_μ({s}) = {float(d_min[s]):.3g}), so M is infinite",
+            f"state {unvisited.state} is never visited from mu under the deterministic product policy with "
+            f"actions[agent][state] = {unvisited.actions} (d^π_μ({unvisited.state}) = 0), so M is infinite",
+        )
+    d_max, d_min, _ = extreme_visitation(game)
+    if not bool((d_min > 0).all()):  # positive exactly (above), yet below float64's range
+        raise AssumptionError(
+            "Assumption 2.1 (d^π_μ(s) > 0 for all π, s)",
+            "min_π d^π_μ(s) > 0 holds exactly but underflows float64, so M cannot be represented",
         )
     ratio = d_max / d_min
     s = int(ratio.argmax())

@@ -94,13 +94,16 @@ def with_theta(
     *,
     scale: float = 3.0,
     extra: Callable[[Any, MarkovGame], dict[str, Any]] | None = None,
+    tails: bool = False,
 ) -> st.SearchStrategy[Example]:
-    """Examples: a game from ``games`` and parameters θ (shrinking to 0), plus ``extra`` fields."""
+    """Examples: a game from ``games`` and parameters θ (shrinking to 0; ``tails``: also logits in
+    [−50, 50] and near-deterministic rows with gaps up to 100, :func:`randomgames.strategies.logits`),
+    plus ``extra`` fields."""
 
     @st.composite
     def build(draw: Any) -> Example:
         game = draw(games)
-        theta = draw(rgs.logits(game, scale=scale))
+        theta = draw(rgs.logits(game, scale=scale, tails=tails))
         witness: dict[str, Any] = {"theta": theta_json(theta)}
         if extra is not None:
             witness.update(extra(draw, game))

@@ -25,13 +25,17 @@ __all__ = [
     "AGENT_TERMS",
     "EXACT_KERNEL",
     "KERNEL",
+    "LOGITS",
     "MPG_COVERAGE",
+    "MPG_COVERAGE_TAILS",
     "MPG_SPACE",
     "POTENTIAL_SIGN",
     "REWARD_SIGN",
     "STATES",
     "THETA_RANGE",
+    "THETA_TAILS",
     "UNIT_POTENTIAL_COVERAGE",
+    "UNIT_POTENTIAL_TAILS",
     "coverage",
     "mpg_space",
     "witness_sign",
@@ -104,6 +108,16 @@ def witness_sign(key: str, *, zero: bool = False) -> Axis:
     return Axis(key, labels, label)
 
 
+def _logit_gap(ex: Example, key: str = "theta") -> str:
+    theta = ex.witness.get(key) or []
+    gap = max((max(row) - min(row) for agent in theta for row in agent), default=0.0)
+    return "moderate (gap ≤ 6)" if gap <= 6.0 else "large (gap > 6, up to 100)"
+
+
+#: the logits' spread per row: the box [−3, 3] against the tails (near-deterministic policies)
+LOGITS = Axis("logits", ("moderate (gap ≤ 6)", "large (gap > 6, up to 100)"), _logit_gap)
+
+
 def coverage(*axes: Axis) -> Coverage:
     return Coverage(tuple(axes))
 
@@ -112,6 +126,9 @@ def coverage(*axes: Axis) -> Coverage:
 MPG_COVERAGE = coverage(AGENTS, STATES, KERNEL, ACTIONS, AGENT_TERMS, POTENTIAL_SIGN)
 #: the same where a lemma needs φ ∈ [0, 1] (the potential's sign is then fixed).
 UNIT_POTENTIAL_COVERAGE = coverage(AGENTS, STATES, KERNEL, ACTIONS, AGENT_TERMS)
+#: with the logits' tails as an axis of their own
+MPG_COVERAGE_TAILS = coverage(*MPG_COVERAGE.axes, LOGITS)
+UNIT_POTENTIAL_TAILS = coverage(*UNIT_POTENTIAL_COVERAGE.axes, LOGITS)
 #: the premise space of a claim over all MPGs, in words; ``size`` and ``phi`` filled in per claim.
 MPG_SPACE = (
     "every MPG of each drawn kernel (random, sparse, deterministic or state-only; potential φ ∈ {phi}, agent "
@@ -120,6 +137,8 @@ MPG_SPACE = (
 
 #: the parameters of every "θ" witness drawn by :func:`properties.common.with_theta`, in words
 THETA_RANGE = "; θ with logits in [−3, 3]"
+#: the same with the tails (:func:`randomgames.strategies.logits` with ``tails``)
+THETA_TAILS = "; θ with logits in [−3, 3], in [−50, 50], or near-deterministic (row gaps up to 100)"
 
 
 def mpg_space(size: str, phi: str = "[0, 1]", extra: str = "") -> str:

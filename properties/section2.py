@@ -13,8 +13,10 @@ from mpgverify.evaluation import evaluate
 from mpgverify.exact import exact_evaluate, rationalize_game, rationalize_policy
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
-from mpgverify.verify.claims import ClaimBook, ExactMargin, Outcome
+from mpgverify.errors import FormatError
+from mpgverify.verify.claims import ClaimBook, ExactMargin, Outcome, Premises
 from properties.common import identity_outcome, theta_of, with_theta
+from properties.premises import decide, integer, mpg_reason
 from properties.coverage import MPG_COVERAGE, MPG_SPACE
 from properties.moves import Moves
 
@@ -32,14 +34,25 @@ def _examples() -> st.SearchStrategy:
     return with_theta(rgs.mpgs(max_agents=3, max_states=3, max_actions=3, reward_range=(-1.0, 1.0)), extra=extra)
 
 
+def premises_def_2_2(game: MarkovGame, witness: dict[str, Any]) -> Premises:
+    """Def 2.2's hypothesis: the game is an MPG with its stated potential φ (:func:`mpg_reason`); the
+    witness names an agent i ∈ {0..N−1}, θ and θ̄ⁱ (their shapes are format rules: malformed is exit 2)."""
+    _pair(game, witness)
+    return decide([mpg_reason(game)])
+
+
 def _pair(game: MarkovGame, witness: dict[str, Any]) -> tuple[tuple[torch.Tensor, ...], tuple[torch.Tensor, ...], int]:
     theta = theta_of(game, witness)
-    i = int(witness["agent"])
+    i = integer(witness, "agent")
+    if not 0 <= i < game.n_agents:
+        raise FormatError("witness.agent", f"must be an agent index in [0, {game.n_agents - 1}], got {i}")
     bar = tuple(torch.tensor(witness["theta_bar_i"], dtype=torch.float64) if j == i else t for j, t in enumerate(theta))
     return theta, bar, i
 
 
-def exact_def_2_2(game: MarkovGame, witness: dict[str, Any], *, potential_scale: float = 1.0) -> ExactMargin:
+def exact_def_2_2(
+    game: MarkovGame, witness: dict[str, Any], *, gate: Premises | None = None, potential_scale: float = 1.0
+) -> ExactMargin:
     """Both halves in rationals, with the policies equal to the float softmax values exactly: the
     value identity, and the gradient identity through the exact derivative of the softmax
     parameterization, ``∂X(μ)/∂θⁱ_{s,a} = d(s) πⁱ(a|s) Aⁱ_X(s, a)`` for X = Vⁱ and X = Φ
@@ -70,6 +83,7 @@ def exact_def_2_2(game: MarkovGame, witness: dict[str, Any], *, potential_scale:
         "grad_{theta^i} V^i_theta = grad_{theta^i} Phi_theta"
     ),
     examples=_examples,
+    premises=premises_def_2_2,
     exact=exact_def_2_2,
     mutants={"potential scaled by 1.5": {"potential_scale": 1.5}},
     moves=Moves(),
@@ -77,7 +91,9 @@ def exact_def_2_2(game: MarkovGame, witness: dict[str, Any], *, potential_scale:
     premise_space=MPG_SPACE.format(size="≤ 3 agents × 3 actions, ≤ 3 states, γ ≤ 0.99", phi="[−1, 1]")
     + "; π, π̄ softmax with logits in [−3, 3]",
 )
-def check_def_2_2(game: MarkovGame, witness: dict[str, Any], *, potential_scale: float = 1.0) -> Outcome:
+def check_def_2_2(
+    game: MarkovGame, witness: dict[str, Any], *, gate: Premises | None = None, potential_scale: float = 1.0
+) -> Outcome:
     """``Vⁱ(π̄ⁱ,π⁻ⁱ)(s) − Vⁱ(π)(s) = Φ(π̄ⁱ,π⁻ⁱ)(s) − Φ(π)(s)`` at every s, and
     ``∇_{θⁱ} Vⁱ_θ(μ) = ∇_{θⁱ} Φ_θ(μ)`` (autograd)."""
     theta, bar, i = _pair(game, witness)

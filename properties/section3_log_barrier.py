@@ -19,14 +19,12 @@ from mpgverify.evaluation import at_mu, evaluate, potential_values
 from mpgverify.game import MarkovGame
 from mpgverify.game_constants import mismatch_coefficient, potential_range
 from mpgverify.nash import nash_gap
-from mpgverify.policy import softmax_policy
-from mpgverify.verify.claims import ClaimBook, Example, Outcome
+from mpgverify.policy import softmax_policy, uniform_policy
+from mpgverify.verify.claims import ClaimBook, Example, Outcome, Premises
 from properties.common import (
     flat_theta,
     hessian,
     mpg_games,
-    not_met,
-    phi_in_unit_interval,
     spectral_norm,
     theta_from_flat,
     theta_json,
@@ -40,15 +38,17 @@ from properties.coverage import (
     KERNEL,
     POTENTIAL_SIGN,
     STATES,
-    THETA_RANGE,
-    UNIT_POTENTIAL_COVERAGE,
+    THETA_TAILS,
+    UNIT_POTENTIAL_TAILS,
     coverage,
     mpg_space,
 )
 from properties.moves import Moves
+from properties.premises import decide, number, positive, unit_potential_reason
 from properties.relaxations import PotentialSmoothness
+from properties.section3_pg import section_3_reason
 
-__all__ = ["BOOK", "CLAIMS"]
+__all__ = ["BOOK", "CLAIMS", "premises_lemma_3_5", "premises_thm_3_6", "premises_thm_3_6_smoothness"]
 
 BOOK = ClaimBook(section="3")
 
@@ -81,52 +81,101 @@ def _stationary_examples(draw: Any) -> Example:
     return Example(game, {"theta": theta_json(theta), "lam": lam})
 
 
+#: an example of Lemma 3.5 is informative when π_θ is not already (exactly) Nash
+GAP_FLOOR = 1e-9
+
+
+def premises_lemma_3_5(game: MarkovGame, witness: dict[str, Any]) -> Premises:
+    """Lemma 3.5: Section 3's hypotheses (Assumption 2.1 makes M finite), λ > 0, and θ with
+    ``‖∇L_λ(θ)‖₂ ≤ λ/(2|S| max_i |Aⁱ|)``, ``L_λ(θ) = Φ_θ(μ) + λ Σ_i (Σ_{s,a} log πⁱ(a|s)/(|S||Aⁱ|) +
+    log|Aⁱ|)`` (gradient in closed form, tested against autograd). Facts: ``norm``, ``M``."""
+    theta, lam = theta_of(game, witness), number(witness, "lam")
+    rule = section_3_reason(game) or positive("λ", lam)
+    if rule is not None:
+        return Premises.fail(rule)
+    g = _grad_L(game, theta, lam)
+    norm = float(torch.sqrt(sum((x * x).sum() for x in g)))
+    need = bounds.lemma_3_5_gradient_threshold(lam, game.n_states, max(game.n_actions))
+    if not norm <= need:
+        return Premises.fail(f"‖∇L_λ‖₂ = {norm:.3g} > λ/(2|S| max|Aⁱ|) = {need:.3g}")
+    return Premises.hold(norm=norm, M=mismatch_coefficient(game).M)
+
+
 @BOOK.claim(
     "lemma-3.5",
     ref="Lemma 3.5 (Appendix D.1)",
     statement="if ||grad L_lambda(theta)||_2 <= lambda/(2|S| max_i |A^i|) then pi_theta is 2 lambda M-Nash",
     examples=_stationary_examples,
+    premises=premises_lemma_3_5,
     mutants={"bound / 10^4": {"bound_scale": 1e-4}},
     moves=Moves(ranges={"lam": (0.05, 1.0)}),
     coverage=_SMALL_MPG,
     premise_space=mpg_space(_STATIONARY, "[−1, 1]", "; λ ∈ [0.05, 1]; θ near a stationary point of L_λ"),
+    informative=f"π_θ is not already Nash (Nash-gap > {GAP_FLOOR:g})",
 )
 @BOOK.claim(
     "lemma-3.5@d1",
     ref="Appendix D.1, step",
     statement="under the same premise, A^i_theta(s,a) <= 2 lambda/(d(s)|S|)",
     examples=_stationary_examples,
+    premises=premises_lemma_3_5,
     options={"part": "d1"},
     mutants={"bound / 10^4": {"bound_scale": 1e-4}},
     moves=Moves(ranges={"lam": (0.05, 1.0)}),
     coverage=_SMALL_MPG,
     premise_space=mpg_space(_STATIONARY, "[−1, 1]", "; as lemma-3.5"),
+    informative=f"π_θ is not already Nash (Nash-gap > {GAP_FLOOR:g})",
 )
 def check_lemma_3_5(
-    game: MarkovGame, witness: dict[str, Any], *, part: str = "nash", bound_scale: float = 1.0
+    game: MarkovGame, witness: dict[str, Any], *, gate: Premises, part: str = "nash", bound_scale: float = 1.0
 ) -> Outcome:
     theta, lam = theta_of(game, witness), float(witness["lam"])
-    g = _grad_L(game, theta, lam)
-    norm = float(torch.sqrt(sum((x * x).sum() for x in g)))
-    need = bounds.lemma_3_5_gradient_threshold(lam, game.n_states, max(game.n_actions))
-    if norm > need:
-        return not_met(f"‖∇L_λ‖₂ = {norm:.3g} > {need:.3g}")
     probs = softmax_policy(theta)
+    gap = float(nash_gap(game, probs).gap)
+    informative = gap > GAP_FLOOR
     if part == "nash":
-        M = mismatch_coefficient(game).M
-        gap = float(nash_gap(game, probs).gap)
-        return upper_bound_outcome(gap, bound_scale * 2 * lam * M, scale=1.0)
+        out = upper_bound_outcome(gap, bound_scale * 2 * lam * gate.facts["M"], scale=1.0)
+        return dataclasses.replace(out, informative=informative)
     ev = evaluate(game, probs)
     worst = min(float((bound_scale * 2 * lam / (ev.d[:, None] * game.n_states) - a).min()) for a in ev.advantages)
-    return Outcome(True, worst, 1e-9, worst, 0.0, None, "min over i, s, a of 2λ/(d(s)|S|) − A^i(s, a)")
+    note = "min over i, s, a of 2λ/(d(s)|S|) − A^i(s, a)"
+    return Outcome(True, worst, 1e-9, worst, 0.0, None, note, informative=informative)
 
 
 # -- Theorem 3.6: log-barrier PG reaches ε-Nash within T -------------------------------------------------
 @st.composite
 def _thm_3_6_examples(draw: Any) -> Example:
+    """A game and ε: any ε in [0.5, 3], or ε a fraction in [0.5, 0.95] of the Nash-gap of θ₀ = 0 (the
+    uniform policy), so that the start is not already ε-Nash and the run has something to do."""
     game = draw(mpg_games(max_agents=2, max_states=2, max_actions=2, max_gamma=0.3))
-    eps = draw(st.floats(0.5, 3.0))
+    if draw(st.booleans()):
+        gap = float(nash_gap(game, uniform_policy(game)).gap)
+        eps = max(draw(st.floats(0.5, 0.95)) * gap, 1e-3)
+    else:
+        eps = draw(st.floats(0.5, 3.0))
     return Example(game, {"eps": eps})
+
+
+#: the largest T (iterations) a thm-3.6 example may ask for: beyond it the example is undecided (not run)
+T_CAP = 200_000  # the run stops at the first ε-Nash iterate, so its cost is the iterations needed, not T
+
+
+def premises_thm_3_6(game: MarkovGame, witness: dict[str, Any]) -> Premises:
+    """Theorem 3.6: Section 3's hypotheses (so M is finite), ε > 0 (λ = ε/(2M) > 0), θ₀ = 0 and
+    η = 1/β_λ as printed (fixed, not witness constants); T ≥ the printed bound, taken as its ceiling.
+    A T above :data:`T_CAP` is undecided (not run). Facts: ``M``, ``T``, ``low``, ``high``."""
+    eps = number(witness, "eps")
+    rule = section_3_reason(game) or positive("ε", eps)
+    if rule is not None:
+        return Premises.fail(rule)
+    M = mismatch_coefficient(game).M
+    low, high = potential_range(game)
+    T = bounds.thm_3_6_iterations(
+        game.n_agents, M, game.n_states, max(game.n_actions), high - low, game.gamma, eps
+    )
+    if T > T_CAP:
+        return Premises.undecided(f"T = {T:.3g} iterations exceeds the cap {T_CAP}: not run")
+    return Premises.hold(M=M, T=T, low=low, high=high)
 
 
 @BOOK.claim(
@@ -136,27 +185,25 @@ def _thm_3_6_examples(draw: Any) -> Example:
     "eps whenever T >= 328NM^2|S|^2 max|A|^2 (Phi_max-Phi_min)/((1-gamma)^3 eps^2) "
     "+ 32NM|S| max|A|^2 (Phi_max-Phi_min)/eps (tightness: iterations needed / T)",
     examples=_thm_3_6_examples,
+    premises=premises_thm_3_6,
     mutants={"eps / 1000": {"eps_scale": 1e-3}},
-    moves=Moves(ranges={"eps": (0.5, 3.0)}, gamma_cap=None),
+    moves=Moves(ranges={"eps": (1e-3, 3.0)}, gamma_cap=None),
     coverage=coverage(AGENTS_UPTO_2, STATES, KERNEL, AGENT_TERMS),
-    premise_space=mpg_space("≤ 2 agents × 2 actions, ≤ 2 states, γ ≤ 0.3", extra="; ε ∈ [0.5, 3]; θ₀ = 0"),
+    premise_space=mpg_space(
+        "≤ 2 agents × 2 actions, ≤ 2 states, γ ≤ 0.3",
+        extra="; ε ∈ [0.5, 3] or a fraction in [0.5, 0.95] of the uniform policy's Nash-gap; θ₀ = 0",
+    ),
+    informative="θ₀ = 0 is not already ε-Nash and ε < Φ_max − Φ_min",
 )
 def check_thm_3_6(
     game: MarkovGame,
     witness: dict[str, Any],
     *,
+    gate: Premises,
     eps_scale: float = 1.0,
-    iterations_scale: float = 1.0,
-    cap: int = 30000,
 ) -> Outcome:
     eps = float(witness["eps"])
-    M = mismatch_coefficient(game).M
-    low, high = potential_range(game)
-    T = iterations_scale * bounds.thm_3_6_iterations(
-        game.n_agents, M, game.n_states, max(game.n_actions), high - low, game.gamma, eps
-    )
-    if T > cap:
-        return not_met(f"T = {T:.3g} iterations exceeds the cap {cap}")
+    M, T, low, high = (gate.facts[k] for k in ("M", "T", "low", "high"))
     lam = eps / (2 * M)
     eta = 1.0 / bounds.thm_3_6_beta(game.n_agents, game.gamma, game.n_states, lam)
     alg = pg(lr=eta, lam=lam, init="zeros")  # the dynamics of the theorem, as the library runs them
@@ -164,6 +211,8 @@ def check_thm_3_6(
     target = eps_scale * eps
     steps = max(1, math.ceil(T))  # the smallest integer T meeting the bound (t = 0 at least)
     needed, best = steps + 1, math.inf  # steps + 1: not reached within T
+    start_gap = float(nash_gap(game, alg.policy(state)).gap[0])
+    informative = start_gap > target and eps < high - low
     for t in range(steps):
         best = min(best, float(nash_gap(game, alg.policy(state)).gap[0]))
         if best <= target:
@@ -173,7 +222,17 @@ def check_thm_3_6(
     # honest tightness: iterations actually needed ÷ the smallest T the theorem allows (an integer ≥ 1,
     # since min_{t<T} needs T ≥ 1) — not the gap, which the stopping rule puts at ε by construction
     out = upper_bound_outcome(needed, steps, note=f"T = {T:.4g}, min gap {best:.3g} vs eps {target:.3g}")
+    out = dataclasses.replace(out, informative=informative)
     return out if T >= 1 else dataclasses.replace(out, tightness=None)  # T < 1: nothing to be tight against
+
+
+def premises_thm_3_6_smoothness(game: MarkovGame, witness: dict[str, Any]) -> Premises:
+    """β_λ of Theorem 3.6: Section 3's hypotheses, a potential φ ∈ [0, 1] (β_λ builds on Lemma 3.2),
+    λ > 0; θ any."""
+    theta_of(game, witness)
+    lam = number(witness, "lam")
+    return decide([section_3_reason(game), unit_potential_reason(game, "β_λ builds on Lemma 3.2, which assumes"),
+                   positive("λ", lam)])
 
 
 @BOOK.claim(
@@ -183,18 +242,20 @@ def check_thm_3_6(
     examples=lambda: with_theta(
         mpg_games(max_agents=3, max_states=2, max_actions=3, max_gamma=0.9),
         extra=lambda draw, game: {"lam": draw(st.floats(0.01, 2.0))},
+        tails=True,
     ),
+    premises=premises_thm_3_6_smoothness,
     mutants={"bound / 1000": {"bound_scale": 1e-3}},
     moves=Moves(ranges={"lam": (0.01, 2.0)}),
-    coverage=UNIT_POTENTIAL_COVERAGE,
+    coverage=UNIT_POTENTIAL_TAILS,
     premise_space=mpg_space(
-        "≤ 3 agents × 3 actions, ≤ 2 states, γ ≤ 0.9 (Hessians by autograd)", extra=THETA_RANGE + "; λ ∈ [0.01, 2]"
+        "≤ 3 agents × 3 actions, ≤ 2 states, γ ≤ 0.9 (Hessians by autograd)", extra=THETA_TAILS + "; λ ∈ [0.01, 2]"
     ),
     relaxation=PotentialSmoothness("full", barrier=True),
 )
-def check_thm_3_6_smoothness(game: MarkovGame, witness: dict[str, Any], *, bound_scale: float = 1.0) -> Outcome:
-    if not phi_in_unit_interval(game):
-        return not_met("β_λ builds on Lemma 3.2, which assumes a potential in [0, 1]")
+def check_thm_3_6_smoothness(
+    game: MarkovGame, witness: dict[str, Any], *, gate: Premises | None = None, bound_scale: float = 1.0
+) -> Outcome:
     lam = float(witness["lam"])
     x0 = flat_theta(theta_of(game, witness))
 

@@ -4,6 +4,7 @@ outer steps (Theorem 3.8). Exact evaluation; the printed reading and the correct
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -20,20 +21,23 @@ from mpgverify.game import MarkovGame
 from mpgverify.game_constants import potential_range
 from mpgverify.nash import best_response, nash_gap
 from mpgverify.policy import softmax_policy
-from mpgverify.verify.claims import ClaimBook, ExactMargin, Outcome
+from mpgverify.verify.claims import ClaimBook, ExactMargin, Outcome, Premises
 from properties.common import (
     identity_outcome,
     mpg_games,
-    not_met,
-    phi_in_unit_interval,
     theta_of,
     upper_bound_outcome,
     with_theta,
 )
-from properties.coverage import MPG_COVERAGE, THETA_RANGE, UNIT_POTENTIAL_COVERAGE, mpg_space
+from properties.coverage import MPG_COVERAGE_TAILS, THETA_TAILS, UNIT_POTENTIAL_TAILS, mpg_space
 from properties.moves import Moves
+from properties.premises import at_least, decide, integer, number, positive, unit_potential_reason
+from properties.section3_pg import section_3_reason
 
-__all__ = ["BOOK", "CLAIMS"]
+__all__ = ["BOOK", "CLAIMS", "premises_lemma_3_7", "premises_thm_3_8"]
+
+#: Lemma 3.7's float check is informative while 1/min π stays below this (the Fisher matrix's conditioning)
+CONDITION_LIMIT = 1e6
 
 BOOK = ClaimBook(section="3")
 
@@ -42,20 +46,67 @@ _TINY = "≤ 3 agents × 3 actions, ≤ 2 states, γ ≤ 0.5 (iteration counts g
 
 
 def _with_eta() -> Any:
-    return with_theta(mpg_games(reward_range=(-1.0, 1.0)), extra=lambda draw, game: {"eta": draw(st.floats(0.01, 2.0))})
+    return with_theta(
+        mpg_games(reward_range=(-1.0, 1.0)), extra=lambda draw, game: {"eta": draw(st.floats(0.01, 2.0))}, tails=True
+    )
 
 
 def _with_eps(lo: float, hi: float) -> Any:
-    """Tiny games (γ ≤ 0.5), θ and ε ∈ [lo, hi]."""
-    return lambda: with_theta(
-        mpg_games(max_agents=3, max_states=2, max_actions=3, max_gamma=0.5),
-        extra=lambda draw, game: {"eps": draw(st.floats(lo, hi))},
-    )
+    """Tiny games (γ ≤ 0.5), θ (with the tails: near-deterministic starts) and ε: any in [lo, hi], or a
+    fraction in [0.2, 0.9] of θ₀'s Nash-gap (at least 0.05), so that the start is not already ε-Nash."""
+
+    @st.composite
+    def build(draw: Any) -> Any:
+        ex = draw(with_theta(mpg_games(max_agents=3, max_states=2, max_actions=3, max_gamma=0.5), tails=True))
+        if draw(st.booleans()):
+            gap = float(nash_gap(ex.game, softmax_policy(theta_of(ex.game, ex.witness))).gap)
+            eps = max(draw(st.floats(0.2, 0.9)) * gap, 0.05)
+        else:
+            eps = draw(st.floats(lo, hi))
+        return type(ex)(ex.game, ex.witness | {"eps": eps})
+
+    return build
+
+
+def premises_lemma_3_7(game: MarkovGame, witness: dict[str, Any]) -> Premises:
+    """Lemma 3.7: Section 3's hypotheses, a step size η > 0; θ any."""
+    theta_of(game, witness)
+    return decide([section_3_reason(game), positive("η", number(witness, "eta"))])
+
+
+def premises_thm_3_8(game: MarkovGame, witness: dict[str, Any], *, corrected: bool = False) -> Premises:
+    """Theorem 3.8 (and its inner-loop claim): Section 3's hypotheses, rewards (the potential) in [0, 1]
+    as the cited NPG bound assumes, ε > 0, and K inner steps with ``K ≥ 4/((1−γ)²ε)`` — the witness's
+    ``K`` (an integer) or, when absent, the smallest such K; ``corrected``: K from the start's KL
+    (:func:`mpgverify.bounds.thm_3_8_inner_steps_from`), undecided above 20000 inner steps. Facts: ``K``."""
+    start = theta_of(game, witness)
+    eps = number(witness, "eps")
+    rule = decide([section_3_reason(game), unit_potential_reason(game, "the inner-loop bound assumes"),
+                   positive("ε", eps)])
+    if not rule:
+        return rule
+    if corrected:
+        surprise = max(float(-torch.log_softmax(t, dim=-1).min()) for t in start)
+        need = bounds.thm_3_8_inner_steps_from(game.gamma, eps, surprise)
+    else:
+        need = bounds.thm_3_8_inner_steps(game.gamma, eps)
+    K = integer(witness, "K", default=-1, cap=10**7)
+    if K == -1:
+        K = math.ceil(need)
+    if K > 20000:
+        return Premises.undecided(f"K = {K} inner steps exceeds the cap 20000: not run")
+    bound = "2(L(1−γ) + 1)/((1−γ)²ε)" if corrected else "4/((1−γ)²ε)"
+    return decide([at_least("K", K, need, f"{bound} = {need:.6g}")], K=K)
 
 
 # -- Lemma 3.7: NPG is soft policy iteration -----------------------------------------------------------------
 def exact_lemma_3_7(
-    game: MarkovGame, witness: dict[str, Any], *, fisher_d: str = "unnormalized", factor: float = 1.0
+    game: MarkovGame,
+    witness: dict[str, Any],
+    *,
+    gate: Premises | None = None,
+    fisher_d: str = "unnormalized",
+    factor: float = 1.0,
 ) -> ExactMargin:
     """Rational re-check at the rational policy π = softmax(θ) (as computed in floats): per agent
     and state, ``x = F_s† g_s`` (sympy pseudo-inverse) against ``factor·Aⁱ(s, ·)``; the lemma holds
@@ -84,26 +135,33 @@ def exact_lemma_3_7(
     statement="NPG (4) with the Fisher matrix weighted by the unnormalized d is theta^i <- theta^i + eta A^i "
     "(pi^i_{t+1} proportional to pi^i_t exp(eta A^i))",
     examples=_with_eta,
+    premises=premises_lemma_3_7,
     exact=exact_lemma_3_7,
     mutants={"step 2 eta": {"factor": 2.0}},
     moves=Moves(ranges={"eta": (0.01, 2.0)}),
-    coverage=MPG_COVERAGE,
-    premise_space=mpg_space(_FULL, "[−1, 1]", THETA_RANGE + "; η ∈ [0.01, 2]"),
+    coverage=MPG_COVERAGE_TAILS,
+    premise_space=mpg_space(_FULL, "[−1, 1]", THETA_TAILS + "; η ∈ [0.01, 2]"),
 )
 @BOOK.claim(
     "lemma-3.7@normalized-d",
     ref="Lemma 3.7 (Appendix E.1), d normalized",
     statement="the same with the Fisher matrix weighted by the normalized visitation distribution (1-gamma) d",
     examples=_with_eta,
+    premises=premises_lemma_3_7,
     options={"fisher_d": "normalized"},
     exact=exact_lemma_3_7,
     mutants={"step 2 eta": {"factor": 2.0}},
     moves=Moves(ranges={"eta": (0.01, 2.0)}),
-    coverage=MPG_COVERAGE,
-    premise_space=mpg_space(_FULL, "[−1, 1]", THETA_RANGE + "; η ∈ [0.01, 2]"),
+    coverage=MPG_COVERAGE_TAILS,
+    premise_space=mpg_space(_FULL, "[−1, 1]", THETA_TAILS + "; η ∈ [0.01, 2]"),
 )
 def check_lemma_3_7(
-    game: MarkovGame, witness: dict[str, Any], *, fisher_d: str = "unnormalized", factor: float = 1.0
+    game: MarkovGame,
+    witness: dict[str, Any],
+    *,
+    gate: Premises | None = None,
+    fisher_d: str = "unnormalized",
+    factor: float = 1.0,
 ) -> Outcome:
     theta, eta = theta_of(game, witness), float(witness["eta"])
     probs = softmax_policy(theta)
@@ -112,13 +170,14 @@ def check_lemma_3_7(
     by_fisher = softmax_policy(tuple(t + eta * n for t, n in zip(theta, nat, strict=True)))
     by_soft_pi = softmax_policy(tuple(t + factor * eta * a for t, a in zip(theta, ev.advantages, strict=True)))
     residual = max(float((p - q).abs().max()) for p, q in zip(by_fisher, by_soft_pi, strict=True))
-    return identity_outcome(residual, scale=1.0)
+    # F_s = d(s)(diag π − ππᵀ) has condition ~1/min π: near-deterministic rows (the logits' tails) lose
+    # that much accuracy in F†g, so the float tolerance grows with it and such examples are not informative
+    cond = 1.0 / max(min(float(p.min()) for p in probs), 1e-300)
+    out = identity_outcome(residual, scale=min(cond, 1e300))
+    return dataclasses.replace(out, informative=cond <= CONDITION_LIMIT)
 
 
 # -- Theorem 3.8: NPG-BR ---------------------------------------------------------------------------------
-def _k(gamma: float, eps: float) -> int:
-    return math.ceil(bounds.thm_3_8_inner_steps(gamma, eps))
-
 
 @BOOK.claim(
     "thm-3.8@inner-br",
@@ -126,10 +185,12 @@ def _k(gamma: float, eps: float) -> int:
     statement="with K >= 4/((1-gamma)^2 eps) inner NPG steps (5) (eta = 1 as printed), every agent's inner loop "
     "reaches an eps/2-best response to the others' fixed policies",
     examples=_with_eps(0.2, 1.0),
+    premises=premises_thm_3_8,
     mutants={"eps / 1000": {"eps_scale": 1e-3}},
-    moves=Moves(ranges={"eps": (0.2, 1.0)}, gamma_cap=None),
-    coverage=UNIT_POTENTIAL_COVERAGE,
-    premise_space=mpg_space(_TINY, extra=THETA_RANGE + "; ε ∈ [0.2, 1]"),
+    moves=Moves(ranges={"eps": (0.05, 1.0)}, gamma_cap=None),
+    coverage=UNIT_POTENTIAL_TAILS,
+    premise_space=mpg_space(_TINY, extra=THETA_TAILS + "; ε ∈ [0.2, 1] or a fraction in [0.2, 0.9] of θ₀'s Nash-gap (≥ 0.05)"),
+    informative="some agent starts more than ε/2 from a best response",
 )
 @BOOK.claim(
     "thm-3.8@inner-br-corrected",
@@ -139,28 +200,25 @@ def _k(gamma: float, eps: float) -> int:
     "the paper cites (Agarwal et al.) is KL(pi*||pi_0)/(eta' K) + 1/((1-gamma)^2 K) with eta' = 1 - gamma "
     "for the update theta <- theta + A; KL(pi*||pi_0) <= L, and L = log|A^i| only from the uniform start",
     examples=_with_eps(0.2, 1.0),
+    premises=premises_thm_3_8,
+    premise_options={"corrected": True},
     options={"corrected": True},
     mutants={"eps / 1000": {"eps_scale": 1e-3}},
-    moves=Moves(ranges={"eps": (0.2, 1.0)}, gamma_cap=None),
-    coverage=UNIT_POTENTIAL_COVERAGE,
-    premise_space=mpg_space(_TINY, extra=THETA_RANGE + "; ε ∈ [0.2, 1]"),
+    moves=Moves(ranges={"eps": (0.05, 1.0)}, gamma_cap=None),
+    coverage=UNIT_POTENTIAL_TAILS,
+    premise_space=mpg_space(_TINY, extra=THETA_TAILS + "; ε ∈ [0.2, 1] or a fraction in [0.2, 0.9] of θ₀'s Nash-gap (≥ 0.05)"),
+    informative="some agent starts more than ε/2 from a best response",
 )
 def check_thm_3_8_inner(
-    game: MarkovGame, witness: dict[str, Any], *, eps_scale: float = 1.0, corrected: bool = False
+    game: MarkovGame, witness: dict[str, Any], *, gate: Premises, eps_scale: float = 1.0, corrected: bool = False
 ) -> Outcome:
     """Each inner loop (5) with K ≥ 4/((1−γ)²ε) steps (η = 1, as printed) reaches an ε/2-best response;
     ``corrected``: with K from :func:`mpgverify.bounds.thm_3_8_inner_steps_from` (the start's KL)."""
-    if not phi_in_unit_interval(game):
-        return not_met("the inner-loop bound (Agarwal et al.) assumes rewards in [0, 1]")
     eps = float(witness["eps"])
     start = theta_of(game, witness)
     theta = tuple(t[None] for t in start)
-    K = _k(game.gamma, eps)
-    if corrected:
-        surprise = max(float(-torch.log_softmax(t, dim=-1).min()) for t in start)
-        K = math.ceil(bounds.thm_3_8_inner_steps_from(game.gamma, eps, surprise))
-        if K > 20000:
-            return not_met(f"K = {K} inner steps exceeds the cap 20000")
+    K = int(gate.facts["K"])
+    start_gap = float(nash_gap(game, softmax_policy(start)).gap)
     cand = inner_loops(game, theta, K, 1.0)
     worst = math.inf
     for i in range(game.n_agents):
@@ -168,17 +226,18 @@ def check_thm_3_8_inner(
         got = float(at_mu(game, state_values(game, after))[0, i])
         best = float(best_response(game, after, i).V_mu[0])
         worst = min(worst, eps_scale * eps / 2 - (best - got))
-    return Outcome(True, worst, 1e-9 * (1 + 1 / (1 - game.gamma)), eps / 2 - worst, eps / 2, None, f"K = {K}")
+    tol = 1e-9 * (1 + 1 / (1 - game.gamma))
+    return Outcome(True, worst, tol, eps / 2 - worst, eps / 2, None, f"K = {K}", informative=start_gap > eps / 2)
 
 
-def _npg_br_run(game: MarkovGame, witness: dict[str, Any]) -> tuple[list[float], list[float], float, float]:
+def _npg_br_run(game: MarkovGame, witness: dict[str, Any], K: int) -> tuple[list[float], list[float], float, float]:
     """(Nash-gaps, Φ(μ) values, ε, the outer-step bound) along NPG-BR with K ≥ 4/((1−γ)²ε), η = 1,
     run for the bound's ⌊2(Φ_max − Φ_min)/ε⌋ + 1 outer steps."""
     eps = float(witness["eps"])
     low, high = potential_range(game)
     bound = bounds.thm_3_8_outer_steps(high - low, eps)
     steps = math.floor(bound) + 1
-    alg = npg_br(lr=1.0, K=_k(game.gamma, eps))
+    alg = npg_br(lr=1.0, K=K)
     state = alg.init(game, seed=0, batch=1)._replace(theta=tuple(t[None] for t in theta_of(game, witness)))
     gaps, phis = [], []
     for t in range(steps + 1):
@@ -196,21 +255,22 @@ def _npg_br_run(game: MarkovGame, witness: dict[str, Any]) -> tuple[list[float],
     statement="NPG-BR (5,6) with K >= 4/((1-gamma)^2 eps) reaches an eps-Nash policy within 2(Phi_max-Phi_min)/eps "
     "+ 1 outer steps (tightness: outer steps needed / allowed)",
     examples=_with_eps(0.3, 1.0),
+    premises=premises_thm_3_8,
     mutants={"eps / 1000": {"eps_scale": 1e-3}},
-    moves=Moves(ranges={"eps": (0.3, 1.0)}, gamma_cap=None),
-    coverage=UNIT_POTENTIAL_COVERAGE,
-    premise_space=mpg_space(_TINY, extra=THETA_RANGE + "; ε ∈ [0.3, 1]"),
+    moves=Moves(ranges={"eps": (0.05, 1.0)}, gamma_cap=None),
+    coverage=UNIT_POTENTIAL_TAILS,
+    premise_space=mpg_space(_TINY, extra=THETA_TAILS + "; ε ∈ [0.3, 1] or a fraction in [0.2, 0.9] of θ₀'s Nash-gap (≥ 0.05)"),
+    informative="θ₀ is not already ε-Nash",
 )
-def check_thm_3_8(game: MarkovGame, witness: dict[str, Any], *, eps_scale: float = 1.0) -> Outcome:
+def check_thm_3_8(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, eps_scale: float = 1.0) -> Outcome:
     """thm-3.8: the first ε-Nash policy comes within ``2(Φ_max − Φ_min)/ε + 1`` outer steps. Observed:
     the outer steps actually taken to reach it (the bound + 1 when never reached), so the tightness
     is steps needed ÷ steps allowed."""
-    if not phi_in_unit_interval(game):
-        return not_met("the inner-loop bound assumes rewards in [0, 1]")
-    gaps, _, eps, allowed = _npg_br_run(game, witness)
+    gaps, _, eps, allowed = _npg_br_run(game, witness, int(gate.facts["K"]))
     target = eps_scale * eps
     needed = next((t for t, g in enumerate(gaps) if g <= target), len(gaps))
-    return upper_bound_outcome(needed, allowed, note=f"min gap {min(gaps):.3g} vs eps {target:.3g}")
+    out = upper_bound_outcome(needed, allowed, note=f"min gap {min(gaps):.3g} vs eps {target:.3g}")
+    return dataclasses.replace(out, informative=gaps[0] > eps)
 
 
 @BOOK.claim(
@@ -218,18 +278,20 @@ def check_thm_3_8(game: MarkovGame, witness: dict[str, Any], *, eps_scale: float
     ref="Appendix E.2, step",
     statement="every outer step taken from a policy that is not eps-Nash raises Phi(mu) by at least eps/2",
     examples=_with_eps(0.3, 1.0),
+    premises=premises_thm_3_8,
     mutants={"rise x 100": {"increase_scale": 100.0}},
-    moves=Moves(ranges={"eps": (0.3, 1.0)}, gamma_cap=None),
-    coverage=UNIT_POTENTIAL_COVERAGE,
-    premise_space=mpg_space(_TINY, extra=THETA_RANGE + "; ε ∈ [0.3, 1]"),
+    moves=Moves(ranges={"eps": (0.05, 1.0)}, gamma_cap=None),
+    coverage=UNIT_POTENTIAL_TAILS,
+    premise_space=mpg_space(_TINY, extra=THETA_TAILS + "; ε ∈ [0.3, 1] or a fraction in [0.2, 0.9] of θ₀'s Nash-gap (≥ 0.05)"),
+    informative="at least one outer step from a policy that is not ε-Nash (else there is no step to check)",
 )
-def check_thm_3_8_step_e2(game: MarkovGame, witness: dict[str, Any], *, increase_scale: float = 1.0) -> Outcome:
-    if not phi_in_unit_interval(game):
-        return not_met("the inner-loop bound assumes rewards in [0, 1]")
-    gaps, phis, eps, _ = _npg_br_run(game, witness)
+def check_thm_3_8_step_e2(
+    game: MarkovGame, witness: dict[str, Any], *, gate: Premises, increase_scale: float = 1.0
+) -> Outcome:
+    gaps, phis, eps, _ = _npg_br_run(game, witness, int(gate.facts["K"]))
     rises = [phis[t + 1] - phis[t] for t in range(len(gaps) - 1) if gaps[t] > eps]
     if not rises:
-        return not_met("every iterate was already ε-Nash")
+        return Outcome(True, math.inf, 0.0, math.nan, eps / 2, None, "every iterate was already ε-Nash", informative=False)
     worst = min(rises) - increase_scale * eps / 2
     return Outcome(True, worst, 1e-9 * (1 + abs(phis[0])), min(rises), eps / 2, None, "")
 

@@ -9,6 +9,7 @@ depends on actions are "premises not met", never counted, and the coverage repor
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 from typing import Any
 
@@ -24,11 +25,15 @@ from mpgverify.exact import exact_evaluate, exact_social_optimum, rationalize_ga
 from mpgverify.game import MarkovGame
 from mpgverify.nash import nash_gap
 from mpgverify.policy import check_policy, softmax_policy
-from mpgverify.verify.claims import ClaimBook, ExactMargin, Example, Outcome
+from mpgverify.verify.claims import Axis, ClaimBook, ExactMargin, Example, Outcome, Premises
 from mpgverify.welfare import social_optimum
-from properties.common import lower_bound_outcome, not_met, theta_json, theta_of
+from properties.common import lower_bound_outcome, theta_json, theta_of
 from properties.coverage import ACTIONS, AGENTS, EXACT_KERNEL, REWARD_SIGN, coverage, witness_sign
+
+#: ε's closed end as a sub-class of its own
+EPS_ZERO = Axis("eps", ("0 (closed end)", "> 0"), lambda ex: "0 (closed end)" if ex.witness.get("eps") == 0 else "> 0")
 from properties.moves import Moves
+from properties.premises import at_least, decide, number, positive, within
 from properties.smoothness import (
     feasible,
     pick,
@@ -38,7 +43,18 @@ from properties.smoothness import (
     stage,
 )
 
-__all__ = ["BOOK", "CLAIMS", "alphas", "choices"]
+__all__ = [
+    "BOOK",
+    "CLAIMS",
+    "alphas",
+    "choices",
+    "epsilons",
+    "premises_def_4_2",
+    "premises_def_4_4",
+    "premises_prop_4_3",
+    "premises_thm_4_5",
+    "ratio_eps_reason",
+]
 
 BOOK = ClaimBook(section="4")
 
@@ -48,6 +64,18 @@ def alphas(draw: Any) -> float:
     if draw(st.booleans()):
         return draw(st.sampled_from([1.0, 0.5, 0.25, -0.5]))
     return draw(st.floats(-1.0, 2.0))
+
+
+def epsilons(draw: Any, high: float = 0.5) -> float:
+    """ε of an ε-ratio-Nash policy over its range [0, 1): the closed end ε = 0 (ratio-Nash is then Nash),
+    small values, and any in [0, ``high``]; shrinks to 0."""
+    kind = draw(st.integers(0, 4))  # shrinks toward ε = 0
+    return 0.0 if kind == 0 else draw(st.floats(0.0, 0.05)) if kind == 1 else draw(st.floats(0.05, high))
+
+
+def ratio_eps_reason(eps: float) -> str | None:
+    """Def 4.4's ε: a ratio 1 − ε of values, ε ∈ [0, 1)."""
+    return within("ε", eps, 0.0, 1.0, high_open=True)
 
 
 def choices(draw: Any) -> float:
@@ -74,9 +102,9 @@ _SPACE = (
     "games with one state or a state-only kernel (smoothness decided exactly), ≤ 3 agents × 3 actions, "
     "≤ 2 states, γ ≤ 0.9, rewards in [−1, 1] of either sign; α ∈ [−1, 2]; β anywhere in its valid interval"
 )
-_RATIO_SPACE = _SPACE + "; the policy ε-ratio-Nash under the reading (ε ∈ [0.01, 0.5])"
+_RATIO_SPACE = _SPACE + "; the policy ε-ratio-Nash under the reading (ε ∈ [0, 0.5], ε = 0 drawn apart)"
 #: ε-ratio-Nash examples: general games (one state or state-only kernels), the policy, ε, α and the β choice move.
-RATIO_MOVES = Moves(keep="any", ranges={"eps": (0.01, 0.5), "alpha": (-1.0, 2.0), "beta_choice": (0.0, 0.99)})
+RATIO_MOVES = Moves(keep="any", ranges={"eps": (0.0, 0.5), "alpha": (-1.0, 2.0), "beta_choice": (0.0, 0.99)})
 
 
 # -- def-4.2 and the single-state note -------------------------------------------------------------------
@@ -88,24 +116,32 @@ def _pair_examples(draw: Any) -> Example:
     return Example(game, witness | {"beta_choice": choices(draw)})
 
 
+def premises_def_4_2(game: MarkovGame, witness: dict[str, Any]) -> Premises:
+    """def-4.2: the game is (α, β)-smooth (Def 4.2, decided exactly: :mod:`properties.smoothness`) for the
+    witness's α and its β (stated, or picked in the valid interval); π, π' any. Facts: ``alpha``, ``beta``."""
+    theta_of(game, witness), theta_of(game, witness, "theta_prime")
+    constants = smoothness_constants(game, witness)
+    if isinstance(constants, Premises):
+        return constants
+    return Premises.hold(alpha=constants[0], beta=constants[1])
+
+
 @BOOK.claim(
     "def-4.2",
     ref="Def 4.2 (with the single-state note of the catalogue)",
     statement="(alpha, beta)-smoothness: sum_i V^i(pi'^i, pi^-i)(s) >= alpha V_pi'(s) - beta V_pi(s) for all s and "
     "product policy pairs; with one state, smoothness over pure profiles gives it for mixed pairs",
     examples=_pair_examples,
+    premises=premises_def_4_2,
     mutants={"beta - 1": {"beta_shift": 1.0}},
     moves=Moves(keep="any", ranges={"alpha": (-1.0, 2.0), "beta_choice": (0.0, 0.99)}),
     coverage=_COVER,
     premise_space=_SPACE + "; π, π' softmax with logits in [−3, 3]",
 )
-def check_def_4_2(game: MarkovGame, witness: dict[str, Any], *, beta_shift: float = 0.0) -> Outcome:
-    """def-4.2: with (α, β) valid by the exact pure-profile test, ``Σ_i Vⁱ(π'ⁱ, π⁻ⁱ)(s) ≥ α V_π'(s) −
-    β V_π(s)`` for mixed π, π' at every state s (the worst state is reported)."""
-    constants = smoothness_constants(game, witness)
-    if isinstance(constants, str):
-        return not_met(constants)
-    alpha, beta = constants
+def check_def_4_2(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, beta_shift: float = 0.0) -> Outcome:
+    """def-4.2: with (α, β) valid by the exact test, ``Σ_i Vⁱ(π'ⁱ, π⁻ⁱ)(s) ≥ α V_π'(s) − β V_π(s)`` for
+    mixed π, π' at every state s (the worst state is reported)."""
+    alpha, beta = gate.facts["alpha"], gate.facts["beta"]
     p, q = softmax_policy(theta_of(game, witness)), softmax_policy(theta_of(game, witness, "theta_prime"))
     N = game.n_agents
     # the N unilateral deviations (π'ⁱ, π⁻ⁱ), then π', then π: one batched evaluation of N + 2 policies
@@ -135,41 +171,56 @@ def _reward_constants(game: MarkovGame, witness: dict[str, Any], reading: str) -
     * ``"one-sided"`` (Roughgarden's form, not printed): ``Σ_i rⁱ(π'ⁱ, π⁻ⁱ)(s) ≥ λ r_π'(s) − μ r_π(s)``
       with the witness's λ and μ picked in its valid interval."""
     pairs = list(profile_pairs(stage(game), game.n_agents))
-    mu_choice = Fraction(float(witness.get("mu_choice", 0.0)))
+    mu_c = number(witness, "mu_choice", default=0.0)
+    lam_c = number(witness, "lambda_choice", default=0.0)
+    if (reason := within("mu_choice", mu_c, 0.0, 1.0, high_open=True)) is not None:
+        return reason
+    mu_choice = Fraction(mu_c)
     if reading == "printed":
+        if (reason := within("lambda_choice", lam_c, 0.0, 1.0, high_open=True)) is not None:
+            return reason
         lam_iv = feasible((-total_b, -lhs) for _, total_b, lhs in pairs)
         mu_iv = feasible((total, lhs) for total, _, lhs in pairs)
         if lam_iv is None or mu_iv is None:
             return "no (λ, μ) makes the rewards smooth in the printed two-sided sense"
-        return pick(lam_iv, Fraction(float(witness.get("lambda_choice", 0.0)))), pick(mu_iv, mu_choice)
-    lam = Fraction(float(witness["lambda"]))
+        return pick(lam_iv, Fraction(lam_c)), pick(mu_iv, mu_choice)
+    lam = Fraction(number(witness, "lambda"))
     mu_iv = feasible((total, lam * total_b - lhs) for total, total_b, lhs in pairs)
     if mu_iv is None:
         return f"the rewards are (λ, μ)-smooth (one-sided) for no μ at λ = {float(lam):.4g}"
     return lam, pick(mu_iv, mu_choice)
 
 
-def prop_4_3_gap(
-    game: MarkovGame, witness: dict[str, Any], *, reading: str = "printed", alpha_shift: float = 0.0
-) -> tuple[Fraction, str] | str:
-    """The exact smoothness gap of the conclusion, ``min_{a,a'} Σ_i rⁱ(a'ⁱ,a⁻ⁱ) − κλ r(a') + μν r(a)``
-    (≥ 0: the proposition holds here), with a note; or why the premises fail."""
+def premises_prop_4_3(game: MarkovGame, witness: dict[str, Any], *, reading: str = "printed") -> Premises:
+    """Proposition 4.3: rewards (λ, μ)-smooth under ``reading`` (λ, μ stated or picked in their exact
+    intervals), transitions (κ, ν)-smooth — decided for one state, where ``M_π r = r/(1−γ)`` for every π
+    makes it ``r ≥ (κ − ν) r`` for all real r, i.e. κ = 1 + ν (more states: undecided) — with κ, ν ≥ 0
+    (the signs under which the proof multiplies the inequalities; ``reading="signed"`` drops them).
+    Facts: ``lam``, ``mu``, ``kappa``, ``nu``."""
+    nu = number(witness, "nu")
     if game.n_states != 1:
-        return "the transitions' (κ, ν)-smoothness is established here for one state only"
-    constants = _reward_constants(game, witness, reading)
+        return Premises.undecided("the transitions' (κ, ν)-smoothness is decided here for one state only")
+    constants = _reward_constants(game, witness, "printed" if reading == "signed" else reading)
     if isinstance(constants, str):
-        return constants
-    lam, mu = constants
-    nu = Fraction(float(witness["nu"]))
-    kappa = 1 + nu  # one state: M_π r = r/(1−γ) for every π, so (κ, ν)-smoothness reads r ≥ (κ − ν) r ∀ r ∈ ℝ
+        return Premises.fail(constants)
+    kappa = 1 + nu
+    signs = None if reading == "signed" else at_least("ν", nu, 0.0) or at_least("κ", kappa, 0.0)
+    return decide([signs], lam=constants[0], mu=constants[1], kappa=Fraction(kappa), nu=Fraction(nu))
+
+
+def prop_4_3_gap(
+    game: MarkovGame, witness: dict[str, Any], *, gate: Premises, alpha_shift: float = 0.0, reading: str = "printed"
+) -> tuple[Fraction, str]:
+    """The exact smoothness gap of the conclusion, ``min_{a,a'} Σ_i rⁱ(a'ⁱ,a⁻ⁱ) − κλ r(a') + μν r(a)``
+    (≥ 0: the proposition holds here), with a note."""
+    lam, mu, kappa, nu = (gate.facts[k] for k in ("lam", "mu", "kappa", "nu"))
     gap = smoothness_gap(game, kappa * lam + Fraction(float(alpha_shift)), mu * nu)
     return gap, f"lambda={float(lam):.4g} mu={float(mu):.4g} kappa={float(kappa):.4g} nu={float(nu):.4g}"
 
 
 def exact_prop_4_3(game: MarkovGame, witness: dict[str, Any], **kw: Any) -> ExactMargin:
-    got = prop_4_3_gap(game, witness, **kw)
-    assert not isinstance(got, str), got
-    return ExactMargin(str(got[0]), float(got[0]))
+    gap, _ = prop_4_3_gap(game, witness, **kw)
+    return ExactMargin(str(gap), float(gap))
 
 
 @BOOK.claim(
@@ -179,6 +230,7 @@ def exact_prop_4_3(game: MarkovGame, witness: dict[str, Any], **kw: Any) -> Exac
     "and transitions (kappa, nu)-smooth (kappa, nu >= 0, the signs under which the proof multiplies the "
     "inequalities) imply the game is (kappa lambda, mu nu)-smooth",
     examples=lambda: _prop_examples((0.0, 2.0)),
+    premises=premises_prop_4_3,
     exact=exact_prop_4_3,
     mutants={"alpha + 1": {"alpha_shift": 1.0}},
     moves=Moves(keep="any", ranges={"lambda_choice": (0.0, 0.99), "mu_choice": (0.0, 0.99), "nu": (0.0, 2.0)}),
@@ -192,6 +244,8 @@ def exact_prop_4_3(game: MarkovGame, witness: dict[str, Any], **kw: Any) -> Exac
     statement="reading not printed: rewards smooth as sum_i r^i(pi'^i, pi^-i) >= lambda r_pi' - mu r_pi (the form of "
     "Def 4.2); the proof's last step needs the printed upper side, which this form does not give",
     examples=lambda: _prop_examples((0.0, 2.0)),
+    premises=premises_prop_4_3,
+    premise_options={"reading": "one-sided"},
     options={"reading": "one-sided"},
     exact=exact_prop_4_3,
     mutants={"alpha + 1": {"alpha_shift": 1.0}},
@@ -205,6 +259,9 @@ def exact_prop_4_3(game: MarkovGame, witness: dict[str, Any], **kw: Any) -> Exac
     statement="reading not printed as such: the printed definitions with kappa, nu of any sign (the text states no "
     "sign; the proof multiplies by kappa and -nu, valid only for kappa, nu >= 0)",
     examples=lambda: _prop_examples((-2.0, 2.0)),
+    premises=premises_prop_4_3,
+    premise_options={"reading": "signed"},
+    options={"reading": "signed"},
     exact=exact_prop_4_3,
     mutants={"alpha + 1": {"alpha_shift": 1.0}},
     moves=Moves(keep="any", ranges={"lambda_choice": (0.0, 0.99), "mu_choice": (0.0, 0.99), "nu": (-2.0, 2.0)}),
@@ -215,10 +272,7 @@ def check_prop_4_3(game: MarkovGame, witness: dict[str, Any], **kw: Any) -> Outc
     """prop-4.3: rewards (λ, μ)-smooth and, with one state, transitions (κ, ν)-smooth — exactly when
     κ − ν = 1, since ``M_π r = r/(1−γ)`` for every π makes the condition ``r ≥ (κ − ν) r`` for every
     real r — imply the game is (κλ, μν)-smooth. Decided in rational arithmetic."""
-    got = prop_4_3_gap(game, witness, **kw)
-    if isinstance(got, str):
-        return not_met(got)
-    gap, note = got
+    gap, note = prop_4_3_gap(game, witness, **kw)
     return Outcome(True, float(gap), 1e-12, float(gap), 0.0, None, note)
 
 
@@ -228,13 +282,26 @@ def _ratio_nash_examples(draw: Any) -> Example:
     """A game, and the policy where max-gain ε-ratio-best-response dynamics (under either reading of
     Def 4.4, drawn) stop or run out of steps from a drawn start; ε, α and a β choice."""
     game = draw(_games())
-    eps = draw(st.floats(0.01, 0.5))
-    theta = draw(rgs.logits(game))
+    eps = epsilons(draw)
+    theta = draw(rgs.logits(game, tails=True))
     alg = br_dynamics(eps=eps, reading=draw(st.sampled_from(["as-used", "as-written"])))
     state = alg.init(game, seed=0, batch=1)._replace(probs=softmax_policy(tuple(t[None] for t in theta)))
-    for _ in range(4 * game.n_agents * max(game.n_actions) + 4):
+    # run to the end, or stop early (the policy on the way is ratio-Nash less often, but when it is it is
+    # rarely an exact Nash policy: the informative examples)
+    limit = 4 * game.n_agents * max(game.n_actions) + 4
+    for _ in range(draw(st.one_of(st.just(limit), st.integers(0, limit)))):
         state = alg.step(game, state)
-    probs = [p[0].tolist() for p in state.probs]
+    # blend toward uniform by t ∈ [0, ε] (0 apart): ratio-Nash policies that are not exact Nash policies
+    t = draw(st.one_of(st.just(0.0), st.floats(0.05, 1.0))) * max(eps, 0.1)
+    blended = tuple((1 - t) * p[0] + t / p.shape[-1] for p in state.probs)
+    if t > 0 and draw(st.booleans()):
+        # constructive: ε just above the least one that makes the blend ratio-Nash as used,
+        # ε* = max_i (bestⁱ − Vⁱ)/bestⁱ over agents with bestⁱ > 0 (else keep the drawn ε)
+        V, best = _ratio_values(game, blended)
+        ratios = [float((b - v) / b) for v, b in zip(V, best, strict=True) if b > 0]
+        if ratios and all(float(b) > 0 for b in best) and 0 < max(ratios) < 0.9:
+            eps = min(0.99, max(ratios) * draw(st.floats(1.0, 1.5)) + 1e-9)
+    probs = [p.tolist() for p in blended]
     return Example(game, {"probs": probs, "eps": eps, "alpha": alphas(draw), "beta_choice": choices(draw)})
 
 
@@ -253,16 +320,33 @@ def _ratio_nash(V: torch.Tensor, best: torch.Tensor, eps: float, reading: str) -
     return bool(is_ratio_nash(V, best, eps, reading, tol=1e-12 * (1 + float(best.abs().max()))))
 
 
+def premises_def_4_4(game: MarkovGame, witness: dict[str, Any], *, reading: str = "as-used") -> Premises:
+    """Def 4.4 under ``reading``: ε ∈ [0, 1) and the witness policy ε-ratio-Nash — as written
+    ``max_π'ⁱ Vⁱ(π'ⁱ, π⁻ⁱ)(μ) ≤ (1−ε) Vⁱ_π(μ)`` for every i, as used ``Vⁱ_π(μ) ≥ (1−ε) max_π'ⁱ Vⁱ(π'ⁱ,
+    π⁻ⁱ)(μ)`` (best responses by policy iteration; a slack of 1e-12 relative to the values). Facts:
+    ``V``, ``best``."""
+    probs = _probs(game, witness)
+    eps = number(witness, "eps")
+    if (reason := ratio_eps_reason(eps)) is not None:
+        return Premises.fail(reason)
+    V, best = _ratio_values(game, probs)
+    if not _ratio_nash(V, best, eps, reading):
+        return Premises.fail(f"the policy is not {eps:.3g}-ratio-Nash ({reading})")
+    return Premises.hold(V=V, best=best)
+
+
 @BOOK.claim(
     "def-4.4@as-used",
     ref="Def 4.4, the reading of the proof of Thm 4.5",
     statement="an eps-ratio-Nash policy (V^i_pi(mu) >= (1-eps) max V^i(pi'^i, pi^-i)(mu)) leaves each agent a gain of "
     "at most eps times its best-response value",
     examples=_ratio_nash_examples,
+    premises=premises_def_4_4,
     mutants={"eps / 100": {"eps_scale": 1e-2}},
     moves=RATIO_MOVES,
-    coverage=coverage(AGENTS, EXACT_KERNEL, ACTIONS, REWARD_SIGN),
+    coverage=coverage(AGENTS, EXACT_KERNEL, ACTIONS, REWARD_SIGN, EPS_ZERO),
     premise_space=_RATIO_SPACE,
+    informative="some agent has a positive best-response gain (the policy is not an exact Nash policy)",
 )
 @BOOK.claim(
     "def-4.4@as-written",
@@ -270,59 +354,60 @@ def _ratio_nash(V: torch.Tensor, best: torch.Tensor, eps: float, reading: str) -
     statement="an eps-ratio-Nash policy as printed (max_{pi'^i} V^i(pi'^i, pi^-i)(mu) <= (1-eps) V^i_pi(mu) for all i) "
     "leaves each agent a gain of at most eps times its best-response value",
     examples=_ratio_nash_examples,
+    premises=premises_def_4_4,
+    premise_options={"reading": "as-written"},
     options={"reading": "as-written"},
     mutants={"eps / 100": {"eps_scale": 1e-2}},
     moves=RATIO_MOVES,
-    coverage=coverage(AGENTS, EXACT_KERNEL, ACTIONS, REWARD_SIGN),
+    coverage=coverage(AGENTS, EXACT_KERNEL, ACTIONS, REWARD_SIGN, EPS_ZERO),
     premise_space=_RATIO_SPACE,
+    informative="some agent has a positive best-response gain (the policy is not an exact Nash policy)",
 )
 def check_def_4_4(
-    game: MarkovGame, witness: dict[str, Any], *, reading: str = "as-used", eps_scale: float = 1.0
+    game: MarkovGame, witness: dict[str, Any], *, gate: Premises, reading: str = "as-used", eps_scale: float = 1.0
 ) -> Outcome:
     """An ε-ratio-Nash policy (per ``reading``) leaves every agent a gain of at most ε times its
     best-response value: ``max_π'ⁱ Vⁱ − Vⁱ_π ≤ ε max_π'ⁱ Vⁱ`` (a relative ε-Nash, the role Def 4.4
     plays in Theorem 4.5)."""
     eps = float(witness["eps"])
-    V, best = _ratio_values(game, _probs(game, witness))
-    if not _ratio_nash(V, best, eps, reading):
-        return not_met(f"the policy is not {eps:.3g}-ratio-Nash ({reading})")
+    V, best = gate.facts["V"], gate.facts["best"]
     excess = float((best - V - eps * eps_scale * best).max())
-    return Outcome(True, -excess, 1e-9 * (1 + float(best.abs().max())), excess, 0.0, None, "")
+    tol = 1e-9 * (1 + float(best.abs().max()))
+    moved = float((best - V).max()) > tol
+    return Outcome(True, -excess, tol, excess, 0.0, None, "", informative=moved)
 
 
-def _poa_premises(
-    game: MarkovGame, witness: dict[str, Any], reading: str, positive_alpha: bool
-) -> tuple[float, Fraction, Fraction, tuple[torch.Tensor, ...]] | str:
-    """(ε, α, β, π) when the premises of Theorem 4.5 hold, else why not."""
+def premises_thm_4_5(
+    game: MarkovGame, witness: dict[str, Any], *, reading: str = "as-written", positive_alpha: bool = False
+) -> Premises:
+    """Theorem 4.5: the game (α, β)-smooth (exact), ε ∈ [0, 1), 1 + (1−ε)β ≠ 0 (the bound defined), the
+    policy ε-ratio-Nash under ``reading``, and the POA defined (Def 4.1: ``max_π̄ Σ_i Vⁱ_π̄(μ) ≠ 0``).
+    ``positive_alpha`` (the corrected statement): also α > 0 and ε > 0. Facts: ``eps``, ``alpha``,
+    ``beta``, ``probs``, ``optimum``."""
+    probs = _probs(game, witness)
+    eps = number(witness, "eps")
     constants = smoothness_constants(game, witness)
-    if isinstance(constants, str):
+    if isinstance(constants, Premises):
         return constants
     alpha, beta = constants
-    eps = float(witness["eps"])
-    if positive_alpha and alpha <= 0:
-        return "the corrected statement needs α > 0"
-    if 1 + (1 - Fraction(eps)) * beta == 0:
-        return "1 + (1−ε)β = 0: the bound is undefined"
-    probs = _probs(game, witness)
+    rule = ratio_eps_reason(eps)
+    if rule is None and positive_alpha:
+        rule = positive("α", float(alpha)) or positive("ε", eps)
+    if rule is None and 1 + (1 - Fraction(eps)) * beta == 0:
+        rule = "1 + (1−ε)β = 0: the bound is undefined"
+    if rule is not None:
+        return Premises.fail(rule)
     if not _ratio_nash(*_ratio_values(game, probs), eps, reading):
-        return f"not ε-ratio-Nash ({reading})"
-    if abs(float(social_optimum(game).value)) <= 1e-12:
-        return "the optimal social value is 0: the POA (Def 4.1) is undefined"
-    return eps, alpha, beta, probs
+        return Premises.fail(f"not ε-ratio-Nash ({reading})")
+    optimum = float(social_optimum(game).value)
+    if abs(optimum) <= 1e-12:
+        return Premises.fail("the optimal social value is 0: the POA (Def 4.1) is undefined")
+    return Premises.hold(eps=eps, alpha=alpha, beta=beta, probs=probs, optimum=optimum)
 
 
-def exact_thm_4_5(
-    game: MarkovGame,
-    witness: dict[str, Any],
-    *,
-    reading: str = "as-written",
-    positive_alpha: bool = False,
-    bound_scale: float = 1.0,
-) -> ExactMargin:
+def exact_thm_4_5(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, bound_scale: float = 1.0) -> ExactMargin:
     """The margin of :func:`check_thm_4_5` in rational arithmetic (POA and bound)."""
-    got = _poa_premises(game, witness, reading, positive_alpha)
-    assert not isinstance(got, str), got
-    _, alpha, beta, probs = got
+    alpha, beta, probs = gate.facts["alpha"], gate.facts["beta"], gate.facts["probs"]
     rat = lambda f: sympy.Rational(f.numerator, f.denominator)
     eg = rationalize_game(game)
     poa = sum(exact_evaluate(eg, rationalize_policy(probs)).V_mu, sympy.Rational(0)) / exact_social_optimum(eg)
@@ -338,6 +423,7 @@ def exact_thm_4_5(
     statement="in an (alpha, beta)-smooth game every eps-ratio-Nash policy (Def 4.4 as printed) has POA >= "
     "(1-eps) alpha / (1 + (1-eps) beta)",
     examples=_ratio_nash_examples,
+    premises=premises_thm_4_5,
     exact=exact_thm_4_5,
     mutants={"bound x 3": {"bound_scale": 3.0}},
     moves=RATIO_MOVES,
@@ -351,7 +437,8 @@ def exact_thm_4_5(
     statement="reading of the proof (its first inequality): the same bound for policies with "
     "V^i_pi(mu) >= (1-eps) max V^i(pi'^i, pi^-i)(mu) for all i",
     examples=_ratio_nash_examples,
-    options={"reading": "as-used"},
+    premises=premises_thm_4_5,
+    premise_options={"reading": "as-used"},
     exact=exact_thm_4_5,
     mutants={"bound x 3": {"bound_scale": 3.0}},
     moves=RATIO_MOVES,
@@ -361,35 +448,29 @@ def exact_thm_4_5(
 @BOOK.claim(
     "thm-4.5@corrected",
     ref="Theorem 4.5, corrected",
-    statement="Def 4.4 as used and alpha > 0. Derivation: the proof gives V_pi (1 + (1-eps) beta) >= (1-eps) alpha "
-    "V_pi*; as-used ratio-Nash forces every V^i_pi(mu) >= 0 (else (1-eps) max > V^i), so V_pi* >= V_pi >= 0 "
+    statement="Def 4.4 as used, alpha > 0 and eps > 0. Derivation: the proof gives V_pi (1 + (1-eps) beta) >= "
+    "(1-eps) alpha V_pi*; with eps > 0, as-used ratio-Nash forces every V^i_pi(mu) >= 0 (else (1-eps) max > max >= "
+    "V^i; at eps = 0 it is plain Nash and values may be negative: one agent with rewards -1, -2, alpha = 2, "
+    "beta = 1/2 has POA 1 < 4/3, so eps > 0 is a hypothesis of the correction), so V_pi* >= V_pi >= 0 "
     "and V_pi* > 0 where the POA is defined; smoothness at pi = pi' = pi* gives beta >= alpha - 1 > -1, so "
     "1 + (1-eps) beta > 0 and both divisions of 'rearranging' keep the inequality's direction",
     examples=_ratio_nash_examples,
-    options={"reading": "as-used", "positive_alpha": True},
+    premises=premises_thm_4_5,
+    premise_options={"reading": "as-used", "positive_alpha": True},
     exact=exact_thm_4_5,
     mutants={"bound x 3": {"bound_scale": 3.0}},
     moves=RATIO_MOVES,
     coverage=coverage(AGENTS, EXACT_KERNEL, ACTIONS, REWARD_SIGN),
-    premise_space=_RATIO_SPACE + " (as used); α ∈ (0, 2]; POA defined",
+    premise_space=_RATIO_SPACE + " (as used); α ∈ (0, 2], ε > 0; POA defined",
 )
-def check_thm_4_5(
-    game: MarkovGame,
-    witness: dict[str, Any],
-    *,
-    reading: str = "as-written",
-    positive_alpha: bool = False,
-    bound_scale: float = 1.0,
-) -> Outcome:
-    """thm-4.5: in an (α, β)-smooth game every ε-ratio-Nash policy (Def 4.4 under ``reading``) has
+def check_thm_4_5(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, bound_scale: float = 1.0) -> Outcome:
+    """thm-4.5: in an (α, β)-smooth game every ε-ratio-Nash policy (Def 4.4 under the reading) has
     POA ≥ (1−ε)α/(1 + (1−ε)β), POA = Σ_i Vⁱ_π(μ) / max_π̄ Σ_i Vⁱ_π̄(μ) (Def 4.1)."""
-    got = _poa_premises(game, witness, reading, positive_alpha)
-    if isinstance(got, str):
-        return not_met(got)
-    eps, alpha, beta, probs = got
-    poa = float(evaluate(game, probs).V_mu.sum() / social_optimum(game).value)
+    eps, alpha, beta, probs = (gate.facts[k] for k in ("eps", "alpha", "beta", "probs"))
+    poa = float(evaluate(game, probs).V_mu.sum()) / gate.facts["optimum"]
     bound = bound_scale * bounds.thm_4_5_bound(eps, float(alpha), float(beta))
-    return lower_bound_outcome(poa, bound, note=f"alpha = {float(alpha):.4g}, beta = {float(beta):.4g}")
+    out = lower_bound_outcome(poa, bound, note=f"alpha = {float(alpha):.4g}, beta = {float(beta):.4g}")
+    return dataclasses.replace(out, informative=abs(poa - 1.0) > 1e-12)
 
 
 CLAIMS = BOOK.claims

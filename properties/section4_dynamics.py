@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 import sympy
+import torch
 from hypothesis import strategies as st
 
 import randomgames.strategies as rgs
@@ -28,9 +29,9 @@ from mpgverify.game import MarkovGame
 from mpgverify.game_constants import potential_range
 from mpgverify.nash import nash_gap
 from mpgverify.policy import softmax_policy
-from mpgverify.verify.claims import Axis, ClaimBook, Example, Outcome
-from mpgverify.welfare import social_optimum
-from properties.common import not_met, theta_json, theta_of, upper_bound_outcome
+from mpgverify.verify.claims import Axis, ClaimBook, Example, Outcome, Premises
+from mpgverify.welfare import social_optimum, unravel_joint
+from properties.common import theta_json, theta_of, upper_bound_outcome
 from properties.coverage import (
     ACTIONS,
     AGENT_TERMS,
@@ -41,10 +42,11 @@ from properties.coverage import (
     witness_sign,
 )
 from properties.moves import Moves
-from properties.section4 import alphas, choices
+from properties.premises import mpg_reason, number, positive
+from properties.section4 import alphas, choices, ratio_eps_reason
 from properties.smoothness import smoothness_constants, smoothness_not_established
 
-__all__ = ["BOOK", "CLAIMS", "assumption_4_6"]
+__all__ = ["BOOK", "CLAIMS", "assumption_4_6", "assumption_4_6_minima", "premises_thm_4_7"]
 
 BOOK = ClaimBook(section="4")
 
@@ -59,9 +61,27 @@ def _dynamics_examples(draw: Any) -> Example:
         game = draw(rgs.identical_interest_games(**size, reward_range=(0.05, 1.0), transitions=("action_independent",)))
     else:
         game = draw(rgs.positive_potential_mpgs(**size, per_agent=kind == "per agent"))
-    theta = draw(rgs.logits(game))
-    witness = {"theta": theta_json(theta), "eps": draw(st.floats(0.05, 0.5)), "sigma": draw(st.floats(0.01, 5.0))}
+    if draw(st.integers(0, 3)) == 0:
+        # constructive: start near the socially worst pure profile with a small σ, where policies violating
+        # (8) — the premise of the bad-step claim — are likely (a state-only kernel: per state, the worst
+        # joint action minimizes V)
+        theta = _near_worst(game, draw(st.floats(4.0, 12.0)))
+        sigma = draw(st.floats(1e-3, 0.1))
+    else:
+        theta = draw(rgs.logits(game, tails=True))
+        sigma = draw(st.one_of(st.floats(1e-3, 0.1), st.floats(0.01, 5.0)))
+    eps = draw(st.one_of(st.just(0.0), st.floats(0.0, 0.05), st.floats(0.05, 0.5)))  # ε = 0: the closed end
+    witness = {"theta": theta_json(theta), "eps": eps, "sigma": sigma}
     return Example(game, witness | {"alpha": alphas(draw), "beta_choice": choices(draw)})
+
+
+def _near_worst(game: MarkovGame, gap: float) -> tuple[torch.Tensor, ...]:
+    """Logits putting each state's policy near the joint action of least total reward Σ_i rⁱ(s, ·)."""
+    worst = game.R.sum(0).argmin(-1)  # [S] flat joint actions
+    acts = unravel_joint(game, worst[None])[0]  # [N, S]
+    return tuple(
+        gap * torch.nn.functional.one_hot(acts[i], n).to(torch.float64) for i, n in enumerate(game.n_actions)
+    )
 
 
 def _exact_floor(eg: ExactGame, stage_reward: list[list[sympy.Rational]]) -> list[sympy.Rational]:
@@ -72,33 +92,84 @@ def _exact_floor(eg: ExactGame, stage_reward: list[list[sympy.Rational]]) -> lis
     return list(M.LUsolve(m))
 
 
-def assumption_4_6(game: MarkovGame, *, per_agent: bool = False) -> str | None:
-    """Why Assumption 4.6 fails on ``game`` (None: it holds), decided exactly.
+def assumption_4_6_minima(game: MarkovGame, *, per_agent: bool = False) -> tuple[list[Any], list[list[Any]]] | str:
+    """``(min_π Φ_π(s) per s, [min_π (V_π − Φ_π)(s) per s])`` exactly, ``V_π = Σ_i Vⁱ_π`` as printed —
+    or, ``per_agent``, one list ``min_π (Vⁱ_π − Φ_π)(s)`` per agent i; a string when undecidable here.
 
-    ``per_agent``: the stronger ``0 < Φ_π(s) ≤ Vⁱ_π(s)`` for every agent i (a correction, below)."""
+    ``V_π − Φ_π`` is the value of the stage reward ``Σ_i rⁱ − φ`` (not ``Σ_i (rⁱ − φ)``, which is
+    ``V − NΦ``), and ``Vⁱ_π − Φ_π`` that of ``rⁱ − φ``; under a state-only kernel each minimum over
+    product policies is ``(I − γQ)⁻¹ min_a c(·, a)`` (module docstring)."""
     if game.potential is None:
         return "no stated potential"
     if smoothness_not_established(game) is not None:
         return "Assumption 4.6 is decided exactly for one state or a state-only kernel only"
     eg = rationalize_game(game)
     assert eg.phi is not None
+    A, S = len(eg.joint), game.n_states
     phi_floor = _exact_floor(eg, eg.phi)
-    if min(phi_floor) <= 0:
-        return f"min_π Φ_π(s) = {float(min(phi_floor)):.4g} ≤ 0"
-    terms = [
-        [[eg.R[i][s][a] - eg.phi[s][a] for a in range(len(eg.joint))] for s in range(game.n_states)]
-        for i in range(game.n_agents)
-    ]
     if per_agent:
-        sums = terms
+        rewards = [[[eg.R[i][s][a] - eg.phi[s][a] for a in range(A)] for s in range(S)] for i in range(game.n_agents)]
     else:
-        sums = [[[sum(t[s][a] for t in terms) for a in range(len(eg.joint))] for s in range(game.n_states)]]
-    for k, stage_reward in enumerate(sums):
-        floor = min(_exact_floor(eg, stage_reward))
-        if floor < 0:
+        rewards = [[[sum(eg.R[i][s][a] for i in range(game.n_agents)) - eg.phi[s][a] for a in range(A)] for s in range(S)]]
+    return phi_floor, [_exact_floor(eg, c) for c in rewards]
+
+
+def assumption_4_6(game: MarkovGame, *, per_agent: bool = False) -> Premises:
+    """Assumption 4.6, decided exactly: ``0 < Φ_π(s) ≤ V_π(s)`` for every product policy π and state s,
+    ``V_π = Σ_i Vⁱ_π`` (:func:`assumption_4_6_minima`). ``per_agent``: the stronger
+    ``0 < Φ_π(s) ≤ Vⁱ_π(s)`` for every agent i (a correction, below). Undecided for kernels that depend
+    on actions. Facts: ``phi_floor`` and ``surplus_floor`` (the least minima, as floats)."""
+    got = assumption_4_6_minima(game, per_agent=per_agent)
+    if isinstance(got, str):
+        return Premises.undecided(got)
+    phi_floor, surplus = got
+    if min(phi_floor) <= 0:
+        return Premises.fail(f"min_π Φ_π(s) = {float(min(phi_floor)):.4g} ≤ 0")
+    for k, floor in enumerate(surplus):
+        if min(floor) < 0:
             who = f"V^{k}_π − Φ_π" if per_agent else "V_π − Φ_π"
-            return f"min_π ({who})(s) = {float(floor):.4g} < 0"
-    return None
+            return Premises.fail(f"min_π ({who})(s) = {float(min(floor)):.4g} < 0")
+    return Premises.hold(phi_floor=float(min(phi_floor)), surplus_floor=float(min(min(f) for f in surplus)))
+
+
+def premises_thm_4_7(
+    game: MarkovGame,
+    witness: dict[str, Any],
+    *,
+    kind: str = "br",
+    part: str = "count",
+    require_rho_above_one: bool = False,
+    per_agent: bool = False,
+) -> Premises:
+    """Theorem 4.7 / Corollary 4.8 and their proof steps: an MPG (stated potential) that is (α, β)-smooth
+    (exact) with Assumption 4.6 (exact; ``per_agent`` for the corrected ids), σ > 0, ε ∈ [0, 1) for the
+    ratio dynamics and ε > 0 for NPG-BR (K ≥ 4/((1−γ)²ε)), 1 + β > 0 (the threshold of (8) defined), and
+    for the count ρ > 0, ρ ≠ 1 (log_ρ defined; ``require_rho_above_one``: ρ > 1). θ₀ any.
+    Facts: ``alpha``, ``beta``, ``rho``."""
+    theta_of(game, witness)
+    eps, sigma = number(witness, "eps"), number(witness, "sigma")
+    constants = smoothness_constants(game, witness)
+    if isinstance(constants, Premises):
+        return constants
+    alpha, beta = float(constants[0]), float(constants[1])
+    rule = (ratio_eps_reason(eps) if kind == "br" else positive("ε", eps)) or positive("σ", sigma)
+    rule = rule or (mpg_reason(game) if game.potential is not None else "no stated potential")
+    rule = rule or (f"1 + β = {1 + beta:.4g} ≤ 0: the threshold of (8) is undefined" if 1 + beta <= 0 else None)
+    if rule is not None:
+        return Premises.fail(rule)
+    if kind == "npg-br" and not bounds.thm_3_8_inner_steps(game.gamma, eps) <= 20000:
+        return Premises.undecided(f"K = 4/((1−γ)²ε) = {bounds.thm_3_8_inner_steps(game.gamma, eps):.3g} exceeds 20000")
+    a46 = assumption_4_6(game, per_agent=per_agent)
+    if not a46:
+        return Premises(a46.met, f"Assumption 4.6{' (per agent)' if per_agent else ''}: {a46.reason}")
+    grow_good = bounds.thm_4_7_good_growth(eps) if kind == "br" else bounds.cor_4_8_good_growth(eps, game.gamma)
+    rho = bounds.thm_4_7_rho(bounds.thm_4_7_bad_growth(sigma, beta, game.n_agents), grow_good)
+    if part == "count":
+        if rho <= 0 or rho == 1:
+            return Premises.fail(f"ρ = {rho:.4g}: log_ρ undefined")
+        if require_rho_above_one and rho <= 1:
+            return Premises.fail(f"ρ = {rho:.4g} ≤ 1 (the corrected statement needs ρ > 1)")
+    return Premises.hold(alpha=alpha, beta=beta, rho=rho, **a46.facts)
 
 
 def _sequence(game: MarkovGame, witness: dict[str, Any], kind: str) -> tuple[list[float], list[float], int]:
@@ -133,21 +204,22 @@ def _sequence(game: MarkovGame, witness: dict[str, Any], kind: str) -> tuple[lis
 
 #: dynamics examples: MPGs as above with Assumption 4.6; γ ≤ 0.5 keeps NPG-BR's K = 4/((1−γ)²ε) small.
 DYNAMICS_MOVES = Moves(
-    ranges={"eps": (0.05, 0.5), "sigma": (0.01, 5.0), "alpha": (-1.0, 2.0), "beta_choice": (0.0, 0.99)},
+    ranges={"eps": (0.0, 0.5), "sigma": (1e-3, 5.0), "alpha": (-1.0, 2.0), "beta_choice": (0.0, 0.99)},
     gamma_cap=0.5,
 )
 #: Assumption 4.6 bounds the sum V = Σ_i Vⁱ; whether it also holds agent by agent splits its class in two
 FORM_4_6 = Axis(
     "Assumption 4.6 holds",
     ("per agent (Φ ≤ Vⁱ for every i)", "in sum only"),
-    lambda ex: "per agent (Φ ≤ Vⁱ for every i)" if assumption_4_6(ex.game, per_agent=True) is None else "in sum only",
+    lambda ex: "per agent (Φ ≤ Vⁱ for every i)" if assumption_4_6(ex.game, per_agent=True) else "in sum only",
 )
 _COVER = coverage(AGENTS, EXACT_KERNEL, ACTIONS, AGENT_TERMS, POTENTIAL_SIGN, FORM_4_6, witness_sign("alpha"))
 _COVER_PER_AGENT = coverage(AGENTS, EXACT_KERNEL, ACTIONS, AGENT_TERMS, POTENTIAL_SIGN, witness_sign("alpha"))
 _SPACE = (
     "(α, β)-smooth MPGs with Assumption 4.6 (both decided exactly), one state or a state-only kernel, ≤ 3 agents "
     "× 3 actions, ≤ 2 states, γ ≤ 0.5; potential and agent terms of either sign with min_π Φ_π ∈ [0.05, 1] and "
-    "min_π (V − Φ) ∈ [0, 1] per state; θ₀ with logits in [−3, 3]; ε ∈ [0.05, 0.5], σ ∈ [0.01, 5], α ∈ [−1, 2], "
+    "min_π (V − Φ) ∈ [0, 1] per state (V = Σ_i Vⁱ); θ₀ with logits in [−3, 3], in its tails, or near the socially "
+    "worst profile (a quarter of the draws, with σ ≤ 0.1); ε ∈ [0, 0.5] (0 apart), σ ∈ [0.001, 5], α ∈ [−1, 2], "
     "β in its valid interval"
 )
 _PER_AGENT = (
@@ -157,6 +229,7 @@ _PER_AGENT = (
     "sum V = sum_i V^i) does not give. Requiring Phi_pi(s) <= V^i_pi(s) for every agent restores it"
 )
 _SPACE_PER_AGENT = _SPACE + "; Φ_π ≤ Vⁱ_π for every agent"
+_INFORMATIVE = "the sequence has a step of the kind the claim is about (T ≥ 1; for the step claims, a bad or good step)"
 _FLIP = {"log_rho sign flipped": {"allowed_sign": -1.0}}
 _GROW = {"growth x 100": {"slack": 100.0}}
 
@@ -169,6 +242,8 @@ _GROW = {"growth x 100": {"slack": 100.0}}
     "V_pi_t(mu) >= alpha/((1+beta)(1+sigma)) V_pi*(mu), rho = (1-eps)(1+sigma(1+beta)/N)",
     mutants=_FLIP,
     examples=_dynamics_examples,
+    premises=premises_thm_4_7,
+    informative=_INFORMATIVE,
     moves=DYNAMICS_MOVES,
     coverage=_COVER,
     premise_space=_SPACE,
@@ -181,7 +256,10 @@ _GROW = {"growth x 100": {"slack": 100.0}}
     "rho keeps the direction of the inequality only when rho > 1",
     mutants=_FLIP,
     options={"require_rho_above_one": True},
+    premise_options={"require_rho_above_one": True},
     examples=_dynamics_examples,
+    premises=premises_thm_4_7,
+    informative=_INFORMATIVE,
     moves=DYNAMICS_MOVES,
     coverage=_COVER,
     premise_space=_SPACE,
@@ -193,7 +271,10 @@ _GROW = {"growth x 100": {"slack": 100.0}}
     "agent i (it implies the printed one). " + _PER_AGENT,
     mutants=_FLIP,
     options={"require_rho_above_one": True, "per_agent": True},
+    premise_options={"require_rho_above_one": True, "per_agent": True},
     examples=_dynamics_examples,
+    premises=premises_thm_4_7,
+    informative=_INFORMATIVE,
     moves=DYNAMICS_MOVES,
     coverage=_COVER_PER_AGENT,
     premise_space=_SPACE_PER_AGENT,
@@ -204,7 +285,10 @@ _GROW = {"growth x 100": {"slack": 100.0}}
     statement="after a bad policy (violating (8)) Phi_{t+1} >= (1 + sigma(1+beta)/N) Phi_t",
     mutants=_GROW,
     options={"part": "bad-step"},
+    premise_options={"part": "bad-step"},
     examples=_dynamics_examples,
+    premises=premises_thm_4_7,
+    informative=_INFORMATIVE,
     moves=DYNAMICS_MOVES,
     coverage=_COVER,
     premise_space=_SPACE,
@@ -215,7 +299,10 @@ _GROW = {"growth x 100": {"slack": 100.0}}
     statement="after a good policy Phi_{t+1} >= Phi_t / (1 - eps)",
     mutants=_GROW,
     options={"part": "good-step"},
+    premise_options={"part": "good-step"},
     examples=_dynamics_examples,
+    premises=premises_thm_4_7,
+    informative=_INFORMATIVE,
     moves=DYNAMICS_MOVES,
     coverage=_COVER,
     premise_space=_SPACE,
@@ -227,7 +314,10 @@ _GROW = {"growth x 100": {"slack": 100.0}}
     + _PER_AGENT,
     mutants=_GROW,
     options={"part": "good-step", "per_agent": True},
+    premise_options={"part": "good-step", "per_agent": True},
     examples=_dynamics_examples,
+    premises=premises_thm_4_7,
+    informative=_INFORMATIVE,
     moves=DYNAMICS_MOVES,
     coverage=_COVER_PER_AGENT,
     premise_space=_SPACE_PER_AGENT,
@@ -239,7 +329,10 @@ _GROW = {"growth x 100": {"slack": 100.0}}
     "T log_rho(1 + eps/(2(1-gamma))) policies satisfy (8), rho = (1+sigma(1+beta)/N)/(1+eps/(2(1-gamma)))",
     mutants=_FLIP,
     options={"kind": "npg-br"},
+    premise_options={"kind": "npg-br"},
     examples=_dynamics_examples,
+    premises=premises_thm_4_7,
+    informative=_INFORMATIVE,
     moves=DYNAMICS_MOVES,
     coverage=_COVER,
     premise_space=_SPACE,
@@ -250,7 +343,10 @@ _GROW = {"growth x 100": {"slack": 100.0}}
     statement="Corollary 4.8 restricted to rho > 1 (the same division by log rho as in Theorem 4.7)",
     mutants=_FLIP,
     options={"kind": "npg-br", "require_rho_above_one": True},
+    premise_options={"kind": "npg-br", "require_rho_above_one": True},
     examples=_dynamics_examples,
+    premises=premises_thm_4_7,
+    informative=_INFORMATIVE,
     moves=DYNAMICS_MOVES,
     coverage=_COVER,
     premise_space=_SPACE,
@@ -261,7 +357,10 @@ _GROW = {"growth x 100": {"slack": 100.0}}
     statement="for NPG-BR, after a good policy (Phi_{t+1} - Phi_t)/Phi_t > eps/(2(1-gamma))",
     mutants=_GROW,
     options={"kind": "npg-br", "part": "good-step"},
+    premise_options={"kind": "npg-br", "part": "good-step"},
     examples=_dynamics_examples,
+    premises=premises_thm_4_7,
+    informative=_INFORMATIVE,
     moves=DYNAMICS_MOVES,
     coverage=_COVER,
     premise_space=_SPACE,
@@ -270,26 +369,18 @@ def check_thm_4_7(
     game: MarkovGame,
     witness: dict[str, Any],
     *,
+    gate: Premises,
     kind: str = "br",
     part: str = "count",
     slack: float = 1.0,
-    require_rho_above_one: bool = False,
-    per_agent: bool = False,
     allowed_sign: float = 1.0,
+    **_: Any,
 ) -> Outcome:
     """thm-4.7 (``kind="br"``) / cor-4.8 (``kind="npg-br"``): ``part="count"`` — at most
     ``log_ρ(Φ_max/Φ₀) − T log_ρ(growth_good)`` policies of the sequence violate (8); the proof steps
-    ``"bad-step"`` (20) and ``"good-step"``; ``require_rho_above_one`` and ``per_agent`` add the
-    premises of the corrected statements."""
-    constants = smoothness_constants(game, witness)
-    if isinstance(constants, str):
-        return not_met(constants)
-    if (reason := assumption_4_6(game, per_agent=per_agent)) is not None:
-        return not_met(f"Assumption 4.6{' (per agent)' if per_agent else ''} fails: {reason}")
+    ``"bad-step"`` (20) and ``"good-step"``; the premises (:func:`premises_thm_4_7`) come from the gate."""
     eps, sigma = float(witness["eps"]), float(witness["sigma"])
-    alpha, beta, N = float(constants[0]), float(constants[1]), game.n_agents
-    if 1 + beta <= 0:
-        return not_met(f"1 + β = {1 + beta:.4g} ≤ 0: the threshold of (8) is undefined")
+    alpha, beta, rho, N = gate.facts["alpha"], gate.facts["beta"], gate.facts["rho"], game.n_agents
     values, phis, T = _sequence(game, witness, kind)
     opt = float(social_optimum(game).value)
     threshold = bounds.thm_4_7_threshold(alpha, beta, sigma) * opt
@@ -297,21 +388,17 @@ def check_thm_4_7(
     grow_bad = bounds.thm_4_7_bad_growth(sigma, beta, N)
     grow_good = bounds.thm_4_7_good_growth(eps) if kind == "br" else bounds.cor_4_8_good_growth(eps, game.gamma)
     if part == "count":
-        rho = bounds.thm_4_7_rho(grow_bad, grow_good)
-        if rho <= 0 or rho == 1:
-            return not_met(f"ρ = {rho:.4g}: log_ρ undefined")
-        if require_rho_above_one and rho <= 1:
-            return not_met(f"ρ = {rho:.4g} ≤ 1 (the corrected statement needs ρ > 1)")
         phi_max = max(potential_range(game).high, phis[0])  # Φ_max ≥ Φ₀ exactly; floats may say otherwise
         allowed = allowed_sign * bounds.thm_4_7_bad_policies(phi_max, phis[0], T, grow_good, rho)
         out = upper_bound_outcome(sum(bad) * slack, allowed, note=f"T = {T}, ρ = {rho:.4g}, β = {beta:.4g}")
         # the logarithms carry ~1e-12 relative error each; log ρ near 0 magnifies it. No tightness ratio: the
         # count of bad policies is 0 on most sequences, so count ÷ allowed says nothing; the margin
         # (allowed − count, in policies) is the distance to a violation, and the hunter climbs it.
-        return replace(out, tol=out.tol + 1e-12 * (1 + T) / abs(math.log(rho)), tightness=None)
+        tol = out.tol + 1e-12 * (1 + T) / abs(math.log(rho))
+        return replace(out, tol=tol, tightness=None, informative=T >= 1)
     steps = [t for t in range(T) if bad[t] == (part == "bad-step")]
-    if not steps:
-        return not_met(f"no {part.replace('-step', '')} steps in the sequence")
+    if not steps:  # the premises hold, but the sequence has no step of this kind: nothing to test
+        return Outcome(True, math.inf, 0.0, math.nan, 0.0, None, f"no {part.replace('-step', '')} steps", False)
     need = grow_bad if part == "bad-step" else grow_good
     worst = min(phis[t + 1] - slack * need * phis[t] for t in steps)
     return Outcome(True, worst, 1e-9 * (1 + abs(phis[0])), worst, 0.0, None, f"{len(steps)} steps")

@@ -1,44 +1,59 @@
-"""Exact (α, β)-smoothness of Section 4 on games where it can be decided: shared by the Section 4
-claim modules.
+"""Exact (α, β)-smoothness of Section 4 (Def 4.2) on games where it can be decided: shared by the
+Section 4 claim modules.
 
-Two kinds of games (``docs/CLAIMS.md``, note under Section 4):
+Definition (Def 4.2): the game is (α, β)-smooth when, for every state s and every pair of product
+policies (π, π'),
 
-* one state: ``Vⁱ_π = rⁱ_π/(1−γ)`` for every π, and ``Σ_i rⁱ(π'ⁱ, π⁻ⁱ) − α r(π') + β r(π)`` is
-  multilinear in the 2N mixed strategies, so its minimum over product policy pairs is attained at a
-  pair of pure profiles — for rewards of either sign;
-* several states with a state-only kernel: the law of ``s_t`` does not depend on the policy, so
-  smoothness of every state's stage game with one (α, β) gives it for the Markov game at every s.
+    Σ_i Vⁱ(π'ⁱ, π⁻ⁱ)(s) ≥ α V_π'(s) − β V_π(s),      V_π = Σ_i Vⁱ_π.
 
-For a given α, each pure pair (a, a') of a state gives the linear constraint
-``β · r(a) ≥ α r(a') − Σ_i rⁱ(a'ⁱ, a⁻ⁱ)`` (``r = Σ_i rⁱ``): a lower bound on β where r(a) > 0, an
-upper bound where r(a) < 0. The valid β form an interval, possibly empty or unbounded; a witness
-picks a point of it with ``beta_choice`` ∈ [0, 1) (0 = the smallest β, the strongest premise).
+Decided exactly for one state and for a state-only kernel Q (P(s'|s, a) = Q(s'|s)). Then the law of
+s_t does not depend on the policies, so ``LHS − RHS = Σ_{s'} D(s, s') g_{s'}(π_{s'}, π'_{s'})`` with
+``D = (I − γQ)⁻¹ ≥ 0`` and the stage gap
+
+    g_{s'}(π, π') = Σ_i rⁱ_{s'}(π'ⁱ, π⁻ⁱ) − α r_{s'}(π') + β r_{s'}(π),
+
+which is multilinear in the 2N mixed strategies of state s', so its minimum over them is attained
+at a pair of pure profiles (a, a'). Policies choose independently per state and D ≥ 0, hence
+
+    (α, β)-smooth  ⟺  D m(β) ≥ 0 componentwise,   m_{s'}(β) = min_{a, a'} g_{s'}(a, a').
+
+This is exact, not the state-by-state test m ≥ 0 (sufficient only: a state whose own stage game is
+not smooth can be paid for by the discounted others). For a given α each ``f_s(β) = (D m(β))(s)`` is
+concave and piecewise linear in β, so the valid β form an interval (possibly empty or unbounded),
+found exactly from the breakpoints of the lower envelopes m_{s'}; a witness either states ``beta``,
+checked as printed, or picks a point of the interval with ``beta_choice`` ∈ [0, 1) (0 = the smallest
+β, the strongest premise). Kernels that depend on actions are *undecided* here (not "not met").
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
 from typing import Any
 
 from mpgverify.game import MarkovGame
+from mpgverify.verify.claims import Premises
+from properties.premises import number
 from randomgames.perturb import is_action_independent
 
 __all__ = [
     "Interval",
     "beta_interval",
+    "discount_matrix",
     "feasible",
     "pick",
     "profile_pairs",
     "smoothness_constants",
     "smoothness_gap",
+    "smoothness_margin",
     "smoothness_not_established",
     "stage",
 ]
 
 #: ``(low, high)`` with None for an unbounded side.
 Interval = tuple[Fraction | None, Fraction | None]
+Line = tuple[Fraction, Fraction]  # (slope, intercept)
 
 
 def stage(game: MarkovGame, s: int = 0) -> dict[tuple[int, ...], list[Fraction]]:
@@ -93,30 +108,159 @@ def smoothness_not_established(game: MarkovGame) -> str | None:
     """Why smoothness over all policy pairs cannot be decided exactly for ``game`` (None: it can)."""
     if game.n_states == 1 or is_action_independent(game):
         return None
-    return "transitions depend on actions: smoothness over all policy pairs is not established exactly"
+    return "transitions depend on actions: (α, β)-smoothness over all policy pairs is undecided (decided exactly "
+    "for one state or a state-only kernel only)"
 
 
-def _pairs(game: MarkovGame) -> Iterator[tuple[Fraction, Fraction, Fraction]]:
-    for s in range(game.n_states):
-        yield from profile_pairs(stage(game, s), game.n_agents)
+def discount_matrix(game: MarkovGame) -> list[list[Fraction]]:
+    """``D = (I − γQ)⁻¹`` exactly (Q the state-only kernel, from the stored floats), by Gauss–Jordan."""
+    S = game.n_states
+    g = Fraction(float(game.gamma))
+    Q = game.P[:, 0]
+    a = [[(1 if s == t else 0) - g * Fraction(float(Q[s, t])) for t in range(S)] for s in range(S)]
+    inv = [[Fraction(int(s == t)) for t in range(S)] for s in range(S)]
+    for c in range(S):
+        p = next(r for r in range(c, S) if a[r][c] != 0)  # I − γQ is strictly diagonally dominant: invertible
+        a[c], a[p], inv[c], inv[p] = a[p], a[c], inv[p], inv[c]
+        k = a[c][c]
+        a[c] = [x / k for x in a[c]]
+        inv[c] = [x / k for x in inv[c]]
+        for r in range(S):
+            if r != c and a[r][c] != 0:
+                f = a[r][c]
+                a[r] = [x - f * y for x, y in zip(a[r], a[c], strict=True)]
+                inv[r] = [x - f * y for x, y in zip(inv[r], inv[c], strict=True)]
+    return inv
+
+
+def _stage_lines(game: MarkovGame, alpha: Fraction, s: int) -> list[Line]:
+    """The lines ``β ↦ r(a)·β + (Σ_i rⁱ(a'ⁱ, a⁻ⁱ) − α r(a'))`` of state s, the lowest per slope."""
+    best: dict[Fraction, Fraction] = {}
+    for total, total_b, lhs in profile_pairs(stage(game, s), game.n_agents):
+        c = lhs - alpha * total_b
+        best[total] = c if total not in best else min(best[total], c)
+    return sorted(best.items(), key=lambda kc: -kc[0])  # slopes decreasing: left to right on the envelope
+
+
+def _envelope(lines: Sequence[Line]) -> list[Line]:
+    """The lower envelope (pointwise minimum) of lines sorted by decreasing slope, left to right."""
+    hull: list[Line] = []
+    for line in lines:
+        while len(hull) >= 2:
+            (k1, c1), (k2, c2) = hull[-2], hull[-1]
+            k3, c3 = line
+            if (c3 - c1) / (k1 - k3) <= (c2 - c1) / (k1 - k2):  # the middle line is never the lowest
+                hull.pop()
+            else:
+                break
+        hull.append(line)
+    return hull
+
+
+def _breaks(hull: Sequence[Line]) -> list[Fraction]:
+    return [(c2 - c1) / (k1 - k2) for (k1, c1), (k2, c2) in itertools.pairwise(hull)]
+
+
+def _envelopes(game: MarkovGame, alpha: Fraction) -> list[list[Line]]:
+    return [_envelope(_stage_lines(game, alpha, s)) for s in range(game.n_states)]
+
+
+def _value(hull: Sequence[Line], beta: Fraction) -> Fraction:
+    return min(k * beta + c for k, c in hull)
+
+
+def _superlevel(f: Callable[[Fraction], Fraction], breaks: list[Fraction], left: Fraction, right: Fraction) -> Interval | None:
+    """``{β : f(β) ≥ 0}`` of a concave piecewise-linear f with these breakpoints and ray slopes."""
+    pts = breaks or [Fraction(0)]
+    vals = [f(b) for b in pts]
+    top = max(range(len(pts)), key=lambda k: vals[k])
+    if vals[top] < 0:
+        # the maximum is on a ray only if that ray rises
+        if left < 0:
+            top_side = "left"
+        elif right > 0:
+            top_side = "right"
+        else:
+            return None
+        if top_side == "left":
+            return None, pts[0] - vals[0] / left
+        return pts[-1] - vals[-1] / right, None
+    lo: Fraction | None
+    hi: Fraction | None
+    k = top
+    while k > 0 and vals[k - 1] >= 0:
+        k -= 1
+    if k > 0:
+        (b0, v0), (b1, v1) = (pts[k - 1], vals[k - 1]), (pts[k], vals[k])
+        lo = b0 + (0 - v0) * (b1 - b0) / (v1 - v0)
+    else:
+        lo = None if left <= 0 else pts[0] - vals[0] / left
+    k = top
+    while k < len(pts) - 1 and vals[k + 1] >= 0:
+        k += 1
+    if k < len(pts) - 1:
+        (b0, v0), (b1, v1) = (pts[k], vals[k]), (pts[k + 1], vals[k + 1])
+        hi = b0 + (0 - v0) * (b1 - b0) / (v1 - v0)
+    else:
+        hi = None if right >= 0 else pts[-1] - vals[-1] / right
+    return lo, hi
 
 
 def beta_interval(game: MarkovGame, alpha: Fraction) -> Interval | None:
-    """Every β for which ``game`` is (α, β)-smooth by the stage-wise test (module docstring)."""
+    """Every β for which ``game`` is (α, β)-smooth, exactly (module docstring); None when none is."""
     assert smoothness_not_established(game) is None
-    return feasible((total, alpha * total_b - lhs) for total, total_b, lhs in _pairs(game))
+    hulls = _envelopes(game, alpha)
+    D = discount_matrix(game)
+    breaks = sorted({b for h in hulls for b in _breaks(h)})
+    out: Interval = (None, None)
+    for s in range(game.n_states):
+        f = lambda beta, s=s: sum((D[s][t] * _value(hulls[t], beta) for t in range(game.n_states)), Fraction(0))
+        left = sum((D[s][t] * hulls[t][0][0] for t in range(game.n_states)), Fraction(0))
+        right = sum((D[s][t] * hulls[t][-1][0] for t in range(game.n_states)), Fraction(0))
+        got = _superlevel(f, breaks, left, right)
+        if got is None:
+            return None
+        lo = got[0] if out[0] is None else out[0] if got[0] is None else max(out[0], got[0])
+        hi = got[1] if out[1] is None else out[1] if got[1] is None else min(out[1], got[1])
+        if lo is not None and hi is not None and lo > hi:
+            return None
+        out = (lo, hi)
+    return out
 
 
-def smoothness_constants(game: MarkovGame, witness: dict[str, Any]) -> tuple[Fraction, Fraction] | str:
-    """The witness's (α, β), exactly, β picked by ``beta_choice`` (default 0) in the valid interval;
-    or why the premises fail."""
+def smoothness_margin(game: MarkovGame, alpha: Fraction, beta: Fraction) -> Fraction:
+    """``min_s min_{π, π'} (Σ_i Vⁱ(π'ⁱ, π⁻ⁱ)(s) − α V_π'(s) + β V_π(s)) = min_s (D m(β))(s)``, exactly
+    (≥ 0 iff the game is (α, β)-smooth; state-only kernels and one state)."""
+    assert smoothness_not_established(game) is None
+    hulls = _envelopes(game, alpha)
+    D = discount_matrix(game)
+    m = [_value(h, beta) for h in hulls]
+    return min(sum((D[s][t] * m[t] for t in range(game.n_states)), Fraction(0)) for s in range(game.n_states))
+
+
+def smoothness_constants(game: MarkovGame, witness: dict[str, Any]) -> tuple[Fraction, Fraction] | Premises:
+    """The witness's (α, β), exactly — β as stated (``beta``) or picked by ``beta_choice`` (default 0) in
+    the valid interval — when the game is (α, β)-smooth; else the gate's decision (not met, or
+    undecided for a kernel that depends on actions)."""
+    alpha = Fraction(number(witness, "alpha"))
     if (reason := smoothness_not_established(game)) is not None:
-        return reason
-    alpha = Fraction(float(witness["alpha"]))
+        return Premises.undecided(reason)
+    if "beta" in witness:
+        beta = Fraction(number(witness, "beta"))
+        gap = smoothness_margin(game, alpha, beta)
+        if gap < 0:
+            return Premises.fail(
+                f"the game is not (α, β)-smooth at α = {float(alpha):.4g}, β = {float(beta):.4g}: "
+                f"min_s min_(π, π') (Σ_i Vⁱ(π'ⁱ, π⁻ⁱ) − α V_π' + β V_π)(s) = {float(gap):.4g} < 0"
+            )
+        return alpha, beta
+    choice = number(witness, "beta_choice", default=0.0)
+    if not 0 <= choice < 1:
+        return Premises.fail(f"beta_choice = {choice:.4g} must lie in [0, 1)")
     interval = beta_interval(game, alpha)
     if interval is None:
-        return f"no β makes the game (α, β)-smooth for α = {float(alpha):.4g}"
-    return alpha, pick(interval, Fraction(float(witness.get("beta_choice", 0.0))))
+        return Premises.fail(f"no β makes the game (α, β)-smooth for α = {float(alpha):.4g}")
+    return alpha, pick(interval, Fraction(choice))
 
 
 def smoothness_gap(game: MarkovGame, alpha: Fraction, beta: Fraction, s: int = 0) -> Fraction:

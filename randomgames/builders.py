@@ -190,8 +190,9 @@ def build_positive_potential_mpg(
     * φ so that ``min_a φ(s, a) = ((I − γQ) h_Φ)(s)``: then ``min_π Φ_π = h_Φ`` (``potential_floor``,
       must be > 0), while φ itself may be negative in some states;
     * agent ``shifted_agent``'s dummy term by a state constant so that
-      ``min_a Σ_i uⁱ(s, a) = ((I − γQ) h_U)(s)``: then ``min_π (V_π − Φ_π) = h_U``
-      (``surplus_floor`` ``[S]``, must be ≥ 0), while each agent's own term may be negative;
+      ``min_a (Σ_i rⁱ − φ)(s, a) = min_a (Σ_i uⁱ + (N − 1)φ)(s, a) = ((I − γQ) h_U)(s)``: then
+      ``min_π (V_π − Φ_π) = h_U`` with ``V_π = Σ_i Vⁱ_π`` as printed (``surplus_floor`` ``[S]``, must
+      be ≥ 0), while each agent's own term may be negative;
     * or, with ``surplus_floor`` of shape ``[N, S]``, every agent's term so that
       ``min_π (Vⁱ_π − Φ_π) = h_Uⁱ``: the stronger, per-agent form of the assumption.
 
@@ -213,7 +214,8 @@ def build_positive_potential_mpg(
             shift = lift @ surplus_floor[i] - flat_terms[i].min(-1).values
             dummies[i] = dummies[i] + shift.reshape(S, *([1] * len(acts)))
     else:
-        shift = lift @ surplus_floor - flat_terms.sum(0).min(-1).values
+        surplus = flat_terms.sum(0) + (len(dummies) - 1) * phi.reshape(S, -1)  # Σ_i rⁱ − φ
+        shift = lift @ surplus_floor - surplus.min(-1).values
         dummies[shifted_agent] = dummies[shifted_agent] + shift.reshape(S, *([1] * len(acts)))
     transition = rows.reshape(S, *([1] * len(acts)), S).expand(S, *acts, S).clone()
     return build_dummy_term(phi, dummies, transition, mu, gamma, name)
@@ -223,7 +225,7 @@ def positive_potential_parameters(game: MarkovGame) -> dict[str, torch.Tensor]:
     """The arguments from which :func:`build_positive_potential_mpg` rebuilds ``game`` (a game of that
     class: one state or a state-only kernel, a stated potential, ``rⁱ − φ`` free of agent i's own
     action): ``phi``, ``dummies``, ``rows``, ``potential_floor = min_π Φ_π`` and
-    ``surplus_floor = min_π (V_π − Φ_π)``. Raises :class:`FormatError` naming the rule broken."""
+    ``surplus_floor = min_π (V_π − Φ_π)`` (``V_π = Σ_i Vⁱ_π``). Raises :class:`FormatError` naming the rule broken."""
     if game.potential is None:
         raise FormatError("potential", "the class states its potential")
     S, N = game.n_states, game.n_agents
@@ -237,7 +239,8 @@ def positive_potential_parameters(game: MarkovGame) -> dict[str, torch.Tensor]:
     rows = game.P[:, 0]
     solve = torch.linalg.inv(torch.eye(S, dtype=DTYPE) - game.gamma * rows)
     floor = solve @ game.potential.reshape(S, -1).min(-1).values
-    surplus = solve @ dummies.sum(0).reshape(S, -1).min(-1).values
+    total = dummies.sum(0) + (N - 1) * game.potential  # Σ_i rⁱ − φ: V_π − Φ_π with V_π = Σ_i Vⁱ_π
+    surplus = solve @ total.reshape(S, -1).min(-1).values
     return {"phi": game.potential, "dummies": dummies, "rows": rows, "potential_floor": floor, "surplus_floor": surplus}
 
 

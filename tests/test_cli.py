@@ -154,8 +154,8 @@ def test_deeply_nested_json_exits_2_with_one_line(tmp_path, depth) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda w: w.pop("eps"), "witness: lacks the key 'eps'"),
-        (lambda w: w.update(eps="half"), "witness: does not fit claim thm-4.7"),
+        (lambda w: w.pop("eps"), "witness.eps: is required but missing"),
+        (lambda w: w.update(eps="half"), "witness.eps: must be a number"),
         (lambda w: w.update(theta=[[1.0]]), "witness"),
     ],
     ids=["missing key", "wrong type", "wrong shape"],

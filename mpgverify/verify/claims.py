@@ -8,7 +8,17 @@ sides of the claim on one example and returns an :class:`Outcome`:
 * ``margin``: ``bound − observed`` for an upper bound, ``observed − bound`` for a lower bound,
   ``−|lhs − rhs|`` for an identity: the claim holds on the example iff ``margin ≥ −tol``;
 * ``tol``: the allowance for floating-point error of this evaluation;
-* ``tightness``: ``observed ÷ bound`` (1.0 = tight), or None for identities.
+* ``tightness``: ``observed ÷ bound`` (1.0 = tight), or None for identities;
+* ``informative``: whether the example tests anything (a dynamics that moved, a start that was not
+  already ε-Nash); the ledger counts informative examples beside those that met the premises;
+* ``undecided``: the premise decision is only sufficient and could not decide this example (counted
+  apart from "not met").
+
+Every claim has one **premise gate**, ``premises(game, witness) -> Premises``: met (with the facts
+it established), not met (with the reason) or undecided. :class:`ClaimBook` composes it in front of
+the check, so ``claim.check`` — what the runner, the hunter, ``replay`` and the exact re-check call —
+never evaluates a claim whose premises were not established, and ``claim.premises`` is the same
+function on its own.
 
 An example is an :class:`Example`: a game and a JSON-ready ``witness`` (policies, parameters,
 constants), so that a counterexample file can be replayed by the same ``check``. ``exact``, when
@@ -29,7 +39,50 @@ from hypothesis import strategies as st
 
 from mpgverify.game import MarkovGame
 
-__all__ = ["Axis", "Claim", "ClaimBook", "Coverage", "ExactMargin", "Example", "LocalMoves", "Outcome", "Relaxation"]
+__all__ = [
+    "Axis",
+    "Claim",
+    "ClaimBook",
+    "Coverage",
+    "ExactMargin",
+    "Example",
+    "LocalMoves",
+    "Outcome",
+    "Premises",
+    "PremisesNotMet",
+    "Relaxation",
+    "gated",
+    "not_met_outcome",
+]
+
+
+@dataclass(frozen=True)
+class Premises:
+    """The premise gate's decision on one example.
+
+    ``met``: True (every hypothesis established), False (one fails: ``reason`` says which and by how
+    much) or None (undecided: the decision procedure is only sufficient and could not decide it).
+    ``facts``: what the gate established, by name (constants, exact minima), for the check to reuse
+    and for certificates to print."""
+
+    met: bool | None
+    reason: str = ""
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def hold(cls, **facts: Any) -> Premises:
+        return cls(True, "", facts)
+
+    @classmethod
+    def fail(cls, reason: str) -> Premises:
+        return cls(False, reason)
+
+    @classmethod
+    def undecided(cls, reason: str) -> Premises:
+        return cls(None, reason)
+
+    def __bool__(self) -> bool:
+        return self.met is True
 
 
 @dataclass(frozen=True)
@@ -43,6 +96,8 @@ class Outcome:
     bound: float
     tightness: float | None = None
     note: str = ""
+    informative: bool = True
+    undecided: bool = False
 
     @property
     def violated(self) -> bool:
@@ -160,6 +215,9 @@ class Claim:
       relaxation: optional :class:`Relaxation`: lets the hunter climb the claim's score by gradient.
       shipped_counterexample: the counterexample file the claim's package ships (set by the registry
         from the package's ``COUNTEREXAMPLES`` folder); replayed before any search.
+      premises: the premise gate ``premises(game, witness) -> Premises`` (already composed into
+        ``check``; exposed for certificates and tests).
+      informative: what makes an example informative for this claim, in words (the ledger counts them).
     """
 
     id: str
@@ -177,9 +235,49 @@ class Claim:
     premise_space: str = ""
     relaxation: Relaxation | None = None
     shipped_counterexample: Path | None = None
+    premises: Callable[..., Premises] | None = None
+    informative: str = "every example that meets the premises"
 
 
 Check = Callable[..., Outcome]
+Gate = Callable[..., Premises]
+
+
+def not_met_outcome(gate: Premises) -> Outcome:
+    """The outcome of an example whose premises were not established (not met, or undecided)."""
+    return Outcome(False, 0.0, 0.0, 0.0, 0.0, None, gate.reason, informative=False, undecided=gate.met is None)
+
+
+def gated(premises: Gate, check: Check) -> Check:
+    """``check`` behind the gate: the premises first, then the check with the gate's decision as
+    ``gate=`` (the facts it established). Mutations reach the check only."""
+
+    @functools.wraps(check)
+    def run(game: Any, witness: dict[str, Any], **mutation: Any) -> Outcome:
+        gate = premises(game, witness)
+        if gate.met is not True:
+            return not_met_outcome(gate)
+        return check(game, witness, gate=gate, **mutation)
+
+    return run
+
+
+def gated_exact(premises: Gate, exact: Callable[..., ExactMargin]) -> Callable[..., ExactMargin]:
+    """The exact re-check behind the same gate (it is only asked after a float violation, whose
+    premises held; asking again keeps a replayed file from reaching it otherwise)."""
+
+    @functools.wraps(exact)
+    def run(game: Any, witness: dict[str, Any], **mutation: Any) -> ExactMargin:
+        gate = premises(game, witness)
+        if gate.met is not True:
+            raise PremisesNotMet(gate.reason)
+        return exact(game, witness, gate=gate, **mutation)
+
+    return run
+
+
+class PremisesNotMet(Exception):
+    """Raised by a gated exact re-check asked about an example whose premises fail."""
 
 
 class ClaimBook:
@@ -209,12 +307,16 @@ class ClaimBook:
         statement: str,
         examples: Callable[[], st.SearchStrategy[Example]],
         mutants: Mapping[str, Mapping[str, Any]],
+        premises: Gate,
         options: Mapping[str, Any] | None = None,
+        premise_options: Mapping[str, Any] | None = None,
         exact: Callable[..., ExactMargin] | None = None,
         **fields: Any,
     ) -> Callable[[Check], Check]:
-        """Declare claim ``id`` as checked by the decorated function; ``fields`` are the other
-        :class:`Claim` attributes (``moves``, ``coverage``, ``premise_space``, ``relaxation``, …)."""
+        """Declare claim ``id`` as checked by the decorated function behind the premise gate
+        ``premises(game, witness, **premise_options) -> Premises``; the check (and ``exact``) receive the
+        gate's decision as ``gate=``. ``fields`` are the other :class:`Claim` attributes (``moves``,
+        ``coverage``, ``premise_space``, ``relaxation``, ``informative``, …)."""
         if not mutants:
             raise ValueError(f"claim {id!r}: a claim needs at least one mutant its check must catch")
         if any(id == c or (isinstance(c, Claim) and c.id == id) for c in self._slots):
@@ -223,16 +325,21 @@ class ClaimBook:
         self._slots.append(id)
         bound = dict(options or {})
 
+        gate = functools.partial(premises, **premise_options) if premise_options else premises
+
         def declare(check: Check) -> Check:
+            raw = functools.partial(check, **bound) if bound else check
+            raw_exact = (functools.partial(exact, **bound) if bound else exact) if exact is not None else None
             self._slots[slot] = Claim(
                 id,
                 ref,
                 statement,
                 self.section,
                 examples,
-                functools.partial(check, **bound) if bound else check,
-                exact=(functools.partial(exact, **bound) if bound else exact) if exact is not None else None,
+                gated(gate, raw),
+                exact=None if raw_exact is None else gated_exact(gate, raw_exact),
                 mutants=mutants,
+                premises=gate,
                 **fields,
             )
             return check

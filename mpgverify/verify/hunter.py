@@ -93,6 +93,8 @@ class _Search:
     budget: _Budget
     counts: dict[str, int] = field(default_factory=lambda: {"generation": 0, "local": 0, "gradient": 0, "shrink": 0})
     premises_met: int = 0
+    informative: int = 0
+    undecided: int = 0
     best_margin: float = math.inf
     best_tightness: float | None = None
     overran: bool = False
@@ -105,9 +107,11 @@ class _Search:
             out = self.claim.check(example.game, example.witness, **self.mutation)
         except (MpgverifyError, ValueError, RuntimeError, IndexError):
             return None
+        self.undecided += out.undecided
         if not out.premises_met or math.isnan(out.margin):
             return out
         self.premises_met += 1
+        self.informative += out.informative
         self.best_margin = min(self.best_margin, out.margin)
         if out.tightness is not None and math.isfinite(out.tightness):
             self.best_tightness = max(self.best_tightness or out.tightness, out.tightness)
@@ -172,6 +176,8 @@ class HuntResult:
     counterexample: str | None = None
     found_in: str | None = None
     note: str = ""
+    informative: int | None = None
+    undecided: int = 0
     detail: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -365,7 +371,10 @@ def hunt(
             best_margin=None if search.premises_met == 0 else search.best_margin,
             best_tightness=search.best_tightness,
             seconds=time.perf_counter() - search.budget.start,
-            note=f"{stop} {search.budget.used} evaluations ({search.premises_met} met the premises)",
+            note=f"{stop} {search.budget.used} evaluations ({search.premises_met} met the premises, "
+            f"{search.informative} informative)",
+            informative=search.informative,
+            undecided=search.undecided,
             **common,
         )
     example, out = _shrink(search, *found, shrink_cap) if method != "random" else found
@@ -388,5 +397,7 @@ def hunt(
         found_in=found_in,
         note=f"{'refuted' if confirmed else 'a float violation was not confirmed'} ({how}); found in {found_in}",
         detail={"example": example, "outcome": out, "exact": exact, "counterexample": obj},
+        informative=search.informative,
+        undecided=search.undecided,
         **common,
     )

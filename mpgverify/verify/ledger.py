@@ -117,6 +117,7 @@ def _rows(results: Sequence[ClaimResult]) -> list[list[str]]:
             r.ref,
             r.status,
             f"{r.premises_met}/{r.examples}",
+            "—" if r.informative is None else str(r.informative),
             _reached(r),
             _num(r.worst_margin),
             _num(r.tightness, ".4g"),
@@ -131,6 +132,7 @@ HEADER = [
     "reference",
     "verdict",
     "premises met/examples",
+    "informative",
     "sub-classes reached",
     "worst margin",
     "tightness",
@@ -182,7 +184,11 @@ def render_markdown(results: Sequence[ClaimResult], budget: str, seed_value: int
     for row in _rows(results):
         row[-1] = f"`{row[-1]}`" if row[-1] else ""
         out.append("| " + " | ".join(row) + " |")
-    notes = [f"- `{r.id}`: {r.note}" for r in results if r.note and (r.status != "holds" or r.uncovered)]
+    notes = [
+        f"- `{r.id}`: {r.note}"
+        for r in results
+        if r.note and (r.status != "holds" or r.uncovered or "weak evidence" in r.note or r.undecided)
+    ]
     return "\n".join([*out, *(["", *notes] if notes else [])]) + "\n"
 
 

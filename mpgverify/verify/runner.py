@@ -8,7 +8,11 @@ Verdicts (``docs/CLAIMS.md``):
 * ``vacuous``: the claim's premises can never hold (the claim supplies the proof).
 * ``inconclusive``: fewer than ``claim.min_premises`` examples met the premises, or a float
   violation did not survive the exact re-check.
-* ``holds``: no counterexample in the budget; ``premises_met`` examples met the premises.
+* ``holds``: no counterexample in the budget; ``premises_met`` examples met the premises and
+  ``informative`` of them tested something (:attr:`Outcome.informative`). Fewer than
+  ``claim.min_premises`` informative examples is ``inconclusive``, whatever the count that met the
+  premises (an example that tests nothing is no evidence); a ``holds`` with fewer than
+  ``WEAK_EVIDENCE`` of its premise-meeting examples informative says so in its note.
 """
 
 from __future__ import annotations
@@ -21,15 +25,17 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings, target
 
-from mpgverify.verify.claims import Claim, Coverage, ExactMargin, Example, Outcome
+from mpgverify.verify.claims import Claim, Coverage, ExactMargin, Example, Outcome, PremisesNotMet
 from mpgverify.verify.counterexamples import counterexample_json, load_counterexample, write_counterexample
 from mpgverify.verify.determinism import independent_of_local_constants
 from mpgverify.verify.profiles import PROFILES
 from mpgverify.verify.records import record_json
 
-__all__ = ["FAR_ABOVE_FLOAT", "ClaimResult", "confirm_violation", "known_counterexample", "run_claim"]
+__all__ = ["FAR_ABOVE_FLOAT", "WEAK_EVIDENCE", "ClaimResult", "confirm_violation", "known_counterexample", "run_claim"]
 
 FAR_ABOVE_FLOAT = 1e4
+#: a ``holds`` whose informative share of premise-meeting examples is below this says it is weak evidence
+WEAK_EVIDENCE = 0.2
 
 
 class _Violation(AssertionError):
@@ -40,6 +46,8 @@ class _Violation(AssertionError):
 class _Stats:
     examples: int = 0
     premises_met: int = 0
+    informative: int = 0
+    undecided: int = 0
     worst_margin: float = math.inf
     tightness: float | None = None
     failing: tuple[Example, Outcome] | None = None
@@ -53,8 +61,10 @@ class _Stats:
         if self.frozen:
             return
         self.examples += 1
+        self.undecided += out.undecided
         if out.premises_met:
             self.premises_met += 1
+            self.informative += out.informative
             if coverage is not None and self.coverage is not None:
                 for label in coverage.classify(example):
                     self.coverage[label] = self.coverage.get(label, 0) + 1
@@ -80,6 +90,8 @@ class ClaimResult:
     detail: dict[str, Any] = field(default_factory=dict)
     coverage: dict[str, int] | None = None
     wrote: bool = False  # this run wrote ``counterexample`` (a replayed one was only read)
+    informative: int | None = None
+    undecided: int = 0
 
     @property
     def uncovered(self) -> list[str]:
@@ -95,20 +107,31 @@ class ClaimResult:
         """The row back from :meth:`to_json` (extra keys are ignored)."""
         names = ("id", "ref", "status", "examples", "premises_met", "worst_margin", "tightness", "counterexample")
         coverage = obj.get("coverage")
+        informative = obj.get("informative")
         return cls(
             **{k: obj[k] for k in names},
             seconds=float(obj["seconds"]),
             note=str(obj.get("note", "")),
             coverage=None if coverage is None else {str(k): int(v) for k, v in coverage.items()},
+            informative=None if informative is None else int(informative),
+            undecided=int(obj.get("undecided", 0)),
         )
 
 
 def confirm_violation(
     claim: Claim, example: Example, out: Outcome, mutation: dict[str, Any]
 ) -> tuple[bool, ExactMargin | None, str]:
-    """Whether a float violation is confirmed: exactly when the claim can, else by its size."""
+    """Whether a float violation is confirmed: the premise gate asked again, then exactly when the
+    claim can, else by its size."""
+    if claim.premises is not None:
+        gate = claim.premises(example.game, example.witness)
+        if gate.met is not True:
+            return False, None, f"premises not met on re-check: {gate.reason}"
     if claim.exact is not None:
-        exact = claim.exact(example.game, example.witness, **mutation)
+        try:
+            exact = claim.exact(example.game, example.witness, **mutation)
+        except PremisesNotMet as e:
+            return False, None, f"premises not met on re-check: {e}"
         # the exact margin must be negative beyond the float tolerance too: a game that meets its
         # premises only up to round-off (a potential found numerically) is not refuted by 1e-17
         confirmed = exact.exact.startswith("-") and -exact.value > out.tol
@@ -138,6 +161,7 @@ def _replay_known(claim: Claim, path: Path, mutation: dict[str, Any], start: flo
         status="refuted",
         examples=1,
         premises_met=1,
+        informative=1,
         worst_margin=out.margin,
         tightness=out.tightness,
         counterexample=str(path),
@@ -216,6 +240,8 @@ def run_claim(
         tightness=stats.tightness,
         seconds=seconds,
         coverage=stats.coverage,
+        informative=stats.informative,
+        undecided=stats.undecided,
     )
     if stats.failing is not None:
         example, out = stats.failing
@@ -243,12 +269,14 @@ def run_claim(
         )
     if stats.premises_met == 0 and claim.vacuity is not None:
         return ClaimResult(status="vacuous", worst_margin=None, counterexample=None, note=claim.vacuity(), **common)
-    if stats.premises_met < claim.min_premises:
+    undecided = f"; undecided in {stats.undecided}" if stats.undecided else ""
+    if stats.premises_met < claim.min_premises or stats.informative < claim.min_premises:
         return ClaimResult(
             status="inconclusive",
             worst_margin=None if stats.premises_met == 0 else stats.worst_margin,
             counterexample=None,
-            note=f"premises met in {stats.premises_met} of {stats.examples} examples",
+            note=f"premises met in {stats.premises_met} of {stats.examples} examples, "
+            f"{stats.informative} informative ({claim.informative}){undecided}",
             **common,
         )
     missing = [k for k, v in (common["coverage"] or {}).items() if v == 0]
@@ -259,10 +287,18 @@ def run_claim(
         if not missing
         else f"; coverage incomplete, not reached: {', '.join(missing)}"
     )
+    share = stats.informative / stats.premises_met
+    weak = (
+        f"; weak evidence: only {stats.informative} of {stats.premises_met} premise-meeting examples are "
+        f"informative ({share:.0%} < {WEAK_EVIDENCE:.0%})"
+        if share < WEAK_EVIDENCE
+        else ""
+    )
     return ClaimResult(
         status="holds",
         worst_margin=stats.worst_margin,
         counterexample=None,
-        note=f"premises met in {stats.premises_met} of {stats.examples} examples{reach}",
+        note=f"premises met in {stats.premises_met} of {stats.examples} examples, {stats.informative} "
+        f"informative{undecided}{reach}{weak}",
         **common,
     )

@@ -1,0 +1,276 @@
+"""Every premise predicate against a direct evaluation of the definition it decides.
+
+The oracle is :mod:`tests.definitions`, written blind to the project's solvers from the paper's
+definitions alone (numpy, linear solves on the joint-action MDP, enumeration of deterministic
+product policies, graph reachability). Each test draws ``GAMES`` seeded games of the predicate's
+class and, where the predicate speaks about policies, the oracle's policy menu (uniform,
+deterministic, near-deterministic with logit gaps up to 100, Dirichlet), and asserts agreement
+— decision by decision, with the values in the message.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+
+from mpgverify.evaluation import visitation
+from mpgverify.game import MarkovGame
+from mpgverify.game_constants import assumption_2_1, mismatch_coefficient, potential_range
+from mpgverify.nash import nash_gap
+from mpgverify.policy import softmax_policy
+from properties import section3_log_barrier as s35
+from properties.premises import mpg_reason, unit_potential_reason
+from properties.section4 import premises_def_4_2, premises_def_4_4
+from properties.section4_dynamics import assumption_4_6
+from properties.smoothness import beta_interval, smoothness_gap, smoothness_margin, smoothness_not_established
+from randomgames import generators as gen
+from randomgames.perturb import is_action_independent
+from tests import definitions as D
+
+#: games per predicate class (the issue's floor)
+GAMES = 500
+
+
+def _t(pi: tuple[np.ndarray, ...]) -> tuple[torch.Tensor, ...]:
+    return tuple(torch.tensor(p, dtype=torch.float64) for p in pi)
+
+
+def _small(rng: np.random.Generator, seed: int, **kw: object) -> MarkovGame:
+    """A general MPG of ≤ 2 agents × 2 actions × 2 states, drawn kernel, μ and γ from ``rng``."""
+    return gen.general_mpg_game(
+        seed=seed,
+        n_agents=int(rng.integers(1, 3)),
+        n_states=int(rng.integers(1, 3)),
+        n_actions=int(rng.integers(1, 3)),
+        gamma=float(rng.choice([0.0, 1e-13, 0.3, 0.9])),
+        reward_range=(-1.0, 1.0),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_assumption_2_1_and_m_against_reachability_and_enumeration() -> None:
+    """Assumption 2.1 (d^π_μ(s) > 0 ∀π, s) and M against the oracle's reachability over every
+    deterministic product policy; where it holds, d > 0 on the policy menu and M equals the ratio of
+    enumerated extremes (γ = 1e-13 included: no absolute floor)."""
+    rng = np.random.default_rng(0)
+    fails = 0
+    for k in range(GAMES):
+        game = _small(
+            rng, k, transitions=str(rng.choice(["sparse", "deterministic", "random"])), mu=str(rng.choice(["point", "uniform"]))
+        )
+        ours = assumption_2_1(game) is None
+        theirs, _ = D.assumption_2_1(game)
+        assert ours == theirs, f"game {k}: predicate {ours}, definition {theirs} (γ = {game.gamma})"
+        if not ours:
+            fails += 1
+            with pytest.raises(Exception, match="Assumption 2.1"):
+                mismatch_coefficient(game)
+            continue
+        for pi in D.policy_menu(game, rng, 6):
+            assert bool((visitation(game, _t(pi)) > 0).all()), f"game {k}: d = 0 somewhere under a menu policy"
+        M, M_def = mismatch_coefficient(game).M, D.mismatch_coefficient(game)
+        assert math.isclose(M, M_def, rel_tol=1e-6), f"game {k}: M = {M}, enumeration {M_def}"
+    assert 0.1 * GAMES < fails < 0.9 * GAMES, f"both outcomes must be exercised: {fails} of {GAMES} fail"
+
+
+def test_phi_range_against_enumeration() -> None:
+    """Assumption 2.3's Φ_min, Φ_max against enumeration of deterministic product policies, and never
+    exceeded by a menu policy."""
+    rng = np.random.default_rng(1)
+    for k in range(GAMES):
+        game = _small(rng, k, transitions=str(rng.choice(["random", "sparse", "action_independent"])))
+        low, high = potential_range(game)
+        lo_d, hi_d = D.potential_extremes(game)
+        assert math.isclose(low, lo_d, abs_tol=1e-9) and math.isclose(high, hi_d, abs_tol=1e-9), (
+            f"game {k}: ({low}, {high}) against enumeration ({lo_d}, {hi_d})"
+        )
+        for pi in D.policy_menu(game, rng, 4):
+            phi = D.potential_values(game, pi)
+            assert phi.min() >= low - 1e-9 and phi.max() <= high + 1e-9
+
+
+def test_eps_nash_against_enumerated_best_responses() -> None:
+    """The Nash-gap (Def 2.4) behind every ε-Nash premise against enumeration of each agent's
+    deterministic deviations, on the whole menu."""
+    rng = np.random.default_rng(2)
+    for k in range(GAMES):
+        game = _small(rng, k, transitions="random")
+        for pi in D.policy_menu(game, rng, 4):
+            ours, theirs = float(nash_gap(game, _t(pi)).gap), D.nash_gap(game, pi)
+            assert math.isclose(ours, theirs, abs_tol=1e-9), f"game {k}: gap {ours}, enumeration {theirs}"
+
+
+@pytest.mark.parametrize("reading", ["as-used", "as-written"])
+def test_ratio_nash_gate_against_definition(reading: str) -> None:
+    """Def 4.4's premise (def-4.4's gate) under each reading against the oracle's direct test; the
+    decisions agree wherever the definition is not within 1e-9 of its boundary."""
+    rng = np.random.default_rng(3)
+    agreed = {True: 0, False: 0}
+    for k in range(GAMES):
+        game = _small(rng, k, transitions="action_independent")
+        eps = float(rng.choice([0.0, 0.1, 0.5, 0.9]))
+        for pi in D.policy_menu(game, rng, 3):
+            witness = {"probs": [p.tolist() for p in pi], "eps": eps}
+            ours = premises_def_4_4(game, witness, reading=reading).met is True
+            test = D.is_ratio_nash_as_used if reading == "as-used" else D.is_ratio_nash_as_written
+            strict, loose = test(game, pi, eps, tol=-1e-9), test(game, pi, eps, tol=1e-9)
+            if strict == loose:
+                assert ours == strict, f"game {k}, ε = {eps}: gate {ours}, definition {strict}"
+                agreed[ours] += 1
+    assert min(agreed.values()) > 50, f"both decisions must be exercised: {agreed}"
+
+
+def _state_only(rng: np.random.Generator, seed: int) -> MarkovGame:
+    return gen.general_sum_game(
+        seed=seed,
+        n_agents=int(rng.integers(1, 3)),
+        n_states=int(rng.integers(1, 3)),
+        n_actions=int(rng.integers(1, 3)),
+        gamma=float(rng.choice([0.0, 0.5, 0.9])),
+        reward_range=(float(rng.choice([-1.0, -0.3, 0.1])), 1.0),
+        transitions="action_independent",
+    )
+
+
+def test_smoothness_gate_against_enumeration() -> None:
+    """(α, β)-smoothness (Def 4.2, def-4.2's gate with a stated β) against the oracle's enumeration
+    of every pair of deterministic product policies, and its value against mixed menu pairs; β drawn
+    at the exact least β, just below it, and anywhere."""
+    rng = np.random.default_rng(4)
+    agreed = {True: 0, False: 0}
+    for k in range(GAMES):
+        game = _state_only(rng, k)
+        alpha = Fraction(float(rng.choice([1.0, 0.5, -0.5, rng.uniform(-1, 2)])))
+        interval = beta_interval(game, alpha)
+        betas = [Fraction(float(rng.uniform(-3, 30)))]
+        if interval is not None and interval[0] is not None:
+            betas += [interval[0], interval[0] - Fraction(1, 1000)]
+        for beta in betas:
+            witness = {"theta": [[[0.0] * n] * game.n_states for n in game.n_actions], "alpha": float(alpha)}
+            witness |= {"theta_prime": witness["theta"], "beta": float(beta)}
+            ours = premises_def_4_2(game, witness).met is True
+            smooth, low = D.smooth_by_enumeration(game, float(alpha), float(beta), tol=1e-12)
+            gap = float(smoothness_margin(game, alpha, Fraction(float(beta))))
+            assert math.isclose(gap, low, abs_tol=1e-9), f"game {k}: exact min {gap}, enumeration {low}"
+            if abs(low) > 1e-9:
+                assert ours == smooth, f"game {k}, α = {float(alpha)}, β = {float(beta)}: gate {ours}, def {smooth}"
+                agreed[ours] += 1
+            pairs = [(p, q) for p, q in zip(D.policy_menu(game, rng, 4), D.policy_menu(game, rng, 4), strict=True)]
+            assert D.smoothness_violation_on_pairs(game, float(alpha), float(beta), pairs) >= low - 1e-9
+    assert min(agreed.values()) > 50, f"both decisions must be exercised: {agreed}"
+
+
+def test_statewise_smoothness_is_only_sufficient() -> None:
+    """The counterexample to the state-by-state test, named: one agent, two states, a state-only kernel,
+    α = 2. Stage gaps: m₀(β) = −1 + 0.5β and m₁(β) = −0.2 − 0.1β (β ≥ 0), so no β makes every stage
+    smooth (state 1 needs β ≤ −2, state 0 then β ≥ 1); but state 1 hands most of its discounted
+    weight to state 0, so D m(β) ≥ 0 for β large enough — exactly what Def 4.2 asks. The exact
+    decision accepts the least such β; the definition (enumeration) agrees."""
+    Q = torch.tensor([[0.9, 0.1], [0.9, 0.1]], dtype=torch.float64)
+    game = MarkovGame(
+        gamma=0.9,
+        n_actions=(2,),
+        mu=torch.tensor([0.5, 0.5], dtype=torch.float64),
+        transition=Q[:, None, :].expand(2, 2, 2).clone(),
+        rewards=torch.tensor([[[1.0, 0.5], [0.2, -0.1]]], dtype=torch.float64),
+        potential=None,
+    )
+    alpha = Fraction(2)
+    interval = beta_interval(game, alpha)
+    assert interval is not None and interval[0] is not None
+    lo = interval[0]
+    statewise = [smoothness_gap(game, alpha, lo, s) for s in range(2)]
+    assert min(statewise) < 0 == smoothness_margin(game, alpha, lo), (float(lo), statewise)
+    smooth, low = D.smooth_by_enumeration(game, 2.0, float(lo), tol=1e-12)
+    assert smooth and abs(low) < 1e-9, f"the definition agrees the game is (2, {float(lo):.4g})-smooth: min {low}"
+    assert not D.smooth_by_enumeration(game, 2.0, float(lo) - 1e-3, tol=0.0)[0]
+
+
+def test_assumption_4_6_against_enumeration() -> None:
+    """Assumption 4.6 in sum (V = Σ_i Vⁱ, as printed) and per agent against the oracle's enumeration of
+    deterministic product policies, on the positive-potential class and on general state-only MPGs."""
+    rng = np.random.default_rng(5)
+    agreed = {True: 0, False: 0}
+    for k in range(GAMES):
+        kw = dict(n_agents=int(rng.integers(1, 4)), n_states=int(rng.integers(1, 3)), n_actions=int(rng.integers(1, 3)))
+        if k % 2:
+            game = gen.positive_potential_mpg_game(seed=k, gamma=float(rng.choice([0.0, 0.5])), **kw)  # type: ignore[arg-type]
+        else:
+            game = gen.general_mpg_game(seed=k, transitions="action_independent", reward_range=(-0.2, 1.0), **kw)  # type: ignore[arg-type]
+        for per_agent, oracle in ((False, D.assumption_4_6), (True, D.assumption_4_6_per_agent)):
+            ours = assumption_4_6(game, per_agent=per_agent)
+            holds, phi_min, gap_min = oracle(game, tol=0.0)
+            if min(abs(phi_min), abs(gap_min)) > 1e-9:
+                assert (ours.met is True) == holds, (
+                    f"game {k} (per agent {per_agent}): gate {ours.met} ({ours.reason}); enumeration min Φ = "
+                    f"{phi_min:.6g}, min surplus = {gap_min:.6g}"
+                )
+                agreed[holds] += 1
+    assert min(agreed.values()) > 50, f"both decisions must be exercised: {agreed}"
+
+
+def test_state_only_kernel_and_unit_potential_against_definition() -> None:
+    """"State-only kernel" (P(·|s, a) the same for every a) and φ ∈ [0, 1] against direct evaluation."""
+    rng = np.random.default_rng(6)
+    for k in range(GAMES):
+        game = _small(rng, k, transitions=str(rng.choice(["random", "action_independent", "deterministic"])))
+        assert is_action_independent(game) == D.state_only_kernel(game), f"game {k}"
+        assert (smoothness_not_established(game) is None) == (game.n_states == 1 or D.state_only_kernel(game))
+        phi = game.potential.numpy()  # type: ignore[union-attr]
+        assert (unit_potential_reason(game) is None) == bool(phi.min() >= 0 and phi.max() <= 1), f"game {k}"
+
+
+def test_lemma_3_5_stationarity_against_finite_differences() -> None:
+    """Lemma 3.5's premise ‖∇L_λ(θ)‖₂ ≤ λ/(2|S| max|Aⁱ|): the gate's norm (closed form) against central
+    finite differences of the oracle's L_λ, at random and large logits."""
+    rng = np.random.default_rng(7)
+    for k in range(GAMES):
+        game = _small(rng, k, transitions="random", mu="uniform")
+        scale = float(rng.choice([0.1, 3.0, 8.0]))
+        theta = tuple(rng.uniform(-scale, scale, (game.n_states, n)) for n in game.n_actions)
+        lam = float(rng.choice([1e-3, 0.1, 1.0]))
+        ours = float(torch.sqrt(sum((g * g).sum() for g in s35._grad_L(game, _t(theta), lam))))
+        theirs = D.log_barrier_grad_norm(game, theta, lam)
+        assert math.isclose(ours, theirs, rel_tol=1e-5, abs_tol=1e-7), f"game {k}: {ours} vs {theirs}"
+
+
+def test_mpg_membership_against_the_potential_identity() -> None:
+    """"An MPG with the stated potential" (Def 2.2) against the identity itself on menu policy pairs:
+    met ⇒ residual at float level on every pair; a perturbed game (one reward entry moved by 1e-3
+    under an action-dependent kernel) ⇒ not met, and the identity fails on some pair."""
+    rng = np.random.default_rng(8)
+    rejected = 0
+    for k in range(GAMES):
+        game = _small(rng, k, transitions="random")
+        perturb = k % 2 == 1 and game.n_agents == 2 and max(game.n_actions) > 1
+        if perturb:
+            r = game.rewards.clone()
+            r[0].view(-1)[int(rng.integers(r[0].numel()))] += 1e-3
+            game = game.replace(rewards=r)
+        ours = mpg_reason(game) is None
+        worst = 0.0
+        menu = D.policy_menu(game, rng, 4)
+        for pi in menu:
+            for i in range(game.n_agents):
+                for bar in D.policy_menu(game, rng, 2):
+                    worst = max(worst, D.potential_identity_residual(game, pi, bar[i], i))
+        if ours:
+            assert worst < 1e-8, f"game {k}: gate says MPG, identity residual {worst}"
+        else:
+            rejected += 1
+            assert perturb, f"game {k}: an MPG by construction was rejected: {mpg_reason(game)}"
+    assert rejected > 20, f"perturbed games must be rejected: {rejected}"
+
+
+def test_softmax_menu_policies_are_valid() -> None:
+    """Meta-test of the oracle's menu: every policy is a distribution, near-deterministic ones included."""
+    rng = np.random.default_rng(9)
+    game = _small(rng, 0, transitions="random")
+    for pi in D.policy_menu(game, rng, 12):
+        for p in pi:
+            assert np.all(p >= 0) and np.allclose(p.sum(-1), 1.0)
+    assert softmax_policy(_t(tuple(np.zeros((game.n_states, n)) for n in game.n_actions)))
