@@ -97,7 +97,7 @@ def within(
     return f"{name} = {_fmt(x)} violates {name} ∈ {lo}, {hi}"
 
 
-def combine(*steps: str | None | Callable[[], str | None]) -> str | None:
+def combine(*steps: str | Callable[[], str | None] | None) -> str | None:
     """The first failing rule's reason, evaluating callables lazily in order (None: all hold)."""
     for step in steps:
         reason = step() if callable(step) else step
@@ -154,7 +154,7 @@ def assumption_2_1_reason(game: MarkovGame) -> str | None:
     )
 
 
-def decide(reasons: Iterable[str | None | Callable[[], str | None]], **facts: Any) -> Premises:
+def decide(reasons: Iterable[str | Callable[[], str | None] | None], **facts: Any) -> Premises:
     """A gate's decision from its rules in order: the first failing one, else met with ``facts``."""
     reason = combine(*reasons)
     return Premises.fail(reason) if reason is not None else Premises.hold(**facts)

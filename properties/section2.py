@@ -9,16 +9,16 @@ import torch
 from hypothesis import strategies as st
 
 import randomgames.strategies as rgs
+from mpgverify.errors import FormatError
 from mpgverify.evaluation import evaluate
 from mpgverify.exact import exact_evaluate, rationalize_game, rationalize_policy
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
-from mpgverify.errors import FormatError
 from mpgverify.verify.claims import ClaimBook, ExactMargin, Outcome, Premises
 from properties.common import identity_outcome, theta_of, with_theta
-from properties.premises import decide, integer, mpg_reason
 from properties.coverage import MPG_COVERAGE, MPG_SPACE
 from properties.moves import Moves
+from properties.premises import decide, integer, mpg_reason
 
 __all__ = ["CLAIMS"]
 

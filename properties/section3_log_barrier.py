@@ -145,11 +145,14 @@ def check_lemma_3_5(
 # -- Theorem 3.6: log-barrier PG reaches ε-Nash within T -------------------------------------------------
 @st.composite
 def _thm_3_6_examples(draw: Any) -> Example:
-    """A game and ε: any ε in [0.5, 3], or ε a fraction in [0.5, 0.95] of the Nash-gap of θ₀ = 0 (the
-    uniform policy), so that the start is not already ε-Nash and the run has something to do."""
-    game = draw(mpg_games(max_agents=2, max_states=2, max_actions=2, max_gamma=0.3))
-    if draw(st.booleans()):
-        gap = float(nash_gap(game, uniform_policy(game)).gap)
+    """A game where some agent has two actions, and ε: in three draws of four a fraction in [0.5, 0.95] of
+    the Nash-gap of θ₀ = 0 (the uniform policy, when positive), so that the start is not already ε-Nash
+    and the run has something to do; else any ε in [0.5, 3]."""
+    game = draw(
+        mpg_games(max_agents=2, max_states=2, max_actions=2, max_gamma=0.3).filter(lambda g: max(g.n_actions) > 1)
+    )
+    gap = float(nash_gap(game, uniform_policy(game)).gap)
+    if gap > 0 and draw(st.integers(0, 3)) > 0:
         eps = max(draw(st.floats(0.5, 0.95)) * gap, 1e-3)
     else:
         eps = draw(st.floats(0.5, 3.0))
@@ -170,9 +173,7 @@ def premises_thm_3_6(game: MarkovGame, witness: dict[str, Any]) -> Premises:
         return Premises.fail(rule)
     M = mismatch_coefficient(game).M
     low, high = potential_range(game)
-    T = bounds.thm_3_6_iterations(
-        game.n_agents, M, game.n_states, max(game.n_actions), high - low, game.gamma, eps
-    )
+    T = bounds.thm_3_6_iterations(game.n_agents, M, game.n_states, max(game.n_actions), high - low, game.gamma, eps)
     if T > T_CAP:
         return Premises.undecided(f"T = {T:.3g} iterations exceeds the cap {T_CAP}: not run")
     return Premises.hold(M=M, T=T, low=low, high=high)
@@ -190,7 +191,7 @@ def premises_thm_3_6(game: MarkovGame, witness: dict[str, Any]) -> Premises:
     moves=Moves(ranges={"eps": (1e-3, 3.0)}, gamma_cap=None),
     coverage=coverage(AGENTS_UPTO_2, STATES, KERNEL, AGENT_TERMS),
     premise_space=mpg_space(
-        "≤ 2 agents × 2 actions, ≤ 2 states, γ ≤ 0.3",
+        "≤ 2 agents × 2 actions (some agent with two), ≤ 2 states, γ ≤ 0.3",
         extra="; ε ∈ [0.5, 3] or a fraction in [0.5, 0.95] of the uniform policy's Nash-gap; θ₀ = 0",
     ),
     informative="θ₀ = 0 is not already ε-Nash and ε < Φ_max − Φ_min",
@@ -231,8 +232,13 @@ def premises_thm_3_6_smoothness(game: MarkovGame, witness: dict[str, Any]) -> Pr
     λ > 0; θ any."""
     theta_of(game, witness)
     lam = number(witness, "lam")
-    return decide([section_3_reason(game), unit_potential_reason(game, "β_λ builds on Lemma 3.2, which assumes"),
-                   positive("λ", lam)])
+    return decide(
+        [
+            section_3_reason(game),
+            unit_potential_reason(game, "β_λ builds on Lemma 3.2, which assumes"),
+            positive("λ", lam),
+        ]
+    )
 
 
 @BOOK.claim(

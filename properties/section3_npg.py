@@ -81,8 +81,9 @@ def premises_thm_3_8(game: MarkovGame, witness: dict[str, Any], *, corrected: bo
     (:func:`mpgverify.bounds.thm_3_8_inner_steps_from`), undecided above 20000 inner steps. Facts: ``K``."""
     start = theta_of(game, witness)
     eps = number(witness, "eps")
-    rule = decide([section_3_reason(game), unit_potential_reason(game, "the inner-loop bound assumes"),
-                   positive("ε", eps)])
+    rule = decide(
+        [section_3_reason(game), unit_potential_reason(game, "the inner-loop bound assumes"), positive("ε", eps)]
+    )
     if not rule:
         return rule
     if corrected:
@@ -179,6 +180,7 @@ def check_lemma_3_7(
 
 # -- Theorem 3.8: NPG-BR ---------------------------------------------------------------------------------
 
+
 @BOOK.claim(
     "thm-3.8@inner-br",
     ref="Theorem 3.8 / Section 3.3",
@@ -189,7 +191,9 @@ def check_lemma_3_7(
     mutants={"eps / 1000": {"eps_scale": 1e-3}},
     moves=Moves(ranges={"eps": (0.05, 1.0)}, gamma_cap=None),
     coverage=UNIT_POTENTIAL_TAILS,
-    premise_space=mpg_space(_TINY, extra=THETA_TAILS + "; ε ∈ [0.2, 1] or a fraction in [0.2, 0.9] of θ₀'s Nash-gap (≥ 0.05)"),
+    premise_space=mpg_space(
+        _TINY, extra=THETA_TAILS + "; ε ∈ [0.2, 1] or a fraction in [0.2, 0.9] of θ₀'s Nash-gap (≥ 0.05)"
+    ),
     informative="some agent starts more than ε/2 from a best response",
 )
 @BOOK.claim(
@@ -206,7 +210,9 @@ def check_lemma_3_7(
     mutants={"eps / 1000": {"eps_scale": 1e-3}},
     moves=Moves(ranges={"eps": (0.05, 1.0)}, gamma_cap=None),
     coverage=UNIT_POTENTIAL_TAILS,
-    premise_space=mpg_space(_TINY, extra=THETA_TAILS + "; ε ∈ [0.2, 1] or a fraction in [0.2, 0.9] of θ₀'s Nash-gap (≥ 0.05)"),
+    premise_space=mpg_space(
+        _TINY, extra=THETA_TAILS + "; ε ∈ [0.2, 1] or a fraction in [0.2, 0.9] of θ₀'s Nash-gap (≥ 0.05)"
+    ),
     informative="some agent starts more than ε/2 from a best response",
 )
 def check_thm_3_8_inner(
@@ -259,7 +265,9 @@ def _npg_br_run(game: MarkovGame, witness: dict[str, Any], K: int) -> tuple[list
     mutants={"eps / 1000": {"eps_scale": 1e-3}},
     moves=Moves(ranges={"eps": (0.05, 1.0)}, gamma_cap=None),
     coverage=UNIT_POTENTIAL_TAILS,
-    premise_space=mpg_space(_TINY, extra=THETA_TAILS + "; ε ∈ [0.3, 1] or a fraction in [0.2, 0.9] of θ₀'s Nash-gap (≥ 0.05)"),
+    premise_space=mpg_space(
+        _TINY, extra=THETA_TAILS + "; ε ∈ [0.3, 1] or a fraction in [0.2, 0.9] of θ₀'s Nash-gap (≥ 0.05)"
+    ),
     informative="θ₀ is not already ε-Nash",
 )
 def check_thm_3_8(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, eps_scale: float = 1.0) -> Outcome:
@@ -282,7 +290,9 @@ def check_thm_3_8(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, 
     mutants={"rise x 100": {"increase_scale": 100.0}},
     moves=Moves(ranges={"eps": (0.05, 1.0)}, gamma_cap=None),
     coverage=UNIT_POTENTIAL_TAILS,
-    premise_space=mpg_space(_TINY, extra=THETA_TAILS + "; ε ∈ [0.3, 1] or a fraction in [0.2, 0.9] of θ₀'s Nash-gap (≥ 0.05)"),
+    premise_space=mpg_space(
+        _TINY, extra=THETA_TAILS + "; ε ∈ [0.3, 1] or a fraction in [0.2, 0.9] of θ₀'s Nash-gap (≥ 0.05)"
+    ),
     informative="at least one outer step from a policy that is not ε-Nash (else there is no step to check)",
 )
 def check_thm_3_8_step_e2(
@@ -291,7 +301,9 @@ def check_thm_3_8_step_e2(
     gaps, phis, eps, _ = _npg_br_run(game, witness, int(gate.facts["K"]))
     rises = [phis[t + 1] - phis[t] for t in range(len(gaps) - 1) if gaps[t] > eps]
     if not rises:
-        return Outcome(True, math.inf, 0.0, math.nan, eps / 2, None, "every iterate was already ε-Nash", informative=False)
+        return Outcome(
+            True, math.inf, 0.0, math.nan, eps / 2, None, "every iterate was already ε-Nash", informative=False
+        )
     worst = min(rises) - increase_scale * eps / 2
     return Outcome(True, worst, 1e-9 * (1 + abs(phis[0])), min(rises), eps / 2, None, "")
 

@@ -4,7 +4,6 @@ quantity is exact (linear algebra + autograd); the paper's constants come from :
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
@@ -39,12 +38,12 @@ from properties.coverage import (
     AGENTS_FROM_2,
     KERNEL,
     MPG_COVERAGE,
+    MPG_COVERAGE_TAILS,
     STATES,
     THETA_RANGE,
     THETA_TAILS,
     UNIT_POTENTIAL_COVERAGE,
     UNIT_POTENTIAL_TAILS,
-    MPG_COVERAGE_TAILS,
     coverage,
     mpg_space,
 )
@@ -422,7 +421,8 @@ def pg_limit(game: MarkovGame, theta0: tuple[torch.Tensor, ...], eta: float, ste
     alg = pg(lr=eta)  # PG (3) as the library runs it
     state = alg.init(game, seed=0, batch=1)._replace(theta=tuple(t[None] for t in theta0))
     low, high = potential_range(game)
-    for k in range(1, steps + 1):
+    k = 0
+    for k in range(1, steps + 1):  # noqa: B007 (k is the step count reported below)
         new = alg.step(game, state)
         last = max(float((b - a).abs().max()) for a, b in zip(state.theta, new.theta, strict=True))
         size = max(float(t.abs().max()) for t in new.theta)
@@ -433,9 +433,13 @@ def pg_limit(game: MarkovGame, theta0: tuple[torch.Tensor, ...], eta: float, ste
         return state, steps, f"θ_t did not stop moving in {steps} steps (Assumption 3.3 not established)"
     adv = max(float(a.abs().max()) for a in evaluate(game, alg.policy(state)).advantages)
     if adv > STATIONARY_TOL * (1.0 + high - low):
-        return state, k, (
-            f"θ_t stopped moving in floats after {k} steps, but the limit is not stationary (max |Aⁱ(s, a)| = "
-            f"{adv:.3g}; the step underflowed): Assumption 3.3 not established"
+        return (
+            state,
+            k,
+            (
+                f"θ_t stopped moving in floats after {k} steps, but the limit is not stationary (max |Aⁱ(s, a)| = "
+                f"{adv:.3g}; the step underflowed): Assumption 3.3 not established"
+            ),
         )
     return state, k, None
 

@@ -29,9 +29,6 @@ from mpgverify.verify.claims import Axis, ClaimBook, ExactMargin, Example, Outco
 from mpgverify.welfare import social_optimum
 from properties.common import lower_bound_outcome, theta_json, theta_of
 from properties.coverage import ACTIONS, AGENTS, EXACT_KERNEL, REWARD_SIGN, coverage, witness_sign
-
-#: ε's closed end as a sub-class of its own
-EPS_ZERO = Axis("eps", ("0 (closed end)", "> 0"), lambda ex: "0 (closed end)" if ex.witness.get("eps") == 0 else "> 0")
 from properties.moves import Moves
 from properties.premises import at_least, decide, number, positive, within
 from properties.smoothness import (
@@ -57,6 +54,9 @@ __all__ = [
 ]
 
 BOOK = ClaimBook(section="4")
+
+#: ε's closed end as a sub-class of its own
+EPS_ZERO = Axis("eps", ("0 (closed end)", "> 0"), lambda ex: "0 (closed end)" if ex.witness.get("eps") == 0 else "> 0")
 
 
 def alphas(draw: Any) -> float:
@@ -292,9 +292,9 @@ def _ratio_nash_examples(draw: Any) -> Example:
     for _ in range(draw(st.one_of(st.just(limit), st.integers(0, limit)))):
         state = alg.step(game, state)
     # blend toward uniform by t ∈ [0, ε] (0 apart): ratio-Nash policies that are not exact Nash policies
-    t = draw(st.one_of(st.just(0.0), st.floats(0.05, 1.0))) * max(eps, 0.1)
+    t = draw(st.one_of(st.just(0.0), st.floats(0.05, 1.0), st.floats(0.05, 1.0))) * max(eps, 0.1)
     blended = tuple((1 - t) * p[0] + t / p.shape[-1] for p in state.probs)
-    if t > 0 and draw(st.booleans()):
+    if t > 0 and draw(st.integers(0, 3)) > 0:
         # constructive: ε just above the least one that makes the blend ratio-Nash as used,
         # ε* = max_i (bestⁱ − Vⁱ)/bestⁱ over agents with bestⁱ > 0 (else keep the drawn ε)
         V, best = _ratio_values(game, blended)
@@ -382,8 +382,8 @@ def premises_thm_4_5(
 ) -> Premises:
     """Theorem 4.5: the game (α, β)-smooth (exact), ε ∈ [0, 1), 1 + (1−ε)β ≠ 0 (the bound defined), the
     policy ε-ratio-Nash under ``reading``, and the POA defined (Def 4.1: ``max_π̄ Σ_i Vⁱ_π̄(μ) ≠ 0``).
-    ``positive_alpha`` (the corrected statement): also α > 0 and ε > 0. Facts: ``eps``, ``alpha``,
-    ``beta``, ``probs``, ``optimum``."""
+    ``positive_alpha`` (the corrected statement): also α > 0 and ``V_π*(μ) = max_π̄ Σ_i Vⁱ_π̄(μ) > 0``.
+    Facts: ``eps``, ``alpha``, ``beta``, ``probs``, ``optimum``."""
     probs = _probs(game, witness)
     eps = number(witness, "eps")
     constants = smoothness_constants(game, witness)
@@ -392,7 +392,7 @@ def premises_thm_4_5(
     alpha, beta = constants
     rule = ratio_eps_reason(eps)
     if rule is None and positive_alpha:
-        rule = positive("α", float(alpha)) or positive("ε", eps)
+        rule = positive("α", float(alpha))
     if rule is None and 1 + (1 - Fraction(eps)) * beta == 0:
         rule = "1 + (1−ε)β = 0: the bound is undefined"
     if rule is not None:
@@ -402,10 +402,14 @@ def premises_thm_4_5(
     optimum = float(social_optimum(game).value)
     if abs(optimum) <= 1e-12:
         return Premises.fail("the optimal social value is 0: the POA (Def 4.1) is undefined")
+    if positive_alpha and not optimum > 0:
+        return Premises.fail(f"V_π*(μ) = {optimum:.4g} ≤ 0 (the corrected statement needs V_π*(μ) > 0)")
     return Premises.hold(eps=eps, alpha=alpha, beta=beta, probs=probs, optimum=optimum)
 
 
-def exact_thm_4_5(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, bound_scale: float = 1.0) -> ExactMargin:
+def exact_thm_4_5(
+    game: MarkovGame, witness: dict[str, Any], *, gate: Premises, bound_scale: float = 1.0
+) -> ExactMargin:
     """The margin of :func:`check_thm_4_5` in rational arithmetic (POA and bound)."""
     alpha, beta, probs = gate.facts["alpha"], gate.facts["beta"], gate.facts["probs"]
     rat = lambda f: sympy.Rational(f.numerator, f.denominator)
@@ -448,12 +452,13 @@ def exact_thm_4_5(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, 
 @BOOK.claim(
     "thm-4.5@corrected",
     ref="Theorem 4.5, corrected",
-    statement="Def 4.4 as used, alpha > 0 and eps > 0. Derivation: the proof gives V_pi (1 + (1-eps) beta) >= "
-    "(1-eps) alpha V_pi*; with eps > 0, as-used ratio-Nash forces every V^i_pi(mu) >= 0 (else (1-eps) max > max >= "
-    "V^i; at eps = 0 it is plain Nash and values may be negative: one agent with rewards -1, -2, alpha = 2, "
-    "beta = 1/2 has POA 1 < 4/3, so eps > 0 is a hypothesis of the correction), so V_pi* >= V_pi >= 0 "
-    "and V_pi* > 0 where the POA is defined; smoothness at pi = pi' = pi* gives beta >= alpha - 1 > -1, so "
-    "1 + (1-eps) beta > 0 and both divisions of 'rearranging' keep the inequality's direction",
+    statement="Def 4.4 as used, alpha > 0 and V_pi*(mu) > 0. Derivation: the proof gives V_pi (1 + (1-eps) beta) >= "
+    "(1-eps) alpha V_pi*; smoothness at pi = pi' = pi* gives (1 - alpha + beta) V_pi* >= 0, so with V_pi* > 0, "
+    "beta >= alpha - 1 > -1 and 1 + (1-eps) beta > 0: both divisions of 'rearranging' keep the inequality's "
+    "direction. V_pi* > 0 is the hypothesis the correction adds: for eps > 0 it follows (as-used ratio-Nash forces "
+    "every V^i_pi(mu) >= 0, else (1-eps) max > max >= V^i, so V_pi* >= V_pi >= 0, and V_pi* != 0 where the POA is "
+    "defined), but at the closed end eps = 0 the policy is plain Nash, values may be negative, and one agent "
+    "with rewards -1, -2, alpha = 2, beta = 1/2 has POA 1 < 4/3",
     examples=_ratio_nash_examples,
     premises=premises_thm_4_5,
     premise_options={"reading": "as-used", "positive_alpha": True},
@@ -461,14 +466,14 @@ def exact_thm_4_5(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, 
     mutants={"bound x 3": {"bound_scale": 3.0}},
     moves=RATIO_MOVES,
     coverage=coverage(AGENTS, EXACT_KERNEL, ACTIONS, REWARD_SIGN),
-    premise_space=_RATIO_SPACE + " (as used); α ∈ (0, 2], ε > 0; POA defined",
+    premise_space=_RATIO_SPACE + " (as used); α ∈ (0, 2], V_π*(μ) > 0",
 )
 def check_thm_4_5(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, bound_scale: float = 1.0) -> Outcome:
     """thm-4.5: in an (α, β)-smooth game every ε-ratio-Nash policy (Def 4.4 under the reading) has
     POA ≥ (1−ε)α/(1 + (1−ε)β), POA = Σ_i Vⁱ_π(μ) / max_π̄ Σ_i Vⁱ_π̄(μ) (Def 4.1)."""
     eps, alpha, beta, probs = (gate.facts[k] for k in ("eps", "alpha", "beta", "probs"))
     poa = float(evaluate(game, probs).V_mu.sum()) / gate.facts["optimum"]
-    bound = bound_scale * bounds.thm_4_5_bound(eps, float(alpha), float(beta))
+    bound = bound_scale * float(bounds.thm_4_5_bound(Fraction(eps), alpha, beta))  # exact: 1 + (1−ε)β may round to 0
     out = lower_bound_outcome(poa, bound, note=f"alpha = {float(alpha):.4g}, beta = {float(beta):.4g}")
     return dataclasses.replace(out, informative=abs(poa - 1.0) > 1e-12)
 

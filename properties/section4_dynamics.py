@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from fractions import Fraction
 from typing import Any
 
 import sympy
@@ -71,6 +72,10 @@ def _dynamics_examples(draw: Any) -> Example:
         theta = draw(rgs.logits(game, tails=True))
         sigma = draw(st.one_of(st.floats(1e-3, 0.1), st.floats(0.01, 5.0)))
     eps = draw(st.one_of(st.just(0.0), st.floats(0.0, 0.05), st.floats(0.05, 0.5)))  # ε = 0: the closed end
+    if draw(st.booleans()):  # steered: ε below θ₀'s Nash-gap, so that NPG-BR's sequence has a step (T ≥ 1)
+        gap = float(nash_gap(game, softmax_policy(theta)).gap)
+        if gap > 0:
+            eps = min(0.5, max(1e-3, draw(st.floats(0.2, 0.9)) * gap))
     witness = {"theta": theta_json(theta), "eps": eps, "sigma": sigma}
     return Example(game, witness | {"alpha": alphas(draw), "beta_choice": choices(draw)})
 
@@ -79,9 +84,7 @@ def _near_worst(game: MarkovGame, gap: float) -> tuple[torch.Tensor, ...]:
     """Logits putting each state's policy near the joint action of least total reward Σ_i rⁱ(s, ·)."""
     worst = game.R.sum(0).argmin(-1)  # [S] flat joint actions
     acts = unravel_joint(game, worst[None])[0]  # [N, S]
-    return tuple(
-        gap * torch.nn.functional.one_hot(acts[i], n).to(torch.float64) for i, n in enumerate(game.n_actions)
-    )
+    return tuple(gap * torch.nn.functional.one_hot(acts[i], n).to(torch.float64) for i, n in enumerate(game.n_actions))
 
 
 def _exact_floor(eg: ExactGame, stage_reward: list[list[sympy.Rational]]) -> list[sympy.Rational]:
@@ -110,7 +113,9 @@ def assumption_4_6_minima(game: MarkovGame, *, per_agent: bool = False) -> tuple
     if per_agent:
         rewards = [[[eg.R[i][s][a] - eg.phi[s][a] for a in range(A)] for s in range(S)] for i in range(game.n_agents)]
     else:
-        rewards = [[[sum(eg.R[i][s][a] for i in range(game.n_agents)) - eg.phi[s][a] for a in range(A)] for s in range(S)]]
+        rewards = [
+            [[sum(eg.R[i][s][a] for i in range(game.n_agents)) - eg.phi[s][a] for a in range(A)] for s in range(S)]
+        ]
     return phi_floor, [_exact_floor(eg, c) for c in rewards]
 
 
@@ -151,10 +156,13 @@ def premises_thm_4_7(
     constants = smoothness_constants(game, witness)
     if isinstance(constants, Premises):
         return constants
-    alpha, beta = float(constants[0]), float(constants[1])
+    alpha_q, beta_q = constants
+    alpha, beta = float(alpha_q), float(beta_q)
     rule = (ratio_eps_reason(eps) if kind == "br" else positive("ε", eps)) or positive("σ", sigma)
     rule = rule or (mpg_reason(game) if game.potential is not None else "no stated potential")
-    rule = rule or (f"1 + β = {1 + beta:.4g} ≤ 0: the threshold of (8) is undefined" if 1 + beta <= 0 else None)
+    rule = rule or (
+        f"1 + β = {float(1 + beta_q):.4g} ≤ 0: the threshold of (8) is undefined" if 1 + beta_q <= 0 else None
+    )
     if rule is not None:
         return Premises.fail(rule)
     if kind == "npg-br" and not bounds.thm_3_8_inner_steps(game.gamma, eps) <= 20000:
@@ -169,7 +177,13 @@ def premises_thm_4_7(
             return Premises.fail(f"ρ = {rho:.4g}: log_ρ undefined")
         if require_rho_above_one and rho <= 1:
             return Premises.fail(f"ρ = {rho:.4g} ≤ 1 (the corrected statement needs ρ > 1)")
-    return Premises.hold(alpha=alpha, beta=beta, rho=rho, **a46.facts)
+    return Premises.hold(
+        alpha=alpha,
+        beta=beta,
+        rho=rho,
+        threshold=float(bounds.thm_4_7_threshold(alpha_q, beta_q, Fraction(sigma))),
+        **a46.facts,
+    )
 
 
 def _sequence(game: MarkovGame, witness: dict[str, Any], kind: str) -> tuple[list[float], list[float], int]:
@@ -380,10 +394,10 @@ def check_thm_4_7(
     ``log_ρ(Φ_max/Φ₀) − T log_ρ(growth_good)`` policies of the sequence violate (8); the proof steps
     ``"bad-step"`` (20) and ``"good-step"``; the premises (:func:`premises_thm_4_7`) come from the gate."""
     eps, sigma = float(witness["eps"]), float(witness["sigma"])
-    alpha, beta, rho, N = gate.facts["alpha"], gate.facts["beta"], gate.facts["rho"], game.n_agents
+    beta, rho, N = gate.facts["beta"], gate.facts["rho"], game.n_agents
     values, phis, T = _sequence(game, witness, kind)
     opt = float(social_optimum(game).value)
-    threshold = bounds.thm_4_7_threshold(alpha, beta, sigma) * opt
+    threshold = gate.facts["threshold"] * opt
     bad = [v < threshold for v in values]
     grow_bad = bounds.thm_4_7_bad_growth(sigma, beta, N)
     grow_good = bounds.thm_4_7_good_growth(eps) if kind == "br" else bounds.cor_4_8_good_growth(eps, game.gamma)

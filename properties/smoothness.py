@@ -169,7 +169,9 @@ def _value(hull: Sequence[Line], beta: Fraction) -> Fraction:
     return min(k * beta + c for k, c in hull)
 
 
-def _superlevel(f: Callable[[Fraction], Fraction], breaks: list[Fraction], left: Fraction, right: Fraction) -> Interval | None:
+def _superlevel(
+    f: Callable[[Fraction], Fraction], breaks: list[Fraction], left: Fraction, right: Fraction
+) -> Interval | None:
     """``{β : f(β) ≥ 0}`` of a concave piecewise-linear f with these breakpoints and ray slopes."""
     pts = breaks or [Fraction(0)]
     vals = [f(b) for b in pts]

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import itertools
 import math
-from fractions import Fraction
 from collections import namedtuple
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,15 +23,39 @@ if TYPE_CHECKING:  # type hints only
     from mpgverify.game import MarkovGame
 
 __all__ = [
-    "MAX_ENUM", "values", "values_mu", "potential_values", "values_exact",
-    "visitation", "count_deterministic", "deterministic_policies", "assumption_2_1",
-    "potential_extremes", "mismatch_coefficient", "best_response_value", "nash_gap", "is_eps_nash",
-    "is_ratio_nash_as_written", "is_ratio_nash_as_used", "smoothness_violation_on_pairs",
-    "smooth_by_enumeration", "assumption_4_6", "assumption_4_6_per_agent", "state_only_kernel",
-    "softmax_policy", "log_barrier_objective", "log_barrier_grad_fd", "log_barrier_grad_norm",
-    "potential_gradient_formula", "policy_gradient_residual",
-    "potential_identity_residual", "uniform_policy", "random_policy", "random_deterministic_policy",
-    "near_deterministic_policy", "policy_menu",
+    "MAX_ENUM",
+    "assumption_2_1",
+    "assumption_4_6",
+    "assumption_4_6_per_agent",
+    "best_response_value",
+    "count_deterministic",
+    "deterministic_policies",
+    "is_eps_nash",
+    "is_ratio_nash_as_used",
+    "is_ratio_nash_as_written",
+    "log_barrier_grad_fd",
+    "log_barrier_grad_norm",
+    "log_barrier_objective",
+    "mismatch_coefficient",
+    "nash_gap",
+    "near_deterministic_policy",
+    "policy_gradient_residual",
+    "policy_menu",
+    "potential_extremes",
+    "potential_gradient_formula",
+    "potential_identity_residual",
+    "potential_values",
+    "random_deterministic_policy",
+    "random_policy",
+    "smooth_by_enumeration",
+    "smoothness_violation_on_pairs",
+    "softmax_policy",
+    "state_only_kernel",
+    "uniform_policy",
+    "values",
+    "values_exact",
+    "values_mu",
+    "visitation",
 ]
 
 #: largest number of deterministic policies any enumeration here will visit
@@ -50,8 +75,9 @@ def _arrays(g: MarkovGame) -> _A:
     nA = tuple(int(n) for n in g.n_actions)
     S, N, A = int(g.n_states), len(nA), math.prod(nA)
     phi = None if g.potential is None else _np(g.potential).reshape(S, A)
-    return _A(_np(g.transition).reshape(S, A, S), _np(g.rewards).reshape(N, S, A), phi,
-              _np(g.mu), float(g.gamma), nA, S, N)
+    return _A(
+        _np(g.transition).reshape(S, A, S), _np(g.rewards).reshape(N, S, A), phi, _np(g.mu), float(g.gamma), nA, S, N
+    )
 
 
 def _joint(pi) -> np.ndarray:
@@ -97,11 +123,14 @@ def values_exact(g: MarkovGame, pi) -> list:
     Gauss–Jordan over ``Fraction``. Returns N lists of S Fractions (small games only)."""
     ga = _arrays(g)
     F, J, S, A, gm = Fraction, _joint(pi).tolist(), ga.S, ga.P.shape[1], Fraction(ga.gamma)
-    rows = [[F(int(s == t)) - gm * sum(F(J[s][a]) * F(float(ga.P[s, a, t])) for a in range(A)) for t in range(S)]
-            + [sum(F(J[s][a]) * F(float(ga.R[i, s, a])) for a in range(A)) for i in range(ga.N)] for s in range(S)]
+    rows = [
+        [F(int(s == t)) - gm * sum(F(J[s][a]) * F(float(ga.P[s, a, t])) for a in range(A)) for t in range(S)]
+        + [sum(F(J[s][a]) * F(float(ga.R[i, s, a])) for a in range(A)) for i in range(ga.N)]
+        for s in range(S)
+    ]
     for c in range(S):  # I − γP_π is strictly diagonally dominant by rows: pivots are nonzero
         rows[c] = [x / rows[c][c] for x in rows[c]]
-        rows = [r if r is rows[c] else [x - r[c] * y for x, y in zip(r, rows[c])] for r in rows]
+        rows = [r if r is rows[c] else [x - r[c] * y for x, y in zip(r, rows[c], strict=True)] for r in rows]
     return [[rows[s][S + i] for s in range(S)] for i in range(ga.N)]
 
 
@@ -118,7 +147,7 @@ def count_deterministic(g: MarkovGame) -> int:
 
 
 def _agent_det(S: int, n: int) -> list:
-    if n ** S > MAX_ENUM:
+    if n**S > MAX_ENUM:
         raise ValueError(f"{n}^{S} deterministic policies of one agent exceed {MAX_ENUM}")
     eye = np.eye(n)
     return [eye[list(c)] for c in itertools.product(range(n), repeat=S)]
@@ -186,7 +215,7 @@ def best_response_value(g: MarkovGame, pi, i: int) -> float:
     for p in _agent_det(ga.S, ga.nA[i]):
         q = list(pi)
         q[i] = p
-        best = max(best, float(ga.mu @ _solve(ga, q, ga.R[i:i + 1])[0]))
+        best = max(best, float(ga.mu @ _solve(ga, q, ga.R[i : i + 1])[0]))
     return best
 
 
@@ -219,8 +248,9 @@ def smoothness_violation_on_pairs(g: MarkovGame, alpha: float, beta: float, pair
     ga = _arrays(g)
     worst = math.inf
     for pi, pi2 in pairs:
-        lhs = sum(_solve(ga, tuple(pi2[j] if j == i else pi[j] for j in range(ga.N)), ga.R[i:i + 1])[0]
-                  for i in range(ga.N))
+        lhs = sum(
+            _solve(ga, tuple(pi2[j] if j == i else pi[j] for j in range(ga.N)), ga.R[i : i + 1])[0] for i in range(ga.N)
+        )
         rhs = alpha * _solve(ga, pi2, ga.R).sum(0) - beta * _solve(ga, pi, ga.R).sum(0)
         worst = min(worst, float((lhs - rhs).min()))
     return worst
@@ -286,14 +316,14 @@ def log_barrier_objective(g: MarkovGame, thetas, lam: float) -> float:
     """Lemma 3.5: L_λ(θ) = Φ_θ(μ) + λ Σᵢ ( Σ_{s,a} log πⁱ(a|s)/(|S||Aⁱ|) + log|Aⁱ| ), πⁱ = softmax(θⁱ)."""
     ga = _arrays(g)
     phi_mu = float(ga.mu @ _solve(ga, softmax_policy(thetas), _need_phi(ga)[None])[0])
-    bar = sum(_log_softmax(t).sum() / (ga.S * n) + math.log(n) for t, n in zip(thetas, ga.nA))
+    bar = sum(_log_softmax(t).sum() / (ga.S * n) + math.log(n) for t, n in zip(thetas, ga.nA, strict=True))
     return phi_mu + lam * bar
 
 
 def _fd(f, thetas, step: float) -> tuple:
     th = [np.array(t, dtype=np.float64) for t in thetas]
     grads = [np.zeros_like(t) for t in th]
-    for t, gr in zip(th, grads):
+    for t, gr in zip(th, grads, strict=True):
         for idx in np.ndindex(*t.shape):
             x = t[idx]
             t[idx] = x + step
@@ -311,7 +341,7 @@ def log_barrier_grad_fd(g: MarkovGame, thetas, lam: float, step: float = 1e-6) -
 
 def log_barrier_grad_norm(g: MarkovGame, thetas, lam: float, step: float = 1e-6) -> float:
     """‖∇_θ L_λ(θ)‖₂ over all agents' parameters, by central finite differences."""
-    return float(math.sqrt(sum((x ** 2).sum() for x in log_barrier_grad_fd(g, thetas, lam, step))))
+    return float(math.sqrt(sum((x**2).sum() for x in log_barrier_grad_fd(g, thetas, lam, step))))
 
 
 def potential_gradient_formula(g: MarkovGame, thetas) -> tuple:
@@ -334,7 +364,7 @@ def policy_gradient_residual(g: MarkovGame, thetas, step: float = 1e-6) -> float
     """max |formula − central finite difference (step h)| over all entries of ∂Φ_θ(μ)/∂θ."""
     a = potential_gradient_formula(g, thetas)
     b = _fd(lambda th: log_barrier_objective(g, th, 0.0), thetas, step)
-    return float(max(np.abs(x - y).max() for x, y in zip(a, b)))
+    return float(max(np.abs(x - y).max() for x, y in zip(a, b, strict=True)))
 
 
 def potential_identity_residual(g: MarkovGame, pi, pibar_i, i: int) -> float:
@@ -390,6 +420,10 @@ def policy_menu(g: MarkovGame, rng, n: int = 8) -> list:
     (gap cycling 1, 10, 100)."""
     r = _rng(rng)
     gaps = itertools.cycle((1.0, 10.0, 100.0))
-    makers = (lambda: uniform_policy(g), lambda: random_deterministic_policy(g, r),
-              lambda: random_policy(g, r), lambda: near_deterministic_policy(g, r, next(gaps)))
+    makers = (
+        lambda: uniform_policy(g),
+        lambda: random_deterministic_policy(g, r),
+        lambda: random_policy(g, r),
+        lambda: near_deterministic_policy(g, r, next(gaps)),
+    )
     return [makers[k % 4]() for k in range(n)]

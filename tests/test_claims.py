@@ -184,7 +184,7 @@ def test_printed_ratio_nash_is_met_only_by_non_positive_values() -> None:
 
     def check(game, witness, **kw):
         out = claim.check(game, witness, **kw)
-        if out.premises_met and witness["eps"] > 0:  # at ε = 0 printed ratio-Nash is plain Nash
+        if out.premises_met and witness["eps"] > 1e-9:  # at ε = 0 (or within the slack) it is plain Nash
             probs = tuple(torch.tensor(p, dtype=torch.float64) for p in witness["probs"])
             seen.append(float(evaluate(game, probs).V_mu.max()))
         return out

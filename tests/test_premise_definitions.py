@@ -60,14 +60,17 @@ def test_assumption_2_1_and_m_against_reachability_and_enumeration() -> None:
     fails = 0
     for k in range(GAMES):
         game = _small(
-            rng, k, transitions=str(rng.choice(["sparse", "deterministic", "random"])), mu=str(rng.choice(["point", "uniform"]))
+            rng,
+            k,
+            transitions=str(rng.choice(["sparse", "deterministic", "random"])),
+            mu=str(rng.choice(["point", "uniform"])),
         )
         ours = assumption_2_1(game) is None
         theirs, _ = D.assumption_2_1(game)
         assert ours == theirs, f"game {k}: predicate {ours}, definition {theirs} (γ = {game.gamma})"
         if not ours:
             fails += 1
-            with pytest.raises(Exception, match="Assumption 2.1"):
+            with pytest.raises(Exception, match=r"Assumption 2\.1"):
                 mismatch_coefficient(game)
             continue
         for pi in D.policy_menu(game, rng, 6):
@@ -214,7 +217,7 @@ def test_assumption_4_6_against_enumeration() -> None:
 
 
 def test_state_only_kernel_and_unit_potential_against_definition() -> None:
-    """"State-only kernel" (P(·|s, a) the same for every a) and φ ∈ [0, 1] against direct evaluation."""
+    """ "State-only kernel" (P(·|s, a) the same for every a) and φ ∈ [0, 1] against direct evaluation."""
     rng = np.random.default_rng(6)
     for k in range(GAMES):
         game = _small(rng, k, transitions=str(rng.choice(["random", "action_independent", "deterministic"])))
@@ -239,7 +242,7 @@ def test_lemma_3_5_stationarity_against_finite_differences() -> None:
 
 
 def test_mpg_membership_against_the_potential_identity() -> None:
-    """"An MPG with the stated potential" (Def 2.2) against the identity itself on menu policy pairs:
+    """ "An MPG with the stated potential" (Def 2.2) against the identity itself on menu policy pairs:
     met ⇒ residual at float level on every pair; a perturbed game (one reward entry moved by 1e-3
     under an action-dependent kernel) ⇒ not met, and the identity fails on some pair."""
     rng = np.random.default_rng(8)
@@ -274,3 +277,35 @@ def test_softmax_menu_policies_are_valid() -> None:
         for p in pi:
             assert np.all(p >= 0) and np.allclose(p.sum(-1), 1.0)
     assert softmax_policy(_t(tuple(np.zeros((game.n_states, n)) for n in game.n_actions)))
+
+
+def test_assumption_3_3_certificate_against_the_definition() -> None:
+    """Assumption 3.3's certificate (thm-3.4's gate) against what convergence implies by definition: a
+    finite limit θ* of PG has ∇Φ(θ*) = 0, i.e. (d > 0, π > 0) every local advantage zero, so Nash-gap 0.
+    Whenever the gate certifies, the oracle finds the limit's Nash-gap and its gradient formula at
+    float level; games whose potential ties every action (every point stationary) are certified, and
+    games with a strictly better action at logits up to 100 never are."""
+    from properties.section3_pg import pg, premises_thm_3_4
+
+    rng = np.random.default_rng(10)
+    certified = rejected = 0
+    for k in range(GAMES):
+        game = _small(rng, k, transitions="random", mu="uniform")
+        tied = k % 3 == 0
+        if tied:  # φ = rⁱ one constant: every value ties, every θ is stationary
+            phi = torch.full_like(game.potential, float(rng.uniform(-1, 1)))  # type: ignore[arg-type]
+            game = game.replace(potential=phi, rewards=phi[None].expand_as(game.rewards).clone())
+        gap = float(rng.choice([0.5, 5.0, 40.0, 100.0]))
+        theta = [
+            (rng.uniform(-1, 1, (game.n_states, n)) + gap * np.eye(n)[rng.integers(n, size=game.n_states)]).tolist()
+            for n in game.n_actions
+        ]
+        gate = premises_thm_3_4(game, {"theta": theta, "steps": 30})
+        if gate.met:
+            certified += 1
+            limit = tuple(p[0].numpy() for p in pg(lr=gate.facts["eta"]).policy(gate.facts["state"]))
+            assert D.nash_gap(game, limit) <= 1e-7, f"game {k}: certified limit has Nash-gap {D.nash_gap(game, limit)}"
+        else:
+            rejected += 1
+            assert not tied, f"game {k}: every point is stationary, yet: {gate.reason}"
+    assert certified > 100 and rejected > 100, (certified, rejected)

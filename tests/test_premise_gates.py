@@ -25,7 +25,6 @@ from properties.section3_pg import premises_thm_3_4
 from randomgames import generators as gen
 
 BY_ID = {c.id: c for c in load_claims()}
-SHIPPED = Path(__file__).resolve().parents[1] / "properties" / "counterexamples"
 
 
 def _unit_mpg() -> MarkovGame:
@@ -50,11 +49,6 @@ def _file(tmp_path: Path, claim: str, game: MarkovGame | dict[str, Any], witness
     path = tmp_path / f"{claim}.json"
     path.write_text(json.dumps(obj), encoding="utf-8")
     return path
-
-
-def _shipped(claim: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    obj = json.loads((SHIPPED / f"{claim}.json").read_text(encoding="utf-8"))
-    return obj["game"], obj["witness"]
 
 
 def _replay(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -106,17 +100,44 @@ OUTSIDE_4: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 
+def _coordination() -> MarkovGame:
+    """Two agents, one state, identical interest r = φ = [[1, 0.5], [0.5, 0.8]], γ = 0.5: (1, β)-smooth for
+    β in an interval, Assumption 4.6 holds (Φ > 0, V − Φ = Φ ≥ 0), every Section 4 premise on the game met."""
+    phi = torch.tensor([[[1.0, 0.5], [0.5, 0.8]]], dtype=torch.float64)
+    return MarkovGame(
+        gamma=0.5,
+        n_actions=(2, 2),
+        mu=torch.ones(1, dtype=torch.float64),
+        transition=torch.ones(1, 2, 2, 1, dtype=torch.float64),
+        rewards=phi.expand(2, 1, 2, 2).clone(),
+        potential=phi,
+    )
+
+
+UNIFORM = [[[0.5, 0.5]], [[0.5, 0.5]]]
+BASE_4 = {"theta": [[[0.0, 0.0]], [[0.0, 0.0]]], "probs": UNIFORM, "eps": 0.1, "sigma": 0.5, "alpha": 1.0}
+
+
 @pytest.mark.parametrize(("claim", "change", "word"), OUTSIDE_4, ids=[f"{c}-{w}" for c, _, w in OUTSIDE_4])
 def test_replay_refuses_a_witness_outside_a_section_4_premise(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], claim: str, change: dict[str, Any], word: str
 ) -> None:
-    source = {"thm-4.5@as-used": "thm-4.5@as-used", "prop-4.3": "prop-4.3@one-sided", "cor-4.8": "cor-4.8"}
-    game, witness = _shipped(source.get(claim, claim) if claim != "thm-4.7" else "thm-4.7")
+    witness = dict(BASE_4)
     if claim == "prop-4.3":
         witness = {"lambda_choice": 0.0, "mu_choice": 0.0, "nu": 0.5}
-    code, out = _replay(_file(tmp_path, claim, game, witness | change), capsys)
+    code, out = _replay(_file(tmp_path, claim, _coordination(), witness | change), capsys)
     assert code == 0, out
     assert "premises not met" in out and word in out, out
+
+
+def test_the_section_4_base_witness_meets_every_premise() -> None:
+    """Meta-test: the base witness above is inside every premise, so each refusal is the change's doing."""
+    for claim in ("def-4.4@as-used", "thm-4.7", "cor-4.8", "thm-4.5@as-used"):
+        gate = BY_ID[claim].premises(
+            _coordination(), dict(BASE_4) | ({"eps": 0.0} if claim == "def-4.4@as-used" else {})
+        )
+        assert gate.met is True or "ratio-Nash" in gate.reason, (claim, gate)
+    assert BY_ID["prop-4.3"].premises(_coordination(), {"lambda_choice": 0.0, "mu_choice": 0.0, "nu": 0.5}).met
 
 
 def test_replay_says_premises_not_met_when_assumption_2_1_fails(
@@ -139,7 +160,9 @@ def test_replay_says_premises_not_met_when_assumption_2_1_fails(
 
 
 @pytest.mark.parametrize("bad", ['"0.5"', "true", "null", "[0.5]", "1e999"])
-def test_a_malformed_witness_constant_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: str) -> None:
+def test_a_malformed_witness_constant_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: str
+) -> None:
     path = _file(tmp_path, "thm-3.6@smoothness", _unit_mpg(), {"theta": THETA, "lam": 0.5})
     path.write_text(path.read_text(encoding="utf-8").replace('"lam": 0.5', f'"lam": {bad}'), encoding="utf-8")
     code, out = _replay(path, capsys)
@@ -163,7 +186,9 @@ def test_assumption_3_3_is_never_certified_by_an_underflowing_step() -> None:
 
 def test_a_game_with_a_stationary_point_is_certified() -> None:
     """The certificate is not vacuous: all actions tied (every point stationary) is converged at once."""
-    game = _unit_mpg().replace(rewards=torch.full((1, 1, 2), 0.5, dtype=torch.float64), potential=torch.full((1, 2), 0.5, dtype=torch.float64))
+    game = _unit_mpg().replace(
+        rewards=torch.full((1, 1, 2), 0.5, dtype=torch.float64), potential=torch.full((1, 2), 0.5, dtype=torch.float64)
+    )
     gate = premises_thm_3_4(game, {"theta": [[[3.0, -1.0]]], "steps": 10})
     assert gate.met is True and gate.facts["moved"] == 0.0, gate
 
@@ -198,8 +223,14 @@ def test_a_gate_that_fails_keeps_the_check_from_running() -> None:
     calls: list[int] = []
     book = ClaimBook(section="t")
 
-    @book.claim("toy", ref="r", statement="s", examples=st.nothing, mutants={"m": {}},
-                premises=lambda game, witness: Premises.fail("no"))
+    @book.claim(
+        "toy",
+        ref="r",
+        statement="s",
+        examples=st.nothing,
+        mutants={"m": {}},
+        premises=lambda game, witness: Premises.fail("no"),
+    )
     def check(game: Any, witness: dict[str, Any], *, gate: Premises) -> Outcome:
         calls.append(1)
         return Outcome(True, -1.0, 0.0, 0.0, 0.0)
@@ -211,11 +242,13 @@ def test_a_gate_that_fails_keeps_the_check_from_running() -> None:
 def test_undecided_is_counted_apart_from_not_met() -> None:
     """A kernel that depends on actions leaves (α, β)-smoothness undecided, not "not met"."""
     game = gen.general_sum_game(seed=0, n_agents=2, n_states=2, n_actions=2, transitions="random")
-    gate = BY_ID["def-4.2"].premises(game, {"theta": [[[0.0, 0.0]] * 2] * 2, "theta_prime": [[[0.0, 0.0]] * 2] * 2,
-                                           "alpha": 1.0})
+    gate = BY_ID["def-4.2"].premises(
+        game, {"theta": [[[0.0, 0.0]] * 2] * 2, "theta_prime": [[[0.0, 0.0]] * 2] * 2, "alpha": 1.0}
+    )
     assert gate.met is None and "undecided" in gate.reason, gate
-    out = BY_ID["def-4.2"].check(game, {"theta": [[[0.0, 0.0]] * 2] * 2, "theta_prime": [[[0.0, 0.0]] * 2] * 2,
-                                        "alpha": 1.0})
+    out = BY_ID["def-4.2"].check(
+        game, {"theta": [[[0.0, 0.0]] * 2] * 2, "theta_prime": [[[0.0, 0.0]] * 2] * 2, "alpha": 1.0}
+    )
     assert out.undecided and not out.premises_met
 
 

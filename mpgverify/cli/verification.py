@@ -144,7 +144,9 @@ def _replay(args: argparse.Namespace) -> int:
         else f"margin {outcome.margin:.6g} (tolerance {outcome.tol:.2g}; a violation without an exact re-check "
         f"must exceed {FAR_ABOVE_FLOAT:g}× it)"
     )
-    verdict = "violation confirmed" if confirmed else "the claim holds here" if not outcome.violated else "not confirmed"
+    verdict = (
+        "violation confirmed" if confirmed else "the claim holds here" if not outcome.violated else "not confirmed"
+    )
     print(f"{claim_id}: {verdict} (observed {outcome.observed:.6g}, claimed {outcome.bound:.6g}; {how})")
     return 1 if confirmed else 0
 
