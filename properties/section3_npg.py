@@ -68,6 +68,17 @@ def _with_eps(lo: float, hi: float) -> Any:
     return build
 
 
+#: NPG-BR examples: ε moves over (0.05, 1], γ too
+_EPS_MOVES = Moves(ranges={"eps": (0.05, 1.0)}, gamma_cap=None)
+
+
+def _eps_space(lo: float) -> str:
+    """The premise space of the NPG-BR claims, drawn by :func:`_with_eps` with ε ∈ [lo, 1] or steered."""
+    return mpg_space(
+        _TINY, extra=THETA_TAILS + f"; ε ∈ [{lo:g}, 1] or a fraction in [0.2, 0.9] of θ₀'s Nash-gap (≥ 0.05)"
+    )
+
+
 def premises_lemma_3_7(game: MarkovGame, witness: dict[str, Any]) -> Premises:
     """Lemma 3.7: Section 3's hypotheses, a step size η > 0; θ any."""
     theta_of(game, witness)
@@ -189,11 +200,9 @@ def check_lemma_3_7(
     examples=_with_eps(0.2, 1.0),
     premises=premises_thm_3_8,
     mutants={"eps / 1000": {"eps_scale": 1e-3}},
-    moves=Moves(ranges={"eps": (0.05, 1.0)}, gamma_cap=None),
+    moves=_EPS_MOVES,
     coverage=UNIT_POTENTIAL_TAILS,
-    premise_space=mpg_space(
-        _TINY, extra=THETA_TAILS + "; ε ∈ [0.2, 1] or a fraction in [0.2, 0.9] of θ₀'s Nash-gap (≥ 0.05)"
-    ),
+    premise_space=_eps_space(0.2),
     informative="some agent starts more than ε/2 from a best response",
 )
 @BOOK.claim(
@@ -208,11 +217,9 @@ def check_lemma_3_7(
     premise_options={"corrected": True},
     options={"corrected": True},
     mutants={"eps / 1000": {"eps_scale": 1e-3}},
-    moves=Moves(ranges={"eps": (0.05, 1.0)}, gamma_cap=None),
+    moves=_EPS_MOVES,
     coverage=UNIT_POTENTIAL_TAILS,
-    premise_space=mpg_space(
-        _TINY, extra=THETA_TAILS + "; ε ∈ [0.2, 1] or a fraction in [0.2, 0.9] of θ₀'s Nash-gap (≥ 0.05)"
-    ),
+    premise_space=_eps_space(0.2),
     informative="some agent starts more than ε/2 from a best response",
 )
 def check_thm_3_8_inner(
@@ -263,11 +270,9 @@ def _npg_br_run(game: MarkovGame, witness: dict[str, Any], K: int) -> tuple[list
     examples=_with_eps(0.3, 1.0),
     premises=premises_thm_3_8,
     mutants={"eps / 1000": {"eps_scale": 1e-3}},
-    moves=Moves(ranges={"eps": (0.05, 1.0)}, gamma_cap=None),
+    moves=_EPS_MOVES,
     coverage=UNIT_POTENTIAL_TAILS,
-    premise_space=mpg_space(
-        _TINY, extra=THETA_TAILS + "; ε ∈ [0.3, 1] or a fraction in [0.2, 0.9] of θ₀'s Nash-gap (≥ 0.05)"
-    ),
+    premise_space=_eps_space(0.3),
     informative="θ₀ is not already ε-Nash",
 )
 def check_thm_3_8(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, eps_scale: float = 1.0) -> Outcome:
@@ -288,11 +293,9 @@ def check_thm_3_8(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, 
     examples=_with_eps(0.3, 1.0),
     premises=premises_thm_3_8,
     mutants={"rise x 100": {"increase_scale": 100.0}},
-    moves=Moves(ranges={"eps": (0.05, 1.0)}, gamma_cap=None),
+    moves=_EPS_MOVES,
     coverage=UNIT_POTENTIAL_TAILS,
-    premise_space=mpg_space(
-        _TINY, extra=THETA_TAILS + "; ε ∈ [0.3, 1] or a fraction in [0.2, 0.9] of θ₀'s Nash-gap (≥ 0.05)"
-    ),
+    premise_space=_eps_space(0.3),
     informative="at least one outer step from a policy that is not ε-Nash (else there is no step to check)",
 )
 def check_thm_3_8_step_e2(

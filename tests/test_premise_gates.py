@@ -257,3 +257,71 @@ def test_every_claim_has_a_gate_with_its_definition_in_the_docstring() -> None:
         assert claim.premises is not None, claim.id
         fn = getattr(claim.premises, "func", claim.premises)
         assert fn.__doc__ and len(fn.__doc__) > 40, f"{claim.id}: the gate's docstring must state what it decides"
+
+
+def test_assumption_4_6_is_decided_as_printed_not_as_v_minus_n_phi() -> None:
+    """Assumption 4.6 bounds V_π = Σ_i Vⁱ_π: with φ = 1, r¹ = 1, r² = 0.5 (one state, one action each)
+    V − Φ = 0.5/(1−γ) ≥ 0 holds while V − 2Φ < 0 (what the previous decision computed): met."""
+    from properties.section4_dynamics import assumption_4_6
+
+    game = MarkovGame(
+        gamma=0.5,
+        n_actions=(1, 1),
+        mu=torch.ones(1, dtype=torch.float64),
+        transition=torch.ones(1, 1, 1, 1, dtype=torch.float64),
+        rewards=torch.tensor([1.0, 0.5], dtype=torch.float64).reshape(2, 1, 1, 1),
+        potential=torch.ones(1, 1, 1, dtype=torch.float64),
+    )
+    gate = assumption_4_6(game)
+    assert gate.met is True and gate.facts["surplus_floor"] == pytest.approx(1.0), gate
+    per_agent = assumption_4_6(game, per_agent=True)
+    assert per_agent.met is False and "V^1" in per_agent.reason, per_agent
+
+
+def test_a_two_state_game_smooth_only_as_a_whole_meets_def_4_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The 2-state game of tests/test_premise_definitions.py (no stage smooth on its own at the least β):
+    replay with the least β stated is "holds here" (exit 0), not "premises not met"."""
+    from fractions import Fraction
+
+    from properties.smoothness import beta_interval
+
+    Q = torch.tensor([[0.9, 0.1], [0.9, 0.1]], dtype=torch.float64)
+    game = MarkovGame(
+        gamma=0.9,
+        n_actions=(2,),
+        mu=torch.tensor([0.5, 0.5], dtype=torch.float64),
+        transition=Q[:, None, :].expand(2, 2, 2).clone(),
+        rewards=torch.tensor([[[1.0, 0.5], [0.2, -0.1]]], dtype=torch.float64),
+    )
+    interval = beta_interval(game, Fraction(2))
+    assert interval is not None and interval[0] is not None
+    beta = float(interval[0]) + 1e-9
+    witness = {
+        "theta": [[[0.3, -0.2], [1.0, 0.0]]],
+        "theta_prime": [[[2.0, 0.0], [0.0, 3.0]]],
+        "alpha": 2.0,
+        "beta": beta,
+    }
+    code, out = _replay(_file(tmp_path, "def-4.2", game, witness), capsys)
+    assert code == 0 and "holds here" in out, out
+
+
+def test_m_is_finite_and_exact_when_gamma_is_tiny() -> None:
+    """γ = 1e-13 and μ on one state: d^π_μ(1) ≈ 1e-14 > 0 for every π, so Assumption 2.1 holds and M is
+    the ratio of the extremes (here 0.7791/0.7637 · …), not infinite."""
+    from mpgverify.game_constants import assumption_2_1, mismatch_coefficient
+
+    P = torch.tensor([[[0.7637, 0.2363], [0.7791, 0.2209]], [[0.6121, 0.3879], [0.3534, 0.6466]]], dtype=torch.float64)
+    game = MarkovGame(
+        gamma=1e-13,
+        n_actions=(2,),
+        mu=torch.tensor([1.0, 0.0], dtype=torch.float64),
+        transition=P,
+        rewards=torch.zeros(1, 2, 2, dtype=torch.float64),
+        potential=torch.zeros(2, 2, dtype=torch.float64),
+    )
+    assert assumption_2_1(game) is None
+    M = mismatch_coefficient(game).M
+    assert M == pytest.approx(0.2363 / 0.2209, rel=1e-6), M
