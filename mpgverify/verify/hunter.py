@@ -112,6 +112,8 @@ class _Search:
             return out
         self.premises_met += 1
         self.informative += out.informative
+        if not out.informative:  # steered on, but the record's closest call is an informative example
+            return out
         self.best_margin = min(self.best_margin, out.margin)
         if out.tightness is not None and math.isfinite(out.tightness):
             self.best_tightness = max(self.best_tightness or out.tightness, out.tightness)
@@ -368,7 +370,7 @@ def hunt(
             status="not found",
             evaluations=dict(search.counts),
             premises_met=search.premises_met,
-            best_margin=None if search.premises_met == 0 else search.best_margin,
+            best_margin=None if search.informative == 0 else search.best_margin,
             best_tightness=search.best_tightness,
             seconds=time.perf_counter() - search.budget.start,
             note=f"{stop} {search.budget.used} evaluations ({search.premises_met} met the premises, "

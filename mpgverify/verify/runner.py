@@ -12,7 +12,8 @@ Verdicts (``docs/CLAIMS.md``):
   ``informative`` of them tested something (:attr:`Outcome.informative`). Fewer than
   ``claim.min_premises`` informative examples is ``inconclusive``, whatever the count that met the
   premises (an example that tests nothing is no evidence); a ``holds`` with fewer than
-  ``WEAK_EVIDENCE`` of its premise-meeting examples informative says so in its note.
+  ``WEAK_EVIDENCE`` of its premise-meeting examples informative says so in its note. The worst margin
+  and the tightness are taken over the informative examples.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ class _Stats:
             if coverage is not None and self.coverage is not None:
                 for label in coverage.classify(example):
                     self.coverage[label] = self.coverage.get(label, 0) + 1
+            if not out.informative:  # the closest call and the tightness come from examples that test something
+                return
             self.worst_margin = min(self.worst_margin, out.margin)
             if out.tightness is not None and math.isfinite(out.tightness):
                 self.tightness = out.tightness if self.tightness is None else max(self.tightness, out.tightness)
@@ -273,7 +276,7 @@ def run_claim(
     if stats.premises_met < claim.min_premises or stats.informative < claim.min_premises:
         return ClaimResult(
             status="inconclusive",
-            worst_margin=None if stats.premises_met == 0 else stats.worst_margin,
+            worst_margin=None if stats.informative == 0 else stats.worst_margin,
             counterexample=None,
             note=f"premises met in {stats.premises_met} of {stats.examples} examples, "
             f"{stats.informative} informative ({claim.informative}){undecided}",
