@@ -21,8 +21,6 @@ __all__ = [
     "identity_outcome",
     "lower_bound_outcome",
     "mpg_games",
-    "not_met",
-    "phi_in_unit_interval",
     "spectral_norm",
     "theta_from_flat",
     "theta_json",
@@ -84,11 +82,6 @@ def mpg_games(
     )
 
 
-def phi_in_unit_interval(game: MarkovGame) -> bool:
-    """The premise of Lemma 3.2 and of the NPG bounds: a potential with every entry in [0, 1]."""
-    return game.phi is not None and float(game.phi.min()) >= 0.0 and float(game.phi.max()) <= 1.0
-
-
 def with_theta(
     games: st.SearchStrategy[MarkovGame],
     *,
@@ -147,7 +140,3 @@ def identity_outcome(residual: float, *, scale: float, premises_met: bool = True
     """``lhs = rhs``: margin = −|lhs − rhs|, float tolerance 1e-9 relative to the quantities' scale."""
     tol = 1e-9 * (1.0 + abs(scale))
     return Outcome(premises_met, -abs(residual), tol, abs(residual), 0.0, None, note)
-
-
-def not_met(note: str) -> Outcome:
-    return Outcome(False, 0.0, 0.0, 0.0, 0.0, None, note)
