@@ -36,3 +36,18 @@ def matrix_coordination(gamma: float = 0.5) -> MarkovGame:
         potential=payoff[None].clone(),
         name="matrix-coordination",
     )
+
+
+def smooth_only_as_a_whole() -> MarkovGame:
+    """One agent, two states, a state-only kernel Q = [[0.9, 0.1], [0.9, 0.1]], γ = 0.9, rewards
+    r(0, ·) = (1, 0.5), r(1, ·) = (0.2, −0.1). At α = 2 the stage gaps are m₀(β) = −1 + 0.5β and
+    m₁(β) = −0.2 − 0.1β (β ≥ 0): no β makes every stage smooth, yet D m(β) ≥ 0 (Def 4.2 for the whole
+    game) for β large enough — the counterexample to deciding smoothness state by state."""
+    Q = torch.tensor([[0.9, 0.1], [0.9, 0.1]], dtype=torch.float64)
+    return MarkovGame(
+        gamma=0.9,
+        n_actions=(2,),
+        mu=torch.tensor([0.5, 0.5], dtype=torch.float64),
+        transition=Q[:, None, :].expand(2, 2, 2).clone(),
+        rewards=torch.tensor([[[1.0, 0.5], [0.2, -0.1]]], dtype=torch.float64),
+    )

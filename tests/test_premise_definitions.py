@@ -30,6 +30,7 @@ from properties.smoothness import beta_interval, smoothness_gap, smoothness_marg
 from randomgames import generators as gen
 from randomgames.perturb import is_action_independent
 from tests import definitions as D
+from tests.handgames import smooth_only_as_a_whole
 
 #: games per predicate class (the issue's floor)
 GAMES = 500
@@ -173,15 +174,7 @@ def test_statewise_smoothness_is_only_sufficient() -> None:
     smooth (state 1 needs β ≤ −2, state 0 then β ≥ 1); but state 1 hands most of its discounted
     weight to state 0, so D m(β) ≥ 0 for β large enough — exactly what Def 4.2 asks. The exact
     decision accepts the least such β; the definition (enumeration) agrees."""
-    Q = torch.tensor([[0.9, 0.1], [0.9, 0.1]], dtype=torch.float64)
-    game = MarkovGame(
-        gamma=0.9,
-        n_actions=(2,),
-        mu=torch.tensor([0.5, 0.5], dtype=torch.float64),
-        transition=Q[:, None, :].expand(2, 2, 2).clone(),
-        rewards=torch.tensor([[[1.0, 0.5], [0.2, -0.1]]], dtype=torch.float64),
-        potential=None,
-    )
+    game = smooth_only_as_a_whole()
     alpha = Fraction(2)
     interval = beta_interval(game, alpha)
     assert interval is not None and interval[0] is not None

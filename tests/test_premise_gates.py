@@ -23,6 +23,7 @@ from mpgverify.verify.registry import load_claims
 from mpgverify.verify.runner import run_claim
 from properties.section3_pg import premises_thm_3_4
 from randomgames import generators as gen
+from tests.handgames import smooth_only_as_a_whole
 
 BY_ID = {c.id: c for c in load_claims()}
 
@@ -287,14 +288,7 @@ def test_a_two_state_game_smooth_only_as_a_whole_meets_def_4_2(
 
     from properties.smoothness import beta_interval
 
-    Q = torch.tensor([[0.9, 0.1], [0.9, 0.1]], dtype=torch.float64)
-    game = MarkovGame(
-        gamma=0.9,
-        n_actions=(2,),
-        mu=torch.tensor([0.5, 0.5], dtype=torch.float64),
-        transition=Q[:, None, :].expand(2, 2, 2).clone(),
-        rewards=torch.tensor([[[1.0, 0.5], [0.2, -0.1]]], dtype=torch.float64),
-    )
+    game = smooth_only_as_a_whole()
     interval = beta_interval(game, Fraction(2))
     assert interval is not None and interval[0] is not None
     beta = float(interval[0]) + 1e-9
