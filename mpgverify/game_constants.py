@@ -4,8 +4,8 @@ mismatch coefficient ``M`` (Lemma 3.5), all exact.
 * ``Φ_max = max_{π, s} Φ_π(s)``, ``Φ_min = min_{π, s} Φ_π(s)``: the optima of the MDPs over joint
   actions with rewards ``+φ`` and ``−φ``; their optimal deterministic policies are product policies.
 * ``M = max_{π,π'} ‖d^π_μ / d^{π'}_μ‖_∞ = max_s (max_π d^π_μ(s)) / (min_π d^π_μ(s))``, where
-  ``d^π_μ(s)`` is the value at μ of the reward ``1[x = s]``, so each extreme is an MDP optimum
-  (one batched policy iteration over the S indicator rewards, maximized and minimized).
+  ``d^π_μ(s) = μ(s) + γ U^π_s(μ)`` with ``U_s`` the value of the stage reward ``P(s | x, a)``, so each
+  extreme is an MDP optimum (one batched policy iteration over the S rewards, maximized and minimized).
   Assumption 2.1 (``d^π_μ(s) > 0`` for all π, s) holds iff every minimum is positive; that sign is
   decided exactly, from the support of P and μ (:func:`assumption_2_1`), never by a float floor.
 """
@@ -108,13 +108,10 @@ def assumption_2_1(game: MarkovGame) -> Unvisited | None:
     for s in range(S):
         if bool(start[s]):
             continue
-        if game.gamma == 0:
-            avoid = torch.ones(S, dtype=torch.bool)
-            avoid[s] = False
-            choice = torch.zeros(S, dtype=torch.long)
-        else:
-            avoid = torch.ones(S, dtype=torch.bool)
-            avoid[s] = False
+        avoid = torch.ones(S, dtype=torch.bool, device=support.device)
+        avoid[s] = False
+        choice = torch.zeros(S, dtype=torch.long, device=support.device)  # γ = 0: s is never reached
+        if game.gamma > 0:
             while True:
                 stays = ~(support & ~avoid[None, None, :]).any(-1)  # [S, A]: every successor in W
                 keep = avoid & stays.any(-1)

@@ -50,6 +50,7 @@ from properties.coverage import (
 from properties.moves import Moves
 from properties.premises import (
     assumption_2_1_reason,
+    at_least,
     decide,
     integer,
     mpg_reason,
@@ -453,7 +454,7 @@ def premises_thm_3_4(game: MarkovGame, witness: dict[str, Any]) -> Premises:
     steps = integer(witness, "steps", cap=100_000)
     fraction = number(witness, "eta_fraction", default=1.0)
     rule = section_3_reason(game) or within("eta_fraction", fraction, 0.0, 1.0, low_open=True)
-    rule = rule or ("steps = {steps} violates steps ≥ 1" if steps < 1 else None)
+    rule = rule or at_least("steps", steps, 1)
     if rule is not None:
         return Premises.fail(rule)
     low, high = potential_range(game)

@@ -122,7 +122,7 @@ def _hunt(args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace) -> int:
     from mpgverify.verify.counterexamples import load_counterexample, replay
     from mpgverify.verify.registry import load_claims
-    from mpgverify.verify.runner import FAR_ABOVE_FLOAT
+    from mpgverify.verify.runner import judge
 
     claim_id, example, _ = load_counterexample(args.file)
     by_id = {c.id: c for c in load_claims()}
@@ -133,17 +133,8 @@ def _replay(args: argparse.Namespace) -> int:
         kind = "undecided" if outcome.undecided else "not met"
         print(f"{claim_id}: premises {kind} on this example ({outcome.note}); nothing to confirm")
         return 0
-    confirmed = outcome.violated and (
-        exact.exact.startswith("-") and -exact.value > outcome.tol
-        if exact is not None
-        else -outcome.margin > FAR_ABOVE_FLOAT * outcome.tol
-    )
-    how = (
-        f"exact margin {exact.exact}"
-        if exact is not None
-        else f"margin {outcome.margin:.6g} (tolerance {outcome.tol:.2g}; a violation without an exact re-check "
-        f"must exceed {FAR_ABOVE_FLOAT:g}× it)"
-    )
+    confirmed, how = judge(outcome, exact)
+    confirmed = confirmed and outcome.violated
     verdict = (
         "violation confirmed" if confirmed else "the claim holds here" if not outcome.violated else "not confirmed"
     )

@@ -248,32 +248,33 @@ def not_met_outcome(gate: Premises) -> Outcome:
     return Outcome(False, 0.0, 0.0, 0.0, 0.0, None, gate.reason, informative=False, undecided=gate.met is None)
 
 
-def gated(premises: Gate, check: Check) -> Check:
-    """``check`` behind the gate: the premises first, then the check with the gate's decision as
-    ``gate=`` (the facts it established). Mutations reach the check only."""
+def _behind(premises: Gate, fn: Callable[..., Any], refuse: Callable[[Premises], Any]) -> Callable[..., Any]:
+    """``fn`` behind the gate: the premises first (``refuse(decision)`` when not established), then ``fn``
+    with the gate's decision as ``gate=`` (the facts it established). Mutations reach ``fn`` only."""
 
-    @functools.wraps(check)
-    def run(game: Any, witness: dict[str, Any], **mutation: Any) -> Outcome:
+    @functools.wraps(fn)
+    def run(game: Any, witness: dict[str, Any], **mutation: Any) -> Any:
         gate = premises(game, witness)
         if gate.met is not True:
-            return not_met_outcome(gate)
-        return check(game, witness, gate=gate, **mutation)
+            return refuse(gate)
+        return fn(game, witness, gate=gate, **mutation)
 
     return run
+
+
+def _raise_not_met(gate: Premises) -> ExactMargin:
+    raise PremisesNotMet(gate.reason)
+
+
+def gated(premises: Gate, check: Check) -> Check:
+    """The check behind its premise gate: an example whose premises are not established is not met."""
+    return _behind(premises, check, not_met_outcome)
 
 
 def gated_exact(premises: Gate, exact: Callable[..., ExactMargin]) -> Callable[..., ExactMargin]:
-    """The exact re-check behind the same gate (it is only asked after a float violation, whose
-    premises held; asking again keeps a replayed file from reaching it otherwise)."""
-
-    @functools.wraps(exact)
-    def run(game: Any, witness: dict[str, Any], **mutation: Any) -> ExactMargin:
-        gate = premises(game, witness)
-        if gate.met is not True:
-            raise PremisesNotMet(gate.reason)
-        return exact(game, witness, gate=gate, **mutation)
-
-    return run
+    """The exact re-check behind the same gate, raising :class:`PremisesNotMet` outside it (a replayed
+    file reaches it only through the gate)."""
+    return _behind(premises, exact, _raise_not_met)
 
 
 class PremisesNotMet(Exception):

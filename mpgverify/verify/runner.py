@@ -32,7 +32,15 @@ from mpgverify.verify.determinism import independent_of_local_constants
 from mpgverify.verify.profiles import PROFILES
 from mpgverify.verify.records import record_json
 
-__all__ = ["FAR_ABOVE_FLOAT", "WEAK_EVIDENCE", "ClaimResult", "confirm_violation", "known_counterexample", "run_claim"]
+__all__ = [
+    "FAR_ABOVE_FLOAT",
+    "WEAK_EVIDENCE",
+    "ClaimResult",
+    "confirm_violation",
+    "judge",
+    "known_counterexample",
+    "run_claim",
+]
 
 FAR_ABOVE_FLOAT = 1e4
 #: a ``holds`` whose informative share of premise-meeting examples is below this says it is weak evidence
@@ -121,26 +129,31 @@ class ClaimResult:
         )
 
 
+def judge(out: Outcome, exact: ExactMargin | None) -> tuple[bool, str]:
+    """Whether a float violation ``out`` is confirmed, and how: by the exact margin when there is one
+    (negative beyond the float tolerance too: a game that meets its premises only up to round-off is
+    not refuted by 1e-17), else by a margin beyond ``FAR_ABOVE_FLOAT`` times the tolerance."""
+    if exact is not None:
+        return exact.exact.startswith("-") and -exact.value > out.tol, f"exact margin {exact.exact}"
+    how = f"margin {out.margin:.6g}, {abs(out.margin) / out.tol:.3g}× the float tolerance {out.tol:.2g}"
+    return -out.margin > FAR_ABOVE_FLOAT * out.tol, how
+
+
 def confirm_violation(
     claim: Claim, example: Example, out: Outcome, mutation: dict[str, Any]
 ) -> tuple[bool, ExactMargin | None, str]:
-    """Whether a float violation is confirmed: the premise gate asked again, then exactly when the
-    claim can, else by its size."""
-    if claim.premises is not None:
-        gate = claim.premises(example.game, example.witness)
-        if gate.met is not True:
-            return False, None, f"premises not met on re-check: {gate.reason}"
-    if claim.exact is not None:
-        try:
+    """Whether a float violation is confirmed (:func:`judge`), the premise gate asked again first — by
+    the gated exact re-check when the claim has one, else directly."""
+    exact = None
+    try:
+        if claim.exact is not None:
             exact = claim.exact(example.game, example.witness, **mutation)
-        except PremisesNotMet as e:
-            return False, None, f"premises not met on re-check: {e}"
-        # the exact margin must be negative beyond the float tolerance too: a game that meets its
-        # premises only up to round-off (a potential found numerically) is not refuted by 1e-17
-        confirmed = exact.exact.startswith("-") and -exact.value > out.tol
-        return confirmed, exact, f"exact margin {exact.exact}"
-    how = f"margin {out.margin:.6g}, {(-out.margin / out.tol):.3g}× the float tolerance {out.tol:.2g}"
-    return -out.margin > FAR_ABOVE_FLOAT * out.tol, None, how
+        elif claim.premises is not None and (gate := claim.premises(example.game, example.witness)).met is not True:
+            raise PremisesNotMet(gate.reason)
+    except PremisesNotMet as e:
+        return False, None, f"premises not met on re-check: {e}"
+    confirmed, how = judge(out, exact)
+    return confirmed, exact, how
 
 
 def known_counterexample(claim: Claim, folder: Path | None) -> Path | None:
