@@ -9,6 +9,7 @@ import torch
 from hypothesis import strategies as st
 
 import randomgames.strategies as rgs
+from mpgverify.arrays import as_tensor
 from mpgverify.errors import FormatError
 from mpgverify.evaluation import evaluate
 from mpgverify.exact import exact_evaluate, rationalize_game, rationalize_policy
@@ -46,7 +47,10 @@ def _pair(game: MarkovGame, witness: dict[str, Any]) -> tuple[tuple[torch.Tensor
     i = integer(witness, "agent")
     if not 0 <= i < game.n_agents:
         raise FormatError("witness.agent", f"must be an agent index in [0, {game.n_agents - 1}], got {i}")
-    bar = tuple(torch.tensor(witness["theta_bar_i"], dtype=torch.float64) if j == i else t for j, t in enumerate(theta))
+    if "theta_bar_i" not in witness:
+        raise FormatError("witness.theta_bar_i", "is required but missing")
+    deviation = as_tensor(witness["theta_bar_i"], (game.n_states, game.n_actions[i]), "witness.theta_bar_i")
+    bar = tuple(deviation if j == i else t for j, t in enumerate(theta))
     return theta, bar, i
 
 

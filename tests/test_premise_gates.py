@@ -319,3 +319,15 @@ def test_m_is_finite_and_exact_when_gamma_is_tiny() -> None:
     assert assumption_2_1(game) is None
     M = mismatch_coefficient(game).M
     assert M == pytest.approx(0.2363 / 0.2209, rel=1e-6), M
+
+
+@pytest.mark.parametrize("bad", ["[[1.0]]", "[[NaN, 0.0]]", '"x"'])
+def test_a_malformed_deviation_of_def_2_2_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: str
+) -> None:
+    """def-2.2's θ̄ⁱ is read with its shape [S, Aⁱ] and finite entries, like every other witness array."""
+    game = _unit_mpg()
+    path = _file(tmp_path, "def-2.2", game, {"theta": THETA, "agent": 0, "theta_bar_i": "BAD"})
+    path.write_text(path.read_text(encoding="utf-8").replace('"BAD"', bad), encoding="utf-8")
+    code, out = _replay(path, capsys)
+    assert code == 2 and "witness.theta_bar_i" in out and "Traceback" not in out, out
