@@ -1,9 +1,12 @@
 """mpgverify: exact, property-based verification of the claims of *Convergence and Price of
 Anarchy Guarantees of the Softmax Policy Gradient in Markov Potential Games*.
 
-Importing the package has no side effects (no global dtype, seed or profile changes).
+Importing the package has no side effects (no global dtype, seed or profile changes), except when
+it is loading for the ``mpgverify`` command itself: then a Ctrl-C during the seconds torch takes to
+import exits with one line and status 130 instead of a traceback (``main`` restores Python's handler).
 """
 
+import mpgverify._loading  # noqa: F401  (first: Ctrl-C while torch loads, for the command only)
 from mpgverify.builtin_games import coordination_game, parse_game_spec
 from mpgverify.errors import AssumptionError, FormatError, MpgverifyError
 from mpgverify.evaluation import (

@@ -48,6 +48,9 @@ def _walk(value: Any, shape: Sequence[int], field: str, index: tuple[int, ...]) 
     if not shape:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise FormatError(index_name(field, index), f"must be a number, got {value!r}")
+        if isinstance(value, int) and abs(value) >= 2**1024:  # math.isfinite would overflow on it
+            digits = len(str(abs(value)))
+            raise FormatError(index_name(field, index), f"must be finite, got an integer of {digits} digits")
         if not math.isfinite(value):
             raise FormatError(index_name(field, index), f"must be finite, got {value!r}")
         return
@@ -68,17 +71,19 @@ def as_tensor(value: Any, shape: Sequence[int], field: str) -> torch.Tensor:
     if isinstance(value, torch.Tensor):
         t = value.detach().to(dtype=DTYPE) if value.dtype != DTYPE else value
     else:
+        if isinstance(value, (str, bytes, bool)) or value is None:
+            _walk(value, shape, field, ())
         try:
             arr = np.asarray(value, dtype=np.float64)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             _walk(value, shape, field, ())
             raise  # pragma: no cover - _walk always raises for an irregular value
         if arr.shape != shape:
             _walk(value, shape, field, ())
         t = torch.from_numpy(arr.copy())
         if isinstance(value, (list, tuple)):
-            # np.asarray turns True into 1.0: the walk rejects booleans and strings by name.
-            if any(isinstance(x, bool) for x in _flat_leaves(value)):
+            # np.asarray turns True into 1.0 and " 0.5 " into 0.5: the walk rejects both by name.
+            if any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in _flat_leaves(value)):
                 _walk(value, shape, field, ())
     if tuple(t.shape) != shape:
         raise FormatError(field, f"must have shape {list(shape)}, has {list(t.shape)}")

@@ -14,6 +14,7 @@ current state from Algorithm 1, which is also the potential φ.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -126,8 +127,17 @@ def coordination(n: int = 2, *, gamma: float = 0.95, eps: float = 0.1, represent
     return coordination_game(n, gamma=gamma, eps=eps) if dense else factored_coordination_game(n, gamma=gamma, eps=eps)
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(nan|inf|infinity)", re.IGNORECASE)
+
+
 def _number(key: str, text: str, kind: type) -> Any:
+    if len(text) > 40:  # no option needs more; int() of thousands of digits is slow, and a float overflows
+        raise FormatError(key, f"must be {'an integer' if kind is int else 'a number'}, got {len(text)} characters")
+    plain = _INTEGER if kind is int else _DECIMAL  # ASCII digits only: Python's int() also reads "٢" and "1_0"
     try:
+        if not plain.fullmatch(text):
+            raise ValueError(text)
         return kind(text)
     except ValueError:
         raise FormatError(key, f"must be {'an integer' if kind is int else 'a number'}, got {text!r}") from None
@@ -154,6 +164,8 @@ def parse_game_spec(spec: str, *, representation: str = "auto") -> Game:
             raise FormatError(f"game spec {spec!r}", f"option {item!r} must read key=value")
         if key not in options:
             raise FormatError(f"game spec {spec!r}", f"unknown option {key!r} (known: {', '.join(options)})")
+        if key in kwargs:
+            raise FormatError(f"game spec {spec!r}", f"option {key!r} is given twice")
         kwargs[key] = _number(key, value.strip(), options[key])
     game = builder(**kwargs, representation=representation)
     return game.renamed(spec) if rest else game

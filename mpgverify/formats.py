@@ -10,26 +10,35 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from mpgverify.atomic import write_text
 from mpgverify.errors import FormatError
 from mpgverify.game import Game, MarkovGame
 from mpgverify.policy import Policy, check_logits, check_policy, softmax_policy
 
 __all__ = [
     "GAME_FORMAT",
+    "MAX_AGENTS",
+    "MAX_INPUT_BYTES",
     "POLICY_FORMAT",
+    "HugeInteger",
+    "check_depth",
     "dump_json",
     "finite_json",
+    "first_nonfinite",
     "game_from_json",
     "game_to_json",
     "json_text",
     "load_game",
     "load_policy",
+    "max_input_bytes",
+    "parse_json_text",
     "policy_from_json",
     "policy_to_json",
     "read_json",
@@ -40,42 +49,149 @@ __all__ = [
 GAME_FORMAT = "mpgverify.game/1"
 POLICY_FORMAT = "mpgverify.policy/1"
 
+#: the most agents a dense game file can hold: its transition has rank N + 2 ≤ 64 (numpy's axis limit)
+MAX_AGENTS = 62
+
 _GAME_REQUIRED = ("gamma", "n_actions", "mu", "transition", "rewards")
 _GAME_OPTIONAL = ("format", "name", "potential")
 
 
+#: the largest input file read (``MPGVERIFY_MAX_INPUT``, bytes or with a K/M/G suffix): parsing holds
+#: about ten times the text in Python objects, so the default 256 MiB needs a few GiB at most
+MAX_INPUT_BYTES = 256 * 2**20
+#: the longest integer literal accepted: 308 digits hold every float64-sized number (and every seed and
+#: count); longer ones are refused before Python converts them (a 5000-digit literal is slow to read,
+#: then overflows a float)
+MAX_INT_DIGITS = 308
+_CHUNK = 2**20
+
+
+def max_input_bytes() -> int:
+    """:data:`MAX_INPUT_BYTES`, or ``MPGVERIFY_MAX_INPUT`` when set."""
+    from mpgverify.memory import parse_bytes
+
+    text = os.environ.get("MPGVERIFY_MAX_INPUT", "").strip()
+    return parse_bytes(text, "MPGVERIFY_MAX_INPUT") if text else MAX_INPUT_BYTES
+
+
+def _read_limited(p: Path, limit: int) -> bytes:
+    """The bytes of ``p``, refused past ``limit`` without reading further (``/dev/zero`` included)."""
+    with p.open("rb") as f:
+        if p.is_file() and os.fstat(f.fileno()).st_size > limit:
+            raise FormatError(
+                str(p),
+                f"is {os.fstat(f.fileno()).st_size} bytes, above the input limit of {limit} (MPGVERIFY_MAX_INPUT)",
+            )
+        parts: list[bytes] = []
+        size = 0
+        while True:
+            chunk = f.read(min(_CHUNK, limit + 1 - size))
+            if not chunk:
+                return b"".join(parts)
+            parts.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise FormatError(str(p), f"holds more than the input limit of {limit} bytes (MPGVERIFY_MAX_INPUT)")
+
+
+class _Refused(Exception):
+    """Raised from inside the JSON parser's hooks; turned into a FormatError naming the file."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Refused(f"repeats the key {key!r} in one object (JSON readers disagree on which value wins)")
+        out[key] = value
+    return out
+
+
+class HugeInteger:
+    """An integer literal longer than :data:`MAX_INT_DIGITS` digits, kept unconverted: no field takes
+    it, so the field it sits in refuses it by name (``gamma: must be a number, got an integer of 5000
+    digits``) instead of the parser refusing the whole file."""
+
+    def __init__(self, digits: int) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"an integer of {self.digits} digits (at most {MAX_INT_DIGITS})"
+
+
+def _integer(text: str) -> int | HugeInteger:
+    digits = len(text.lstrip("-"))
+    return HugeInteger(digits) if digits > MAX_INT_DIGITS else int(text)
+
+
+def _constant(text: str) -> float:
+    """``NaN`` and ``±Infinity`` (not JSON) read as the float, so that the field they sit in refuses
+    them by name (``mu[1]: must be finite``); no field takes a non-finite number."""
+    return float(text.replace("Infinity", "inf"))
+
+
+def parse_json_text(text: str, source: str) -> Any:
+    """Strict JSON: no duplicate keys, no integer past :data:`MAX_INT_DIGITS` digits; ``NaN``,
+    ``Infinity`` and overflowing literals (``1e999``) become non-finite floats, which every field
+    refuses by name."""
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_integer, parse_constant=_constant)
+    except _Refused as e:
+        raise FormatError(source, str(e)) from None
+    except json.JSONDecodeError as e:
+        raise FormatError(source, f"is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except RecursionError:
+        raise FormatError(source, "nests arrays or objects too deeply to be read") from None
+    except ValueError as e:  # anything else the parser refuses, said on one line
+        raise FormatError(source, f"is not valid JSON ({e})") from None
+
+
 def read_json(path: str | Path) -> Any:
-    """Parse a JSON file, turning I/O and syntax problems into one-line :class:`FormatError`."""
+    """Parse a JSON file strictly (:func:`parse_json_text`), refusing files past the input limit
+    (:func:`max_input_bytes`); I/O and syntax problems are one-line :class:`FormatError`."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        data = _read_limited(p, max_input_bytes())
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise FormatError(str(p), "no such file") from None
+    except IsADirectoryError:
+        raise FormatError(str(p), "is a folder; a JSON file is needed") from None
     except (OSError, UnicodeDecodeError) as e:
         raise FormatError(str(p), f"cannot be read ({e.__class__.__name__}: {e})") from None
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise FormatError(str(p), f"is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
-    except RecursionError:
-        raise FormatError(str(p), "nests arrays or objects too deeply to be read") from None
-    if _depth(obj) > MAX_DEPTH:
-        raise FormatError(str(p), f"nests arrays or objects deeper than {MAX_DEPTH} levels (no format needs more)")
-    return obj
+    return parse_json_text(text, str(p))
 
 
-#: the deepest nesting any format needs: rewards [N][S][A¹]…[Aᴺ] plus a few wrapping objects
-MAX_DEPTH = 64
+def first_nonfinite(obj: Any, prefix: str = "") -> str | None:
+    """The path (``witness.eps``, ``claims[3].hunt.best_margin``) of the first non-finite float in
+    parsed JSON, or None; iterative, for fields a loader does not otherwise read."""
+    stack: list[tuple[Any, str]] = [(obj, prefix)]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return path
+        if isinstance(item, dict):
+            stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(item))
+    return None
 
 
-def _depth(obj: Any) -> int:
-    """Nesting depth of parsed JSON, iteratively (no recursion on hostile input)."""
+def check_depth(obj: Any, limit: int, source: str, why: str) -> None:
+    """Refuse ``obj`` nested deeper than ``limit`` (arrays and objects; ``why`` says where the limit
+    comes from, e.g. the rank of a game's arrays)."""
+    if _depth(obj, limit) > limit:
+        raise FormatError(source, f"nests arrays or objects deeper than {limit} levels ({why})")
+
+
+def _depth(obj: Any, limit: int) -> int:
+    """Nesting depth of parsed JSON, iteratively (no recursion on hostile input), stopping past ``limit``."""
     deepest, stack = 0, [(obj, 1)]
     while stack:
         item, d = stack.pop()
         if isinstance(item, (list, dict)):
             deepest = max(deepest, d)
-            if d > MAX_DEPTH:
+            if d > limit:
                 return d
             stack.extend((v, d + 1) for v in (item.values() if isinstance(item, dict) else item))
     return deepest
@@ -101,6 +217,14 @@ def game_from_json(obj: Any) -> MarkovGame:
     n_actions = obj["n_actions"]
     if not isinstance(n_actions, list):
         raise FormatError("n_actions", f"must be a list of integers, got {n_actions!r}")
+    if len(n_actions) > MAX_AGENTS:
+        raise FormatError(
+            "n_actions",
+            f"lists {len(n_actions)} agents; a dense game has at most {MAX_AGENTS} (its transition "
+            f"[S][A¹]…[Aᴺ][S'] has rank N + 2, and arrays have at most 64 axes)",
+        )
+    # every array of the format has rank at most N + 2, inside the top-level object
+    check_depth(obj, len(n_actions) + 3, "(top level)", f"the arrays of a {len(n_actions)}-agent game have rank N + 2")
     mu = obj["mu"]
     if not isinstance(mu, list):
         raise FormatError("mu", f"must be a list of probabilities, got {mu!r}")
@@ -171,7 +295,7 @@ def load_game(path: str | Path) -> MarkovGame:
 
 def save_game(game: MarkovGame, path: str | Path) -> None:
     """Write ``game`` as ``mpgverify.game/1``."""
-    Path(path).write_text(dump_json(game_to_json(game)), encoding="utf-8")
+    write_text(path, dump_json(game_to_json(game)))
 
 
 def policy_from_json(obj: Any, game: Game) -> Policy:
@@ -180,6 +304,7 @@ def policy_from_json(obj: Any, game: Game) -> Policy:
     Exactly one of ``probs`` and ``logits`` (tabular softmax θ) must be present.
     """
     _check_format(obj, POLICY_FORMAT)
+    check_depth(obj, 4, "(top level)", "probs[i][s][a] has rank 3")
     has = [k for k in ("probs", "logits") if k in obj]
     if len(has) != 1:
         raise FormatError("probs", 'exactly one of "probs" and "logits" must be given')
@@ -207,4 +332,4 @@ def load_policy(path: str | Path, game: Game) -> Policy:
 
 def save_policy(probs: Sequence[torch.Tensor], path: str | Path) -> None:
     """Write an unbatched product policy as ``mpgverify.policy/1``."""
-    Path(path).write_text(dump_json(policy_to_json(probs)), encoding="utf-8")
+    write_text(path, dump_json(policy_to_json(probs)))

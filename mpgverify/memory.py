@@ -10,13 +10,21 @@ room for temporaries) and :func:`require_memory` compares against the budget: ``
 from __future__ import annotations
 
 import functools
+import math
 import os
 from pathlib import Path
 from typing import Any
 
 from mpgverify.errors import MpgverifyError
 
-__all__ = ["MemoryLimitError", "evaluation_bytes", "memory_budget", "recording_bytes", "require_memory"]
+__all__ = [
+    "MemoryLimitError",
+    "evaluation_bytes",
+    "memory_budget",
+    "parse_bytes",
+    "recording_bytes",
+    "require_memory",
+]
 
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 #: temporaries beside the tensors counted (solves, einsum outputs, gradients)
@@ -27,18 +35,24 @@ class MemoryLimitError(MpgverifyError):
     """The work asked for would need more memory than the budget allows."""
 
 
+def parse_bytes(text: str, name: str) -> int:
+    """``4G``, ``512M``, ``1.5K`` or a plain count of bytes, as an integer; one line naming ``name`` else."""
+    t = text.strip().upper().removesuffix("B")
+    unit = t[-1] if t and t[-1] in _UNITS else ""
+    try:
+        value = float(t[: len(t) - len(unit)])
+    except ValueError:
+        raise MpgverifyError(f"{name}: must read like 4G or 512M, got {text!r}") from None
+    if not (math.isfinite(value) and 0 < value < 2**63 / _UNITS[unit]):
+        raise MpgverifyError(f"{name}: must be a positive size below 8 EiB, got {text!r}")
+    return int(value * _UNITS[unit])
+
+
 def memory_budget() -> int:
     """Bytes a single job may use (see the module docstring)."""
-    text = os.environ.get("MPGVERIFY_MEMORY_LIMIT", "").strip().upper().removesuffix("B")
+    text = os.environ.get("MPGVERIFY_MEMORY_LIMIT", "").strip()
     if text:
-        unit = text[-1] if text[-1] in _UNITS else ""
-        try:
-            value = float(text[: len(text) - len(unit)])
-        except ValueError:
-            raise MpgverifyError(f"MPGVERIFY_MEMORY_LIMIT: must read like 4G or 512M, got {text!r}") from None
-        if not value > 0:
-            raise MpgverifyError(f"MPGVERIFY_MEMORY_LIMIT: must be positive, got {text!r}")
-        return int(value * _UNITS[unit])
+        return parse_bytes(text, "MPGVERIFY_MEMORY_LIMIT")
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemAvailable:"):

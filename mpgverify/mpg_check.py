@@ -9,11 +9,16 @@ Three tests, in order:
    (x,y) → (x',y) → (x',y') → (x,y') → (x,y) telescope in Φ and sum to zero at every state:
    ``C(s) = [Vⁱ(x',y) − Vⁱ(x,y)] + [Vʲ(x',y') − Vʲ(x',y)] + [Vⁱ(x,y') − Vⁱ(x',y')] + [Vʲ(x,y) − Vʲ(x,y')] = 0``.
    This holds for *any* potential function of (π, s), so ``C(s) ≠ 0`` proves the game is not an
-   MPG. A nonzero cycle found in floats is re-computed in exact rational arithmetic (sympy).
+   MPG. The largest cycle sum of each agent pair, however small, is re-computed in exact rational
+   arithmetic (sympy) on games of up to :data:`EXACT_MAX_ENTRIES` state-action entries: a nonzero
+   rational sum above round-off is the certificate, so a 10⁻¹⁰ perturbation is proved, not passed
+   as an MPG within tolerance; one at round-off leaves the verdict undecided at this precision.
 3. **Least-squares fit.** Φ_π is linear in φ for fixed π: ``Φ_π = (I − γP_π)⁻¹ Π_π φ`` with
    ``Π_π[s, (s, a)] = π(a|s)``. Stacking Def 2.2 over the sampled pairs gives a linear system in
    φ ∈ R^{S·A}; a fit with a residual at float-error level is evidence that the game is an MPG
-   (evidence, not proof: only sampled pairs were checked).
+   (evidence, not proof: only sampled pairs were checked), a residual 1000× above it evidence that
+   it is not; in between, or with a cycle sum that could not be re-checked exactly, the verdict is
+   "undecided at this precision".
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ __all__ = [
 ]
 
 CERTIFICATE_FORMAT = "mpgverify.mpg-certificate/1"
+#: the largest game (S × joint actions) whose cycle sums are re-checked in rational arithmetic
+EXACT_MAX_ENTRIES = 512
+EPS = float(torch.finfo(torch.float64).eps)
 
 
 @dataclass(frozen=True)
@@ -51,9 +59,12 @@ class MPGCheck:
     """Outcome of :func:`check_mpg`.
 
     Attributes:
-      is_mpg: the verdict.
+      is_mpg: the verdict; None when undecided at this precision.
       basis: ``"stated potential"``, ``"fitted potential"``, ``"single agent"``, ``"cycle"``
-        (a certified nonzero 4-cycle) or ``"no fit"`` (no φ fits the sampled pairs).
+        (a nonzero 4-cycle, its sum re-checked in rational arithmetic), ``"no fit"`` (no φ fits the
+        sampled pairs, by more than 1000× the tolerance) or ``"undecided at this precision"`` (a fit
+        within 1000× the tolerance, or a cycle sum above round-off on a game too large to re-check
+        exactly; ``note`` says which).
       potential: the stated or fitted φ ``[S, A¹..Aᴺ]`` when ``is_mpg``.
       worst_residual: largest |Def 2.2 residual| over the sampled pairs for that φ (or, for
         ``"no fit"``, the least-squares residual).
@@ -62,13 +73,14 @@ class MPGCheck:
       certificate: a JSON-ready ``mpgverify.mpg-certificate/1`` object when not an MPG.
     """
 
-    is_mpg: bool
+    is_mpg: bool | None
     basis: str
     potential: torch.Tensor | None
     worst_residual: float
     pairs: int
     stated_potential_ok: bool | None = None
     certificate: dict[str, Any] | None = field(default=None)
+    note: str = ""
 
 
 def sample_policies(
@@ -206,26 +218,34 @@ def check_mpg(game: MarkovGame, *, n_policies: int = 48, seed: int = 0, tol: flo
     pairs = K * game.n_agents * S
 
     stated_ok: bool | None = None
+    stated_resid = math.inf
     if game.phi is not None:
         M, b = _pair_differences(game, probs)
-        resid = (M @ game.phi.reshape(-1) - b).abs()
-        stated_ok = bool(resid.max() <= threshold)
-        if stated_ok:
-            return MPGCheck(True, "stated potential", game.potential, float(resid.max()), pairs, True)
+        stated_resid = float((M @ game.phi.reshape(-1) - b).abs().max())
+        stated_ok = stated_resid <= threshold
     if game.n_agents == 1:
         return MPGCheck(True, "single agent", game.rewards[0], 0.0, pairs, stated_ok)
 
+    # float round-off of a cycle sum of a true MPG; above it, a cycle is worth an exact look
+    noise = 64 * EPS * scale / (1.0 - game.gamma)
+    roundoff = 0.0  # the largest cycle sum that is exactly nonzero, yet no larger than round-off
+    exact_ok = game.n_states * game.n_joint_actions <= EXACT_MAX_ENTRIES
+    unsettled = 0.0  # the largest cycle sum above round-off that no exact re-check settled
     for i, j in itertools.combinations(range(game.n_agents), 2):
         for candidates in (constant_cycles(game, i, j), None):
             C, pols = cycle_sums(game, probs, i, j) if candidates is None else candidates
             if C.numel() == 0:
                 continue
             k, s = divmod(int(C.abs().argmax()), S)
-            if float(C[k, s].abs()) <= 1e3 * threshold:
+            size = float(C[k, s].abs())
+            if not exact_ok:  # too large for rational arithmetic: a sum above round-off stays unsettled
+                unsettled = max(unsettled, size if size > noise else 0.0)
                 continue
             policies = [_policy_json(p, k) for p in pols]
             exact = recheck_cycle(game, policies, i, j, s)
-            if exact != 0:
+            if exact != 0 and size <= noise:  # the game as written is not an MPG, by no more than round-off
+                roundoff = max(roundoff, abs(float(exact)))
+            elif exact != 0:
                 cert = {
                     "format": CERTIFICATE_FORMAT,
                     "kind": "cycle",
@@ -249,9 +269,27 @@ def check_mpg(game: MarkovGame, *, n_policies: int = 48, seed: int = 0, tol: flo
                 return MPGCheck(False, "cycle", None, float(C[k, s].abs()), pairs, stated_ok, cert)
 
     M, b = _pair_differences(game, probs)
-    phi = torch.linalg.lstsq(M, b.unsqueeze(-1), driver="gelsd").solution.squeeze(-1)
-    resid = (M @ phi - b).abs()
-    worst = float(resid.max())
+    if stated_ok:  # the stated φ meets Def 2.2 on every sampled pair: it is the fit
+        phi, worst = game.phi.reshape(-1), stated_resid  # type: ignore[union-attr]
+    else:
+        phi = torch.linalg.lstsq(M, b.unsqueeze(-1), driver="gelsd").solution.squeeze(-1)
+        worst = float((M @ phi - b).abs().max())
+    if unsettled > 0 or roundoff > 0 or threshold < worst <= 1e3 * threshold:
+        if unsettled > 0:
+            why = (
+                f"a 4-cycle sums to {unsettled:.3g} (above round-off, {game.n_states * game.n_joint_actions} "
+                f"state-action entries: too many for the exact re-check, limit {EXACT_MAX_ENTRIES})"
+            )
+        elif roundoff > 0:
+            why = (
+                f"as written the game is exactly not an MPG (a 4-cycle sums to {roundoff:.3g} in rationals), but by "
+                f"no more than float round-off ({noise:.3g}): an MPG rounded to floats looks the same"
+            )
+        else:
+            why = f"the best fit misses Def 2.2 by {worst:.3g}, within 1000× the tolerance {threshold:.3g}"
+        return MPGCheck(None, "undecided at this precision", None, worst, pairs, stated_ok, note=why)
+    if stated_ok:
+        return MPGCheck(True, "stated potential", game.potential, worst, pairs, True)
     if worst <= threshold:
         return MPGCheck(True, "fitted potential", phi.reshape(S, *game.n_actions), worst, pairs, stated_ok)
     cert = {

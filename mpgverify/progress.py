@@ -15,7 +15,10 @@ __all__ = ["Progress", "format_seconds"]
 
 
 def format_seconds(seconds: float) -> str:
-    """``4 min 22 s``, ``1 h 03 min``, ``8.1 s``."""
+    """``4 min 22 s``, ``1 h 03 min``, ``8.1 s``; past 1000 hours ``762 years`` or ``4.1 days``."""
+    if not seconds < 3.6e6:
+        years = seconds / 3.156e7
+        return f"{seconds / 86400:.3g} days" if years < 1 else f"{years:.3g} years"
     if seconds < 60:
         return f"{seconds:.1f} s"
     if seconds < 3600:

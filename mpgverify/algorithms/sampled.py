@@ -21,8 +21,10 @@ from mpgverify.algorithms.api import Algorithm, register
 from mpgverify.algorithms.promises import nothing_promised
 from mpgverify.algorithms.sampling import reinforce_gradients, rollout_returns, sample_rows
 from mpgverify.algorithms.tabular import ascend, check_lr, init_theta
+from mpgverify.cost import Cost
 from mpgverify.errors import FormatError
 from mpgverify.game import Game, MarkovGame
+from mpgverify.memory import recording_bytes
 from mpgverify.policy import softmax_policy
 
 __all__ = ["SampledState", "sampled_advantages", "sampled_npg", "sampled_pg"]
@@ -78,8 +80,22 @@ def _dense(game: Game, name: str) -> MarkovGame:
     return game
 
 
+def _rollout_cost(game: Game, batch: int, rollouts: int, samples: int) -> Cost:
+    """``rollouts`` random-horizon rollouts per batch member (expected length 1/(1 − γ)), the members one
+    after another: memory of one member's rollout tensors, work of all of them."""
+    N, horizon = game.n_agents, 1.0 / (1.0 - game.gamma)
+    per_element = 8 * (2 * N + 8)
+    return Cost(
+        2.0,
+        50.0 * (N + 1) * horizon * rollouts * batch,
+        max(per_element * rollouts, recording_bytes(game, batch)),
+        f"{rollouts:.3g} rollouts of mean length {horizon:.3g} per step and seed",
+        "--option samples",
+    )
+
+
 def _check_samples(samples: int) -> int:
-    if not (isinstance(samples, int) and samples >= 1):
+    if isinstance(samples, bool) or not (isinstance(samples, int) and samples >= 1):
         raise FormatError("samples", f"must be an integer ≥ 1, got {samples!r}")
     return samples
 
@@ -100,6 +116,7 @@ def sampled_pg(*, lr: float = 0.1, samples: int = 64, baseline: bool = True, ini
         lambda s: softmax_policy(s.theta),
         options={"lr": lr, "samples": samples, "baseline": baseline, "init": init},
         promises=nothing_promised("a sample-based estimate of (3)/(4): the paper proves nothing for it"),
+        cost=lambda game, batch: _rollout_cost(game, batch, samples, samples),
     )
 
 
@@ -119,6 +136,7 @@ def sampled_npg(*, lr: float = 0.1, samples: int = 16, init: str = "normal") -> 
         lambda s: softmax_policy(s.theta),
         options={"lr": lr, "samples": samples, "init": init},
         promises=nothing_promised("a sample-based estimate of (3)/(4): the paper proves nothing for it"),
+        cost=lambda game, batch: _rollout_cost(game, batch, game.n_states * max(game.n_actions) * samples, samples),
     )
 
 

@@ -9,8 +9,13 @@ the shared argument types and option groups are in :mod:`mpgverify.cli.arguments
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
+from typing import Any, TextIO
 
 from mpgverify import __version__
 from mpgverify.cli import games, runs, verification
@@ -50,16 +55,89 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _PipeSafe:
+    """stdout that survives a closed pipe (``mpgverify … | head -1``): the first BrokenPipeError
+    silences further writes, so the command still finishes its work, writes its files and returns its
+    own exit status; nothing more is printed."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream, self.broken = stream, False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return self.stream.write(text)
+            except BrokenPipeError:
+                self._silence()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._silence()
+
+    def _silence(self) -> None:
+        self.broken = True
+        with contextlib.suppress(Exception):  # the interpreter's last flush must not fail either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _fail(command: str, message: str) -> int:
+    print(f"mpgverify {command}: error: {one_line(message)}", file=sys.stderr)
+    return 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``mpgverify`` console script; returns the exit status."""
+    """Entry point of the ``mpgverify`` console script; returns the exit status.
+
+    Whatever happens is one line at most: bad input exit 2, Ctrl-C exit 130 (every file is written
+    whole or not at all: :mod:`mpgverify.atomic`), a closed stdout pipe silences the output but not
+    the work. An error the library did not foresee is still one line ("internal error", exit 2),
+    unless ``MPGVERIFY_DEBUG=1`` asks for the traceback.
+    """
+    if threading.current_thread() is threading.main_thread():  # Ctrl-C is KeyboardInterrupt from here on
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # usage errors (one line, status 2) and --help/--version (status 0)
         return stop.code if isinstance(stop.code, int) else 2
+    except KeyboardInterrupt:
+        print("mpgverify: interrupted", file=sys.stderr)
+        return 130
     handler: Callable[[argparse.Namespace], int] = args.handler
+    saved = sys.stdout
+    if not isinstance(sys.stdout, _PipeSafe):
+        sys.stdout = _PipeSafe(sys.stdout)
     try:
         check_outputs(args)
         return handler(args)
     except MpgverifyError as e:
-        print(f"mpgverify {args.command}: error: {one_line(str(e))}", file=sys.stderr)
-        return 2
+        return _fail(args.command, str(e))
+    except KeyboardInterrupt:
+        print(f"mpgverify {args.command}: interrupted; no file was left half-written", file=sys.stderr)
+        return 130
+    except MemoryError:
+        return _fail(args.command, "ran out of memory (set MPGVERIFY_MEMORY_LIMIT lower to be refused earlier)")
+    except OSError as e:  # a write that the pre-flight check could not foresee (disk full, a path removed)
+        where = f" {e.filename!r}" if getattr(e, "filename", None) else ""
+        return _fail(args.command, f"cannot read or write{where}: {e.strerror or e}")
+    except SystemExit as stop:  # a plug-in called sys.exit: its failure, never a pass
+        return _fail(args.command, f"ALGORITHM: a plug-in called sys.exit({stop.code!r}); nothing was checked")
+    except Exception as e:
+        if os.environ.get("MPGVERIFY_DEBUG") == "1":
+            raise
+        return _fail(
+            args.command,
+            f"internal error ({e.__class__.__name__}: {e}); please report it with the command line "
+            "(MPGVERIFY_DEBUG=1 shows the traceback)",
+        )
+    finally:
+        if sys.stdout is not saved and isinstance(sys.stdout, _PipeSafe):
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+            sys.stdout = saved

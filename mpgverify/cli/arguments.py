@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import os
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from mpgverify.builtin_games import BUILTIN_GAMES, REPRESENTATIONS, parse_game_spec
 from mpgverify.errors import FormatError
@@ -35,7 +38,6 @@ __all__ = [
     "integer",
     "one_line",
     "parallel_options",
-    "parse_options",
     "report_written",
     "resolve_game",
     "resolve_policy",
@@ -58,9 +60,9 @@ POLICY_HELP = "a mpgverify.policy/1 JSON file, 'uniform', or 'random:SEED' (soft
 def resolve_game(text: str, representation: str = "auto") -> Game:
     """A game from a file path (dense) or a built-in spec in ``representation``."""
     name = text.partition(":")[0]
-    if name in BUILTIN_GAMES and not Path(text).exists():
+    if name in BUILTIN_GAMES and not _exists(text):
         return parse_game_spec(text, representation=representation)
-    if not Path(text).exists():
+    if not _exists(text):
         raise FormatError("GAME", f"{text!r} is neither a file nor a built-in game ({', '.join(BUILTIN_GAMES)})")
     if representation == "factored":
         raise FormatError(
@@ -95,33 +97,12 @@ def resolve_policy(text: str, game: Game) -> Policy:
         return uniform_policy(game)
     if text.startswith("random:"):
         seed = text.partition(":")[2]
-        if not seed.isdigit() or int(seed) >= 2**63:
-            raise FormatError("--policy", f"random:SEED needs an integer seed in [0, 2^63), got {seed!r}")
+        if not (seed.isascii() and seed.isdigit()) or len(seed) > 19 or int(seed) > MAX_SEED:
+            raise FormatError("--policy", f"random:SEED needs an integer seed in [0, 2^62), got {seed!r}"[:200])
         return softmax_policy(random_logits(game, seed=int(seed)))
-    if not Path(text).exists():
+    if not _exists(text):
         raise FormatError("--policy", f"{text!r} is neither a file nor 'uniform' nor 'random:SEED'")
     return load_policy(text, game)
-
-
-def parse_options(pairs: Sequence[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for item in pairs:
-        key, eq, text = item.partition("=")
-        if not eq or not key:
-            raise FormatError("--option", f"must read key=value, got {item!r}")
-        value: object = text
-        for kind in (int, float):
-            try:
-                value = kind(text)
-                break
-            except ValueError:
-                continue
-        if text in ("true", "false"):
-            value = text == "true"
-        if isinstance(value, float) and not math.isfinite(value):
-            raise FormatError(f"--option {key}", f"must be a finite number, got {text!r}")
-        out[key.replace("-", "_")] = value
-    return out
 
 
 def slug(text: str) -> str:
@@ -170,7 +151,7 @@ MAX_ITERS = 10**6
 MAX_SEEDS = 10**6
 
 
-MAX_SEED = 2**62  # seeds + batch offsets stay inside torch's 64-bit generator
+MAX_SEED = 2**62 - 1  # seeds in [0, 2⁶²): seeds + batch offsets stay inside torch's 64-bit generator
 
 
 def integer(low: int, high: int) -> Callable[[str], int]:
@@ -178,6 +159,8 @@ def integer(low: int, high: int) -> Callable[[str], int]:
 
     def parse(text: str) -> int:
         try:
+            if not re.fullmatch(r"[+-]?[0-9]{1,30}", text):  # ASCII digits: int() also reads "٢" and "1_0"
+                raise ValueError(text)
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be an integer in [{low}, {high}], got {text!r}") from None
@@ -189,8 +172,10 @@ def integer(low: int, high: int) -> Callable[[str], int]:
 
 
 def finite(text: str) -> float:
-    """An argparse type: a finite number."""
+    """An argparse type: a finite number, written in ASCII without underscores (``float`` reads "0.5_0")."""
     try:
+        if not re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", text.strip()):
+            raise ValueError(text)
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}") from None
@@ -223,21 +208,94 @@ OUTPUTS: dict[str, dict[str, str]] = {
     "claims": {"json": "file", "markdown": "file"},
     "hunt": {"json": "file", "ledger": "file", "markdown": "file"},
 }
+#: per command, the arguments that name files it reads (an output must never be one of them)
+INPUTS: dict[str, tuple[str, ...]] = {
+    "evaluate": ("game", "policy"),
+    "export": ("game",),
+    "constants": ("game",),
+    "check-mpg": ("game",),
+    "run": ("game",),
+    "replay": ("file",),
+}
+#: commands that save confirmed counterexamples into a folder (``--counterexamples`` or the default)
+SAVES_COUNTEREXAMPLES = ("claims", "hunt")
+
+
+def _probe_folder(folder: Path, flag: str, value: str) -> None:
+    """Prove a file can be created in ``folder``: create the folder (and missing parents) and a
+    temporary file in it, then remove both; nothing is left behind, and permissions are tried, not
+    guessed (``os.access`` says yes to root, even under ``/proc``)."""
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".mpgverify-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as e:
+        raise FormatError(flag, f"{value!r} cannot be written ({e.strerror or e.__class__.__name__})") from None
+    finally:
+        for p in made:  # deepest first
+            with contextlib.suppress(OSError):
+                p.rmdir()
+
+
+def _same(a: str, b: str) -> bool:
+    try:
+        return os.path.realpath(a) == os.path.realpath(b)
+    except (OSError, ValueError):
+        return False
 
 
 def check_outputs(args: argparse.Namespace) -> None:
-    """Refuse, before any work, an output path that cannot be written as the kind it must be."""
+    """Refuse, before any work, an output path that cannot be written as the kind it must be, one that
+    is also an input or another output, and a counterexample folder that cannot take a file."""
+    files: list[tuple[str, str]] = []  # (flag, path) of every output file
     for name, kind in OUTPUTS.get(args.command, {}).items():
         value = getattr(args, name, None)
         if not isinstance(value, str):
             continue
         path, flag = Path(value), f"--{name.replace('_', '-')}"
-        if kind == "file" and path.is_dir():
-            raise FormatError(flag, f"{value!r} is a folder; a file path is needed")
-        if kind == "file" and not path.parent.is_dir():
-            raise FormatError(flag, f"{value!r}: its folder {str(path.parent)!r} does not exist")
-        if kind == "folder" and path.exists() and not path.is_dir():
-            raise FormatError(flag, f"{value!r} is a file; a folder is needed")
+        if kind == "file":
+            if path.is_dir() or value.endswith(("/", os.sep)):
+                raise FormatError(flag, f"{value!r} is a folder; a file path is needed")
+            if path.exists() and not path.is_file():  # /dev/full: a rename would replace the device itself
+                raise FormatError(flag, f"{value!r} is a device or special file; a regular file path is needed")
+            if not path.parent.is_dir():
+                raise FormatError(flag, f"{value!r}: its folder {str(path.parent)!r} does not exist")
+            if path.exists() and not os.access(path, os.W_OK):
+                raise FormatError(flag, f"{value!r} exists and is not writable")
+            _probe_folder(path.parent, flag, value)
+            files.append((flag, value))
+        else:
+            if path.exists() and not path.is_dir():
+                raise FormatError(flag, f"{value!r} is a file; a folder is needed")
+            _probe_folder(path, flag, value)
+    for k, (flag, value) in enumerate(files):
+        for other_flag, other in files[:k]:
+            if _same(value, other):
+                raise FormatError(flag, f"{value!r} is also {other_flag}: one output would replace the other")
+    for name in INPUTS.get(args.command, ()):
+        value = getattr(args, name, None)
+        if isinstance(value, str) and _exists(value):
+            for flag, out in files:
+                if _same(value, out) and not (args.command == "hunt" and flag == "--ledger"):
+                    raise FormatError(flag, f"{out!r} is also the input {name.upper()}: it would be overwritten")
+    if args.command == "hunt" and getattr(args, "markdown", None) and not getattr(args, "ledger", None):
+        raise FormatError("--markdown", "is rendered from the updated ledger: give --ledger too")
+    if args.command in SAVES_COUNTEREXAMPLES:
+        folder = counterexample_dir(args)
+        flag = "--counterexamples" if args.counterexamples else "$MPGVERIFY_HOME (the default counterexample folder)"
+        if folder.exists() and not folder.is_dir():
+            raise FormatError(flag, f"{str(folder)!r} is a file; a folder is needed")
+        _probe_folder(folder, flag, str(folder))
+
+
+def _exists(text: str) -> bool:
+    """``Path(text).exists()``, False for a name the system refuses (too long, a NUL byte)."""
+    try:
+        return Path(text).exists()
+    except (OSError, ValueError):
+        return False
 
 
 _LINE_BREAKS = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")  # every break str.splitlines knows

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import sys
 from typing import Any
 
+from mpgverify.atomic import write_text
 from mpgverify.cli.arguments import (
     MAX_SEEDS,
     POLICY_HELP,
@@ -20,6 +21,7 @@ from mpgverify.formats import json_text, save_game
 from mpgverify.game import MarkovGame
 from mpgverify.game_constants import mismatch_coefficient, potential_range
 from mpgverify.memory import recording_bytes, require_memory
+from mpgverify.progress import format_seconds
 from mpgverify.report import evaluation_report, render_evaluation
 
 __all__ = ["add_check_mpg", "add_constants", "add_evaluate", "add_export"]
@@ -50,6 +52,14 @@ def _constants(args: argparse.Namespace) -> int:
     else:
         out.update(phi_min=None, phi_max=None)
     if isinstance(game, MarkovGame):
+        from mpgverify.cost import require_cost
+        from mpgverify.game_constants import mismatch_cost
+
+        seconds = require_cost(mismatch_cost(game), game, 1, f"the mismatch coefficient M of {game.name}")
+        if seconds > 10:
+            print(
+                f"constants: M of {game.name}: about {format_seconds(seconds)} estimated", file=sys.stderr, flush=True
+            )
         mm = mismatch_coefficient(game)
         out.update(M=mm.M, M_state=mm.state)
     else:  # 2S MDP optima over every joint action: past the dense limit, said rather than attempted
@@ -74,18 +84,19 @@ def _check_mpg(args: argparse.Namespace) -> int:
     result = check_mpg(game, n_policies=args.policies, seed=args.seed)
     summary: dict[str, object] = {
         "game": game.name,
-        "verdict": "MPG" if result.is_mpg else "not an MPG",
+        "verdict": {True: "MPG", False: "not an MPG", None: "undecided at this precision"}[result.is_mpg],
         "basis": result.basis,
         "worst_residual": result.worst_residual,
         "pair_states_checked": result.pairs,
         "stated_potential_ok": result.stated_potential_ok,
+        "note": result.note or None,
     }
     if result.is_mpg and result.potential is not None and args.potential_out:
         save_game(game.replace(potential=result.potential), args.potential_out)
         summary["potential_file"] = args.potential_out
     if result.certificate is not None:
         if args.certificate:
-            Path(args.certificate).write_text(json_text(result.certificate))
+            write_text(args.certificate, json_text(result.certificate))
             summary["certificate_file"] = args.certificate
         else:
             summary["certificate"] = result.certificate
@@ -96,6 +107,8 @@ def _check_mpg(args: argparse.Namespace) -> int:
             f"{summary['verdict']} ({result.basis}); worst residual {result.worst_residual:.3g} "
             f"over {result.pairs} policy-pair states"
         )
+        if result.note:
+            print(f"note: {result.note}")
         if result.stated_potential_ok is False:
             print("note: the stated potential violates Def 2.2")
         if "potential_file" in summary:
@@ -103,7 +116,7 @@ def _check_mpg(args: argparse.Namespace) -> int:
         if result.certificate is not None:
             where = summary.get("certificate_file")
             print(f"certificate: {where}" if where else json_text(result.certificate).rstrip())
-    return 0 if result.is_mpg else 1
+    return {True: 0, False: 1, None: 3}[result.is_mpg]
 
 
 def add_evaluate(sub: Any) -> None:
@@ -155,12 +168,13 @@ def add_check_mpg(sub: Any) -> None:
     """The ``check-mpg`` subcommand."""
     p = sub.add_parser(
         "check-mpg",
-        help="decide on evidence whether a game is an MPG (exit 0 MPG, 1 not an MPG)",
+        help="decide whether a game is an MPG (exit 0 MPG, 1 not an MPG, 3 undecided at this precision)",
         description=(
             "Check Def 2.2 on many policy pairs: with a stated potential, directly; otherwise "
             "search 4-cycles of unilateral deviations (a nonzero cycle sum, re-checked in exact "
             "rational arithmetic, proves no potential exists) and fit phi by least squares. "
-            "Exit 0 for 'MPG', 1 for 'not an MPG' (with a certificate), 2 for bad input."
+            "Exit 0 for 'MPG', 1 for 'not an MPG' (with a certificate), 2 for bad input, 3 for 'undecided at "
+            "this precision' (a fit within 1000x the tolerance, or a cycle too large to re-check exactly)."
         ),
     )
     game_argument(p)

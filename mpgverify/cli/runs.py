@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mpgverify.atomic import write_text
 from mpgverify.builtin_games import MAX_FACTORED_COORDINATION_N, REPRESENTATIONS
 from mpgverify.cli.arguments import (
     MAX_ITERS,
@@ -16,7 +17,6 @@ from mpgverify.cli.arguments import (
     finite,
     game_argument,
     integer,
-    parse_options,
     report_written,
     resolve_game,
     slug,
@@ -28,14 +28,15 @@ __all__ = ["add_check_algorithm", "add_figures", "add_run"]
 
 
 def _run(args: argparse.Namespace) -> int:
-    from mpgverify.algorithms import make_algorithm
+    from mpgverify.algorithms.api import build_algorithm, get_factory, typed_options
     from mpgverify.experiments.run import run, run_report, summarize, write_curves
 
     game = resolve_game(args.game, args.representation)
-    options = parse_options(args.option)
+    factory = get_factory(args.algorithm)
+    options = typed_options(factory, args.algorithm, args.option)
     if args.lr is not None:
         options["lr"] = args.lr
-    algorithm = make_algorithm(args.algorithm, **options)
+    algorithm = build_algorithm(factory, args.algorithm, **options)
     result = run(
         algorithm,
         game,
@@ -50,7 +51,7 @@ def _run(args: argparse.Namespace) -> int:
     curves = write_curves(result, out_dir / f"{result.algorithm}-{slug(game.name)}-curves.csv")
     report = run_report(result, str(curves))
     report_path = out_dir / f"{result.algorithm}-{slug(game.name)}-run.json"
-    report_path.write_text(json_text(report))
+    write_text(report_path, json_text(report))
     if args.json:
         print(json_text(report), end="")
     else:
@@ -67,19 +68,25 @@ def _run(args: argparse.Namespace) -> int:
 
 def _check_algorithm(args: argparse.Namespace) -> int:
     from mpgverify.algorithm_check import check_algorithm, game_suite
-    from mpgverify.algorithms import get_factory
+    from mpgverify.algorithms.api import get_factory, typed_options
 
+    factory = get_factory(args.algorithm)
+    options = typed_options(factory, args.algorithm, args.option)
     games = game_suite()(args.games, seed=args.seed, max_actions=args.max_actions)
     report = check_algorithm(
-        get_factory(args.algorithm),
-        games,
-        seeds=args.seeds,
-        iters=args.iters,
-        seed=args.seed,
-        **parse_options(args.option),
+        factory, games, seeds=args.seeds, iters=args.iters, seed=args.seed, progress=sys.stderr, **options
     )
     print(report.render())
-    return 0 if report.ok else 1
+    if not report.ok:
+        return 1
+    if not report.tested:
+        print(
+            f"mpgverify check-algorithm: nothing checked: {args.algorithm} promises no property on these games "
+            "(exit 3; declare one, or choose games and options where it promises one)",
+            file=sys.stderr,
+        )
+        return 3
+    return 0
 
 
 def _figures(args: argparse.Namespace) -> int:
@@ -165,11 +172,15 @@ def add_check_algorithm(sub: Any) -> None:
     """The ``check-algorithm`` subcommand."""
     p = sub.add_parser(
         "check-algorithm",
-        help="run the generic properties on a plug-in algorithm (exit 0 all pass, 1 otherwise)",
+        help="run the generic properties on a plug-in algorithm (exit 0 all pass, 1 a property failed, "
+        "3 nothing checked)",
         description=(
             "Check a registered algorithm or package.module:factory on random MPGs: deterministic "
             "under a seed, and whatever it declares (epsilon-Nash within T steps, monotone potential, "
-            "a minimum POA)."
+            "a minimum POA). A plug-in that raises, exits or returns what is not a product policy fails the "
+            "property 'runs'. Exit 0: every property checked passed and at least one promise was checked; 1: a "
+            "property failed; 2: bad input; 3: nothing but determinism could be checked (the algorithm promised "
+            "nothing on these games). Modules in the working directory are found, as with python -m."
         ),
     )
     p.add_argument("algorithm", metavar="ALGO", help="registered algorithm name or package.module:factory")

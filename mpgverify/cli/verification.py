@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from pathlib import Path
 from typing import Any
 
+from mpgverify.atomic import locked, write_text
 from mpgverify.cli.arguments import (
     SEED,
     counterexample_dir,
@@ -54,10 +54,10 @@ def _claims(args: argparse.Namespace) -> int:
         return 130
     written = []
     if args.json:
-        Path(args.json).write_text(json_text(ledger_json(results, args.budget, args.seed)))
+        write_text(args.json, json_text(ledger_json(results, args.budget, args.seed)))
         written.append(args.json)
     if args.markdown:
-        Path(args.markdown).write_text(render_markdown(results, args.budget, args.seed))
+        write_text(args.markdown, render_markdown(results, args.budget, args.seed))
         written.append(args.markdown)
     counts: dict[str, int] = {}
     for r in results:
@@ -77,7 +77,8 @@ def _hunt(args: argparse.Namespace) -> int:
     if args.seconds is not None and not (math.isfinite(args.seconds) and 0 < args.seconds <= MAX_HUNT_SECONDS):
         raise FormatError("--seconds", f"must be a number in (0, {MAX_HUNT_SECONDS:.0f}] (a year), got {args.seconds}")
     seconds = 30.0 if args.seconds is None and args.evaluations is None else args.seconds
-    ledger = read_ledger(args.ledger) if args.ledger else None
+    if args.ledger:
+        read_ledger(args.ledger)  # a malformed ledger is refused before the work, and read again to merge
     claims = select_claims(load_claims(), None if args.all else args.claims)
     finished, fresh = run_hunts(
         claims,
@@ -99,15 +100,17 @@ def _hunt(args: argparse.Namespace) -> int:
             print(f"  counterexample: {r.counterexample}")
     written = [r.counterexample for r, _ in results]
     if args.json:
-        Path(args.json).write_text(json_text([r.to_json() for r, _ in results]))
+        write_text(args.json, json_text([r.to_json() for r, _ in results]))
         written.append(args.json)
-    if ledger is not None:
-        merged = merge_hunts(ledger, [r for r, _ in results])  # keeps the stronger evidence of each row
-        Path(args.ledger).write_text(json_text(merged))
-        written.append(args.ledger)
-        if args.markdown:
-            Path(args.markdown).write_text(render_markdown_json(merged))
-            written.append(args.markdown)
+    if args.ledger:
+        # under the ledger's lock, merged into what is there now: a concurrent hunt's rows are kept
+        with locked(args.ledger):
+            merged = merge_hunts(read_ledger(args.ledger), [r for r, _ in results])  # the stronger evidence wins
+            write_text(args.ledger, json_text(merged))
+            written.append(args.ledger)
+            if args.markdown:
+                write_text(args.markdown, render_markdown_json(merged))
+                written.append(args.markdown)
     report_written(written)
     if finished.interrupted:
         print(

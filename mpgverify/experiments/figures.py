@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mpgverify import __version__
+from mpgverify.atomic import atomic_path, write_text
 from mpgverify.errors import MpgverifyError
 from mpgverify.experiments.orderings import Verdict, evaluate_orderings
 from mpgverify.experiments.reproduction import CHOICES, PAPER, Reproduction, curve_stats
@@ -144,7 +145,9 @@ def _plot(rep: Reproduction, name: str, out: Path) -> list[Path]:
     paths = []
     for ext in ("png", "pdf"):
         path = out / f"{name}.{ext}"
-        fig.savefig(path, dpi=130, metadata={"CreationDate": None} if ext == "pdf" else {"Software": None})
+        with atomic_path(path) as tmp:
+            meta = {"CreationDate": None} if ext == "pdf" else {"Software": None}
+            fig.savefig(tmp, dpi=130, format=ext, metadata=meta)
         paths.append(path)
     plt.close(fig)
     return paths
@@ -175,7 +178,7 @@ def _curves_json(rep: Reproduction) -> list[dict[str, Any]]:
 
 
 def _write_csv(rep: Reproduction, path: Path) -> None:
-    with path.open("w", newline="") as f:
+    with atomic_path(path) as tmp, tmp.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["n", "label", "iter", "seed", "poa", "nash_gap"])
         for (n, label), c in rep.curves.items():
@@ -251,9 +254,9 @@ def write_reproduction(rep: Reproduction, out: str | Path, *, command: str = "mp
     for name in ("fig1", "fig2", "fig4", "fig_k"):
         files += _plot(rep, name, out)
     _write_csv(rep, out / "curves.csv")
-    (out / "curves.json").write_text(json_text(_curves_json(rep), indent=None))
+    write_text(out / "curves.json", json_text(_curves_json(rep), indent=None))
     verdicts = evaluate_orderings(rep)
-    (out / "report.md").write_text(_markdown(rep, verdicts, command))
+    write_text(out / "report.md", _markdown(rep, verdicts, command))
     report = {
         "format": REPORT_FORMAT,
         "command": command,
@@ -268,5 +271,5 @@ def write_reproduction(rep: Reproduction, out: str | Path, *, command: str = "mp
         "choices": list(CHOICES),
         "files": [p.name for p in files] + ["curves.csv", "curves.json", "report.md", "report.json"],
     }
-    (out / "report.json").write_text(json_text(report))
+    write_text(out / "report.json", json_text(report))
     return report

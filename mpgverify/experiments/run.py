@@ -16,16 +16,18 @@ from typing import Any
 
 import torch
 
-from mpgverify.algorithms.api import Algorithm
+from mpgverify.algorithms.api import Algorithm, call_plugin, check_policy_output
+from mpgverify.atomic import atomic_path
+from mpgverify.cost import Cost, require_cost
 from mpgverify.errors import FormatError, MpgverifyError
 from mpgverify.evaluation import at_mu, values_and_potential
 from mpgverify.game import Game
 from mpgverify.memory import recording_bytes, require_memory
 from mpgverify.nash import nash_gap
-from mpgverify.progress import Progress
+from mpgverify.progress import Progress, format_seconds
 from mpgverify.welfare import price_of_anarchy, social_optimum
 
-__all__ = ["RUN_FORMAT", "RunResult", "resolve_device", "run", "run_report", "summarize", "write_curves"]
+__all__ = ["RUN_FORMAT", "RunResult", "resolve_device", "run", "run_cost", "run_report", "summarize", "write_curves"]
 
 RUN_FORMAT = "mpgverify.run/1"
 
@@ -90,6 +92,11 @@ def run(
     if iters < 0:
         raise FormatError("--iters", f"must be ≥ 0, got {iters}")
     require_memory(recording_bytes(game, seeds), f"{seeds} seeds of exact recording on {game.name}")
+    steps = tuple(t for t in range(iters + 1) if t % every == 0 or t == iters)
+    what = f"run {algorithm.name} on {game.name}"
+    estimate = require_cost(run_cost(algorithm, game, seeds, iters, len(steps)), game, seeds, what)
+    if progress and estimate > 10:
+        print(f"{what}: about {format_seconds(estimate)} estimated", file=sys.stderr, flush=True)
     dev = resolve_device(device)
     if dev.type != "cpu" and algorithm.name.startswith("sampled"):
         raise FormatError("--device", f"{algorithm.name} samples with a CPU generator; use --device cpu")
@@ -99,14 +106,14 @@ def run(
     pos = float(optimum) > 0
     pot, vals, gaps, poas = [], [], [], []
     bar = Progress(f"run {algorithm.name} on {game.name}", iters, sys.stderr if progress else None)
-    state = algorithm.init(game, seed=seed, batch=seeds)
+    state = call_plugin("init", "iteration 0", algorithm.init, game, seed=seed, batch=seeds)
     responses: torch.Tensor | None = None
-    steps = tuple(t for t in range(iters + 1) if t % every == 0 or t == iters)
     recorded = set(steps)
     for t in range(iters + 1):
         if t in recorded:
             with torch.no_grad():
-                probs = tuple(p.detach() for p in algorithm.policy(state))
+                where = f"{algorithm.name} {dict(algorithm.options)}, iteration {t}"
+                probs = check_policy_output(game, call_plugin("policy", where, algorithm.policy, state), seeds, where)
                 V, Phi = values_and_potential(game, probs)
                 V_mu = at_mu(game, V)
                 vals.append(V_mu.cpu())
@@ -125,7 +132,7 @@ def run(
                 poa = price_of_anarchy(game, probs, optimum=optimum, V_mu=V_mu) if pos else None
                 poas.append(poa.cpu() if poa is not None else torch.full((seeds,), math.nan))
         if t < iters:
-            state = algorithm.step(game, state)
+            state = call_plugin("step", f"{algorithm.name}, iteration {t + 1}", algorithm.step, game, state)
             bar.update(t + 1)
     seconds = time.perf_counter() - start
     return RunResult(
@@ -143,6 +150,19 @@ def run(
         steps=steps,
         first_seed=seed,
     )
+
+
+def run_cost(algorithm: Algorithm, game: Game, seeds: int, iters: int, records: int) -> Cost:
+    """The estimated cost of :func:`run`: ``iters`` steps, and ``records`` exact recordings of about
+    1 + 3N evaluations each (the values, then N best responses by warm-started policy iteration)."""
+    record = Cost(
+        records * (1.0 + 3 * game.n_agents),
+        0.0,
+        recording_bytes(game, seeds),
+        f"{records} records × (1 + 3N) evaluations",
+        "raise --record-every",
+    )
+    return algorithm.step_cost(game, seeds).times(iters, f"{iters} iterations") + record
 
 
 def _mean_se(x: torch.Tensor) -> tuple[float, float]:
@@ -163,7 +183,7 @@ def write_curves(result: RunResult, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     N = result.values.shape[-1]
-    with path.open("w", newline="") as f:
+    with atomic_path(path) as tmp, tmp.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["iter", "seed", "potential", "nash_gap", "poa", *[f"V{i}" for i in range(N)]])
         for r, t in enumerate(result.steps):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
 
 from mpgverify import __version__
+from mpgverify.atomic import write_unique
+from mpgverify.cost import Cost, require_cost
 from mpgverify.errors import FormatError, MpgverifyError
-from mpgverify.formats import game_from_json, game_to_json, json_text, read_json
+from mpgverify.formats import check_depth, first_nonfinite, game_from_json, game_to_json, json_text, read_json
+from mpgverify.memory import recording_bytes, require_memory
 from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
 
 __all__ = [
@@ -42,9 +46,10 @@ def counterexample_json(
 
 
 def write_counterexample(path: Path, obj: dict[str, Any]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json_text(obj, indent=1), encoding="utf-8")
-    return path
+    """Save ``obj`` as ``path`` atomically, under the folder's lock; when another process saved that
+    name first, as ``NAME~2.json`` (… ``~3``): a confirmed counterexample is never lost or replaced.
+    Returns where it went."""
+    return write_unique(path.parent, path.stem, json_text(obj, indent=1))
 
 
 def user_counterexample_dir() -> Path:
@@ -72,14 +77,106 @@ def load_counterexample(path: str | Path) -> tuple[str, Example, dict[str, Any]]
         raise FormatError(f"{path}: game.{e.field}", e.rule) from None
     if not isinstance(obj["witness"], dict):
         raise FormatError(f"{path}: witness", "must be a JSON object")
+    check_depth(obj["witness"], WITNESS_DEPTH, f"{path}: witness", "no witness holds arrays of rank above 5")
+    bad = first_nonfinite(obj["witness"], "witness")
+    if bad is not None:
+        raise FormatError(f"{path}: {bad}", "must be finite (NaN and Infinity are not JSON)")
+    for key, value in obj.items():
+        kinds = _FIELDS.get(key)
+        if kinds is None:
+            raise FormatError(f"{path}: {key}", f"is not a field of {COUNTEREXAMPLE_FORMAT}")
+        if isinstance(value, bool) != (bool in kinds) or not isinstance(value, kinds):
+            raise FormatError(f"{path}: {key}", f"must be {_KIND_NAMES[kinds]}, got {value!r}"[:300])
+        if isinstance(value, float) and not math.isfinite(value):
+            raise FormatError(f"{path}: {key}", f"must be finite or null, got {value!r}")
     return str(obj["claim"]), Example(game, obj["witness"]), obj
 
 
-def replay(claim: Claim, example: Example) -> tuple[Outcome, ExactMargin | None]:
-    """Re-check ``claim`` on a stored example: the float outcome and, when available, the exact margin."""
+#: the deepest witness: a sequence of policies [T][N][S][A] inside the witness object
+WITNESS_DEPTH = 6
+_NUMBER = (int, float, type(None))
+#: every field of the format and the JSON types it takes (numbers may be null: an undefined value)
+_FIELDS: dict[str, tuple[type, ...]] = {
+    "format": (str,),
+    "claim": (str,),
+    "statement": (str,),
+    "game": (dict,),
+    "witness": (dict,),
+    "claimed": _NUMBER,
+    "observed": _NUMBER,
+    "margin": _NUMBER,
+    "exact": (bool,),
+    "exact_margin": (str, type(None)),
+    "found_by": (str,),
+}
+_KIND_NAMES = {
+    (str,): "a string",
+    (dict,): "a JSON object",
+    _NUMBER: "a number or null",
+    (bool,): "true or false",
+    (str, type(None)): "a string or null",
+}
+
+
+def _require_replay_cost(claim: Claim, example: Example) -> None:
+    """Refuse, before the check runs, a replay whose dynamics (the gate's ``T`` iterations or ``K``
+    inner steps per agent) would take longer than the time budget (:mod:`mpgverify.cost`)."""
+    game = example.game
+    require_memory(recording_bytes(game, 1), f"replaying {claim.id} on its game")
+    if claim.premises is None:
+        return
     try:
-        outcome = claim.check(example.game, example.witness)
-        exact = claim.exact(example.game, example.witness) if claim.exact is not None and outcome.violated else None
+        gate = claim.premises(game, example.witness)
+    except Exception:
+        return
+    steps = gate.facts.get("T") or gate.facts.get("K") if gate.met else None
+    if isinstance(steps, (int, float)) and steps > 0:
+        cost = Cost(4.0 * game.n_agents * float(steps), 0.0, 0, f"{float(steps):.3g} steps of its dynamics", "")
+        require_cost(cost, game, 1, f"replaying {claim.id}")
+
+
+class _ReadWitness(dict[str, Any]):
+    """A witness that records which of its keys the claim read."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.read.add(str(key))
+        return super().__contains__(key)
+
+
+def _unread(claim: Claim, witness: _ReadWitness) -> None:
+    """A witness key the claim never read, on an example whose premises it decided, must be a plain
+    number (a constant another reading of the family uses, such as λ beside ν); anything else
+    (``"hello"``, null, a list) is refused by name: it was meant for the check and would be ignored."""
+    for key in sorted(set(witness) - witness.read):
+        value = dict.__getitem__(witness, key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise FormatError(
+                f"witness.{key}", f"is not read by claim {claim.id}, and is not a number: {value!r}"[:200]
+            )
+
+
+def replay(claim: Claim, example: Example) -> tuple[Outcome, ExactMargin | None]:
+    """Re-check ``claim`` on a stored example: the float outcome and, when available, the exact margin.
+    Every witness key must be read by the claim or be a plain number (:func:`_unread`)."""
+    _require_replay_cost(claim, example)
+    witness = _ReadWitness(example.witness)
+    try:
+        outcome = claim.check(example.game, witness)
+        exact = claim.exact(example.game, witness) if claim.exact is not None and outcome.violated else None
+        if outcome.premises_met:
+            _unread(claim, witness)
     except MpgverifyError:
         raise
     except KeyError as e:

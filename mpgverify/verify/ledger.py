@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from mpgverify.errors import FormatError
-from mpgverify.formats import read_json
+from mpgverify.formats import check_depth, first_nonfinite, read_json
 from mpgverify.progress import Progress
 from mpgverify.verify.claims import Claim
 from mpgverify.verify.execution import Finished, claim_task, executor, run_tasks
@@ -65,7 +66,64 @@ def read_ledger(path: str | Path) -> dict[str, Any]:
         raise FormatError(f"{path}: format", f"must be {LEDGER_FORMAT!r}")
     if not isinstance(obj.get("claims"), list):
         raise FormatError(f"{path}: claims", "must be a list of ledger rows")
+    check_depth(obj, 6, str(path), "a ledger row holds its hunt record's counts at most")
+    bad = first_nonfinite(obj)
+    if bad is not None:
+        raise FormatError(f"{path}: {bad}", "must be finite or null (NaN and Infinity are not JSON)")
+    seen: set[str] = set()
+    for k, row in enumerate(obj["claims"]):
+        _check_row(row, f"{path}: claims[{k}]")
+        if row["id"] in seen:
+            raise FormatError(f"{path}: claims[{k}].id", f"repeats the claim id {row['id']!r}")
+        seen.add(row["id"])
     return obj
+
+
+_COUNT, _REAL = (int,), (int, float, type(None))
+#: the typed fields of a ledger row (a row may carry more: coverage, notes); "id" and "status" are required
+_ROW_FIELDS: dict[str, tuple[type, ...]] = {
+    "id": (str,),
+    "ref": (str,),
+    "status": (str,),
+    "examples": _COUNT,
+    "premises_met": _COUNT,
+    "informative": _COUNT,
+    "undecided": _COUNT,
+    "worst_margin": _REAL,
+    "tightness": _REAL,
+    "seconds": _REAL,
+    "counterexample": (str, type(None)),
+    "note": (str,),
+    "hunt": (dict,),
+}
+_STATUSES = ("holds", "refuted", "vacuous", "inconclusive", "not run")
+
+
+def _check_row(row: Any, where: str) -> None:
+    """A ledger row is an object with a claim id, a known status and fields of their types (one line
+    naming the row and the field otherwise: a malformed row is never copied into a rewritten ledger)."""
+    if not isinstance(row, dict):
+        raise FormatError(where, f"must be a JSON object, got {row!r}"[:200])
+    for key in ("id", "status"):
+        if key not in row:
+            raise FormatError(f"{where}.{key}", "is required but missing")
+    for key, kinds in _ROW_FIELDS.items():
+        if key in row and (isinstance(row[key], bool) or not isinstance(row[key], kinds)):
+            raise FormatError(f"{where}.{key}", f"has the wrong type: {row[key]!r}"[:200])
+        if key in row and isinstance(row[key], float) and not math.isfinite(row[key]):
+            raise FormatError(f"{where}.{key}", f"must be finite or null, got {row[key]!r}")
+        if kinds is _COUNT and key in row and row[key] < 0:
+            raise FormatError(f"{where}.{key}", f"must be a count ≥ 0, got {row[key]!r}")
+    if row["status"] not in _STATUSES:
+        raise FormatError(f"{where}.status", f"must be one of {', '.join(_STATUSES)}, got {row['status']!r}"[:200])
+    hunt = row.get("hunt")
+    if hunt is not None:
+        if not isinstance(hunt.get("evaluations", {}), dict) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in hunt.get("evaluations", {}).values()
+        ):
+            raise FormatError(f"{where}.hunt.evaluations", "must map each method to a count ≥ 0")
+        if hunt.get("status") not in (*_STATUSES, "not found", None):
+            raise FormatError(f"{where}.hunt.status", f"is not a hunt status: {hunt.get('status')!r}"[:200])
 
 
 def _strength(record: dict[str, Any]) -> tuple[int, int]:

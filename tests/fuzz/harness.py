@@ -1,6 +1,8 @@
-"""Run one CLI invocation in-process and assert it behaved: the contract of issue 13.
+"""Run one CLI invocation in-process and assert it behaved: the contract of issues 13 and 22.
 
-Exit 0 or 1 with valid output, or exit 2 with exactly one line on stderr; never a traceback, NaN or
+Exit 0 or 1 with valid output (3 for ``check-mpg`` "undecided at this precision" and
+``check-algorithm`` "nothing checked"; 130 after Ctrl-C, with at most one line), or exit 2 with
+exactly one line on stderr, never the catch-all "internal error" line; never a traceback, NaN or
 Infinity in the output (JSON is parsed strictly), a run past ``TIMEOUT_S`` (SIGALRM) or a peak
 resident set above ``MEMORY_CAP`` (the budget given to the library through ``MPGVERIFY_MEMORY_LIMIT``,
 plus the test process itself).
@@ -18,6 +20,7 @@ import os
 import re
 import resource
 import signal
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,7 +28,7 @@ from hypothesis import HealthCheck, settings
 
 from mpgverify.cli import main
 
-__all__ = ["FUZZ_SETTINGS", "MEMORY_CAP", "TIMEOUT_S", "Outcome", "assert_well_behaved"]
+__all__ = ["EXIT_3", "FUZZ_SETTINGS", "MEMORY_CAP", "TIMEOUT_S", "Outcome", "assert_well_behaved", "check_contract"]
 
 TIMEOUT_S = int(os.environ.get("MPGVERIFY_FUZZ_TIMEOUT", "60"))
 LIBRARY_MEMORY = "1G"  # MPGVERIFY_MEMORY_LIMIT inside the fuzz: larger requests must be refused
@@ -84,16 +87,56 @@ def run_cli(argv: Sequence[str]) -> Outcome:
     return Outcome(code, out.getvalue(), err.getvalue())
 
 
-def assert_well_behaved(argv: Sequence[str]) -> Outcome:
-    """Run ``argv`` and assert the contract (module docstring); returns the outcome."""
+#: commands whose exit status 3 has a meaning (undecided; nothing checked)
+EXIT_3 = ("check-mpg", "check-algorithm")
+#: the time budget of the library inside the fuzz: a longer estimate must be refused, not run
+LIBRARY_TIME = "20s"
+
+
+def assert_well_behaved(argv: Sequence[str], *, sigint_after: float | None = None) -> Outcome:
+    """Run ``argv`` and assert the contract (module docstring); returns the outcome. ``sigint_after``:
+    send this process a SIGINT that many seconds into the command (Ctrl-C at a random moment)."""
     os.environ["MPGVERIFY_MEMORY_LIMIT"] = LIBRARY_MEMORY
+    os.environ["MPGVERIFY_TIME_LIMIT"] = LIBRARY_TIME
+    interrupted = sigint_after is not None
     try:
-        got = run_cli(argv)
+        got = run_cli(argv) if sigint_after is None else _interrupted_run(argv, sigint_after)
     finally:
         os.environ.pop("MPGVERIFY_MEMORY_LIMIT", None)
+        os.environ.pop("MPGVERIFY_TIME_LIMIT", None)
+    return check_contract(argv, got, interrupted=interrupted)
+
+
+def _interrupted_run(argv: Sequence[str], after: float) -> Outcome:
+    """:func:`run_cli` with a SIGINT sent ``after`` seconds in; one arriving once the command has
+    returned is ignored (there is nothing left to interrupt)."""
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(after, os.kill, (os.getpid(), signal.SIGINT))
+    got = Outcome(130, "", "interrupted before the command started")
+    try:
+        timer.start()
+        got = run_cli(argv)
+    except KeyboardInterrupt:  # escaped the command (it came between two of its statements' handlers)
+        got = Outcome(130, "", "mpgverify: interrupted")
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        timer.cancel()
+        timer.join()
+        signal.signal(signal.SIGINT, old)
+    return got
+
+
+def check_contract(argv: Sequence[str], got: Outcome, *, interrupted: bool = False) -> Outcome:
+    """Assert the contract (module docstring) on an outcome; ``interrupted``: a SIGINT was sent."""
     repro = f"repro: mpgverify {' '.join(argv)}"
-    assert got.code in (0, 1, 2), f"exit {got.code}; {repro}"
+    allowed = {0, 1, 2} | ({3} if argv and argv[0] in EXIT_3 else set()) | ({130} if interrupted else set())
+    assert got.code in allowed, f"exit {got.code}; {repro}\n{got.err[-2000:]}"
     assert "Traceback" not in got.err + got.out, f"a traceback; {repro}\n{got.err[-2000:]}"
+    assert "internal error" not in got.err, f"an unforeseen error; {repro}\n{got.err[-2000:]}"
+    if got.code == 130:
+        lines = [line for line in got.err.strip().splitlines() if "interrupted" in line]
+        assert lines, f"exit 130 without saying so; {repro}\n{got.err[-2000:]}"
+        return got
     if got.code == 2:  # progress lines may come first; the error is one line, the last
         lines = got.err.strip().splitlines()
         errors = [line for line in lines if "error:" in line]
