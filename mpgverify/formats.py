@@ -163,12 +163,13 @@ def read_json(path: str | Path) -> Any:
 
 
 def first_nonfinite(obj: Any, prefix: str = "") -> str | None:
-    """The path (``witness.eps``, ``claims[3].hunt.best_margin``) of the first non-finite float in
-    parsed JSON, or None; iterative, for fields a loader does not otherwise read."""
+    """The path (``witness.eps``, ``claims[3].hunt.best_margin``) of the first non-finite float (or
+    over-long integer, :class:`HugeInteger`) in parsed JSON, or None; iterative, for fields a loader
+    does not otherwise read."""
     stack: list[tuple[Any, str]] = [(obj, prefix)]
     while stack:
         item, path = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
+        if (isinstance(item, float) and not math.isfinite(item)) or isinstance(item, HugeInteger):
             return path
         if isinstance(item, dict):
             stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in item.items())

@@ -55,7 +55,15 @@ def number(witness: dict[str, Any], key: str, *, default: Any = _MISSING) -> flo
         raise FormatError(f"witness.{key}", "must be a finite number (this integer overflows float64)") from None
     if not math.isfinite(value):
         raise FormatError(f"witness.{key}", f"must be a finite number, got {value!r}")
+    if abs(value) > MAX_MAGNITUDE:
+        raise FormatError(
+            f"witness.{key}", f"must be at most {MAX_MAGNITUDE:g} in magnitude (the bounds it enters overflow float64)"
+        )
     return value
+
+
+#: the largest witness constant read: every bound the paper states stays finite in float64 below it
+MAX_MAGNITUDE = 1e100
 
 
 def integer(witness: dict[str, Any], key: str, *, default: Any = _MISSING, cap: int = 10**6) -> int:

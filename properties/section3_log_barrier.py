@@ -175,7 +175,8 @@ def premises_thm_3_6(game: MarkovGame, witness: dict[str, Any]) -> Premises:
     low, high = potential_range(game)
     T = bounds.thm_3_6_iterations(game.n_agents, M, game.n_states, max(game.n_actions), high - low, game.gamma, eps)
     if T > T_CAP:
-        return Premises.undecided(f"T = {T:.3g} iterations exceeds the cap {T_CAP}: not run")
+        shown = f"{T:.3g}" if math.isfinite(T) else "a count beyond float64"
+        return Premises.undecided(f"T = {shown} iterations exceeds the cap {T_CAP}: not run")
     return Premises.hold(M=M, T=T, low=low, high=high)
 
 

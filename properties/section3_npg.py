@@ -105,7 +105,8 @@ def premises_thm_3_8(game: MarkovGame, witness: dict[str, Any], *, corrected: bo
     K = integer(witness, "K", default=-1, cap=10**7)
     if K == -1:
         if not need <= 20000:  # also an infinite need (a subnormal ε): never converted to an integer
-            return Premises.undecided(f"K ≥ {need:.6g} inner steps would be needed, above the cap 20000: not run")
+            shown = f"{need:.6g}" if math.isfinite(need) else f"a count beyond float64 (ε = {eps:.3g})"
+            return Premises.undecided(f"K ≥ {shown} inner steps would be needed, above the cap 20000: not run")
         K = math.ceil(need)
     if K > 20000:
         return Premises.undecided(f"K = {K} inner steps exceeds the cap 20000: not run")

@@ -157,7 +157,10 @@ def premises_thm_4_7(
     if isinstance(constants, Premises):
         return constants
     alpha_q, beta_q = constants
-    alpha, beta = float(alpha_q), float(beta_q)
+    try:
+        alpha, beta = float(alpha_q), float(beta_q)
+    except OverflowError:  # a witness α of 1e308 is a number, but the bounds it enters are not
+        return Premises.undecided("α or β lies beyond float64's range: the bounds they enter cannot be evaluated")
     rule = (ratio_eps_reason(eps) if kind == "br" else positive("ε", eps)) or positive("σ", sigma)
     rule = rule or (mpg_reason(game) if game.potential is not None else "no stated potential")
     rule = rule or (
@@ -165,8 +168,10 @@ def premises_thm_4_7(
     )
     if rule is not None:
         return Premises.fail(rule)
-    if kind == "npg-br" and not bounds.thm_3_8_inner_steps(game.gamma, eps) <= 20000:
-        return Premises.undecided(f"K = 4/((1−γ)²ε) = {bounds.thm_3_8_inner_steps(game.gamma, eps):.3g} exceeds 20000")
+    need = bounds.thm_3_8_inner_steps(game.gamma, eps) if kind == "npg-br" else 0.0
+    if not need <= 20000:  # an overflowing need (a subnormal ε) is said in words, not as "inf"
+        shown = f"{need:.3g}" if math.isfinite(need) else f"beyond float64 at ε = {eps:.3g}"
+        return Premises.undecided(f"K = 4/((1−γ)²ε) = {shown} exceeds 20000")
     a46 = assumption_4_6(game, per_agent=per_agent)
     if not a46:
         return Premises(a46.met, f"Assumption 4.6{' (per agent)' if per_agent else ''}: {a46.reason}")

@@ -150,7 +150,10 @@ def _witnessed(tmp_path: Path, name: str, **witness) -> Path:
 @pytest.mark.parametrize(
     "argv, rule",
     [
-        (["evaluate", "{big_int_file}", "--policy", "uniform"], "gamma: must be a number, got an integer of 5000 digits"),
+        (
+            ["evaluate", "{big_int_file}", "--policy", "uniform"],
+            "gamma: must be a number, got an integer of 5000 digits",
+        ),
         (["evaluate", "coordination:n=2", "--policy", f"random:{BIG}"], "random:SEED"),
         (["evaluate", f"coordination:n={BIG}", "--policy", "uniform"], "5000 characters"),
         (["evaluate", "coordination:n=2,n=3", "--policy", "uniform"], "given twice"),
@@ -585,3 +588,23 @@ def test_nan_and_huge_integers_are_refused_naming_their_field(field, tmp_path, c
         (tmp_path / "t.json").write_text(json.dumps(obj).replace('"@"', token))
         _, _, err = _cli(["evaluate", tmp_path / "t.json", "--policy", "uniform"], capsys, code=2)
         assert f": {field}" in err, (token, err)
+
+
+@pytest.mark.parametrize("eps", [1, 0.999])
+def test_a_replay_whose_arithmetic_fails_is_undecided_never_holds(eps, tmp_path, capsys) -> None:
+    # found by the witness-constant fuzz: an observed NaN read "the claim holds here"
+    _, out, _ = _cli(["replay", _witnessed(tmp_path, "cor-4.8@good-step", eps=eps)], capsys, code=0)
+    assert "undecided" in out and "holds" not in out and "nan" not in out.lower(), out
+
+
+def test_judge_states_a_zero_tolerance_instead_of_dividing_by_it() -> None:
+    from mpgverify.verify.claims import Outcome
+    from mpgverify.verify.runner import judge
+
+    confirmed, how = judge(Outcome(premises_met=True, margin=-1.0, tol=0.0, observed=1.0, bound=0.0), None)
+    assert "tolerance 0" in how and isinstance(confirmed, bool), how
+
+
+def test_witness_constants_beyond_float64_bounds_are_refused_by_name(tmp_path, capsys) -> None:
+    _, _, err = _cli(["replay", _witnessed(tmp_path, "cor-4.8@good-step", alpha=1e308)], capsys, code=2)
+    assert "witness.alpha: must be at most 1e+100" in err, err

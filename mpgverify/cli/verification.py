@@ -136,6 +136,12 @@ def _replay(args: argparse.Namespace) -> int:
         kind = "undecided" if outcome.undecided else "not met"
         print(f"{claim_id}: premises {kind} on this example ({outcome.note}); nothing to confirm")
         return 0
+    if not all(math.isfinite(x) for x in (outcome.observed, outcome.bound, outcome.margin)):
+        print(
+            f"{claim_id}: undecided on this example (the check's value is not a finite number at this witness: "
+            "float64 overflow or 0/0); nothing to confirm"
+        )
+        return 0
     confirmed, how = judge(outcome, exact)
     confirmed = confirmed and outcome.violated
     verdict = (

@@ -157,11 +157,11 @@ class _ReadWitness(dict[str, Any]):
 
 def _unread(claim: Claim, witness: _ReadWitness) -> None:
     """A witness key the claim never read, on an example whose premises it decided, must be a plain
-    number (a constant another reading of the family uses, such as λ beside ν); anything else
+    number of magnitude ≤ 1e100 (a constant another reading of the family uses, such as λ beside ν); anything else
     (``"hello"``, null, a list) is refused by name: it was meant for the check and would be ignored."""
     for key in sorted(set(witness) - witness.read):
         value = dict.__getitem__(witness, key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not abs(value) <= 1e100:
             raise FormatError(
                 f"witness.{key}", f"is not read by claim {claim.id}, and is not a number: {value!r}"[:200]
             )

@@ -66,6 +66,10 @@ def read_ledger(path: str | Path) -> dict[str, Any]:
         raise FormatError(f"{path}: format", f"must be {LEDGER_FORMAT!r}")
     if not isinstance(obj.get("claims"), list):
         raise FormatError(f"{path}: claims", "must be a list of ledger rows")
+    if not isinstance(obj.get("budget"), str):
+        raise FormatError(f"{path}: budget", f"must be a string, got {obj.get('budget')!r}"[:200])
+    if isinstance(obj.get("seed"), bool) or not isinstance(obj.get("seed"), int):
+        raise FormatError(f"{path}: seed", f"must be an integer, got {obj.get('seed')!r}"[:200])
     check_depth(obj, 6, str(path), "a ledger row holds its hunt record's counts at most")
     bad = first_nonfinite(obj)
     if bad is not None:
@@ -116,14 +120,51 @@ def _check_row(row: Any, where: str) -> None:
             raise FormatError(f"{where}.{key}", f"must be a count ≥ 0, got {row[key]!r}")
     if row["status"] not in _STATUSES:
         raise FormatError(f"{where}.status", f"must be one of {', '.join(_STATUSES)}, got {row['status']!r}"[:200])
+    _check_counts(row.get("coverage", {}), f"{where}.coverage")
+    if not isinstance(row.get("uncovered", []), list) or not all(isinstance(x, str) for x in row.get("uncovered", [])):
+        raise FormatError(f"{where}.uncovered", "must be a list of sub-class names")
     hunt = row.get("hunt")
     if hunt is not None:
-        if not isinstance(hunt.get("evaluations", {}), dict) or not all(
-            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in hunt.get("evaluations", {}).values()
-        ):
-            raise FormatError(f"{where}.hunt.evaluations", "must map each method to a count ≥ 0")
-        if hunt.get("status") not in (*_STATUSES, "not found", None):
-            raise FormatError(f"{where}.hunt.status", f"is not a hunt status: {hunt.get('status')!r}"[:200])
+        for key, kinds in _HUNT_FIELDS.items():
+            if key not in hunt:
+                raise FormatError(f"{where}.hunt.{key}", "is required but missing")
+            if isinstance(hunt[key], bool) or not isinstance(hunt[key], kinds):
+                raise FormatError(f"{where}.hunt.{key}", f"has the wrong type: {hunt[key]!r}"[:200])
+        for key, kinds in _HUNT_OPTIONAL.items():
+            if key in hunt and (isinstance(hunt[key], bool) or not isinstance(hunt[key], kinds)):
+                raise FormatError(f"{where}.hunt.{key}", f"has the wrong type: {hunt[key]!r}"[:200])
+        _check_counts(hunt["evaluations"], f"{where}.hunt.evaluations")
+        if hunt["status"] not in (*_STATUSES, "not found"):
+            raise FormatError(f"{where}.hunt.status", f"is not a hunt status: {hunt['status']!r}"[:200])
+
+
+def _check_counts(counts: Any, where: str) -> None:
+    """``counts`` maps names to integers ≥ 0 (a row's coverage, a hunt's evaluations per phase)."""
+    if not isinstance(counts, dict) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in counts.values()
+    ):
+        raise FormatError(where, "must map each name to a count ≥ 0")
+
+
+#: the fields of a hunt record (``mpgverify hunt --json``, and a ledger row's ``hunt``)
+_HUNT_FIELDS: dict[str, tuple[type, ...]] = {
+    "id": (str,),
+    "status": (str,),
+    "evaluations": (dict,),
+    "premises_met": _COUNT,
+    "best_margin": _REAL,
+    "best_tightness": _REAL,
+    "seconds": _REAL,
+    "counterexample": (str, type(None)),
+}
+#: fields a hunt record may lack (older ledgers), typed when present
+_HUNT_OPTIONAL: dict[str, tuple[type, ...]] = {
+    "informative": _COUNT,
+    "undecided": _COUNT,
+    "method": (str,),
+    "found_in": (str, type(None)),
+    "note": (str,),
+}
 
 
 def _strength(record: dict[str, Any]) -> tuple[int, int]:

@@ -135,7 +135,8 @@ def judge(out: Outcome, exact: ExactMargin | None) -> tuple[bool, str]:
     not refuted by 1e-17), else by a margin beyond ``FAR_ABOVE_FLOAT`` times the tolerance."""
     if exact is not None:
         return exact.exact.startswith("-") and -exact.value > out.tol, f"exact margin {exact.exact}"
-    how = f"margin {out.margin:.6g}, {abs(out.margin) / out.tol:.3g}× the float tolerance {out.tol:.2g}"
+    scale = f"{abs(out.margin) / out.tol:.3g}× the float tolerance {out.tol:.2g}" if out.tol > 0 else "tolerance 0"
+    how = f"margin {out.margin:.6g}, {scale}"
     return -out.margin > FAR_ABOVE_FLOAT * out.tol, how
 
 
