@@ -31,6 +31,7 @@ __all__ = [
     "FLOPS",
     "Cost",
     "CostError",
+    "estimate_seconds",
     "require_cost",
     "seconds_per_evaluation",
     "time_budget",
@@ -104,13 +105,19 @@ def seconds_per_evaluation(game: Game, batch: int) -> float:
     return _MEASURED[key]
 
 
+def estimate_seconds(cost: Cost, game: Game, batch: int) -> float:
+    """Seconds ``cost`` is estimated to take on ``game`` with batches of ``batch`` (module docstring)."""
+    per = seconds_per_evaluation(game, batch) if cost.evaluations else 0.0
+    return cost.evaluations * per + cost.flops / FLOPS
+
+
 def require_cost(cost: Cost, game: Game, batch: int, what: str) -> float:
     """Refuse ``cost`` (one line: the estimate, where it comes from, the option to lower) when it needs
     more memory or time than the budgets; returns the estimated seconds."""
     lower = f"; lower {cost.lower}" if cost.lower else ""
     require_memory(cost.bytes, f"{what} ({cost.detail}{lower})")
     per = seconds_per_evaluation(game, batch) if cost.evaluations else 0.0
-    seconds = cost.evaluations * per + cost.flops / FLOPS
+    seconds = estimate_seconds(cost, game, batch)
     budget = time_budget()
     if not seconds <= budget:
         raise CostError(
