@@ -91,6 +91,8 @@ def thm_3_6_iterations(
 ) -> float:
     """Theorem 3.6: ``328NM²|S|²max|A|²(Φ_max−Φ_min)/((1−γ)³ε²) + 32NM|S|max|A|²(Φ_max−Φ_min)/ε``."""
     a2 = max_actions**2
+    if (1 - gamma) ** 3 * eps**2 == 0:  # a subnormal ε: the denominator underflows, the bound does not exist
+        return math.inf
     return (
         328 * n_agents * M**2 * n_states**2 * a2 * phi_range / ((1 - gamma) ** 3 * eps**2)
         + 32 * n_agents * M * n_states * a2 * phi_range / eps
@@ -99,7 +101,8 @@ def thm_3_6_iterations(
 
 def thm_3_8_inner_steps(gamma: float, eps: float) -> float:
     """Theorem 3.8: ``K ≥ 4/((1−γ)²ε)``."""
-    return 4 / ((1 - gamma) ** 2 * eps)
+    den = (1 - gamma) ** 2 * eps
+    return 4 / den if den != 0 else math.inf  # a subnormal ε underflows the denominator: no finite K
 
 
 def thm_3_8_epsilon(gamma: float, K: int) -> float:
@@ -118,7 +121,8 @@ def thm_3_8_inner_steps_from(gamma: float, eps: float, surprise: float) -> float
     induced MDP (others fixed; in an MPG its value gaps are those of φ ∈ [0, 1]). With π* deterministic,
     ``KL(π*_s‖π₀_s) = log(1/π₀(a*(s)|s)) ≤ L``; so K ≥ 2(L/(1−γ) + 1/(1−γ)²)/ε makes the gap ≤ ε/2. From
     the uniform start L = log|Aⁱ|; the printed 4/((1−γ)²ε) drops the dependence on π₀ altogether."""
-    return 2 * (surprise * (1 - gamma) + 1) / ((1 - gamma) ** 2 * eps)
+    den = (1 - gamma) ** 2 * eps
+    return 2 * (surprise * (1 - gamma) + 1) / den if den != 0 else math.inf
 
 
 def thm_3_8_outer_steps(phi_range: float, eps: float) -> float:

@@ -199,6 +199,7 @@ def test_logits_written_as_strings_are_refused(tmp_path, capsys) -> None:
         ("thm-3.8", {"eps": 1e-12}, "premises undecided"),
         ("thm-3.8@inner-br", {"eps": 1e-300}, "premises undecided"),
         ("cor-4.8", {"eps": 5e-324}, "premises undecided"),
+        ("cor-4.8@corrected", {"eps": 5e-324}, "premises undecided"),  # (1−γ)²ε underflowed: 4/0
         ("thm-4.7", {"sigma": -1.0}, "premises not met"),
         ("def-4.4@as-written", {"eps": 100.0}, "premises not met"),
     ],
@@ -473,7 +474,7 @@ def test_two_hunts_on_one_ledger_and_one_folder_lose_nothing(tmp_path) -> None:
     [
         ["run", "pg", "--game", "coordination:n=5", "--iters", "100000", "--record-every", "1000", "--out", "runs"],
         ["figures", "--out", "figs", "--n", "2", "3", "--iters", "400", "--seeds", "2"],
-        ["export", "coordination:n=8", "--out", "g.json"],
+        ["export", "coordination:n=7", "--out", "g.json"],
         ["check-algorithm", "pg", "--iters", "100000", "--games", "2"],
     ],
     ids=["run", "figures", "export", "check-algorithm"],
@@ -608,3 +609,10 @@ def test_judge_states_a_zero_tolerance_instead_of_dividing_by_it() -> None:
 def test_witness_constants_beyond_float64_bounds_are_refused_by_name(tmp_path, capsys) -> None:
     _, _, err = _cli(["replay", _witnessed(tmp_path, "cor-4.8@good-step", alpha=1e308)], capsys, code=2)
     assert "witness.alpha: must be at most 1e+100" in err, err
+
+
+def test_export_estimates_its_memory_before_serializing(tmp_path, monkeypatch, capsys) -> None:
+    # found by the 400-example fuzz: export coordination:n=8 peaked at 2.25 GB with a 1 GB budget
+    monkeypatch.setenv("MPGVERIFY_MEMORY_LIMIT", "1G")
+    _, _, err = _cli(["export", "coordination:n=8", "--out", tmp_path / "g.json"], capsys, code=2)
+    assert "writing coordination:n=8 as JSON" in err and "2.26 GiB" in err and not (tmp_path / "g.json").exists(), err

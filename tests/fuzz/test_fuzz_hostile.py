@@ -244,7 +244,7 @@ def test_a_stdout_pipe_closed_at_any_byte(argv, limit) -> None:
 LONG = [
     ["run", "pg", "--game", "coordination:n=3", "--seeds", "4", "--iters", "3000", "--out", "{tmp}/runs"],
     ["figures", "--out", "{tmp}/figs", "--n", "2", "--iters", "60", "--seeds", "1", "--lams", "1", "--ks", "1"],
-    ["export", "coordination:n=8", "--out", "{tmp}/g.json"],
+    ["export", "coordination:n=7", "--out", "{tmp}/g.json"],
     ["check-algorithm", "pg", "--games", "2", "--seeds", "1", "--iters", "3000"],
     ["claims", "--only", "lemma-3.1", "--workers", "1", "--json", "{tmp}/l.json", "--counterexamples", "{tmp}/cx"],
     [
