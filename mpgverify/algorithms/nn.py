@@ -15,8 +15,9 @@ formula with ``∇πⁱ`` in place of ``∇log πⁱ``; ``gradient="as-printed"`
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 
@@ -162,27 +163,17 @@ def _make(
 
 
 def _factory(optimizer: str, name: str, doc: str) -> Callable[..., Algorithm]:
-    """The keyword-only factory of one optimizer (its signature types the CLI's ``--option`` values)."""
+    """The factory of one optimizer: :func:`_make`'s keyword options, its signature and annotations
+    (which type the CLI's ``--option`` values), ``optimizer`` fixed."""
 
-    def factory(
-        *,
-        lr: float = 0.1,
-        lam: float = 0.0,
-        gradient: str = "exact",
-        activation: str = "relu",
-        hidden: int | None = None,
-        init_scale: float = 1.0,
-    ) -> Algorithm:
-        return _make(
-            optimizer=optimizer,
-            lr=lr,
-            lam=lam,
-            gradient=gradient,
-            activation=activation,
-            hidden=hidden,
-            init_scale=init_scale,
-        )
+    def factory(**options: Any) -> Algorithm:
+        return _make(optimizer=optimizer, **options)
 
+    sig = inspect.signature(_make)
+    factory.__signature__ = sig.replace(  # type: ignore[attr-defined]
+        parameters=[p for p in sig.parameters.values() if p.name != "optimizer"]
+    )
+    factory.__annotations__ = {k: v for k, v in _make.__annotations__.items() if k != "optimizer"}
     factory.__name__ = factory.__qualname__ = name
     factory.__doc__ = doc
     return factory
