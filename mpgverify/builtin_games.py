@@ -24,6 +24,7 @@ from mpgverify.arrays import DTYPE
 from mpgverify.errors import FormatError
 from mpgverify.factored import FactoredGame
 from mpgverify.game import Game, MarkovGame
+from mpgverify.literals import DECIMAL, INTEGER
 
 __all__ = [
     "BUILTIN_GAMES",
@@ -127,16 +128,14 @@ def coordination(n: int = 2, *, gamma: float = 0.95, eps: float = 0.1, represent
     return coordination_game(n, gamma=gamma, eps=eps) if dense else factored_coordination_game(n, gamma=gamma, eps=eps)
 
 
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-_DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(nan|inf|infinity)", re.IGNORECASE)
+_NONFINITE = re.compile(r"[+-]?(nan|inf|infinity)", re.IGNORECASE)  # read, so that the game names why it is refused
 
 
 def _number(key: str, text: str, kind: type) -> Any:
     if len(text) > 40:  # no option needs more; int() of thousands of digits is slow, and a float overflows
         raise FormatError(key, f"must be {'an integer' if kind is int else 'a number'}, got {len(text)} characters")
-    plain = _INTEGER if kind is int else _DECIMAL  # ASCII digits only: Python's int() also reads "٢" and "1_0"
     try:
-        if not plain.fullmatch(text):
+        if not (INTEGER.fullmatch(text) if kind is int else DECIMAL.fullmatch(text) or _NONFINITE.fullmatch(text)):
             raise ValueError(text)
         return kind(text)
     except ValueError:

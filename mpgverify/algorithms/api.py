@@ -21,7 +21,6 @@ import importlib
 import inspect
 import math
 import os
-import re
 import sys
 import types
 import typing
@@ -35,6 +34,7 @@ import torch
 from mpgverify.cost import Cost
 from mpgverify.errors import FormatError, MpgverifyError
 from mpgverify.game import Game
+from mpgverify.literals import DECIMAL, INTEGER
 from mpgverify.memory import recording_bytes
 
 __all__ = [
@@ -258,9 +258,9 @@ def _typed(key: str, text: str, kinds: tuple[Any, ...]) -> Any:
             return None
         if kind is bool and text in ("true", "false"):
             return text == "true"
-        if kind is int and re.fullmatch(r"[+-]?[0-9]{1,19}", text):
+        if kind is int and INTEGER.fullmatch(text) and len(text.lstrip("+-")) <= 19:
             return int(text)
-        if kind is float and re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", text):
+        if kind is float and DECIMAL.fullmatch(text):
             value = float(text)
             if math.isfinite(value):
                 return value

@@ -17,6 +17,7 @@ from mpgverify.builtin_games import BUILTIN_GAMES, REPRESENTATIONS, parse_game_s
 from mpgverify.errors import FormatError
 from mpgverify.formats import load_game, load_policy
 from mpgverify.game import Game, MarkovGame
+from mpgverify.literals import DECIMAL, INTEGER
 from mpgverify.policy import Policy, random_logits, softmax_policy, uniform_policy
 
 __all__ = [
@@ -159,7 +160,7 @@ def integer(low: int, high: int) -> Callable[[str], int]:
 
     def parse(text: str) -> int:
         try:
-            if not re.fullmatch(r"[+-]?[0-9]{1,30}", text):  # ASCII digits: int() also reads "٢" and "1_0"
+            if not (INTEGER.fullmatch(text) and len(text.lstrip("+-")) <= 30):
                 raise ValueError(text)
             value = int(text)
         except ValueError:
@@ -174,7 +175,7 @@ def integer(low: int, high: int) -> Callable[[str], int]:
 def finite(text: str) -> float:
     """An argparse type: a finite number, written in ASCII without underscores (``float`` reads "0.5_0")."""
     try:
-        if not re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", text.strip()):
+        if not DECIMAL.fullmatch(text.strip()):
             raise ValueError(text)
         value = float(text)
     except ValueError:
