@@ -1,7 +1,5 @@
 """``python -m mpgverify``."""
 
-import sys
+from mpgverify.cli import console
 
-from mpgverify.cli import main
-
-sys.exit(main())
+console()

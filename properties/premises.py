@@ -21,7 +21,7 @@ from mpgverify.errors import FormatError
 from mpgverify.game import MarkovGame
 from mpgverify.game_constants import assumption_2_1
 from mpgverify.potential_space import agent_term_bases
-from mpgverify.verify.claims import Premises
+from mpgverify.verify.claims import Premises, premise_checked
 
 __all__ = [
     "assumption_2_1_reason",
@@ -84,12 +84,18 @@ def _fmt(x: float) -> str:
 
 def positive(name: str, x: float) -> str | None:
     """The rule ``name > 0``: None when it holds, else the reason."""
-    return None if x > 0 else f"{name} = {_fmt(x)} violates {name} > 0"
+    if x > 0:
+        premise_checked(lambda: f"{name} = {_fmt(x)} > 0")
+        return None
+    return f"{name} = {_fmt(x)} violates {name} > 0"
 
 
 def at_least(name: str, x: float, low: float, what: str = "") -> str | None:
     """The rule ``name ≥ low``."""
-    return None if x >= low else f"{name} = {_fmt(x)} violates {name} ≥ {what or _fmt(low)}"
+    if x >= low:
+        premise_checked(lambda: f"{name} = {_fmt(x)} ≥ {what or _fmt(low)}")
+        return None
+    return f"{name} = {_fmt(x)} violates {name} ≥ {what or _fmt(low)}"
 
 
 def within(
@@ -98,10 +104,11 @@ def within(
     """The rule ``name ∈ (low | [low, high] | high)`` (open ends as given; None for an unbounded side)."""
     ok_low = low is None or (x > low if low_open else x >= low)
     ok_high = high is None or (x < high if high_open else x <= high)
-    if ok_low and ok_high:
-        return None
     lo = "(−∞" if low is None else ("(" if low_open else "[") + _fmt(low)
     hi = "∞)" if high is None else _fmt(high) + (")" if high_open else "]")
+    if ok_low and ok_high:
+        premise_checked(lambda: f"{name} = {_fmt(x)} ∈ {lo}, {hi}")
+        return None
     return f"{name} = {_fmt(x)} violates {name} ∈ {lo}, {hi}"
 
 
@@ -120,6 +127,7 @@ def unit_potential_reason(game: MarkovGame, why: str = "the proof assumes") -> s
         return "the game states no potential φ"
     lo, hi = float(game.phi.min()), float(game.phi.max())
     if lo >= 0.0 and hi <= 1.0:
+        premise_checked(f"potential in [0, 1] ({why.removeprefix('the ')}): φ ranges over [{lo:.4g}, {hi:.4g}]")
         return None
     return f"{why} a potential in [0, 1]; φ ranges over [{lo:.4g}, {hi:.4g}]"
 
@@ -139,6 +147,7 @@ def mpg_reason(game: MarkovGame) -> str | None:
     if game.potential is None:
         return "the game states no potential φ (Def 2.2)"
     terms = (game.rewards - game.potential).reshape(game.n_agents, -1)
+    worst = 0.0
     for i, B in enumerate(agent_term_bases(game.transition, game.gamma)):
         u = terms[i]
         residual = float((u - B @ (B.T @ u)).abs().max())
@@ -147,6 +156,11 @@ def mpg_reason(game: MarkovGame) -> str | None:
                 f"not an MPG with the stated potential (Def 2.2): agent {i}'s term r^{i} − φ is outside the "
                 f"admissible terms by {residual:.3g}"
             )
+        worst = max(worst, residual)
+    premise_checked(
+        f"an MPG with the stated potential φ (Def 2.2): every agent term rⁱ − φ lies in its admissible space "
+        f"(largest residual {worst:.2g} ≤ {MPG_TOL:g}·(1 + max |rⁱ − φ|))"
+    )
     return None
 
 
@@ -155,6 +169,7 @@ def assumption_2_1_reason(game: MarkovGame) -> str | None:
     (:func:`mpgverify.game_constants.assumption_2_1`): None when it holds."""
     unvisited = assumption_2_1(game)
     if unvisited is None:
+        premise_checked("Assumption 2.1: d^π_μ(s) > 0 for every policy π and state s (decided exactly)")
         return None
     return (
         f"Assumption 2.1 fails: state {unvisited.state} is never visited from μ under the deterministic product "

@@ -75,7 +75,7 @@ def exact_def_2_2(
     for s in range(game.n_states):
         for a in range(game.n_actions[i]):
             worst = max(worst, abs(ep.d[s] * p[i][s][a] * (ep.advantages[i][s][a] - A_phi[s][a])))
-    return ExactMargin(str(-worst), float(-worst))
+    return ExactMargin(str(-worst), float(-worst), observed=str(worst), bound="0")
 
 
 @BOOK.claim(

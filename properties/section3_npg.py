@@ -125,7 +125,8 @@ def exact_lemma_3_7(
 ) -> ExactMargin:
     """Rational re-check at the rational policy π = softmax(θ) (as computed in floats): per agent
     and state, ``x = F_s† g_s`` (sympy pseudo-inverse) against ``factor·Aⁱ(s, ·)``; the lemma holds
-    iff their difference is constant over actions. Margin: −(largest spread of the difference)."""
+    iff their difference is constant over actions. Margin: −η·(largest spread of the difference), the
+    quantity :func:`check_lemma_3_7` computes in floats."""
     eg = rationalize_game(game)
     p = rationalize_policy(softmax_policy(theta_of(game, witness)))
     ev = exact_evaluate(eg, p)
@@ -141,7 +142,8 @@ def exact_lemma_3_7(
             x = F.pinv() * g
             diff = [x[a] - k * ev.advantages[i][s][a] for a in range(game.n_actions[i])]
             worst = max(worst, max(diff) - min(diff))
-    return ExactMargin(str(-worst), float(-worst))
+    worst *= sympy.Rational(*float(witness["eta"]).as_integer_ratio())
+    return ExactMargin(str(-worst), float(-worst), observed=str(worst), bound="0")
 
 
 @BOOK.claim(
@@ -178,13 +180,15 @@ def check_lemma_3_7(
     fisher_d: str = "unnormalized",
     factor: float = 1.0,
 ) -> Outcome:
+    """lemma-3.7: the NPG step θ + η(Fⁱ)†∇Vⁱ and the soft policy-iteration step θ + η·factor·Aⁱ give the
+    same policy, i.e. their logits differ by a constant per state. Residual: the largest spread over
+    actions of η((Fⁱ_s)†∇_s Vⁱ − factor·Aⁱ(s, ·)), in logits (the exact re-check's quantity)."""
     theta, eta = theta_of(game, witness), float(witness["eta"])
     probs = softmax_policy(theta)
     ev = evaluate(game, probs)
     nat = natural_directions(probs, policy_gradients(probs, ev), ev.d, game.gamma, fisher_d)  # type: ignore[arg-type]
-    by_fisher = softmax_policy(tuple(t + eta * n for t, n in zip(theta, nat, strict=True)))
-    by_soft_pi = softmax_policy(tuple(t + factor * eta * a for t, a in zip(theta, ev.advantages, strict=True)))
-    residual = max(float((p - q).abs().max()) for p, q in zip(by_fisher, by_soft_pi, strict=True))
+    spreads = [eta * (n - factor * a) for n, a in zip(nat, ev.advantages, strict=True)]
+    residual = max(float((x.max(-1).values - x.min(-1).values).max()) for x in spreads)
     # F_s = d(s)(diag π − ππᵀ) has condition ~1/min π: near-deterministic rows (the logits' tails) lose
     # that much accuracy in F†g, so the float tolerance grows with it and such examples are not informative
     cond = 1.0 / max(min(float(p.min()) for p in probs), 1e-300)

@@ -220,7 +220,7 @@ def prop_4_3_gap(
 
 def exact_prop_4_3(game: MarkovGame, witness: dict[str, Any], **kw: Any) -> ExactMargin:
     gap, _ = prop_4_3_gap(game, witness, **kw)
-    return ExactMargin(str(gap), float(gap))
+    return ExactMargin(str(gap), float(gap), observed=str(gap), bound="0")
 
 
 @BOOK.claim(
@@ -418,7 +418,7 @@ def exact_thm_4_5(
     eps = rat(Fraction(float(witness["eps"])))
     bound = rat(Fraction(float(bound_scale))) * bounds.thm_4_5_bound(eps, rat(alpha), rat(beta))
     margin = poa - bound
-    return ExactMargin(str(margin), float(margin))
+    return ExactMargin(str(margin), float(margin), observed=str(poa), bound=str(bound))
 
 
 @BOOK.claim(

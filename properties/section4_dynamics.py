@@ -30,7 +30,7 @@ from mpgverify.game import MarkovGame
 from mpgverify.game_constants import potential_range
 from mpgverify.nash import nash_gap
 from mpgverify.policy import softmax_policy
-from mpgverify.verify.claims import Axis, ClaimBook, Example, Outcome, Premises
+from mpgverify.verify.claims import Axis, ClaimBook, Example, Outcome, Premises, Trace, premise_checked, want_trace
 from mpgverify.welfare import social_optimum, unravel_joint
 from properties.common import theta_json, theta_of, upper_bound_outcome
 from properties.coverage import (
@@ -134,6 +134,11 @@ def assumption_4_6(game: MarkovGame, *, per_agent: bool = False) -> Premises:
         if min(floor) < 0:
             who = f"V^{k}_π − Φ_π" if per_agent else "V_π − Φ_π"
             return Premises.fail(f"min_π ({who})(s) = {float(min(floor)):.4g} < 0")
+    who = "Vⁱ_π − Φ_π, every agent i" if per_agent else "V_π − Φ_π"
+    premise_checked(
+        f"Assumption 4.6{' (per agent)' if per_agent else ''}, exactly: min_π Φ_π(s) = {float(min(phi_floor)):.4g} > 0 "
+        f"and min_π ({who})(s) = {float(min(min(f) for f in surplus)):.4g} ≥ 0"
+    )
     return Premises.hold(phi_floor=float(min(phi_floor)), surplus_floor=float(min(min(f) for f in surplus)))
 
 
@@ -191,11 +196,13 @@ def premises_thm_4_7(
     )
 
 
-def _sequence(game: MarkovGame, witness: dict[str, Any], kind: str) -> tuple[list[float], list[float], int]:
-    """(V_{π_t}(μ), Φ_t) for t = 0..T and T. Reading: the sequence ends at its first
-    ε-ratio-Nash policy for the best-response dynamics ("until π is ε-ratio-Nash", Section 4.3) and
-    at its first ε-Nash policy for NPG-BR (where Theorem 3.8 has it converge; the growth steps of
-    Appendix F hold only before that)."""
+def _sequence(game: MarkovGame, witness: dict[str, Any], kind: str) -> tuple[list[float], list[float], int, list[Any]]:
+    """(V_{π_t}(μ), Φ_t) for t = 0..T, T, and one row per step for a certificate: (agent that moved
+    from π_t, its gain in the dynamics' own measure, Nash-gap of π_t or None). Reading: the sequence
+    ends at its first ε-ratio-Nash policy for the best-response dynamics ("until π is ε-ratio-Nash",
+    Section 4.3) and at its first ε-Nash policy for NPG-BR (where Theorem 3.8 has it converge; the
+    growth steps of Appendix F hold only before that). The Nash-gap of a best-response sequence is
+    computed only under :func:`~mpgverify.verify.claims.tracing` (it costs N best responses a step)."""
     eps = float(witness["eps"])
     theta = tuple(t[None] for t in theta_of(game, witness))
     if kind == "br":
@@ -206,19 +213,47 @@ def _sequence(game: MarkovGame, witness: dict[str, Any], kind: str) -> tuple[lis
         alg = npg_br(lr=1.0, K=math.ceil(bounds.thm_3_8_inner_steps(game.gamma, eps)))
         state = alg.init(game, seed=0, batch=1)._replace(theta=theta)
         limit = 12
-    values, phis = [], []
+    detail = want_trace()
+    values, phis, own, steps = [], [], [], []
     for _ in range(limit + 1):
         probs = alg.policy(state)
         ev = evaluate(game, probs)
         values.append(float(ev.V_mu.sum()))
         phis.append(float(ev.Phi_mu[0]))  # type: ignore[index]
-        if kind == "npg-br" and float(nash_gap(game, probs).gap[0]) <= eps:
+        own.append([float(v) for v in ev.V_mu[0]])
+        gap = float(nash_gap(game, probs).gap[0]) if kind == "npg-br" or detail else None
+        steps.append([None, None, gap])
+        if kind == "npg-br" and gap is not None and gap <= eps:
             break
         new = alg.step(game, state)
         if kind == "br" and bool(new.done[0]):  # π_t was ε-ratio-Nash: the dynamics stop here
             break
+        mover = int(new.last_agent[0])
+        steps[-1][:2] = [mover, float(new.last_gain[0])] if kind == "npg-br" else [mover, None]
         state = new
-    return values, phis, len(values) - 1
+    for t in range(len(values) - 1):  # a best response's gain: the mover's value after less before
+        if kind == "br":
+            steps[t][1] = own[t + 1][steps[t][0]] - own[t][steps[t][0]]
+    return values, phis, len(values) - 1, steps
+
+
+def _trace(
+    values: list[float], phis: list[float], bad: list[bool], steps: list[Any], threshold: float, kind: str
+) -> Trace:
+    """The sequence of :func:`_sequence` as a certificate's table: t, the agent that moved from π_t, its
+    gain, Φ_t, V_t = Σ_i Vⁱ_{π_t}(μ), Nash-gap, and whether π_t violates (8) ("bad")."""
+    measure = "gain (its own value)" if kind == "br" else "gain (Φ)"
+    rows = tuple(
+        (t, mover, gain, phi, v, gap, "bad" if b else "good")
+        for t, (v, phi, b, (mover, gain, gap)) in enumerate(zip(values, phis, bad, steps, strict=True))
+    )
+    return Trace(
+        title=f"the sequence π_0..π_T of {'max-gain ε-ratio-best-response dynamics' if kind == 'br' else 'NPG-BR'}",
+        columns=("t", "agent moved", measure, "Φ_t(μ)", "V_t(μ)", "Nash-gap", "π_t violates (8)"),
+        rows=rows,
+        plot=("Φ_t(μ)", "V_t(μ)"),
+        marks={"threshold of (8): α/((1+β)(1+σ)) V_π*(μ)": threshold},
+    )
 
 
 #: dynamics examples: MPGs as above with Assumption 4.6; γ ≤ 0.5 keeps NPG-BR's K = 4/((1−γ)²ε) small.
@@ -400,10 +435,11 @@ def check_thm_4_7(
     ``"bad-step"`` (20) and ``"good-step"``; the premises (:func:`premises_thm_4_7`) come from the gate."""
     eps, sigma = float(witness["eps"]), float(witness["sigma"])
     beta, rho, N = gate.facts["beta"], gate.facts["rho"], game.n_agents
-    values, phis, T = _sequence(game, witness, kind)
+    values, phis, T, moves = _sequence(game, witness, kind)
     opt = float(social_optimum(game).value)
     threshold = gate.facts["threshold"] * opt
     bad = [v < threshold for v in values]
+    trace = _trace(values, phis, bad, moves, threshold, kind) if want_trace() else None
     grow_bad = bounds.thm_4_7_bad_growth(sigma, beta, N)
     grow_good = bounds.thm_4_7_good_growth(eps) if kind == "br" else bounds.cor_4_8_good_growth(eps, game.gamma)
     if part == "count":
@@ -414,13 +450,15 @@ def check_thm_4_7(
         # count of bad policies is 0 on most sequences, so count ÷ allowed says nothing; the margin
         # (allowed − count, in policies) is the distance to a violation, and the hunter climbs it.
         tol = out.tol + 1e-12 * (1 + T) / abs(math.log(rho))
-        return replace(out, tol=tol, tightness=None, informative=T >= 1)
+        return replace(out, tol=tol, tightness=None, informative=T >= 1, trace=trace)
     steps = [t for t in range(T) if bad[t] == (part == "bad-step")]
     if not steps:  # the premises hold, but the sequence has no step of this kind: nothing to test
-        return Outcome(True, math.inf, 0.0, math.nan, 0.0, None, f"no {part.replace('-step', '')} steps", False)
+        note = f"no {part.replace('-step', '')} steps"
+        return Outcome(True, math.inf, 0.0, math.nan, 0.0, None, note, False, trace=trace)
     need = grow_bad if part == "bad-step" else grow_good
     worst = min(phis[t + 1] - slack * need * phis[t] for t in steps)
-    return Outcome(True, worst, 1e-9 * (1 + abs(phis[0])), worst, 0.0, None, f"{len(steps)} steps")
+    note = f"{len(steps)} {part.replace('-', ' ')}(s); the least Φ_(t+1) − {need:.6g}·Φ_t over them"
+    return Outcome(True, worst, 1e-9 * (1 + abs(phis[0])), worst, 0.0, None, note, trace=trace)
 
 
 CLAIMS = BOOK.claims

@@ -33,7 +33,7 @@ from fractions import Fraction
 from typing import Any
 
 from mpgverify.game import MarkovGame
-from mpgverify.verify.claims import Premises
+from mpgverify.verify.claims import Premises, premise_checked
 from properties.premises import number
 from randomgames.perturb import is_action_independent
 
@@ -255,6 +255,12 @@ def smoothness_constants(game: MarkovGame, witness: dict[str, Any]) -> tuple[Fra
                 f"the game is not (α, β)-smooth at α = {float(alpha):.4g}, β = {float(beta):.4g}: "
                 f"min_s min_(π, π') (Σ_i Vⁱ(π'ⁱ, π⁻ⁱ) − α V_π' + β V_π)(s) = {float(gap):.4g} < 0"
             )
+        premise_checked(
+            lambda: (
+                f"(α, β)-smooth (Def 4.2, exactly) at α = {float(alpha):.4g}, β = {float(beta):.4g}: "
+                f"min_s min_(π, π') (Σ_i Vⁱ(π'ⁱ, π⁻ⁱ) − α V_π' + β V_π)(s) = {float(gap):.4g} ≥ 0"
+            )
+        )
         return alpha, beta
     choice = number(witness, "beta_choice", default=0.0)
     if not 0 <= choice < 1:
@@ -262,7 +268,24 @@ def smoothness_constants(game: MarkovGame, witness: dict[str, Any]) -> tuple[Fra
     interval = beta_interval(game, alpha)
     if interval is None:
         return Premises.fail(f"no β makes the game (α, β)-smooth for α = {float(alpha):.4g}")
-    return alpha, pick(interval, Fraction(choice))
+    beta = pick(interval, Fraction(choice))
+    premise_checked(
+        lambda: (
+            f"(α, β)-smooth (Def 4.2, exactly) at α = {float(alpha):.4g}: β = {float(beta):.4g}, the point "
+            f"beta_choice = {choice:.4g} of the exact interval of valid β {_interval_text(interval)}"
+        )
+    )
+    return alpha, beta
+
+
+def _interval_text(interval: Any) -> str:
+    """An interval of valid β, in words."""
+    try:
+        lo, hi = interval
+        left = "(−∞" if lo is None else f"[{float(lo):.4g}"
+        return f"{left}, {'∞)' if hi is None else f'{float(hi):.4g}]'}"
+    except (TypeError, ValueError):
+        return str(interval)
 
 
 def smoothness_gap(game: MarkovGame, alpha: Fraction, beta: Fraction, s: int = 0) -> Fraction:

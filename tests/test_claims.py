@@ -108,7 +108,7 @@ def test_claim_book_keeps_written_order_and_rejects_loose_declarations() -> None
 
 def test_registry_finds_the_claims_through_the_entry_point() -> None:
     assert [c.id for c in load_claims()] == [c.id for c in CLAIMS]
-    assert [c.id for c in select_claims(CLAIMS, ["lemma-3.7"])] == [
+    assert [c.id for c in select_claims(CLAIMS, ["lemma-3.7@*"])] == [
         "lemma-3.7@unnormalized-d",
         "lemma-3.7@normalized-d",
     ]
@@ -194,7 +194,7 @@ def test_printed_ratio_nash_is_met_only_by_non_positive_values() -> None:
 
 
 def test_same_seed_and_budget_same_ledger() -> None:
-    picked = select_claims(CLAIMS, ["def-2.2", "lemma-3.2", "lemma-3.7"])
+    picked = select_claims(CLAIMS, ["def-2.2", "lemma-3.2@*", "lemma-3.7@*"])
 
     def ledger() -> dict:
         obj = ledger_json([run_claim(c, budget="quick", seed_value=3) for c in picked], "quick", 3)

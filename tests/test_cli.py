@@ -232,6 +232,8 @@ def test_help_is_complete() -> None:
         "hunt",
         "figures",
         "replay",
+        "explain",
+        "report",
     )
     for command in commands:
         assert command in text

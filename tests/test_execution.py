@@ -77,7 +77,7 @@ def test_an_interrupted_hunt_keeps_its_finds(tmp_path, capsys) -> None:
     watcher = threading.Thread(target=interrupt_once_found, daemon=True)
     watcher.start()
     try:
-        args = ["hunt", "lemma-c.2", "lemma-3.2", "--seconds", "60", "--workers", "1"]  # in registry order
+        args = ["hunt", "lemma-c.2", "lemma-3.2@*", "--seconds", "60", "--workers", "1"]  # in registry order
         code = main([*args, "--counterexamples", str(tmp_path / "cx"), "--json", str(tmp_path / "h.json")])
     finally:
         stop.set()

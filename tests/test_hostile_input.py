@@ -534,7 +534,7 @@ def test_check_mpg_never_says_mpg_on_a_provable_non_mpg(perturbation, tmp_path, 
         (["evaluate", "coordination:n=2,gamma=0.5_0", "--policy", "uniform"], "gamma: must be a number"),
         (["run", "pg", "--game", "coordination:n=2", "--lr", "0.5_0"], "--lr: must be a finite number"),
         (["run", "pg", "--game", "coordination:n=2", "--seed", str(2**62)], "--seed: must be an integer"),
-        (["evaluate", "coordination:n=2", "--policy", f"random:{2**62}"], "[0, 2^62)"),
+        (["evaluate", "coordination:n=2", "--policy", f"random:{2**62}"], "[0, 2⁶²)"),
         (["check-algorithm", "tests.hostile_plugins:bad_declarations", "--games", "1"], "nash_within must be"),
     ],
     ids=[

@@ -221,7 +221,7 @@ def test_cli_hunt_writes_a_new_counterexample_and_updates_the_ledger(tmp_path, c
         (["hunt"], "CLAIM"),
         (["hunt", "def-2.2", "--seconds", "0"], "--seconds"),
         (["hunt", "def-2.2", "--evaluations", "0"], "--evaluations"),
-        (["hunt", "no-such-claim", "--evaluations", "3"], "--only"),
+        (["hunt", "no-such-claim", "--evaluations", "3"], "CLAIM"),
     ],
 )
 def test_cli_hunt_rejects_bad_arguments(argv, field, capsys) -> None:

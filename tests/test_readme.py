@@ -24,3 +24,14 @@ def test_premise_space_table_matches_the_registered_claims() -> None:
     assert render_premise_spaces(all_claims()) in README.read_text(encoding="utf-8"), (
         "README premise-space table is stale: paste render_premise_spaces(all_claims())"
     )
+
+
+def test_notebook_session_runs(capsys) -> None:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    session = next(b for b in blocks if "certify_file" in b)
+    assert len(session.strip().splitlines()) <= 11
+    scope: dict = {"__name__": "notebook"}
+    exec(compile(session, str(README), "exec"), scope)
+    assert "fails on a game" in capsys.readouterr().out
+    for name in ("row", "found", "cert"):
+        assert scope[name]._repr_markdown_().startswith("# ") and "<table>" in scope[name]._repr_html_()

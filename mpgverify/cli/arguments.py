@@ -19,6 +19,7 @@ from mpgverify.formats import load_game, load_policy
 from mpgverify.game import Game, MarkovGame
 from mpgverify.literals import DECIMAL, INTEGER
 from mpgverify.policy import Policy, random_logits, softmax_policy, uniform_policy
+from mpgverify.threads import apply_thread_policy, work_entries
 
 __all__ = [
     "GAME_HELP",
@@ -29,6 +30,7 @@ __all__ = [
     "POLICY_HELP",
     "REPR_HELP",
     "SEED",
+    "SEED_RANGE",
     "OneLineParser",
     "check_outputs",
     "counterexample_dir",
@@ -59,7 +61,14 @@ POLICY_HELP = "a mpgverify.policy/1 JSON file, 'uniform', or 'random:SEED' (soft
 
 
 def resolve_game(text: str, representation: str = "auto") -> Game:
-    """A game from a file path (dense) or a built-in spec in ``representation``."""
+    """A game from a file path (dense) or a built-in spec in ``representation``; torch's threads are
+    set for its size (:mod:`mpgverify.threads`: one for a small game, every core for a large one)."""
+    game = _resolve_game(text, representation)
+    apply_thread_policy(work_entries(game))
+    return game
+
+
+def _resolve_game(text: str, representation: str) -> Game:
     name = text.partition(":")[0]
     if name in BUILTIN_GAMES and not _exists(text):
         return parse_game_spec(text, representation=representation)
@@ -99,7 +108,7 @@ def resolve_policy(text: str, game: Game) -> Policy:
     if text.startswith("random:"):
         seed = text.partition(":")[2]
         if not (seed.isascii() and seed.isdigit()) or len(seed) > 19 or int(seed) > MAX_SEED:
-            raise FormatError("--policy", f"random:SEED needs an integer seed in [0, 2^62), got {seed!r}"[:200])
+            raise FormatError("--policy", f"random:SEED needs an integer seed in {SEED_RANGE}, got {seed!r}"[:200])
         return softmax_policy(random_logits(game, seed=int(seed)))
     if not _exists(text):
         raise FormatError("--policy", f"{text!r} is neither a file nor 'uniform' nor 'random:SEED'")
@@ -153,10 +162,13 @@ MAX_SEEDS = 10**6
 
 
 MAX_SEED = 2**62 - 1  # seeds in [0, 2⁶²): seeds + batch offsets stay inside torch's 64-bit generator
+#: how every message states the seed range
+SEED_RANGE = f"[0, 2⁶²) (0 to {MAX_SEED})"
 
 
-def integer(low: int, high: int) -> Callable[[str], int]:
-    """An argparse type: an integer in [low, high]."""
+def integer(low: int, high: int, *, shown: str = "") -> Callable[[str], int]:
+    """An argparse type: an integer in [low, high] (``shown``: how the range is stated in messages)."""
+    stated = shown or f"[{low}, {high}]"
 
     def parse(text: str) -> int:
         try:
@@ -164,9 +176,9 @@ def integer(low: int, high: int) -> Callable[[str], int]:
                 raise ValueError(text)
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer in [{low}, {high}], got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"must be an integer in {stated}, got {text!r}") from None
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be an integer in [{low}, {high}], got {text!r}")
+            raise argparse.ArgumentTypeError(f"must be an integer in {stated}, got {text!r}")
         return value
 
     return parse
@@ -185,7 +197,7 @@ def finite(text: str) -> float:
     return value
 
 
-SEED = integer(0, MAX_SEED)
+SEED = integer(0, MAX_SEED, shown=SEED_RANGE)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -207,7 +219,9 @@ OUTPUTS: dict[str, dict[str, str]] = {
     "figures": {"out": "folder"},
     "check-mpg": {"potential_out": "file", "certificate": "file"},
     "claims": {"json": "file", "markdown": "file"},
-    "hunt": {"json": "file", "ledger": "file", "markdown": "file"},
+    "hunt": {"json": "file", "ledger": "file", "markdown": "file", "closest": "folder"},
+    "explain": {"out": "folder"},
+    "report": {"out": "folder"},
 }
 #: per command, the arguments that name files it reads (an output must never be one of them)
 INPUTS: dict[str, tuple[str, ...]] = {
@@ -217,6 +231,8 @@ INPUTS: dict[str, tuple[str, ...]] = {
     "check-mpg": ("game",),
     "run": ("game",),
     "replay": ("file",),
+    "explain": ("file",),
+    "report": ("ledger",),
 }
 #: commands that save confirmed counterexamples into a folder (``--counterexamples`` or the default)
 SAVES_COUNTEREXAMPLES = ("claims", "hunt")

@@ -81,8 +81,18 @@ def _constants(args: argparse.Namespace) -> int:
         print(json_text(out), end="")
     else:
         for k, v in out.items():
-            print(f"{k:<8} {v}")
+            shown = "n/a" if v is None else f"{v:.10g}" if isinstance(v, float) else str(v)
+            print(f"{k:<8} {shown:<18}{_CONSTANT_MEANING.get(k, '')}".rstrip())
     return 0
+
+
+#: what each printed constant is (the text output says it beside the value)
+_CONSTANT_MEANING = {
+    "phi_min": "Φ_min = min over product policies π and states s of Φ_π(s) (Assumption 2.3)",
+    "phi_max": "Φ_max = max over π and s of Φ_π(s)",
+    "M": "M = max over π, π′ of ‖d^π_μ / d^π′_μ‖_∞ (Lemma 3.5), exact",
+    "M_state": "the state s at which the ratio d^π_μ(s) / d^π′_μ(s) attains M",
+}
 
 
 def _check_mpg(args: argparse.Namespace) -> int:

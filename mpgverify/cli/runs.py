@@ -22,7 +22,7 @@ from mpgverify.cli.arguments import (
     slug,
 )
 from mpgverify.errors import FormatError
-from mpgverify.formats import json_text
+from mpgverify.formats import json_text, policy_to_json
 
 __all__ = ["add_check_algorithm", "add_figures", "add_run"]
 
@@ -49,7 +49,9 @@ def _run(args: argparse.Namespace) -> int:
     )
     out_dir = Path(args.out)
     curves = write_curves(result, out_dir / f"{result.algorithm}-{slug(game.name)}-curves.csv")
-    report = run_report(result, str(curves))
+    policy_path = out_dir / f"{result.algorithm}-{slug(game.name)}-final-policy.json"
+    write_text(policy_path, json_text(policy_to_json([p[0] for p in result.final_policy])))
+    report = run_report(result, str(curves)) | {"final_policy": {"file": str(policy_path), "seed": result.first_seed}}
     report_path = out_dir / f"{result.algorithm}-{slug(game.name)}-run.json"
     write_text(report_path, json_text(report))
     if args.json:
@@ -62,7 +64,8 @@ def _run(args: argparse.Namespace) -> int:
         )
         print(f"final POA       {f['poa_mean']:.4f} ± {f['poa_se']:.4f} (standard error)")
         print(f"final Nash-gap  {f['nash_gap_mean']:.4g} ± {f['nash_gap_se']:.2g}")
-    report_written([str(curves), str(report_path)])
+        print(f"final policy of seed {result.first_seed} (for evaluate --policy): {policy_path}")
+    report_written([str(curves), str(policy_path), str(report_path)])
     return 0
 
 
@@ -90,7 +93,7 @@ def _check_algorithm(args: argparse.Namespace) -> int:
 
 
 def _figures(args: argparse.Namespace) -> int:
-    from mpgverify.experiments.figures import write_reproduction
+    from mpgverify.experiments.figures import cut_down, write_reproduction
     from mpgverify.experiments.reproduction import Setup, reproduce
 
     if not 1 <= len(args.seeds) <= 2:
@@ -116,8 +119,11 @@ def _figures(args: argparse.Namespace) -> int:
     report = write_reproduction(rep, args.out, command=command)
     print(f"{len(rep.curves)} configurations on {rep.device} in {rep.seconds:.1f} s; written to {args.out}")
     report_written([str(p) for p in sorted(Path(args.out).iterdir()) if p.is_file()])
+    caveat = cut_down(rep)
+    if caveat:
+        print(f"caveat: {caveat}: the verdicts below are not verdicts on the paper's setup")
     for v in report["verdicts"]:
-        print(f"{v['id']:15s} {v['verdict']}")
+        print(f"{v['id']:15s} {v['verdict']}{' (cut-down run)' if caveat else ''}")
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from pathlib import Path
 from typing import Any
 
 from mpgverify.atomic import locked, write_text
@@ -23,17 +24,19 @@ from mpgverify.formats import json_text
 #: the longest time budget per claim a hunt accepts (a year): beyond it timers overflow, and no run ends
 MAX_HUNT_SECONDS = 365 * 24 * 3600.0
 
-__all__ = ["add_claims", "add_hunt", "add_replay"]
+__all__ = ["add_claims", "add_explain", "add_hunt", "add_replay", "add_report"]
 
 
 def _claims(args: argparse.Namespace) -> int:
     from mpgverify.verify.ledger import ledger_json, render_markdown, render_table, run_ledger
-    from mpgverify.verify.registry import load_claims, select_claims
+    from mpgverify.verify.registry import describe_selection, load_claims, select_claims
 
     only = [x.strip() for item in args.only for x in item.split(",") if x.strip()] if args.only is not None else None
     if only is not None and not only:
         raise FormatError("--only", "names no claim id (an empty --only would run every claim)")
-    claims = select_claims(load_claims(), only)
+    claims = select_claims(load_claims(), only, family=args.family)
+    if only is not None:
+        print(f"mpgverify claims: {describe_selection(claims, only, family=args.family)}", file=sys.stderr)
     finished = run_ledger(
         claims,
         budget=args.budget,
@@ -70,7 +73,7 @@ def _claims(args: argparse.Namespace) -> int:
 def _hunt(args: argparse.Namespace) -> int:
     from mpgverify.verify.execution import run_hunts
     from mpgverify.verify.ledger import merge_hunts, read_ledger, render_markdown_json
-    from mpgverify.verify.registry import load_claims, select_claims
+    from mpgverify.verify.registry import describe_selection, load_claims, select_claims
 
     if not args.all and not args.claims:
         raise FormatError("CLAIM", "name at least one claim id, or pass --all")
@@ -79,7 +82,9 @@ def _hunt(args: argparse.Namespace) -> int:
     seconds = 30.0 if args.seconds is None and args.evaluations is None else args.seconds
     if args.ledger:
         read_ledger(args.ledger)  # a malformed ledger is refused before the work, and read again to merge
-    claims = select_claims(load_claims(), None if args.all else args.claims)
+    only = None if args.all else args.claims
+    claims = select_claims(load_claims(), only, family=args.family, field="CLAIM")
+    print(f"mpgverify hunt: {describe_selection(claims, only, family=args.family)}", file=sys.stderr)
     finished, fresh = run_hunts(
         claims,
         seconds=seconds,
@@ -90,6 +95,7 @@ def _hunt(args: argparse.Namespace) -> int:
         progress=sys.stderr,
         workers=args.workers,
         scheduler=args.scheduler,
+        closest_dir=Path(args.closest) if args.closest else counterexample_dir(args) / "closest",
     )
     results = [(r, new) for r, new in zip(finished.results, fresh, strict=True) if r is not None]
     for r, _ in results:
@@ -98,7 +104,9 @@ def _hunt(args: argparse.Namespace) -> int:
         print(f"{r.id:28s} {r.status:12s} premises met {r.premises_met:6d}  best margin {best:>10s}  tightness {tight}")
         if r.counterexample:
             print(f"  counterexample: {r.counterexample}")
-    written = [r.counterexample for r, _ in results]
+        if r.closest:
+            print(f"  closest call: {r.closest} (mpgverify explain reads it)")
+    written = [r.counterexample for r, _ in results] + [r.closest for r, _ in results]
     if args.json:
         write_text(args.json, json_text([r.to_json() for r, _ in results]))
         written.append(args.json)
@@ -123,32 +131,74 @@ def _hunt(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from mpgverify.verify.counterexamples import load_counterexample, replay
+    from mpgverify.verify.certificate import certify_file
+    from mpgverify.verify.certificate import verdict as decide
     from mpgverify.verify.registry import load_claims
-    from mpgverify.verify.runner import judge
 
-    claim_id, example, _ = load_counterexample(args.file)
-    by_id = {c.id: c for c in load_claims()}
-    if claim_id not in by_id:
-        raise FormatError(f"{args.file}: claim", f"unknown claim id {claim_id!r}")
-    outcome, exact = replay(by_id[claim_id], example)
-    if not outcome.premises_met:
-        kind = "undecided" if outcome.undecided else "not met"
-        print(f"{claim_id}: premises {kind} on this example ({outcome.note}); nothing to confirm")
-        return 0
-    if not all(math.isfinite(x) for x in (outcome.observed, outcome.bound, outcome.margin)):
-        print(
-            f"{claim_id}: undecided on this example (the check's value is not a finite number at this witness: "
-            "float64 overflow or 0/0); nothing to confirm"
-        )
-        return 0
-    confirmed, how = judge(outcome, exact)
-    confirmed = confirmed and outcome.violated
-    verdict = (
-        "violation confirmed" if confirmed else "the claim holds here" if not outcome.violated else "not confirmed"
+    cert = certify_file(args.file, load_claims())
+    claim, out = cert.claim, cert.outcome
+    print(f"{claim.id} ({claim.ref}): {claim.statement}")
+    verdict, how, status = decide(out, cert.exact)
+    if not out.premises_met:
+        print(f"{claim.id}: {verdict} on this example ({how}); nothing to confirm")
+    elif verdict == "undecided":
+        print(f"{claim.id}: undecided on this example ({how}); nothing to confirm")
+    else:
+        print(f"{claim.id}: {verdict}: {cert.sides_line()}; {how}")
+    return status
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from mpgverify.verify.certificate import certify_file
+    from mpgverify.verify.registry import load_claims
+
+    cert = certify_file(args.file, load_claims())
+    if args.out is None:
+        print({"md": cert.markdown, "tex": cert.latex, "html": cert.html}[args.format](), end="")
+    else:
+        from pathlib import Path
+
+        from mpgverify.verify import plots
+
+        written = cert.write(Path(args.out), fmt=args.format, stem=Path(args.file).stem)
+        if cert.outcome.trace is not None and not plots.available():
+            print("mpgverify explain: figures left out: matplotlib is not installed", file=sys.stderr)
+        print(cert.summary)
+        report_written([str(p) for p in written])
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mpgverify.verify import plots
+    from mpgverify.verify.ledger import read_ledger
+    from mpgverify.verify.ledger_report import write_report
+    from mpgverify.verify.registry import load_claims
+
+    ledger = read_ledger(args.ledger)
+    written = write_report(ledger, load_claims(), Path(args.out), ledger_path=Path(args.ledger))
+    if not plots.available():
+        print("mpgverify report: figures left out: matplotlib is not installed", file=sys.stderr)
+    print(f"wrote {len(written)} files; open {Path(args.out) / 'index.html'}")
+    return 0
+
+
+def add_report(sub: Any) -> None:
+    """The ``report`` subcommand."""
+    p = sub.add_parser(
+        "report",
+        help="a ledger as a self-contained report: Markdown, PNG and HTML pages with certificates",
+        description=(
+            "Write a report of a mpgverify.ledger/1 file into a folder: a one-screen verdict summary "
+            "(index.md, index.html) and, per claim, its statement, verdict, premises met and informative "
+            "counts, a coverage picture with the unreached sub-classes marked, a histogram of margins or "
+            "tightness, its closest call, and for refuted claims the explain certificate of the counterexample."
+        ),
     )
-    print(f"{claim_id}: {verdict} (observed {outcome.observed:.6g}, claimed {outcome.bound:.6g}; {how})")
-    return 1 if confirmed else 0
+    p.add_argument("ledger", metavar="LEDGER", help="a mpgverify.ledger/1 JSON file")
+    p.add_argument("--out", metavar="DIR", required=True, help="the folder to write the report into")
+    p.set_defaults(handler=_report)
 
 
 def add_claims(sub: Any) -> None:
@@ -170,8 +220,12 @@ def add_claims(sub: Any) -> None:
         help="examples per claim: quick 25, standard 200, thorough 1000 (default quick)",
     )
     p.add_argument(
-        "--only", action="append", metavar="IDS", help="comma-separated claim ids (a base id selects its readings)"
+        "--only",
+        action="append",
+        metavar="IDS",
+        help="comma-separated claim ids: a bare id is that claim alone, ID@* the id and its readings ID@…",
     )
+    p.add_argument("--family", action="store_true", help="every id given selects its family, as ID@* does")
     p.add_argument(
         "--seed", type=SEED, default=0, help="Hypothesis seed (default 0): same seed and budget, same ledger"
     )
@@ -194,8 +248,14 @@ def add_hunt(sub: Any) -> None:
             "mpgverify.counterexample/1; with --ledger the ledger JSON (and --markdown) is updated."
         ),
     )
-    p.add_argument("claims", nargs="*", metavar="CLAIM", help="claim ids (a base id selects its readings)")
+    p.add_argument(
+        "claims",
+        nargs="*",
+        metavar="CLAIM",
+        help="claim ids: a bare id is that claim alone (thm-3.8), ID@* the id and its readings (thm-3.8@*)",
+    )
     p.add_argument("--all", action="store_true", help="every registered claim")
+    p.add_argument("--family", action="store_true", help="every CLAIM given selects its family, as ID@* does")
     p.add_argument("--seconds", type=finite, help="time budget per claim (default 30 when --evaluations is not given)")
     p.add_argument("--evaluations", type=integer(1, 10**8), help="budget per claim in evaluations (reproducible)")
     p.add_argument("--seed", type=SEED, default=0, help="seed of the generation and the local search (default 0)")
@@ -208,6 +268,12 @@ def add_hunt(sub: Any) -> None:
     )
     counterexamples_option(p, "where new confirmed counterexamples are written")
     parallel_options(p)
+    p.add_argument(
+        "--closest",
+        metavar="DIR",
+        help="where a hunt that finds no violation saves its closest call as CLAIM.json (a closer one there "
+        "is kept; default: the counterexample folder's closest/)",
+    )
     p.add_argument("--ledger", metavar="PATH", help="a mpgverify.ledger/1 JSON file to update with the findings")
     p.add_argument("--markdown", metavar="PATH", help="rewrite this Markdown ledger from the updated JSON")
     p.add_argument("--json", metavar="PATH", help="write the hunt results as JSON here")
@@ -223,3 +289,27 @@ def add_replay(sub: Any) -> None:
     )
     p.add_argument("file", metavar="FILE", help="a mpgverify.counterexample/1 JSON file")
     p.set_defaults(handler=_replay)
+
+
+def add_explain(sub: Any) -> None:
+    """The ``explain`` subcommand."""
+    p = sub.add_parser(
+        "explain",
+        help="a certificate of one counterexample or closest call: Markdown, LaTeX or HTML (with figures)",
+        description=(
+            "Re-check the example of a mpgverify.counterexample/1 file (a counterexample, or a closest call "
+            "saved by hunt) and lay it out for a review: the claim and its reference, the game as tables, the "
+            "witness, both sides and the margin (rationals beside decimals where the re-check is exact), each "
+            "premise established with its value, the dynamics' sequence with a plot, and a one-line summary. "
+            "Without --out the certificate is printed; with --out DIR it is written there with its figures."
+        ),
+    )
+    p.add_argument("file", metavar="FILE", help="a mpgverify.counterexample/1 JSON file")
+    p.add_argument(
+        "--format",
+        choices=("md", "tex", "html"),
+        default="md",
+        help="md (default), tex (a LaTeX fragment: booktabs, graphicx) or html",
+    )
+    p.add_argument("--out", metavar="DIR", help="write FILE's stem .md/.tex/.html and its figures into this folder")
+    p.set_defaults(handler=_explain)

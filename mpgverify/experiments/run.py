@@ -25,6 +25,7 @@ from mpgverify.game import Game
 from mpgverify.memory import recording_bytes, require_memory
 from mpgverify.nash import nash_gap
 from mpgverify.progress import Progress, format_seconds
+from mpgverify.threads import apply_thread_policy, work_entries
 from mpgverify.welfare import price_of_anarchy, social_optimum
 
 __all__ = ["RUN_FORMAT", "RunResult", "resolve_device", "run", "run_cost", "run_report", "summarize", "write_curves"]
@@ -57,6 +58,7 @@ class RunResult:
     extra: dict[str, Any] = field(default_factory=dict)
     steps: tuple[int, ...] = ()
     first_seed: int = 0
+    final_policy: tuple[torch.Tensor, ...] = ()  # π_T per agent, [B, S, Aⁱ] (on the CPU)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -97,6 +99,7 @@ def run(
     estimate = require_cost(run_cost(algorithm, game, seeds, iters, len(steps)), game, seeds, what)
     if progress and estimate > 10:
         print(f"{what}: about {format_seconds(estimate)} estimated", file=sys.stderr, flush=True)
+    apply_thread_policy(work_entries(game, seeds))  # one thread for small tensors (mpgverify.threads)
     dev = resolve_device(device)
     if dev.type != "cpu" and algorithm.name.startswith("sampled"):
         raise FormatError("--device", f"{algorithm.name} samples with a CPU generator; use --device cpu")
@@ -105,6 +108,7 @@ def run(
     optimum = social_optimum(game).value
     pos = float(optimum) > 0
     pot, vals, gaps, poas = [], [], [], []
+    final: tuple[torch.Tensor, ...] = ()
     bar = Progress(f"run {algorithm.name} on {game.name}", iters, sys.stderr if progress else None)
     state = call_plugin("init", "iteration 0", algorithm.init, game, seed=seed, batch=seeds)
     responses: torch.Tensor | None = None
@@ -114,6 +118,8 @@ def run(
             with torch.no_grad():
                 where = f"{algorithm.name} {dict(algorithm.options)}, iteration {t}"
                 probs = check_policy_output(game, call_plugin("policy", where, algorithm.policy, state), seeds, where)
+                if t == iters:
+                    final = tuple(p.detach().cpu() for p in probs)
                 V, Phi = values_and_potential(game, probs)
                 V_mu = at_mu(game, V)
                 vals.append(V_mu.cpu())
@@ -149,6 +155,7 @@ def run(
         seconds=seconds,
         steps=steps,
         first_seed=seed,
+        final_policy=final,
     )
 
 

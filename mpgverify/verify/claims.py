@@ -27,8 +27,10 @@ given, recomputes the margin in rational arithmetic from the same game and witne
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -51,8 +53,14 @@ __all__ = [
     "Premises",
     "PremisesNotMet",
     "Relaxation",
+    "Trace",
     "gated",
     "not_met_outcome",
+    "premise_checked",
+    "recording_premises",
+    "short_rational",
+    "tracing",
+    "want_trace",
 ]
 
 
@@ -85,9 +93,70 @@ class Premises:
         return self.met is True
 
 
+#: the premise lines recorded by :func:`recording_premises` (None: not recording)
+_PREMISE_LINES: ContextVar[list[str] | None] = ContextVar("premise_lines", default=None)
+_TRACING: ContextVar[bool] = ContextVar("tracing", default=False)
+
+
+def premise_checked(line: str | Callable[[], str]) -> None:
+    """Record that one hypothesis of a premise gate holds, in words with its value
+    (``"σ = 0.0625 > 0"``, ``"Assumption 4.6: min_π (V_π − Φ_π)(s) = 0.322 ≥ 0"``), for a certificate.
+    A callable is evaluated only while :func:`recording_premises` is active (gates run in hot loops)."""
+    lines = _PREMISE_LINES.get()
+    if lines is not None:
+        lines.append(line() if callable(line) else line)
+
+
+@contextlib.contextmanager
+def recording_premises() -> Iterator[list[str]]:
+    """Collect the :func:`premise_checked` lines of the gates run inside, in the order they ran."""
+    lines: list[str] = []
+    token = _PREMISE_LINES.set(lines)
+    try:
+        yield lines
+    finally:
+        _PREMISE_LINES.reset(token)
+
+
+@contextlib.contextmanager
+def tracing() -> Iterator[None]:
+    """Ask the checks run inside for their full :class:`Trace` (columns that cost extra work)."""
+    token = _TRACING.set(True)
+    try:
+        yield
+    finally:
+        _TRACING.reset(token)
+
+
+def want_trace() -> bool:
+    """Whether a check runs under :func:`tracing` (a certificate is being written)."""
+    return _TRACING.get()
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A sequence a check computed (a dynamics' policies π₀..π_T), one row per step, so that a
+    certificate shows the very numbers the margin came from.
+
+    ``columns`` name the entries of each row (the first is the step index); ``plot`` names the
+    columns drawn against the first; ``marks`` are horizontal reference lines (a bound), by label."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    plot: tuple[str, ...] = ()
+    marks: Mapping[str, float] = field(default_factory=dict)
+
+    def column(self, name: str) -> list[Any]:
+        """The entries of column ``name``, step by step."""
+        k = self.columns.index(name)
+        return [row[k] for row in self.rows]
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """The evaluation of one claim on one example (see the module docstring)."""
+    """The evaluation of one claim on one example (see the module docstring). ``trace``: the sequence
+    behind the margin, for dynamics claims (not compared)."""
 
     premises_met: bool
     margin: float
@@ -98,6 +167,7 @@ class Outcome:
     note: str = ""
     informative: bool = True
     undecided: bool = False
+    trace: Trace | None = field(default=None, compare=False, repr=False)
 
     @property
     def violated(self) -> bool:
@@ -106,10 +176,43 @@ class Outcome:
 
 @dataclass(frozen=True)
 class ExactMargin:
-    """A margin recomputed in exact arithmetic: ``value`` as a string (``p/q``) and its float."""
+    """A margin recomputed in exact arithmetic: ``value`` as a string (``p/q``) and its float;
+    ``observed`` and ``bound``, the two sides in rationals, where the re-check computes them."""
 
     exact: str
     value: float
+    observed: str | None = None
+    bound: str | None = None
+
+    def short(self) -> str:
+        """The margin for a line of text: the rational cut to a readable size beside its decimal
+        (``-3362012215…7537/3472348524…4498 ≈ -0.968224``); the full rational stays in ``exact``."""
+        return short_rational(self.exact)
+
+
+#: a rational with more digits than this in numerator or denominator is cut for display
+SHORT_DIGITS = 12
+
+
+def short_rational(text: str, digits: int = SHORT_DIGITS) -> str:
+    """``p/q`` as text of readable size: each of p and q longer than ``digits`` digits is shown as its
+    first and last digits around ``…`` with its length, and a decimal is put beside any fraction
+    (``-1`` stays ``-1``; ``-1/2`` is ``-1/2 ≈ -0.5``)."""
+    sign = "-" if text.startswith("-") else ""
+    body = text.removeprefix("-")
+    parts = body.split("/")
+    if len(parts) > 2 or not all(p.isdigit() for p in parts):
+        return text
+    if len(parts) == 1 and len(body) <= digits:
+        return text
+
+    def cut(p: str) -> str:
+        return p if len(p) <= digits else f"{p[: digits // 2]}…{p[-(digits // 2) :]}"
+
+    value = int(parts[0]) / int(parts[1]) if len(parts) == 2 else float(int(parts[0]))
+    long = any(len(p) > digits for p in parts)
+    size = f" ({'/'.join(str(len(p)) for p in parts)} digits)" if long else ""
+    return f"{sign}{'/'.join(cut(p) for p in parts)}{size} ≈ {sign}{value:.6g}"
 
 
 @dataclass(frozen=True)

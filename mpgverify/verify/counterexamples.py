@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from mpgverify import __version__
-from mpgverify.atomic import write_unique
+from mpgverify.atomic import locked, write_text, write_unique
 from mpgverify.cost import Cost, require_cost
 from mpgverify.errors import FormatError, MpgverifyError
 from mpgverify.formats import check_depth, first_nonfinite, game_from_json, game_to_json, json_text, read_json
 from mpgverify.memory import recording_bytes, require_memory
+from mpgverify.threads import apply_thread_policy, work_entries
 from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
 
 __all__ = [
     "COUNTEREXAMPLE_FORMAT",
+    "ROLES",
+    "closest_call_json",
     "counterexample_json",
     "load_counterexample",
     "replay",
+    "save_closest_call",
     "user_counterexample_dir",
+    "witness_errors",
     "write_counterexample",
 ]
 
@@ -43,6 +50,43 @@ def counterexample_json(
         "exact_margin": None if exact is None else exact.exact,
         "found_by": f"mpgverify {__version__}; {found_by}",
     }
+
+
+#: what a file of this format holds: a confirmed violation, or the example a hunt came closest with
+ROLES = ("counterexample", "closest call")
+
+
+def closest_call_json(claim: Claim, example: Example, outcome: Outcome, found_by: str) -> dict[str, Any]:
+    """A hunt's closest call (no violation: the informative example of least score, ``−tightness``
+    where the claim reports one, else the margin) in the counterexample format, ``role: "closest call"``."""
+    tight = outcome.tightness if outcome.tightness is not None and math.isfinite(outcome.tightness) else None
+    return counterexample_json(claim, example, outcome, None, found_by) | {"role": ROLES[1], "tightness": tight}
+
+
+def _closeness(obj: dict[str, Any]) -> float:
+    """How close a saved call came (lower: closer), as the hunter scores it."""
+    tight = obj.get("tightness")
+    if isinstance(tight, (int, float)) and not isinstance(tight, bool) and math.isfinite(tight):
+        return -float(tight)
+    margin = obj.get("margin")
+    return float(margin) if isinstance(margin, (int, float)) and not isinstance(margin, bool) else math.inf
+
+
+def save_closest_call(folder: Path, obj: dict[str, Any]) -> Path:
+    """Save a closest call as ``folder/<claim id>.json``, under the folder's lock, unless the file there
+    (a closest call of the same claim) came closer; returns the file that holds the closer call."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{obj['claim']}.json"
+    with locked(folder):
+        if path.is_file():
+            try:
+                _, _, old = load_counterexample(path)
+            except MpgverifyError:
+                old = None
+            if old is not None and old.get("claim") == obj["claim"] and _closeness(old) <= _closeness(obj):
+                return path
+        write_text(path, json_text(obj, indent=1))
+    return path
 
 
 def write_counterexample(path: Path, obj: dict[str, Any]) -> Path:
@@ -89,6 +133,8 @@ def load_counterexample(path: str | Path) -> tuple[str, Example, dict[str, Any]]
             raise FormatError(f"{path}: {key}", f"must be {_KIND_NAMES[kinds]}, got {value!r}"[:300])
         if isinstance(value, float) and not math.isfinite(value):
             raise FormatError(f"{path}: {key}", f"must be finite or null, got {value!r}")
+    if obj.get("role", ROLES[0]) not in ROLES:
+        raise FormatError(f"{path}: role", f"must be one of {', '.join(map(repr, ROLES))}, got {obj['role']!r}"[:200])
     return str(obj["claim"]), Example(game, obj["witness"]), obj
 
 
@@ -108,6 +154,8 @@ _FIELDS: dict[str, tuple[type, ...]] = {
     "exact": (bool,),
     "exact_margin": (str, type(None)),
     "found_by": (str,),
+    "role": (str,),
+    "tightness": _NUMBER,
 }
 _KIND_NAMES = {
     (str,): "a string",
@@ -167,21 +215,30 @@ def _unread(claim: Claim, witness: _ReadWitness) -> None:
             )
 
 
-def replay(claim: Claim, example: Example) -> tuple[Outcome, ExactMargin | None]:
-    """Re-check ``claim`` on a stored example: the float outcome and, when available, the exact margin.
-    Every witness key must be read by the claim or be a plain number (:func:`_unread`)."""
-    _require_replay_cost(claim, example)
-    witness = _ReadWitness(example.witness)
+@contextlib.contextmanager
+def witness_errors(claim: Claim) -> Iterator[None]:
+    """A stored witness is user input: an error the claim's code raises on it (a missing key, a wrong
+    shape) becomes one :class:`FormatError` naming the witness and the claim."""
     try:
-        outcome = claim.check(example.game, witness)
-        exact = claim.exact(example.game, witness) if claim.exact is not None and outcome.violated else None
-        if outcome.premises_met:
-            _unread(claim, witness)
+        yield
     except MpgverifyError:
         raise
     except KeyError as e:
         raise FormatError("witness", f"lacks the key {e.args[0]!r} that claim {claim.id} needs") from None
-    except (TypeError, ValueError, IndexError, AssertionError, RuntimeError) as e:  # a witness is user input
+    except (TypeError, ValueError, IndexError, AssertionError, RuntimeError) as e:
         detail = f"{e.__class__.__name__}: {e}" if str(e) else e.__class__.__name__
         raise FormatError("witness", f"does not fit claim {claim.id} ({detail})") from None
+
+
+def replay(claim: Claim, example: Example) -> tuple[Outcome, ExactMargin | None]:
+    """Re-check ``claim`` on a stored example: the float outcome and, when available, the exact margin.
+    Every witness key must be read by the claim or be a plain number (:func:`_unread`)."""
+    _require_replay_cost(claim, example)
+    apply_thread_policy(work_entries(example.game))
+    witness = _ReadWitness(example.witness)
+    with witness_errors(claim):
+        outcome = claim.check(example.game, witness)
+        exact = claim.exact(example.game, witness) if claim.exact is not None and outcome.violated else None
+        if outcome.premises_met:
+            _unread(claim, witness)
     return outcome, exact

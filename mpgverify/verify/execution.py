@@ -31,12 +31,11 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Generic, TextIO, TypeVar
 
-import torch
-
 from mpgverify.errors import MpgverifyError
 from mpgverify.progress import Progress
+from mpgverify.threads import apply_thread_policy
 from mpgverify.verify.claims import Claim
-from mpgverify.verify.counterexamples import write_counterexample
+from mpgverify.verify.counterexamples import save_closest_call, write_counterexample
 from mpgverify.verify.hunter import STOP_REQUESTED, HuntResult, Method, hunt
 from mpgverify.verify.registry import load_claims
 from mpgverify.verify.runner import ClaimResult, run_claim
@@ -100,12 +99,13 @@ def hunt_task(
 
 
 def _init_worker(threads: int) -> None:
-    """A pool worker: leaves Ctrl-C to the parent (which cancels what has not started), uses its share
-    of the cores (torch's default of one thread per core in every worker oversubscribes the machine:
-    spinning OpenMP threads made a 0.3 s claim take 8 s on 2 workers × 2 threads), and loads the claims
-    once."""
+    """A pool worker: leaves Ctrl-C to the parent (which cancels what has not started), runs the
+    claims' small tensors on one thread (:mod:`mpgverify.threads`; ``MPGVERIFY_THREADS`` overrides),
+    never more than its share of the cores (torch's default of one thread per core in every worker
+    oversubscribes the machine: spinning OpenMP threads made a 0.3 s claim take 8 s on 2 workers × 2
+    threads), and loads the claims once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    torch.set_num_threads(threads)
+    apply_thread_policy(threads_cap=threads)
     _claims_by_id()
 
 
@@ -253,10 +253,13 @@ def run_hunts(
     progress: TextIO | None = None,
     workers: int = 1,
     scheduler: str | None = None,
+    closest_dir: Path | None = None,
 ) -> tuple[Finished[HuntResult], list[bool]]:
     """Hunt every claim on the executor; returns the results in claim order and, per claim, whether it
     was fresh (no counterexample in ``counterexample_dir`` yet: only then may the hunt write one there;
-    a counterexample already there is never overwritten)."""
+    a counterexample already there is never overwritten). A hunt that found no violation saves its
+    closest call in ``closest_dir`` (:func:`~mpgverify.verify.counterexamples.save_closest_call`: a
+    closer call already there is kept), and its record names the file."""
     fresh = [not (counterexample_dir / f"{c.id}.json").exists() for c in claims]
     jobs = [
         (
@@ -280,4 +283,13 @@ def run_hunts(
             progress=bar,
             describe=lambda r: f"{r.status} ({sum(r.evaluations.values())} evaluations, {r.seconds:.1f} s)",
         )
+    if closest_dir is not None:
+        finished = Finished([_save_closest(r, closest_dir) for r in finished.results], finished.interrupted)
     return finished, fresh
+
+
+def _save_closest(result: HuntResult | None, folder: Path) -> HuntResult | None:
+    obj = None if result is None else result.detail.get("closest")
+    if result is None or obj is None:
+        return result
+    return dataclasses.replace(result, closest=str(save_closest_call(folder, obj)))

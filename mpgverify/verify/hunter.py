@@ -43,10 +43,11 @@ import torch
 from hypothesis import HealthCheck, Phase, given, seed, settings, target
 
 from mpgverify.errors import MpgverifyError
+from mpgverify.threads import apply_thread_policy
 from mpgverify.verify.claims import Claim, Example, Outcome, Relaxation
-from mpgverify.verify.counterexamples import counterexample_json, write_counterexample
+from mpgverify.verify.counterexamples import closest_call_json, counterexample_json, write_counterexample
 from mpgverify.verify.determinism import independent_of_local_constants
-from mpgverify.verify.records import record_json
+from mpgverify.verify.records import RichRecord, record_json
 from mpgverify.verify.runner import confirm_violation
 
 __all__ = ["HuntResult", "hunt"]
@@ -98,6 +99,7 @@ class _Search:
     best_margin: float = math.inf
     best_tightness: float | None = None
     overran: bool = False
+    closest: tuple[float, Example, Outcome] | None = None  # (score, example, outcome): the closest call
 
     def evaluate(self, example: Example, phase: str) -> Outcome | None:
         """The claim's outcome on ``example``; None when the example is malformed for this claim."""
@@ -117,6 +119,9 @@ class _Search:
         self.best_margin = min(self.best_margin, out.margin)
         if out.tightness is not None and math.isfinite(out.tightness):
             self.best_tightness = max(self.best_tightness or out.tightness, out.tightness)
+        score = _score(out)
+        if math.isfinite(score) and (self.closest is None or score < self.closest[0]):
+            self.closest = (score, example, out)
         return out
 
 
@@ -164,7 +169,7 @@ class _Chain:
 
 
 @dataclass(frozen=True)
-class HuntResult:
+class HuntResult(RichRecord):
     """What one hunt found."""
 
     id: str
@@ -181,6 +186,7 @@ class HuntResult:
     informative: int | None = None
     undecided: int = 0
     detail: dict[str, Any] = field(default_factory=dict)
+    closest: str | None = None  # where the closest call was saved (a hunt that found no violation)
 
     def to_json(self) -> dict[str, Any]:
         return record_json(self)
@@ -347,6 +353,7 @@ def hunt(
     """
     if evaluations is None and seconds is None:
         raise ValueError("hunt needs a budget: evaluations or seconds")
+    apply_thread_policy()  # the claims' tensors are small: one torch thread (mpgverify.threads)
     mutation = dict(mutation or {})
     search = _Search(claim, mutation, _Budget(evaluations, seconds))
     rng = np.random.default_rng(seed_value)
@@ -366,6 +373,11 @@ def hunt(
             stop = "stopped at the hard time limit inside an evaluation after"
         elif STOP_REQUESTED.is_set():
             stop = "stopped by an interrupt after"
+        near = None
+        if search.closest is not None:
+            _, ex, best = search.closest
+            found_by = f"hunter, seed {seed_value}, the closest call of {search.budget.used} evaluations"
+            near = closest_call_json(claim, ex, best, found_by)
         return HuntResult(
             status="not found",
             evaluations=dict(search.counts),
@@ -377,6 +389,7 @@ def hunt(
             f"{search.informative} informative)",
             informative=search.informative,
             undecided=search.undecided,
+            detail={"closest": near},
             **common,
         )
     example, out = _shrink(search, *found, shrink_cap) if method != "random" else found

@@ -123,6 +123,12 @@ def _check_row(row: Any, where: str) -> None:
     _check_counts(row.get("coverage", {}), f"{where}.coverage")
     if not isinstance(row.get("uncovered", []), list) or not all(isinstance(x, str) for x in row.get("uncovered", [])):
         raise FormatError(f"{where}.uncovered", "must be a list of sub-class names")
+    distribution = row.get("distribution", {})
+    if not isinstance(distribution, dict) or not all(
+        isinstance(v, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+        for v in distribution.values()
+    ):
+        raise FormatError(f"{where}.distribution", "must map 'margin' and 'tightness' to lists of numbers")
     hunt = row.get("hunt")
     if hunt is not None:
         for key, kinds in _HUNT_FIELDS.items():
@@ -164,6 +170,7 @@ _HUNT_OPTIONAL: dict[str, tuple[type, ...]] = {
     "method": (str,),
     "found_in": (str, type(None)),
     "note": (str,),
+    "closest": (str, type(None)),
 }
 
 
@@ -239,12 +246,28 @@ HEADER = [
 ]
 
 
+#: the terminal table's columns (of :data:`HEADER`) and their short names: it fits 100 columns
+_TERMINAL = {
+    "claim": "claim",
+    "verdict": "verdict",
+    "premises met/examples": "met/drawn",
+    "informative": "informative",
+    "sub-classes reached": "classes",
+    "worst margin": "worst margin",
+    "tightness": "tightness",
+}
+
+
 def render_table(results: Sequence[ClaimResult]) -> str:
-    rows = [HEADER, *_rows(results)]
-    widths = [max(len(r[c]) for r in rows) for c in range(len(HEADER))]
+    """The ledger for a terminal, at most 100 characters wide: the reference and the counterexample
+    file (listed below the table) are left to the Markdown ledger."""
+    keep = [HEADER.index(name) for name in _TERMINAL]
+    rows = [list(_TERMINAL.values()), *([row[k] for k in keep] for row in _rows(results))]
+    widths = [max(len(r[c]) for r in rows) for c in range(len(keep))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    files = [f"  {r.id}: {r.counterexample}" for r in results if r.counterexample]
+    return "\n".join(lines + (["counterexample files:", *files] if files else []))
 
 
 def _hunt_section(rows: Sequence[dict[str, Any]]) -> list[str]:

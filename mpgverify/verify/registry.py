@@ -20,7 +20,7 @@ from pathlib import Path
 from mpgverify.errors import FormatError
 from mpgverify.verify.claims import Claim
 
-__all__ = ["ENTRY_POINT_GROUP", "load_claims", "select_claims"]
+__all__ = ["ENTRY_POINT_GROUP", "describe_selection", "load_claims", "select_claims"]
 
 ENTRY_POINT_GROUP = "mpgverify.claims"
 
@@ -48,14 +48,46 @@ def _with_shipped(claim: Claim, folder: object) -> Claim:
     return dataclasses.replace(claim, shipped_counterexample=path) if path.is_file() else claim
 
 
-def select_claims(claims: list[Claim], only: Iterable[str] | None) -> list[Claim]:
-    """Claims whose id is in ``only`` or starts with an entry of it followed by ``@``."""
+def _matches(claim_id: str, selector: str, family: bool) -> bool:
+    """Whether ``selector`` picks ``claim_id``: ``ID@*`` (or any id with ``family``) picks the id and
+    its readings ``ID@…``; a bare id picks that id alone."""
+    base = selector.removesuffix("@*")
+    if selector.endswith("@*") or family:
+        return claim_id == base or claim_id.startswith(base + "@")
+    return claim_id == selector
+
+
+def select_claims(
+    claims: list[Claim], only: Iterable[str] | None, *, family: bool = False, field: str = "--only"
+) -> list[Claim]:
+    """The claims ``only`` names, in registration order: a bare id names that claim alone; ``ID@*``
+    (or every id, with ``family``) names the id and its readings ``ID@…``. An id or family that names
+    nothing is refused by ``field``, with the family it may have meant."""
     if not only:
         return claims
     wanted = list(only)
-    known = {c.id for c in claims}
-    picked = [c for c in claims if any(c.id == w or c.id.startswith(w + "@") for w in wanted)]
-    missing = [w for w in wanted if not any(c.id == w or c.id.startswith(w + "@") for c in claims)]
-    if missing:
-        raise FormatError("--only", f"unknown claim id {missing[0]!r} (known: {', '.join(sorted(known))})")
+    picked = [c for c in claims if any(_matches(c.id, w, family) for w in wanted)]
+    for w in wanted:
+        if any(_matches(c.id, w, family) for c in claims):
+            continue
+        readings = [c.id for c in claims if _matches(c.id, w, True)]
+        if readings:
+            raise FormatError(
+                field,
+                f"{w!r} is not a claim id; its family {w.removesuffix('@*')}@* has {', '.join(readings)} "
+                "(name one, or select the family with ID@* or --family)",
+            )
+        known = sorted({c.id.split("@")[0] for c in claims})
+        raise FormatError(field, f"unknown claim id {w!r} (claim families: {', '.join(known)})")
     return picked
+
+
+def describe_selection(picked: list[Claim], only: Iterable[str] | None, *, family: bool = False) -> str:
+    """What a selection matched, in one line: every selector that names a family lists its members."""
+    if not only:
+        return f"selected every registered claim ({len(picked)})"
+    parts = []
+    for w in only:
+        hits = [c.id for c in picked if _matches(c.id, w, family)]
+        parts.append(w if hits == [w] else f"{w} matched {len(hits)}: {', '.join(hits)}")
+    return f"selected {len(picked)} claim{'s' if len(picked) != 1 else ''} ({'; '.join(parts)})"

@@ -26,11 +26,12 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings, target
 
+from mpgverify.threads import apply_thread_policy
 from mpgverify.verify.claims import Claim, Coverage, ExactMargin, Example, Outcome, PremisesNotMet
 from mpgverify.verify.counterexamples import counterexample_json, load_counterexample, write_counterexample
 from mpgverify.verify.determinism import independent_of_local_constants
 from mpgverify.verify.profiles import PROFILES
-from mpgverify.verify.records import record_json
+from mpgverify.verify.records import RichRecord, record_json
 
 __all__ = [
     "FAR_ABOVE_FLOAT",
@@ -62,6 +63,8 @@ class _Stats:
     failing: tuple[Example, Outcome] | None = None
     frozen: bool = False
     coverage: dict[str, int] | None = None
+    margins: list[float] = field(default_factory=list)
+    tightnesses: list[float] = field(default_factory=list)
 
     def record(self, example: Example, out: Outcome, coverage: Coverage | None = None) -> None:
         if out.violated:
@@ -80,12 +83,25 @@ class _Stats:
             if not out.informative:  # the closest call and the tightness come from examples that test something
                 return
             self.worst_margin = min(self.worst_margin, out.margin)
+            if math.isfinite(out.margin):
+                self.margins.append(_rounded(out.margin))
             if out.tightness is not None and math.isfinite(out.tightness):
                 self.tightness = out.tightness if self.tightness is None else max(self.tightness, out.tightness)
+                self.tightnesses.append(_rounded(out.tightness))
+
+    @property
+    def distribution(self) -> dict[str, list[float]]:
+        """The informative examples' margins and tightness ratios, in draw order (for histograms)."""
+        return {"margin": self.margins, "tightness": self.tightnesses}
+
+
+def _rounded(x: float) -> float:
+    """``x`` to 6 significant digits: a histogram's data, not a record of the example."""
+    return float(f"{x:.6g}")
 
 
 @dataclass(frozen=True)
-class ClaimResult:
+class ClaimResult(RichRecord):
     """One claim's ledger row."""
 
     id: str
@@ -103,6 +119,7 @@ class ClaimResult:
     wrote: bool = False  # this run wrote ``counterexample`` (a replayed one was only read)
     informative: int | None = None
     undecided: int = 0
+    distribution: dict[str, list[float]] | None = None  # informative examples' margins and tightness
 
     @property
     def uncovered(self) -> list[str]:
@@ -110,8 +127,10 @@ class ClaimResult:
         return [] if self.coverage is None else [k for k, v in self.coverage.items() if v == 0]
 
     def to_json(self) -> dict[str, Any]:
-        row = record_json(self, internal=("detail", "coverage", "wrote"))
-        return row if self.coverage is None else row | {"coverage": self.coverage, "uncovered": self.uncovered}
+        row = record_json(self, internal=("detail", "coverage", "wrote", "distribution"))
+        if self.coverage is not None:
+            row |= {"coverage": self.coverage, "uncovered": self.uncovered}
+        return row if self.distribution is None else row | {"distribution": self.distribution}
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> ClaimResult:
@@ -119,6 +138,7 @@ class ClaimResult:
         names = ("id", "ref", "status", "examples", "premises_met", "worst_margin", "tightness", "counterexample")
         coverage = obj.get("coverage")
         informative = obj.get("informative")
+        distribution = obj.get("distribution")
         return cls(
             **{k: obj[k] for k in names},
             seconds=float(obj["seconds"]),
@@ -126,6 +146,9 @@ class ClaimResult:
             coverage=None if coverage is None else {str(k): int(v) for k, v in coverage.items()},
             informative=None if informative is None else int(informative),
             undecided=int(obj.get("undecided", 0)),
+            distribution=None
+            if distribution is None
+            else {str(k): [float(x) for x in v] for k, v in distribution.items()},
         )
 
 
@@ -134,7 +157,7 @@ def judge(out: Outcome, exact: ExactMargin | None) -> tuple[bool, str]:
     (negative beyond the float tolerance too: a game that meets its premises only up to round-off is
     not refuted by 1e-17), else by a margin beyond ``FAR_ABOVE_FLOAT`` times the tolerance."""
     if exact is not None:
-        return exact.exact.startswith("-") and -exact.value > out.tol, f"exact margin {exact.exact}"
+        return exact.exact.startswith("-") and -exact.value > out.tol, f"exact margin {exact.short()}"
     scale = f"{abs(out.margin) / out.tol:.3g}× the float tolerance {out.tol:.2g}" if out.tol > 0 else "tolerance 0"
     how = f"margin {out.margin:.6g}, {scale}"
     return -out.margin > FAR_ABOVE_FLOAT * out.tol, how
@@ -213,6 +236,7 @@ def run_claim(
         replayed first, and if it still violates the claim (confirmed as above) the verdict is
         ``refuted`` at once.
     """
+    apply_thread_policy()  # the claims' tensors are small: one torch thread (mpgverify.threads)
     start = time.perf_counter()
     known = known_counterexample(claim, known_dir)
     if known is not None:
@@ -259,6 +283,7 @@ def run_claim(
         coverage=stats.coverage,
         informative=stats.informative,
         undecided=stats.undecided,
+        distribution=stats.distribution,
     )
     if stats.failing is not None:
         example, out = stats.failing

@@ -121,6 +121,7 @@ def test_policy_files(tmp_path_factory, obj) -> None:
 def test_counterexample_files(tmp_path_factory, obj) -> None:
     tmp = tmp_path_factory.mktemp("cx")
     assert_well_behaved(["replay", _write(tmp, "c.json", obj)])
+    assert_well_behaved(["explain", str(tmp / "c.json"), "--format", "tex"])
 
 
 @FUZZ_SETTINGS
@@ -225,6 +226,18 @@ COMMANDS: dict[str, tuple[list[str], dict[str, st.SearchStrategy[str]]]] = {
         },
     ),
     "replay": ([str(ROOT / "properties" / "counterexamples" / "lemma-c.2.json")], {"FILE": texts}),
+    "explain": (
+        [str(ROOT / "properties" / "counterexamples" / "lemma-c.2.json")],
+        {
+            "FILE": texts,
+            "--format": st.sampled_from(["md", "tex", "html", "pdf", ""]),
+            "--out": st.sampled_from(["{tmp}", "{tmp}/e", "{tmp}/no/such/e", "/proc/1/e", "{tmp}/e.md/"]),
+        },
+    ),
+    "report": (
+        [str(ROOT / "tests" / "fuzz" / "ledger-two-rows.json"), "--out", "{tmp}/r"],
+        {"LEDGER": texts, "--out": st.sampled_from(["{tmp}", "{tmp}/r", "/proc/1/r", "{tmp}/r/../r"])},
+    ),
 }
 
 
