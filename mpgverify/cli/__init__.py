@@ -100,8 +100,11 @@ def console() -> NoReturn:
     status. After a Ctrl-C (status 130) the process ends with ``os._exit``: CPython remembers a
     KeyboardInterrupt that once crossed one of its C-level evaluation frames, even one the command
     caught, and at shutdown would kill itself with SIGINT (status −2 instead of 130: seen on 3 of 30
-    interrupts 1.2–2.4 s into ``check-algorithm``). Every file is already whole (:mod:`mpgverify.atomic`)."""
+    interrupts 1.2–2.4 s into ``check-algorithm``). Every file is already whole (:mod:`mpgverify.atomic`).
+    Once :func:`main` has returned, Ctrl-C is ignored: one arriving during interpreter shutdown killed
+    a finished ``export`` with SIGINT (status −2, nothing printed) instead of its status 0."""
     status = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the work is done: a late Ctrl-C cannot change its status
     if status == 130:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):

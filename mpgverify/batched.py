@@ -1,0 +1,219 @@
+"""A batch of dense games of one shape, and the exact solvers over it (issue 24, step 2).
+
+:class:`GameBatch` stacks B games with the same agents, actions and states on a leading axis —
+``P [B, S, A, S]``, ``R [B, N, S, A]``, ``φ [B, S, A]``, ``μ [B, S]``, ``γ [B]`` — so that one torch
+call serves the population a hunter or a batched check evaluates, instead of B calls on a few
+hundred numbers each. The solvers register with the same single-dispatch functions as the dense
+and factored games and return the same result types with a leading ``B`` axis; a policy is one
+product policy per game, ``probs[i]`` of shape ``[B, S, Aⁱ]``:
+
+* ``evaluate``: ``Vⁱ_b = (I − γ_b P_{b,π_b})⁻¹ rⁱ_{b,π_b}``, Q, local advantages, d, Φ (Section 2);
+* ``nash_gap`` / ``best_response``: policy iteration on every game's and agent's induced MDP at once
+  (Def 2.4), certified per member by :func:`mpgverify.mdp.howard`'s optimality check;
+* ``social_optimum``: policy iteration on the joint-action MDPs with reward ``Σ_i rⁱ`` (Def 4.1).
+
+Each equals the single-game solver member by member (``tests/test_batched.py``, to 1e-12).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from mpgverify.arrays import DTYPE
+from mpgverify.errors import FormatError
+from mpgverify.evaluation import Evaluation, evaluate, local_advantages
+from mpgverify.game import MarkovGame
+from mpgverify.mdp import howard
+from mpgverify.nash import BestResponse, NashGap, best_response, nash_gap
+from mpgverify.policy import joint_policy, others_weights
+from mpgverify.welfare import SocialOptimum, social_optimum, unravel_joint
+
+__all__ = ["GameBatch"]
+
+
+@dataclass(frozen=True, eq=False)
+class GameBatch:
+    """B dense games of one shape (the same ``n_actions`` and ``n_states``), stacked.
+
+    Attributes:
+      games: the members, in order (each validated on its own construction).
+      gamma: ``[B]``.  mu: ``[B, S]``.  P: ``[B, S, A, S]``.  R: ``[B, N, S, A]``.
+      phi: ``[B, S, A]`` when every member states a potential, else None.
+    """
+
+    games: tuple[MarkovGame, ...]
+    gamma: torch.Tensor
+    mu: torch.Tensor
+    P: torch.Tensor
+    R: torch.Tensor
+    phi: torch.Tensor | None
+
+    @classmethod
+    def stack(cls, games: Sequence[MarkovGame]) -> GameBatch:
+        """The batch of ``games``; refused in one line when they differ in shape."""
+        games = tuple(games)
+        if not games:
+            raise FormatError("games", "a batch needs at least one game")
+        shape = (games[0].n_actions, games[0].n_states)
+        for k, g in enumerate(games):
+            if (g.n_actions, g.n_states) != shape:
+                raise FormatError(
+                    f"games[{k}]",
+                    f"has actions {list(g.n_actions)} and {g.n_states} states; the batch is "
+                    f"{list(shape[0])} and {shape[1]} (one shape per batch)",
+                )
+        phi = torch.stack([g.phi for g in games]) if all(g.phi is not None for g in games) else None  # type: ignore[misc]
+        return cls(
+            games,
+            torch.tensor([g.gamma for g in games], dtype=DTYPE),
+            torch.stack([g.mu for g in games]),
+            torch.stack([g.P for g in games]),
+            torch.stack([g.R for g in games]),
+            phi,
+        )
+
+    @property
+    def size(self) -> int:
+        return len(self.games)
+
+    @property
+    def n_agents(self) -> int:
+        return self.games[0].n_agents
+
+    @property
+    def n_actions(self) -> tuple[int, ...]:
+        return self.games[0].n_actions
+
+    @property
+    def n_states(self) -> int:
+        return self.games[0].n_states
+
+    @property
+    def n_joint_actions(self) -> int:
+        return self.games[0].n_joint_actions
+
+    def _g(self, extra: int) -> torch.Tensor:
+        """γ shaped ``[B, 1, …]`` to broadcast against a tensor of ``1 + extra`` axes."""
+        return self.gamma.reshape(-1, *([1] * extra))
+
+    def at_mu(self, values: torch.Tensor) -> torch.Tensor:
+        """``X_b(μ_b)`` over the last axis of ``values`` ``[B, …, S]``."""
+        mu = self.mu.reshape(self.size, *([1] * (values.dim() - 2)), self.n_states)
+        return (values * mu).sum(-1)
+
+    def _solve(self, P_pi: torch.Tensor, r_pi: torch.Tensor) -> torch.Tensor:
+        """``(I − γ_b P_π)⁻¹ r`` for ``P_pi`` ``[B, S, S]`` and ``r_pi`` ``[B, S, K]``: ``[B, K, S]``."""
+        eye = torch.eye(self.n_states, dtype=DTYPE, device=P_pi.device)
+        return torch.linalg.solve(eye - self._g(2) * P_pi, r_pi).transpose(-1, -2)
+
+
+def _check_policy(batch: GameBatch, probs: Sequence[torch.Tensor]) -> None:
+    for i, p in enumerate(probs):
+        want = (batch.size, batch.n_states, batch.n_actions[i])
+        if tuple(p.shape) != want:
+            raise FormatError(f"probs[{i}]", f"must have shape {list(want)} (one policy per game), got {list(p.shape)}")
+
+
+@evaluate.register
+def _evaluate_batch(batch: GameBatch, probs: Sequence[torch.Tensor]) -> Evaluation:  # type: ignore[misc]
+    _check_policy(batch, probs)
+    N = batch.n_agents
+    pi = joint_policy(probs)  # [B, S, A]
+    P_pi = torch.einsum("bsa,bsat->bst", pi, batch.P)
+    tables = batch.R if batch.phi is None else torch.cat([batch.R, batch.phi[:, None]], dim=1)  # [B, K, S, A]
+    sol = batch._solve(P_pi, torch.einsum("bsa,bksa->bsk", pi, tables))  # [B, K, S]
+    V = sol[:, :N]
+    Phi = sol[:, N] if batch.phi is not None else None
+    Q = batch.R + batch._g(3) * torch.einsum("bsat,bnt->bnsa", batch.P, V)
+    eye = torch.eye(batch.n_states, dtype=DTYPE, device=P_pi.device)
+    d = torch.linalg.solve((eye - batch._g(2) * P_pi).transpose(-1, -2), batch.mu[..., None])[..., 0]
+    return Evaluation(
+        V=V,
+        V_mu=batch.at_mu(V),
+        Q=Q,
+        advantages=local_advantages(batch, probs, Q, V),  # type: ignore[arg-type]
+        d=d,
+        Phi=Phi,
+        Phi_mu=None if Phi is None else batch.at_mu(Phi),
+    )
+
+
+def _best_responses(batch: GameBatch, probs: Sequence[torch.Tensor], agents: Sequence[int]) -> tuple[torch.Tensor, ...]:
+    """Best responses of ``agents`` (equal action counts) in every game: one policy iteration over the
+    ``B × n`` induced MDPs, ``Qⁱ(s, aⁱ) = Σ_a Wⁱ(s, aⁱ, a)[rⁱ(s, a) + γ Σ_{s'} P(s'|s, a) V(s')]`` with the
+    others' weights Wⁱ. Returns (values ``[B, n, S]``, rules ``[B, n, S]``)."""
+    W = torch.stack([others_weights(probs, i) for i in agents], dim=1)  # [B, n, S, Aⁱ, A]
+    R = batch.R[:, list(agents)]  # [B, n, S, A]
+    S, A = batch.n_states, batch.n_joint_actions
+    eye = torch.eye(S, dtype=DTYPE, device=R.device)
+
+    def q_of(values: torch.Tensor) -> torch.Tensor:
+        Q = R + batch._g(3) * torch.einsum("bsat,bnt->bnsa", batch.P, values)
+        return torch.einsum("bnsia,bnsa->bnsi", W, Q)
+
+    def evaluate_rule(rule: torch.Tensor) -> torch.Tensor:
+        chosen = W.gather(-2, rule[..., None, None].expand(*rule.shape, 1, A)).squeeze(-2)  # [B, n, S, A]
+        P_rule = torch.einsum("bnsa,bsat->bnst", chosen, batch.P)
+        r_rule = (chosen * R).sum(-1)
+        return torch.linalg.solve(eye - batch._g(3) * P_rule, r_rule[..., None])[..., 0]
+
+    V0 = torch.zeros(batch.size, len(agents), S, dtype=DTYPE, device=R.device)
+    sol = howard(V0, q_of, evaluate_rule)
+    return sol.V, sol.policy
+
+
+@nash_gap.register
+def _nash_gap_batch(  # type: ignore[misc]
+    batch: GameBatch,
+    probs: Sequence[torch.Tensor],
+    V_mu: torch.Tensor | None = None,
+    *,
+    start: torch.Tensor | None = None,
+) -> NashGap:
+    _check_policy(batch, probs)
+    with torch.no_grad():
+        probs = tuple(p.detach() for p in probs)
+        if V_mu is None:
+            V_mu = evaluate(batch, probs).V_mu  # type: ignore[arg-type]
+        shape = (batch.size, batch.n_agents, batch.n_states)
+        best = torch.empty(shape, dtype=DTYPE)
+        rules = torch.empty(shape, dtype=torch.long)
+        groups: dict[int, list[int]] = {}
+        for i, n in enumerate(batch.n_actions):
+            groups.setdefault(n, []).append(i)
+        for agents in groups.values():
+            best[:, agents], rules[:, agents] = _best_responses(batch, probs, agents)
+        best_mu = batch.at_mu(best)
+        gains = (best_mu - V_mu.detach()).clamp_min(0.0)
+    return NashGap(gap=gains.amax(dim=-1), gains=gains, best_values=best_mu, responses=rules)
+
+
+@best_response.register
+def _best_response_batch(batch: GameBatch, probs: Sequence[torch.Tensor], agent: int) -> BestResponse:  # type: ignore[misc]
+    _check_policy(batch, probs)
+    V, rule = _best_responses(batch, tuple(p.detach() for p in probs), [agent])
+    onehot = torch.nn.functional.one_hot(rule[:, 0], batch.n_actions[agent]).to(DTYPE)
+    return BestResponse(policy=onehot, V=V[:, 0], V_mu=batch.at_mu(V[:, 0]))
+
+
+@social_optimum.register
+def _social_optimum_batch(batch: GameBatch) -> SocialOptimum:  # type: ignore[misc]
+    """Policy iteration on every member's joint-action MDP with reward ``Σ_i rⁱ``; ``value [B]``,
+    ``V [B, S]``, ``actions [B, N, S]``."""
+    r = batch.R.sum(dim=1)  # [B, S, A]
+    S = batch.n_states
+    eye = torch.eye(S, dtype=DTYPE, device=r.device)
+
+    def q_of(values: torch.Tensor) -> torch.Tensor:
+        return r + batch._g(2) * torch.einsum("bsat,bt->bsa", batch.P, values)
+
+    def evaluate_rule(rule: torch.Tensor) -> torch.Tensor:
+        P_rule = batch.P.gather(-2, rule[..., None, None].expand(*rule.shape, 1, S)).squeeze(-2)
+        r_rule = r.gather(-1, rule[..., None])
+        return torch.linalg.solve(eye - batch._g(2) * P_rule, r_rule)[..., 0]
+
+    sol = howard(torch.zeros(batch.size, S, dtype=DTYPE, device=r.device), q_of, evaluate_rule)
+    return SocialOptimum(value=batch.at_mu(sol.V), V=sol.V, actions=unravel_joint(batch.games[0], sol.policy))

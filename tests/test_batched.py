@@ -1,0 +1,101 @@
+"""A batch of games through the solvers (:mod:`mpgverify.batched`) equals each game solved alone."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from mpgverify.batched import GameBatch
+from mpgverify.errors import FormatError
+from mpgverify.evaluation import evaluate
+from mpgverify.nash import best_response, nash_gap
+from mpgverify.policy import softmax_policy
+from mpgverify.welfare import social_optimum
+from randomgames.generators import general_mpg_game, general_sum_game
+
+ACTIONS = (2, 3, 2)
+
+
+def _games(kind: str, count: int = 9) -> list:
+    make = general_mpg_game if kind == "mpg" else general_sum_game
+    gammas = [0.0, 0.5, 0.9, 0.99]
+    kernels = ["random", "action_independent", "deterministic"]
+    return [
+        make(seed=k, n_agents=3, n_states=3, n_actions=ACTIONS, gamma=gammas[k % 4], transitions=kernels[k % 3])
+        for k in range(count)
+    ]
+
+
+def _policies(kind: str, count: int, seed: int = 0) -> tuple[torch.Tensor, ...]:
+    """One product policy per game: uniform, deterministic, near-deterministic (logit gaps 30) or random."""
+    gen = torch.Generator().manual_seed(seed)
+    logits = [torch.randn(count, 3, n, generator=gen, dtype=torch.float64) for n in ACTIONS]
+    if kind == "uniform":
+        logits = [torch.zeros_like(t) for t in logits]
+    elif kind == "deterministic":
+        return tuple(torch.nn.functional.one_hot(t.argmax(-1), t.shape[-1]).to(torch.float64) for t in logits)
+    elif kind == "near-deterministic":
+        logits = [30.0 * t for t in logits]
+    return softmax_policy(logits)
+
+
+def _member(probs: tuple[torch.Tensor, ...], b: int) -> tuple[torch.Tensor, ...]:
+    return tuple(p[b : b + 1] for p in probs)
+
+
+def _close(a: torch.Tensor, b: torch.Tensor, what: str) -> None:
+    scale = 1.0 + float(b.abs().max()) if b.numel() else 1.0
+    err = float((a - b).abs().max()) if b.numel() else 0.0
+    assert err <= 1e-10 * scale, f"{what}: batched and alone differ by {err:.3g} (scale {scale:.3g})"
+
+
+@pytest.mark.parametrize("kind", ["mpg", "general-sum"])
+@pytest.mark.parametrize("policy", ["uniform", "deterministic", "near-deterministic", "random"])
+def test_batched_solvers_equal_each_game_alone(kind: str, policy: str) -> None:
+    games = _games(kind)
+    batch = GameBatch.stack(games)
+    probs = _policies(policy, batch.size)
+    ev, gap, opt = evaluate(batch, probs), nash_gap(batch, probs), social_optimum(batch)
+    assert (ev.Phi is None) == (kind != "mpg")
+    for b, game in enumerate(games):
+        one = _member(probs, b)
+        alone = evaluate(game, one)
+        for name in ("V", "V_mu", "Q", "d", "Phi", "Phi_mu"):
+            x, y = getattr(ev, name), getattr(alone, name)
+            if y is None:
+                assert x is None, name
+                continue
+            _close(x[b], y[0], f"{game.name} {policy} {name}")
+        for i, (x, y) in enumerate(zip(ev.advantages, alone.advantages, strict=True)):
+            _close(x[b], y[0], f"{game.name} {policy} advantages[{i}]")
+        g = nash_gap(game, one)
+        _close(gap.gap[b], g.gap[0], f"{game.name} {policy} Nash-gap")
+        _close(gap.best_values[b], g.best_values[0], f"{game.name} {policy} best-response values")
+        for i in range(game.n_agents):
+            _close(best_response(batch, probs, i).V[b], best_response(game, one, i).V[0], f"{game.name} BR {i}")
+        s = social_optimum(game)
+        _close(opt.value[b], s.value, f"{game.name} social optimum")
+        _close(opt.V[b], s.V, f"{game.name} social optimum per state")
+
+
+def test_a_batch_of_one_shape_only() -> None:
+    games = [*_games("mpg", 2), general_mpg_game(seed=5, n_agents=3, n_states=3, n_actions=(2, 2, 2))]
+    with pytest.raises(FormatError, match=r"games\[2\]: has actions \[2, 2, 2\]"):
+        GameBatch.stack(games)
+    with pytest.raises(FormatError, match="at least one game"):
+        GameBatch.stack([])
+    batch = GameBatch.stack(games[:2])
+    with pytest.raises(FormatError, match=r"probs\[0\]: must have shape \[2, 3, 2\]"):
+        evaluate(batch, _policies("random", 3))
+
+
+def test_batched_values_are_differentiable_in_the_policy() -> None:
+    games = _games("mpg", 4)
+    batch = GameBatch.stack(games)
+    logits = [torch.zeros(4, 3, n, dtype=torch.float64, requires_grad=True) for n in ACTIONS]
+    evaluate(batch, softmax_policy(logits)).Phi_mu.sum().backward()
+    for b, game in enumerate(games):
+        leaf = [torch.zeros(1, 3, n, dtype=torch.float64, requires_grad=True) for n in ACTIONS]
+        evaluate(game, softmax_policy(leaf)).Phi_mu.sum().backward()
+        for x, y in zip(logits, leaf, strict=True):
+            _close(x.grad[b], y.grad[0], f"{game.name} ∂Φ/∂θ")
