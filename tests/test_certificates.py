@@ -511,3 +511,12 @@ def test_any_drawn_example_of_any_claim_gets_a_certificate(claim) -> None:
         "premises undecided",
         "undecided",
     }, seen
+
+
+def test_a_closest_call_is_rechecked_exactly_where_the_claim_can() -> None:
+    """The committed hunt came within 1.1e-16 of thm-4.5@corrected's bound; in rationals the margin is
+    exactly 0: the bound is attained (tight), not violated."""
+    cert = certify_file(ROOT / "docs" / "closest" / "thm-4.5@corrected.json", CLAIMS)
+    assert cert.role == "closest call" and cert.exact is not None
+    assert cert.exact.exact == "0" and cert.exact.observed == cert.exact.bound
+    assert cert.verdict == "the claim holds here" and "attained exactly" in cert.summary

@@ -156,8 +156,6 @@ def _explain(args: argparse.Namespace) -> int:
     if args.out is None:
         print({"md": cert.markdown, "tex": cert.latex, "html": cert.html}[args.format](), end="")
     else:
-        from pathlib import Path
-
         from mpgverify.verify import plots
 
         written = cert.write(Path(args.out), fmt=args.format, stem=Path(args.file).stem)
@@ -169,7 +167,6 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from mpgverify.verify import plots
     from mpgverify.verify.ledger import read_ledger

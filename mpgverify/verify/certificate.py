@@ -73,6 +73,9 @@ def verdict(out: Outcome, exact: ExactMargin | None) -> tuple[str, str, int]:
         return "violation confirmed", how, 1
     if out.violated:
         return "not confirmed", how, 0
+    if exact is not None:
+        tight = "; tight: the bound is attained exactly" if exact.exact == "0" else ""
+        return "the claim holds here", f"exact margin {exact.short()}{tight}", 0
     return "the claim holds here", f"margin {out.margin:.6g} ≥ −{out.tol:.2g} (the float tolerance)", 0
 
 
@@ -166,7 +169,9 @@ class Certificate:
 
 
 def certify(claim: Claim, example: Example, *, source: str = "", role: str = "counterexample") -> Certificate:
-    """Re-check ``example`` against ``claim`` and keep everything a certificate shows (module docstring)."""
+    """Re-check ``example`` against ``claim`` and keep everything a certificate shows (module docstring).
+    A violation gets the claim's exact re-check, as in ``replay``; so does a ``role="closest call"``
+    that holds (its rational margin says whether the bound is attained: thm-4.5@corrected's is 0)."""
     if claim.premises is not None:
         with recording_premises() as lines, witness_errors(claim):
             gate = claim.premises(example.game, example.witness)
@@ -174,6 +179,10 @@ def certify(claim: Claim, example: Example, *, source: str = "", role: str = "co
         gate, lines = Premises.hold(), []
     with tracing_checks():
         outcome, exact = replay(claim, example)
+    recheck = claim.exact if role == "closest call" and outcome.premises_met else None
+    if exact is None and recheck is not None and math.isfinite(outcome.margin):
+        with witness_errors(claim):  # a closest call's sides in rationals too: is the bound attained?
+            exact = recheck(example.game, example.witness)
     return Certificate(claim, example, outcome, exact, gate, tuple(dict.fromkeys(lines)), source, role)
 
 
