@@ -14,11 +14,13 @@ numbers times the batch — keeps torch's default.
 
 from __future__ import annotations
 
+import math
 import os
 
 import torch
 
 from mpgverify.errors import FormatError
+from mpgverify.game import MarkovGame
 
 __all__ = ["LARGE_ENTRIES", "THREADS_ENV", "apply_thread_policy", "policy_threads", "work_entries"]
 
@@ -45,31 +47,27 @@ def work_entries(game: object, batch: int = 1) -> int:
     """The size of the work on ``game`` that decides the policy: ``batch × S × |A| × S`` for a dense
     game, ``batch × S × Σ_i |Aⁱ| × S`` for a factored one (its local kernels), 0 when unknown."""
     S = int(getattr(game, "n_states", 0) or 0)
-    actions = tuple(getattr(game, "n_actions", ()) or ())
+    actions = tuple(int(n) for n in getattr(game, "n_actions", ()) or ())
     if not S or not actions:
         return 0
-    joint = 1
-    for n in actions:
-        joint *= int(n)
-    per_state = sum(actions) if type(game).__name__ == "FactoredGame" else joint
+    per_state = math.prod(actions) if isinstance(game, MarkovGame) else sum(actions)
     return batch * S * per_state * S
 
 
-def policy_threads(entries: int = 0) -> int:
+def policy_threads(entries: int = 0, *, threads_cap: int | None = None) -> int:
     """The thread count for work of ``entries`` numbers: ``MPGVERIFY_THREADS`` when set, else one
-    below :data:`LARGE_ENTRIES` and torch's default (one per core) from there."""
+    below :data:`LARGE_ENTRIES` and torch's default (one per core) from there, at most ``threads_cap``
+    (a pool worker's share of the cores)."""
     forced = _override()
     if forced is not None:
         return forced
-    return _DEFAULT_THREADS if entries >= LARGE_ENTRIES else 1
+    threads = _DEFAULT_THREADS if entries >= LARGE_ENTRIES else 1
+    return threads if threads_cap is None else max(1, min(threads, threads_cap))
 
 
 def apply_thread_policy(entries: int = 0, *, threads_cap: int | None = None) -> int:
-    """Set torch's intra-op threads by :func:`policy_threads` — at most ``threads_cap`` (a pool
-    worker's share of the cores) unless ``MPGVERIFY_THREADS`` says otherwise; returns the count set."""
-    threads = policy_threads(entries)
-    if threads_cap is not None and _override() is None:
-        threads = max(1, min(threads, threads_cap))
+    """Set torch's intra-op threads by :func:`policy_threads`; returns the count set."""
+    threads = policy_threads(entries, threads_cap=threads_cap)
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     return threads

@@ -132,13 +132,12 @@ def _hunt(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> int:
     from mpgverify.verify.certificate import certify_file
-    from mpgverify.verify.certificate import verdict as decide
     from mpgverify.verify.registry import load_claims
 
     cert = certify_file(args.file, load_claims())
     claim, out = cert.claim, cert.outcome
     print(f"{claim.id} ({claim.ref}): {claim.statement}")
-    verdict, how, status = decide(out, cert.exact)
+    verdict, how, status = cert.decision
     if not out.premises_met:
         print(f"{claim.id}: {verdict} on this example ({how}); nothing to confirm")
     elif verdict == "undecided":
@@ -158,7 +157,7 @@ def _explain(args: argparse.Namespace) -> int:
     else:
         from mpgverify.verify import plots
 
-        written = cert.write(Path(args.out), fmt=args.format, stem=Path(args.file).stem)
+        written = cert.write(Path(args.out), formats=(args.format,), stem=Path(args.file).stem)
         if cert.outcome.trace is not None and not plots.available():
             print("mpgverify explain: figures left out: matplotlib is not installed", file=sys.stderr)
         print(cert.summary)

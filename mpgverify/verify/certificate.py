@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,12 +100,17 @@ class Certificate:
     role: str = "counterexample"
 
     @property
+    def decision(self) -> tuple[str, str, int]:
+        """(verdict, how it was decided, exit status): :func:`verdict`."""
+        return verdict(self.outcome, self.exact)
+
+    @property
     def verdict(self) -> str:
-        return verdict(self.outcome, self.exact)[0]
+        return self.decision[0]
 
     @property
     def exit_status(self) -> int:
-        return verdict(self.outcome, self.exact)[2]
+        return self.decision[2]
 
     def sides_line(self) -> str:
         """Both sides and the direction in one line: ``the claim needs observed ≥ bound: 1 ≥ 1.96822 is
@@ -126,7 +132,7 @@ class Certificate:
     @property
     def summary(self) -> str:
         """The certificate in one sentence."""
-        v, how, _ = verdict(self.outcome, self.exact)
+        v, how, _ = self.decision
         g = self.example.game
         shape = f"{g.n_agents} agent(s) × actions {list(g.n_actions)}, {g.n_states} state(s), γ = {g.gamma:.6g}"
         if v == "violation confirmed":
@@ -152,9 +158,10 @@ class Certificate:
     def _repr_html_(self) -> str:
         return render_html(self.document(), fragment=True)
 
-    def write(self, out: Path, *, fmt: str = "md", stem: str = "certificate") -> list[Path]:
-        """Write the certificate as ``out/STEM.{md,tex,html}`` with its figures (``STEM-sequence.png``,
-        when matplotlib is installed and the check has a sequence); returns the files written."""
+    def write(self, out: Path, *, formats: Sequence[str] = ("md",), stem: str = "certificate") -> list[Path]:
+        """Write the certificate as ``out/STEM.FMT`` for each of ``formats`` (``md``, ``tex``, ``html``)
+        with its figure (``STEM-sequence.png``, when matplotlib is installed and the check has a
+        sequence); returns the files written."""
         out.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
         figures: dict[str, str] = {}
@@ -163,8 +170,8 @@ class Certificate:
             path = plots.trace_figure(trace, out / f"{stem}-sequence.png", title=f"{self.claim.id}: {trace.title}")
             figures["sequence"] = path.name
             written.append(path)
-        render = {"md": self.markdown, "tex": self.latex, "html": self.html}[fmt]
-        written.append(write_text(out / f"{stem}.{fmt}", render(figures)))
+        render = {"md": self.markdown, "tex": self.latex, "html": self.html}
+        written += [write_text(out / f"{stem}.{fmt}", render[fmt](figures)) for fmt in formats]
         return written
 
 
@@ -201,7 +208,7 @@ def certify_file(path: str | Path, claims: list[Claim]) -> Certificate:
 # -- the blocks ---------------------------------------------------------------------------------------
 def _blocks(c: Certificate, figures: dict[str, str]) -> list[Any]:
     claim, out, game = c.claim, c.outcome, c.example.game
-    v, how, _ = verdict(out, c.exact)
+    v, how, _ = c.decision
     blocks: list[Any] = [
         Para(c.summary),
         Heading("Claim"),

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ __all__ = [
     "PremisesNotMet",
     "Relaxation",
     "Trace",
+    "closeness",
     "gated",
     "not_met_outcome",
     "premise_checked",
@@ -172,6 +174,19 @@ class Outcome:
     @property
     def violated(self) -> bool:
         return self.premises_met and self.margin < -self.tol
+
+    @property
+    def score(self) -> float:
+        """How close the example comes to a violation (lower: closer): :func:`closeness`."""
+        return closeness(self.tightness, self.margin)
+
+
+def closeness(tightness: float | None, margin: float) -> float:
+    """What the hunter minimizes and a saved closest call is ranked by: ``−tightness`` where the claim
+    reports one (scale-free: a bound with a large constant is not 'safer' for it), else the margin."""
+    if tightness is not None and math.isfinite(tightness):
+        return -tightness
+    return margin
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from mpgverify.errors import FormatError, MpgverifyError
 from mpgverify.formats import check_depth, first_nonfinite, game_from_json, game_to_json, json_text, read_json
 from mpgverify.memory import recording_bytes, require_memory
 from mpgverify.threads import apply_thread_policy, work_entries
-from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome
+from mpgverify.verify.claims import Claim, ExactMargin, Example, Outcome, closeness
 
 __all__ = [
     "COUNTEREXAMPLE_FORMAT",
@@ -64,12 +64,11 @@ def closest_call_json(claim: Claim, example: Example, outcome: Outcome, found_by
 
 
 def _closeness(obj: dict[str, Any]) -> float:
-    """How close a saved call came (lower: closer), as the hunter scores it."""
-    tight = obj.get("tightness")
-    if isinstance(tight, (int, float)) and not isinstance(tight, bool) and math.isfinite(tight):
-        return -float(tight)
-    margin = obj.get("margin")
-    return float(margin) if isinstance(margin, (int, float)) and not isinstance(margin, bool) else math.inf
+    """How close a saved call came (lower: closer), as the hunter scores it (:func:`closeness`)."""
+    tight, margin = obj.get("tightness"), obj.get("margin")
+    tight = float(tight) if isinstance(tight, (int, float)) and not isinstance(tight, bool) else None
+    margin = float(margin) if isinstance(margin, (int, float)) and not isinstance(margin, bool) else math.inf
+    return closeness(tight, margin)
 
 
 def save_closest_call(folder: Path, obj: dict[str, Any]) -> Path:

@@ -59,14 +59,6 @@ class _Stop(Exception):
     """Raised inside the Hypothesis test to end generation (budget spent or a violation found)."""
 
 
-def _score(out: Outcome) -> float:
-    """What the search minimizes: ``−tightness`` where the claim reports one (scale-free: a bound
-    with a large constant is not 'safer' for it), else the margin."""
-    if out.tightness is not None and math.isfinite(out.tightness):
-        return -out.tightness
-    return out.margin
-
-
 #: Set by a Ctrl-C (:mod:`mpgverify.verify.execution`): a running hunt stops at its next budget check
 #: and returns what it has, as if its budget were spent.
 STOP_REQUESTED = threading.Event()
@@ -119,7 +111,7 @@ class _Search:
         self.best_margin = min(self.best_margin, out.margin)
         if out.tightness is not None and math.isfinite(out.tightness):
             self.best_tightness = max(self.best_tightness or out.tightness, out.tightness)
-        score = _score(out)
+        score = out.score
         if math.isfinite(score) and (self.closest is None or score < self.closest[0]):
             self.closest = (score, example, out)
         return out
@@ -224,7 +216,7 @@ def _generate(
         if out.premises_met and math.isfinite(out.margin):
             if steer:
                 target(max(-out.margin, -1e9), label="violation")
-            score = _score(out)
+            score = out.score
             # distinct scores only: a plateau of tied examples (often degenerate ones) must not fill
             # every chain of the local search
             if all(abs(score - other) > 1e-12 * (1 + abs(score)) for other, _ in pool):
@@ -290,8 +282,8 @@ def _local_search(
         out = search.evaluate(candidate, "gradient" if use_gradient else "local")
         if out is not None and out.violated:
             return candidate, out
-        if out is not None and out.premises_met and math.isfinite(out.margin) and _score(out) < chain.score:
-            chain.score, chain.example, chain.scale = _score(out), candidate, min(2.0, chain.scale * 1.5)
+        if out is not None and out.premises_met and math.isfinite(out.margin) and out.score < chain.score:
+            chain.score, chain.example, chain.scale = out.score, candidate, min(2.0, chain.scale * 1.5)
         else:
             chain.scale *= 0.85
             if chain.scale < 1e-3:

@@ -72,10 +72,9 @@ def write_report(
                 try:
                     certs[kind] = certify_file(path, list(claims))
                 except MpgverifyError as e:  # a file that no longer loads is reported, not fatal
-                    certs.pop(kind, None)
                     row = {**row, "note": f"{row.get('note', '')} ({kind} {path} could not be read: {e})"}
         for kind, cert in certs.items():
-            written += _write_certificate(cert, out, f"{kind}-{row['id']}", figures)
+            written += cert.write(out, formats=("md", "html"), stem=f"{kind}-{row['id']}")
         pics = _claim_figures(row, out, figures)
         written += [out / p for p in pics.values()]
         pages[f"claim-{row['id']}"] = _claim_page(row, claim, certs, pics, figures)
@@ -104,13 +103,6 @@ def _counterexample(row: dict[str, Any], claim: Claim | None, ledger_path: Path)
 def _closest(row: dict[str, Any], ledger_path: Path) -> Path | None:
     hunt = row.get("hunt") or {}
     return _resolve(hunt.get("closest"), ledger_path) if row["status"] != "refuted" else None
-
-
-def _write_certificate(cert: Certificate, out: Path, stem: str, figures: bool) -> list[Path]:
-    files = cert.write(out, fmt="md", stem=stem) if figures else [write_text(out / f"{stem}.md", cert.markdown())]
-    pics = {"sequence": f"{stem}-sequence.png"} if (out / f"{stem}-sequence.png").is_file() else {}
-    files.append(write_text(out / f"{stem}.html", cert.html(pics)))
-    return files
 
 
 def _claim_figures(row: dict[str, Any], out: Path, figures: bool) -> dict[str, str]:
