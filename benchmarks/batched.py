@@ -1,4 +1,4 @@
-"""Batched games through the solvers (:mod:`mpgverify.batched`) against one game at a time, in one
+"""Batched games through the solvers (:mod:`mpgverify.solvers.batched`) against one game at a time, in one
 process, one torch thread (the claims' sizes).
 
     python benchmarks/batched.py [--markdown] [--json PATH] [--rounds 5]
@@ -18,11 +18,11 @@ from typing import Any
 
 import torch
 
-from mpgverify.batched import GameBatch
-from mpgverify.evaluation import evaluate
-from mpgverify.nash import nash_gap
 from mpgverify.policy import softmax_policy
-from mpgverify.welfare import social_optimum
+from mpgverify.solvers.batched import GameBatch
+from mpgverify.solvers.evaluation import evaluate
+from mpgverify.solvers.nash import nash_gap
+from mpgverify.solvers.welfare import social_optimum
 from randomgames.generators import general_mpg_game
 
 ACTIONS = (2, 3, 2)

@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from mpgverify.mdp import policy_iteration
+from mpgverify.solvers.mdp import policy_iteration
 
 __all__ = ["naive_evaluation", "naive_training"]
 

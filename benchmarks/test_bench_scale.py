@@ -16,8 +16,8 @@ from mpgverify import coordination_game, evaluate, nash_gap, price_of_anarchy, r
 from mpgverify.algorithms import make_algorithm
 from mpgverify.algorithms.gradients import marginal_policy_gradients
 from mpgverify.builtin_games import factored_coordination_game
-from mpgverify.evaluation import potential_values
-from mpgverify.hessian import hessian_spectral_norm
+from mpgverify.solvers.evaluation import potential_values
+from mpgverify.solvers.hessian import hessian_spectral_norm
 
 
 def _once(benchmark, fn, n):

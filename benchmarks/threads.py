@@ -23,8 +23,8 @@ from typing import Any
 import torch
 
 from mpgverify.builtin_games import parse_game_spec
-from mpgverify.nash import nash_gap
 from mpgverify.policy import uniform_policy
+from mpgverify.solvers.nash import nash_gap
 from mpgverify.threads import work_entries
 from mpgverify.verify.counterexamples import load_counterexample
 from mpgverify.verify.registry import load_claims

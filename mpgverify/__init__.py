@@ -9,21 +9,8 @@ import exits with one line and status 130 instead of a traceback (``main`` resto
 import mpgverify._loading  # noqa: F401  (first: Ctrl-C while torch loads, for the command only)
 from mpgverify.builtin_games import coordination_game, parse_game_spec
 from mpgverify.errors import AssumptionError, FormatError, MpgverifyError
-from mpgverify.evaluation import (
-    Evaluation,
-    at_mu,
-    evaluate,
-    local_advantages,
-    potential_values,
-    q_values,
-    state_values,
-    visitation,
-)
 from mpgverify.formats import load_game, load_policy, save_game, save_policy
 from mpgverify.game import MarkovGame
-from mpgverify.game_constants import Mismatch, PotentialRange, mismatch_coefficient, potential_range
-from mpgverify.mdp import MDPSolution, policy_iteration
-from mpgverify.nash import BestResponse, NashGap, best_response, induced_mdp, nash_gap
 from mpgverify.policy import (
     Policy,
     joint_policy,
@@ -31,7 +18,31 @@ from mpgverify.policy import (
     softmax_policy,
     uniform_policy,
 )
-from mpgverify.welfare import SocialOptimum, price_of_anarchy, social_optimum, social_value
+from mpgverify.solvers import (
+    BestResponse,
+    Evaluation,
+    MDPSolution,
+    Mismatch,
+    NashGap,
+    PotentialRange,
+    SocialOptimum,
+    at_mu,
+    best_response,
+    evaluate,
+    induced_mdp,
+    local_advantages,
+    mismatch_coefficient,
+    nash_gap,
+    policy_iteration,
+    potential_range,
+    potential_values,
+    price_of_anarchy,
+    q_values,
+    social_optimum,
+    social_value,
+    state_values,
+    visitation,
+)
 
 __version__ = "0.1.0"
 

@@ -49,11 +49,11 @@ from mpgverify.algorithms.api import (
 )
 from mpgverify.cost import Cost, CostError, require_cost, time_budget
 from mpgverify.errors import MpgverifyError
-from mpgverify.evaluation import evaluate
 from mpgverify.game import Game, MarkovGame
-from mpgverify.nash import nash_gap
 from mpgverify.progress import Progress, format_seconds
-from mpgverify.welfare import price_of_anarchy
+from mpgverify.solvers.evaluation import evaluate
+from mpgverify.solvers.nash import nash_gap
+from mpgverify.solvers.welfare import price_of_anarchy
 
 __all__ = [
     "GAME_SUITES_GROUP",

@@ -1,7 +1,7 @@
 """Estimate the time and memory of a job before doing it, and refuse one past the budget.
 
 A job is counted in *exact-evaluation equivalents*: one batched exact policy evaluation of the game
-(:func:`mpgverify.evaluation.evaluate` on ``batch`` policies), whose time is measured on this game
+(:func:`mpgverify.solvers.evaluation.evaluate` on ``batch`` policies), whose time is measured on this game
 and batch (:func:`seconds_per_evaluation`, three small calls), plus raw floating-point work at
 :data:`FLOPS` for what is not an evaluation (a network's layers, Monte Carlo rollouts). So
 
@@ -90,8 +90,8 @@ _MEASURED: dict[tuple[int, int, str], float] = {}
 
 def seconds_per_evaluation(game: Game, batch: int) -> float:
     """Measured seconds of one exact evaluation of ``batch`` uniform policies of ``game`` (best of 3)."""
-    from mpgverify.evaluation import evaluate
     from mpgverify.policy import uniform_policy
+    from mpgverify.solvers.evaluation import evaluate
 
     key = (id(game), batch, str(game.mu.device))
     if key not in _MEASURED:

@@ -75,7 +75,7 @@ def evaluation_bytes(n_agents: int, n_states: int, n_actions: tuple[int, ...], b
 @functools.singledispatch
 def recording_bytes(game: Any, batch: int) -> int:
     """Bytes of exact evaluations and best responses of ``batch`` policies of ``game`` (a dense game:
-    :func:`evaluation_bytes`; a factored game registers its own count in :mod:`mpgverify.factored`)."""
+    :func:`evaluation_bytes`; a factored game registers its own count in :mod:`mpgverify.solvers.factored`)."""
     return evaluation_bytes(game.n_agents, game.n_states, game.n_actions, batch)
 
 

@@ -1,4 +1,4 @@
-"""The ``mpgverify.evaluation/1`` report: every exact quantity of one product policy at μ."""
+"""The ``mpgverify.solvers.evaluation/1`` report: every exact quantity of one product policy at μ."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from typing import Any
 
 import torch
 
-from mpgverify.evaluation import Evaluation, evaluate
 from mpgverify.game import Game
-from mpgverify.nash import best_response, nash_gap
 from mpgverify.policy import uniform_policy
-from mpgverify.welfare import social_optimum
+from mpgverify.solvers.evaluation import Evaluation, evaluate
+from mpgverify.solvers.nash import best_response, nash_gap
+from mpgverify.solvers.welfare import social_optimum
 
 __all__ = ["EVALUATION_FORMAT", "evaluation_report", "potential_contradiction", "render_evaluation"]
 
-EVALUATION_FORMAT = "mpgverify.evaluation/1"
+EVALUATION_FORMAT = "mpgverify.solvers.evaluation/1"
 
 
 def potential_contradiction(game: Game, probs: Sequence[torch.Tensor], ev: Evaluation) -> str | None:

@@ -19,8 +19,8 @@ from typing import Any
 
 from mpgverify.errors import FormatError
 from mpgverify.game import MarkovGame
-from mpgverify.game_constants import assumption_2_1
-from mpgverify.potential_space import agent_term_bases
+from mpgverify.solvers.game_constants import assumption_2_1
+from mpgverify.solvers.potential_space import agent_term_bases
 from mpgverify.verify.claims import Premises, premise_checked
 
 __all__ = [
@@ -141,7 +141,7 @@ def mpg_reason(game: MarkovGame) -> str | None:
     product policies differing only in agent i, ``Vⁱ(π̄ⁱ,π⁻ⁱ)(s) − Vⁱ(π)(s) = Φ(π̄ⁱ,π⁻ⁱ)(s) − Φ(π)(s)``.
 
     Equivalently, each agent term ``uⁱ = rⁱ − φ`` has a value that agent i's policy cannot change,
-    i.e. lies in the admissible space 𝒰ⁱ(P, γ) (:func:`mpgverify.potential_space.agent_term_bases`,
+    i.e. lies in the admissible space 𝒰ⁱ(P, γ) (:func:`mpgverify.solvers.potential_space.agent_term_bases`,
     a linear subspace): decided by the residual of uⁱ's projection onto its orthonormal basis,
     ``≤ MPG_TOL·(1 + max |uⁱ|)``. None when it holds."""
     if game.potential is None:
@@ -166,7 +166,7 @@ def mpg_reason(game: MarkovGame) -> str | None:
 
 def assumption_2_1_reason(game: MarkovGame) -> str | None:
     """Assumption 2.1 (``d^π_μ(s) > 0`` for every π, s), decided exactly
-    (:func:`mpgverify.game_constants.assumption_2_1`): None when it holds."""
+    (:func:`mpgverify.solvers.game_constants.assumption_2_1`): None when it holds."""
     unvisited = assumption_2_1(game)
     if unvisited is None:
         premise_checked("Assumption 2.1: d^π_μ(s) > 0 for every policy π and state s (decided exactly)")

@@ -24,8 +24,8 @@ import torch
 from mpgverify import bounds
 from mpgverify.algorithms.gradients import log_barrier
 from mpgverify.arrays import DTYPE
-from mpgverify.evaluation import potential_values
 from mpgverify.policy import joint_policy, softmax_policy
+from mpgverify.solvers.evaluation import potential_values
 from mpgverify.verify.claims import Example
 from properties.common import flat_theta, theta_json, theta_of, unflat_theta
 

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 import randomgames.strategies as rgs
 from mpgverify.arrays import as_tensor
 from mpgverify.errors import FormatError
-from mpgverify.evaluation import evaluate
-from mpgverify.exact import exact_evaluate, rationalize_game, rationalize_policy
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
+from mpgverify.solvers.evaluation import evaluate
+from mpgverify.solvers.exact import exact_evaluate, rationalize_game, rationalize_policy
 from mpgverify.verify.claims import ClaimBook, ExactMargin, Outcome, Premises
 from properties.common import identity_outcome, theta_of, with_theta
 from properties.coverage import MPG_COVERAGE, MPG_SPACE

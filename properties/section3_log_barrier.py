@@ -15,11 +15,11 @@ import randomgames.strategies as rgs
 from mpgverify import bounds
 from mpgverify.algorithms.gradients import log_barrier, log_barrier_gradients, policy_gradients
 from mpgverify.algorithms.pg import pg
-from mpgverify.evaluation import at_mu, evaluate, potential_values
 from mpgverify.game import MarkovGame
-from mpgverify.game_constants import mismatch_coefficient, potential_range
-from mpgverify.nash import nash_gap
 from mpgverify.policy import softmax_policy, uniform_policy
+from mpgverify.solvers.evaluation import at_mu, evaluate, potential_values
+from mpgverify.solvers.game_constants import mismatch_coefficient, potential_range
+from mpgverify.solvers.nash import nash_gap
 from mpgverify.verify.claims import ClaimBook, Example, Outcome, Premises
 from properties.common import (
     flat_theta,

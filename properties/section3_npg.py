@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 from mpgverify import bounds
 from mpgverify.algorithms.gradients import natural_directions, policy_gradients
 from mpgverify.algorithms.npg_br import inner_loops, npg_br
-from mpgverify.evaluation import at_mu, evaluate, state_values
-from mpgverify.exact import exact_evaluate, rationalize_game, rationalize_policy
 from mpgverify.game import MarkovGame
-from mpgverify.game_constants import potential_range
-from mpgverify.nash import best_response, nash_gap
 from mpgverify.policy import softmax_policy
+from mpgverify.solvers.evaluation import at_mu, evaluate, state_values
+from mpgverify.solvers.exact import exact_evaluate, rationalize_game, rationalize_policy
+from mpgverify.solvers.game_constants import potential_range
+from mpgverify.solvers.nash import best_response, nash_gap
 from mpgverify.verify.claims import ClaimBook, ExactMargin, Outcome, Premises
 from properties.common import (
     identity_outcome,

@@ -13,12 +13,12 @@ import randomgames.strategies as rgs
 from mpgverify import bounds
 from mpgverify.algorithms.gradients import policy_gradients
 from mpgverify.algorithms.pg import pg
-from mpgverify.evaluation import evaluate, potential_values, state_values
 from mpgverify.game import MarkovGame
-from mpgverify.game_constants import potential_range
-from mpgverify.hessian import hessian_spectral_norm
-from mpgverify.nash import nash_gap
 from mpgverify.policy import joint_policy, softmax_policy
+from mpgverify.solvers.evaluation import evaluate, potential_values, state_values
+from mpgverify.solvers.game_constants import potential_range
+from mpgverify.solvers.hessian import hessian_spectral_norm
+from mpgverify.solvers.nash import nash_gap
 from mpgverify.verify.claims import ClaimBook, Outcome, Premises
 from properties.common import (
     flat_theta,

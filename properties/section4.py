@@ -20,13 +20,13 @@ from hypothesis import strategies as st
 import randomgames.strategies as rgs
 from mpgverify import bounds
 from mpgverify.algorithms.br_dynamics import br_dynamics, is_ratio_nash
-from mpgverify.evaluation import at_mu, evaluate, state_values
-from mpgverify.exact import exact_evaluate, exact_social_optimum, rationalize_game, rationalize_policy
 from mpgverify.game import MarkovGame
-from mpgverify.nash import nash_gap
 from mpgverify.policy import check_policy, softmax_policy
+from mpgverify.solvers.evaluation import at_mu, evaluate, state_values
+from mpgverify.solvers.exact import exact_evaluate, exact_social_optimum, rationalize_game, rationalize_policy
+from mpgverify.solvers.nash import nash_gap
+from mpgverify.solvers.welfare import social_optimum
 from mpgverify.verify.claims import Axis, ClaimBook, ExactMargin, Example, Outcome, Premises
-from mpgverify.welfare import social_optimum
 from properties.common import lower_bound_outcome, theta_json, theta_of
 from properties.coverage import ACTIONS, AGENTS, EXACT_KERNEL, REWARD_SIGN, coverage, witness_sign
 from properties.moves import Moves

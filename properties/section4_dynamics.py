@@ -24,14 +24,14 @@ import randomgames.strategies as rgs
 from mpgverify import bounds
 from mpgverify.algorithms.br_dynamics import br_dynamics
 from mpgverify.algorithms.npg_br import npg_br
-from mpgverify.evaluation import evaluate
-from mpgverify.exact import ExactGame, rationalize_game
 from mpgverify.game import MarkovGame
-from mpgverify.game_constants import potential_range
-from mpgverify.nash import nash_gap
 from mpgverify.policy import softmax_policy
+from mpgverify.solvers.evaluation import evaluate
+from mpgverify.solvers.exact import ExactGame, rationalize_game
+from mpgverify.solvers.game_constants import potential_range
+from mpgverify.solvers.nash import nash_gap
+from mpgverify.solvers.welfare import social_optimum, unravel_joint
 from mpgverify.verify.claims import Axis, ClaimBook, Example, Outcome, Premises, Trace, premise_checked, want_trace
-from mpgverify.welfare import social_optimum, unravel_joint
 from properties.common import theta_json, theta_of, upper_bound_outcome
 from properties.coverage import (
     ACTIONS,

@@ -1,6 +1,6 @@
 """Random Markov (potential) games for property-based testing: seeded generators, Hypothesis
 strategies, and fixed suites for checking algorithms. Depends on :mod:`mpgverify` only (the MPG
-membership checker is :mod:`mpgverify.mpg_check`)."""
+membership checker is :mod:`mpgverify.solvers.mpg_check`)."""
 
 from randomgames.builders import MU_KINDS, TRANSITION_KINDS
 from randomgames.generators import (

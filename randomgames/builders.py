@@ -13,7 +13,7 @@ import torch
 from mpgverify.arrays import DTYPE
 from mpgverify.errors import FormatError
 from mpgverify.game import MarkovGame
-from mpgverify.potential_space import agent_term_bases, compose_rewards
+from mpgverify.solvers.potential_space import agent_term_bases, compose_rewards
 from randomgames.sources import Source
 
 __all__ = [
@@ -148,8 +148,8 @@ def build_general_mpg(
     name: str,
 ) -> MarkovGame:
     """Every MPG with kernel P: ``rⁱ = φ + Bⁱzⁱ`` where the columns of Bⁱ span the agent terms that
-    Def 2.2 admits under (P, γ) (:mod:`mpgverify.potential_space`). Any MPG with this kernel has
-    such a form (:func:`mpgverify.potential_space.decompose_mpg` recovers φ and zⁱ), so drawing φ
+    Def 2.2 admits under (P, γ) (:mod:`mpgverify.solvers.potential_space`). Any MPG with this kernel has
+    such a form (:func:`mpgverify.solvers.potential_space.decompose_mpg` recovers φ and zⁱ), so drawing φ
     and zⁱ from boxes around 0 gives every MPG of the kernel, within those boxes, positive
     probability. Under a generic action-dependent kernel the agent terms are the shaping terms
     ``gⁱ(s) − γ Σ_s' P(s'|s, a) gⁱ(s')``; under an action-independent one, dummy terms uⁱ(s, a⁻ⁱ).
@@ -255,7 +255,7 @@ def build_statewise_potential(
     """``rⁱ(s, a) = φ(s, a) + uⁱ(s, a⁻ⁱ)`` with action-*dependent* transitions: every state is a
     potential game, yet the Markov game is in general not an MPG (Leonardos et al. 2021, Sec. 3),
     because agent i's action moves the state and so the expectation of its own dummy term. No
-    potential is attached; :func:`mpgverify.mpg_check.check_mpg` certifies the failure."""
+    potential is attached; :func:`mpgverify.solvers.mpg_check.check_mpg` certifies the failure."""
     return _game(transition, mu, gamma, phi + dummies, None, name)
 
 
@@ -342,7 +342,7 @@ def build_planted_statewise(
     Rewards ``rⁱ = φ(s, a) + uⁱ(s, a⁻ⁱ)`` with u⁰(s, a) = κ·1[s = 1]·1[a¹ = 1] and uⁱ = 0 otherwise
     (each state is a potential game with potential φ(s, ·)). Transitions: with probability 1 − ρ
     the next state is 1 if a⁰ ≠ 0 and 0 otherwise; with probability ρ it follows the state-only
-    row ``mixing[s]``. Proof it is not an MPG (cycle test of :mod:`mpgverify.mpg_check`): the φ
+    row ``mixing[s]``. Proof it is not an MPG (cycle test of :mod:`mpgverify.solvers.mpg_check`): the φ
     part is identical interest and adds 0 to every cycle sum. Take x, x' = agent 0 always plays
     0, 1 and y, y' = agent 1 always plays 0, 1. Under y the u⁰ reward is 0, so
     ``C(s) = V⁰_u(x, y') − V⁰_u(x', y')``; with hₜ = Pr(s_t = 1), the gap

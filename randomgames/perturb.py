@@ -10,7 +10,7 @@ the original game already used (so reward-range premises such as ``r ∈ [0, 1]`
   ``rⁱ − φ`` do not change, so whatever made the game a potential game still does (Def 2.2 is
   linear in the rewards and ``Vⁱ − Φ`` is unchanged for every policy);
 * **agent terms** (``agent_terms=True``): ``rⁱ ← rⁱ + δⁱ`` with δⁱ a random element of the agent
-  terms Def 2.2 admits under the game's kernel and γ (:mod:`mpgverify.potential_space`; dummy
+  terms Def 2.2 admits under the game's kernel and γ (:mod:`mpgverify.solvers.potential_space`; dummy
   terms δⁱ(s, a⁻ⁱ) under a state-only kernel, shaping terms under a generic one), φ unchanged: the
   game stays an MPG with the same potential while its agent terms move, of either sign. Ranges of
   the rewards may change (premises on them are re-checked by the claims, never assumed);
@@ -37,7 +37,7 @@ import torch
 
 from mpgverify.arrays import DTYPE
 from mpgverify.game import MarkovGame
-from mpgverify.potential_space import agent_term_bases
+from mpgverify.solvers.potential_space import agent_term_bases
 
 __all__ = [
     "drop_action",

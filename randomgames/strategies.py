@@ -12,7 +12,7 @@ terms take either sign; ``mus=("uniform", "random")`` (full support) gives Assum
 ``d^π_μ(s) ≥ μ(s)``.
 
 :func:`general_mpgs` spans the whole MPG class of each drawn kernel (every admissible agent term,
-:mod:`mpgverify.potential_space`); the older classes (identical interest, dummy terms, constant
+:mod:`mpgverify.solvers.potential_space`); the older classes (identical interest, dummy terms, constant
 offsets) are sub-classes of it, kept because they shrink to simpler, recognizable games.
 """
 
@@ -30,7 +30,7 @@ from mpgverify.arrays import DTYPE
 from mpgverify.builtin_games import coordination_game
 from mpgverify.game import MarkovGame
 from mpgverify.policy import Policy, softmax_policy
-from mpgverify.potential_space import agent_term_bases
+from mpgverify.solvers.potential_space import agent_term_bases
 from randomgames import builders as gen
 from randomgames.sizes import GameSizes, SizeBounds, SizeError
 from randomgames.sources import HypothesisSource

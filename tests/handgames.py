@@ -54,7 +54,7 @@ def smooth_only_as_a_whole() -> MarkovGame:
 
 
 def mpg_or_roundoff(result) -> bool:
-    """A :func:`mpgverify.mpg_check.check_mpg` verdict of a game built as an MPG in floats: "MPG", or
+    """A :func:`mpgverify.solvers.mpg_check.check_mpg` verdict of a game built as an MPG in floats: "MPG", or
     "undecided at this precision" because its 4-cycles, summed in rationals, miss 0 by round-off only
     (the generators' sums φ + uⁱ round; the checker never calls such a game "not an MPG")."""
     return bool(result.is_mpg) or (result.is_mpg is None and "round-off" in result.note)

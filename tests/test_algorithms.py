@@ -38,7 +38,7 @@ from mpgverify.algorithms.sampling import reinforce_gradients
 from mpgverify.algorithms.tabular import TabularState, init_theta, tabular_policy
 from mpgverify.cli import main
 from mpgverify.experiments.run import run
-from mpgverify.nash import best_response
+from mpgverify.solvers.nash import best_response
 from randomgames import algorithm_test_games
 from tests.handgames import matrix_coordination
 
@@ -372,7 +372,7 @@ def test_check_algorithm_draws_games_with_up_to_four_actions() -> None:
 # -- long runs: iterate past convergence (issue 13: the Fisher-form NPG diverged after converging) ------------
 def _objective(name: str, options: dict, game, probs) -> torch.Tensor:
     """What the dynamics ascends, per seed: Φ(μ), or L_λ = Φ(μ) + λ·barrier for the log-barrier PG (Section 3.2)."""
-    from mpgverify.evaluation import evaluate
+    from mpgverify.solvers.evaluation import evaluate
 
     phi = evaluate(game, probs).Phi_mu
     if name != "log-barrier-pg":
@@ -398,7 +398,7 @@ def test_long_runs_never_lower_the_objective_once_converged(name, options, conve
     ``converged_at`` of Nash, no later step lowers Φ(μ) (L_λ for the barrier) by more than float error."""
     from mpgverify.algorithms import make_algorithm
     from mpgverify.builtin_games import coordination_game
-    from mpgverify.nash import nash_gap
+    from mpgverify.solvers.nash import nash_gap
 
     game, iters = coordination_game(2), 1000
     alg = make_algorithm(name, **options)

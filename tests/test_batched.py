@@ -1,16 +1,16 @@
-"""A batch of games through the solvers (:mod:`mpgverify.batched`) equals each game solved alone."""
+"""A batch of games through the solvers (:mod:`mpgverify.solvers.batched`) equals each game solved alone."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from mpgverify.batched import GameBatch
 from mpgverify.errors import FormatError
-from mpgverify.evaluation import evaluate
-from mpgverify.nash import best_response, nash_gap
 from mpgverify.policy import softmax_policy
-from mpgverify.welfare import social_optimum
+from mpgverify.solvers.batched import GameBatch
+from mpgverify.solvers.evaluation import evaluate
+from mpgverify.solvers.nash import best_response, nash_gap
+from mpgverify.solvers.welfare import social_optimum
 from randomgames.generators import general_mpg_game, general_sum_game
 
 ACTIONS = (2, 3, 2)

@@ -17,9 +17,9 @@ import pytest
 from mpgverify.algorithms.br_dynamics import br_dynamics
 from mpgverify.algorithms.npg_br import npg_br
 from mpgverify.cli import main
-from mpgverify.evaluation import evaluate
-from mpgverify.nash import nash_gap
 from mpgverify.policy import softmax_policy
+from mpgverify.solvers.evaluation import evaluate
+from mpgverify.solvers.nash import nash_gap
 from mpgverify.verify.certificate import certify, certify_file, relation
 from mpgverify.verify.claims import Outcome, short_rational
 from mpgverify.verify.counterexamples import load_counterexample, save_closest_call

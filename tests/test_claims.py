@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from mpgverify.cli import main
-from mpgverify.evaluation import evaluate
+from mpgverify.solvers.evaluation import evaluate
 from mpgverify.verify.claims import Outcome
 from mpgverify.verify.counterexamples import load_counterexample, replay
 from mpgverify.verify.ledger import ledger_json

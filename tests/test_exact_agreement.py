@@ -16,7 +16,7 @@ from mpgverify import (
     social_optimum,
     softmax_policy,
 )
-from mpgverify.exact import (
+from mpgverify.solvers.exact import (
     exact_evaluate,
     exact_mismatch,
     exact_nash_gap,

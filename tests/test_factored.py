@@ -11,12 +11,12 @@ from mpgverify.algorithms import make_algorithm
 from mpgverify.algorithms.gradients import autograd_policy_gradients, marginal_policy_gradients, policy_gradients
 from mpgverify.builtin_games import factored_coordination_game
 from mpgverify.errors import FormatError, MpgverifyError
-from mpgverify.evaluation import potential_values, state_values, visitation
 from mpgverify.factored import FactoredGame
-from mpgverify.game_constants import mismatch_coefficient, potential_range
-from mpgverify.nash import best_response
 from mpgverify.policy import random_logits, softmax_policy
-from mpgverify.welfare import price_of_anarchy, social_optimum
+from mpgverify.solvers.evaluation import potential_values, state_values, visitation
+from mpgverify.solvers.game_constants import mismatch_coefficient, potential_range
+from mpgverify.solvers.nash import best_response
+from mpgverify.solvers.welfare import price_of_anarchy, social_optimum
 
 F64 = torch.float64
 
@@ -145,7 +145,7 @@ def test_factored_game_validates_its_fields() -> None:
 
 @pytest.mark.parametrize("n", [2, 3])
 def test_lanczos_hessian_norm_equals_the_dense_hessian_norm(n) -> None:
-    from mpgverify.hessian import hessian_spectral_norm
+    from mpgverify.solvers.hessian import hessian_spectral_norm
 
     game = coordination_game(n)
     theta = random_logits(game, seed=n)
@@ -167,8 +167,8 @@ def test_iterative_batched_best_responses_equal_dense(n, monkeypatch) -> None:
     """From 1024 states on, the agents' best responses are one policy iteration whose solves are
     certified GMRES on products with P_π: forced here at small S, they agree with the dense LU path
     within the certified bound (1e-10 relative)."""
-    import mpgverify.factored as factored
-    import mpgverify.linsolve as linsolve
+    import mpgverify.solvers.factored as factored
+    import mpgverify.solvers.linsolve as linsolve
 
     monkeypatch.setattr(linsolve, "MATRIX_FREE_FROM", 4)
     monkeypatch.setattr(factored, "MATRIX_FREE_FROM", 4)
@@ -182,8 +182,8 @@ def test_iterative_batched_best_responses_equal_dense(n, monkeypatch) -> None:
 
 def test_iterative_path_with_vanishing_local_probabilities(monkeypatch) -> None:
     """The iterative best responses where some qⁱ(s, t) = 0 go through the rebuilt P_σ."""
-    import mpgverify.factored as factored
-    import mpgverify.linsolve as linsolve
+    import mpgverify.solvers.factored as factored
+    import mpgverify.solvers.linsolve as linsolve
 
     monkeypatch.setattr(linsolve, "MATRIX_FREE_FROM", 4)
     monkeypatch.setattr(factored, "MATRIX_FREE_FROM", 4)

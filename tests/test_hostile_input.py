@@ -13,8 +13,8 @@ import torch
 from mpgverify import coordination_game, save_game
 from mpgverify.cli import main
 from mpgverify.formats import finite_json, json_text
-from mpgverify.mdp import policy_iteration
 from mpgverify.memory import evaluation_bytes, memory_budget
+from mpgverify.solvers.mdp import policy_iteration
 
 
 @pytest.mark.parametrize(
@@ -346,7 +346,7 @@ def _ring_game(S: int):
 
 
 def test_constants_estimates_the_mismatch_coefficient_and_solves_in_chunks(tmp_path, monkeypatch, capsys) -> None:
-    from mpgverify.game_constants import mismatch_coefficient
+    from mpgverify.solvers.game_constants import mismatch_coefficient
 
     small = _ring_game(60)
     whole = mismatch_coefficient(small)

@@ -15,7 +15,7 @@ from mpgverify.cli import main
 from mpgverify.experiments.run import run
 from mpgverify.factored import FactoredGame
 from mpgverify.game import MarkovGame
-from mpgverify.nash import best_response
+from mpgverify.solvers.nash import best_response
 
 
 def test_the_representation_is_picked_by_size_and_can_be_overridden() -> None:

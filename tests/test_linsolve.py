@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-import mpgverify.linsolve as linsolve
-from mpgverify.linsolve import ERROR_BOUND, discounted_solve
+import mpgverify.solvers.linsolve as linsolve
+from mpgverify.solvers.linsolve import ERROR_BOUND, discounted_solve
 
 F64 = torch.float64
 

@@ -1,4 +1,4 @@
-"""The MPG space of a kernel (:mod:`mpgverify.potential_space`) and the generators built on it:
+"""The MPG space of a kernel (:mod:`mpgverify.solvers.potential_space`) and the generators built on it:
 each generator class is surjective onto its declared class — decompose, rebuild, equal — on games
 built by this package's generators and by other routes (the paper's coordination game, the
 congestion game, hand-built games, projections of general-sum games)."""
@@ -14,8 +14,8 @@ import randomgames as rg
 import randomgames.strategies as rgs
 from mpgverify.arrays import DTYPE
 from mpgverify.builtin_games import coordination_game
-from mpgverify.mpg_check import check_mpg
-from mpgverify.potential_space import (
+from mpgverify.solvers.mpg_check import check_mpg
+from mpgverify.solvers.potential_space import (
     NotAnMPG,
     agent_term_bases,
     compose_rewards,
@@ -28,7 +28,7 @@ from tests.handgames import matrix_coordination, mpg_or_roundoff, switch_mdp
 
 def assert_rebuilds(game, tol: float = 1e-9) -> None:
     """decompose → rebuild with the generator → the same rewards; the rebuilt game is an MPG under
-    the independent Def 2.2 check of :func:`mpgverify.mpg_check.check_mpg`."""
+    the independent Def 2.2 check of :func:`mpgverify.solvers.mpg_check.check_mpg`."""
     d = decompose_mpg(game)
     rebuilt = gen.build_general_mpg(d.phi, d.coefficients, game.transition, game.mu, game.gamma, "rebuilt")
     err = float((rebuilt.rewards - game.rewards).abs().max())

@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 import torch
 
-from mpgverify.evaluation import visitation
 from mpgverify.game import MarkovGame
-from mpgverify.game_constants import assumption_2_1, mismatch_coefficient, potential_range
-from mpgverify.nash import nash_gap
 from mpgverify.policy import softmax_policy
+from mpgverify.solvers.evaluation import visitation
+from mpgverify.solvers.game_constants import assumption_2_1, mismatch_coefficient, potential_range
+from mpgverify.solvers.nash import nash_gap
 from properties import section3_log_barrier as s35
 from properties.premises import mpg_reason, unit_potential_reason
 from properties.section4 import premises_def_4_2, premises_def_4_4

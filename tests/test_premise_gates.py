@@ -305,7 +305,7 @@ def test_a_two_state_game_smooth_only_as_a_whole_meets_def_4_2(
 def test_m_is_finite_and_exact_when_gamma_is_tiny() -> None:
     """γ = 1e-13 and μ on one state: d^π_μ(1) ≈ 1e-14 > 0 for every π, so Assumption 2.1 holds and M is
     the ratio of the extremes (here 0.7791/0.7637 · …), not infinite."""
-    from mpgverify.game_constants import assumption_2_1, mismatch_coefficient
+    from mpgverify.solvers.game_constants import assumption_2_1, mismatch_coefficient
 
     P = torch.tensor([[[0.7637, 0.2363], [0.7791, 0.2209]], [[0.6121, 0.3879], [0.3534, 0.6466]]], dtype=torch.float64)
     game = MarkovGame(

@@ -13,7 +13,7 @@ from mpgverify.algorithms import make_algorithm, pg
 from mpgverify.algorithms.tabular import TabularState
 from mpgverify.builtin_games import coordination_game
 from mpgverify.cli import main
-from mpgverify.game_constants import potential_range
+from mpgverify.solvers.game_constants import potential_range
 from randomgames import algorithm_test_games
 
 

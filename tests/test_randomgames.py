@@ -17,7 +17,7 @@ import randomgames.strategies as rgs
 from mpgverify import load_game, potential_values, state_values
 from mpgverify.cli import main
 from mpgverify.formats import save_game
-from mpgverify.mpg_check import check_mpg, recheck_certificate
+from mpgverify.solvers.mpg_check import check_mpg, recheck_certificate
 from tests.handgames import mpg_or_roundoff
 
 MANY = max(100, 4 * settings().max_examples)  # "hundreds of drawn games" at every budget

@@ -20,10 +20,10 @@ from mpgverify.algorithms.api import Algorithm, register
 from mpgverify.algorithms.promises import br_dynamics_promises
 from mpgverify.algorithms.tabular import init_theta
 from mpgverify.errors import FormatError
-from mpgverify.evaluation import at_mu, state_values
 from mpgverify.game import Game
-from mpgverify.nash import best_response
 from mpgverify.policy import softmax_policy
+from mpgverify.solvers.evaluation import at_mu, state_values
+from mpgverify.solvers.nash import best_response
 
 __all__ = ["BRState", "br_dynamics", "is_ratio_nash"]
 

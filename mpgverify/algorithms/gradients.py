@@ -22,9 +22,10 @@ from typing import Literal
 
 import torch
 
-from mpgverify.evaluation import Evaluation, evaluate, joint_structure
+from mpgverify.factored import FactoredGame
 from mpgverify.game import Game, MarkovGame
 from mpgverify.policy import joint_policy, softmax_policy
+from mpgverify.solvers.evaluation import Evaluation, evaluate, joint_structure
 
 __all__ = [
     "FisherD",
@@ -57,10 +58,17 @@ def marginal_policy_gradients(game: Game, probs: Sequence[torch.Tensor]) -> tupl
 
 
 @marginal_policy_gradients.register
+def _marginal_policy_gradients_factored(game: FactoredGame, probs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+    """``∇_{θⁱ} Vⁱ(μ) = d(s) πⁱ(aⁱ|s) Āⁱ(s, aⁱ)`` (Lemma 3.1) from the factored evaluation's local
+    advantages (no joint-action table), ``[*B, S, Aⁱ]`` per agent."""
+    return policy_gradients(probs, evaluate(game, probs))
+
+
+@marginal_policy_gradients.register
 def _marginal_policy_gradients_dense(game: MarkovGame, probs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
     """One LU of ``I − γ P_π`` for the values of the distinct rewards and for d, one product for
     ``Q``, and every agent's marginal of ``d(s) π(a|s) (Q(s, a) − V(s))`` as one product with the
-    marginalization matrix (:func:`mpgverify.evaluation.joint_structure`)."""
+    marginalization matrix (:func:`mpgverify.solvers.evaluation.joint_structure`)."""
     st = joint_structure(game)
     S = game.n_states
     pi = joint_policy(probs)  # [*B, S, A]

@@ -27,9 +27,9 @@ from mpgverify.algorithms.tabular import check_lr, member_normals
 from mpgverify.arrays import DTYPE
 from mpgverify.cost import Cost
 from mpgverify.errors import FormatError
-from mpgverify.evaluation import evaluate
 from mpgverify.game import Game
 from mpgverify.memory import recording_bytes
+from mpgverify.solvers.evaluation import evaluate
 
 __all__ = ["NNState", "network_log_policy", "network_policy", "nn_adam", "nn_pg"]
 

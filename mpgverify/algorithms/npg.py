@@ -22,9 +22,9 @@ from mpgverify.algorithms.gradients import FisherD, natural_barrier_directions, 
 from mpgverify.algorithms.promises import nothing_promised
 from mpgverify.algorithms.tabular import check_lam, check_lr, tabular_ascent
 from mpgverify.errors import FormatError
-from mpgverify.evaluation import evaluate
 from mpgverify.game import Game
 from mpgverify.policy import softmax_policy
+from mpgverify.solvers.evaluation import evaluate
 
 __all__ = ["npg"]
 

@@ -25,12 +25,12 @@ from mpgverify.algorithms.promises import npg_br_promises
 from mpgverify.algorithms.tabular import check_lr, init_theta
 from mpgverify.cost import Cost
 from mpgverify.errors import FormatError
-from mpgverify.evaluation import at_mu, evaluate
 from mpgverify.game import Game, MarkovGame
-from mpgverify.mdp import policy_evaluation
 from mpgverify.memory import recording_bytes
-from mpgverify.nash import induced_mdp
 from mpgverify.policy import softmax_policy
+from mpgverify.solvers.evaluation import at_mu, evaluate
+from mpgverify.solvers.mdp import policy_evaluation
+from mpgverify.solvers.nash import induced_mdp
 
 __all__ = ["NPGBRState", "inner_loops", "npg_br"]
 
@@ -62,7 +62,7 @@ def _inner(
 ) -> tuple[list[torch.Tensor], torch.Tensor]:
     """(θⁱ_{t,K} per agent ``[B, S, Aⁱ]``, each agent's own-value gain ``Vⁱ(θⁱ_{t,K}, θ⁻ⁱ_t)(μ) − Vⁱ_t(μ)``
     ``[B, N]``). Any game: agent i's inner step is the local advantage of the whole game at
-    ``(θⁱ_{t,k}, θ⁻ⁱ_t)`` (:func:`~mpgverify.evaluation.evaluate`), which is the advantage of its
+    ``(θⁱ_{t,k}, θ⁻ⁱ_t)`` (:func:`~mpgverify.solvers.evaluation.evaluate`), which is the advantage of its
     induced MDP (no ``S × Aⁱ × S`` tensor is built: the factored path)."""
     out: list[torch.Tensor] = list(theta)
     gains = torch.zeros(*theta[0].shape[:-2], game.n_agents, dtype=theta[0].dtype, device=theta[0].device)
@@ -124,7 +124,7 @@ def inner_loops(
     """Every agent's K-step inner loop (5) from θ_t: returns θⁱ_{t,K} per agent, ``[N, B, S, Aⁱ]``
     stacked on a leading candidate axis (candidate i moves agent i only).
 
-    Against the fixed ``π⁻ⁱ_t`` agent i faces one MDP for all K steps (:func:`~mpgverify.nash.induced_mdp`),
+    Against the fixed ``π⁻ⁱ_t`` agent i faces one MDP for all K steps (:func:`~mpgverify.solvers.nash.induced_mdp`),
     and ``Āⁱ(s, aⁱ) = E_{a⁻ⁱ~π⁻ⁱ_t} Aⁱ(s, aⁱ, a⁻ⁱ)`` is that MDP's advantage ``Q(s, aⁱ) − V(s)``, so
     each inner step is an evaluation in an S-state MDP rather than in the whole game. With
     ``lam > 0`` each inner step adds the natural direction of the log barrier, as

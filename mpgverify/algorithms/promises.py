@@ -21,7 +21,7 @@ from collections.abc import Callable
 from mpgverify import bounds
 from mpgverify.algorithms.api import Declarations
 from mpgverify.game import Game
-from mpgverify.game_constants import potential_range
+from mpgverify.solvers.game_constants import potential_range
 
 __all__ = ["br_dynamics_promises", "nothing_promised", "npg_br_promises", "pg_promises"]
 

@@ -20,10 +20,10 @@ from mpgverify.cli.arguments import (
 from mpgverify.cost import time_budget
 from mpgverify.formats import json_text, save_game
 from mpgverify.game import MarkovGame
-from mpgverify.game_constants import mismatch_coefficient, potential_range
 from mpgverify.memory import recording_bytes, require_memory
 from mpgverify.progress import format_seconds
 from mpgverify.report import evaluation_report, render_evaluation
+from mpgverify.solvers.game_constants import mismatch_coefficient, potential_range
 
 __all__ = ["add_check_mpg", "add_constants", "add_evaluate", "add_export"]
 
@@ -61,7 +61,7 @@ def _constants(args: argparse.Namespace) -> int:
         out.update(phi_min=None, phi_max=None)
     if isinstance(game, MarkovGame):
         from mpgverify.cost import estimate_seconds
-        from mpgverify.game_constants import mismatch_cost
+        from mpgverify.solvers.game_constants import mismatch_cost
 
         seconds = estimate_seconds(mismatch_cost(game), game, 1)  # announced; refused by the library past budget
         if seconds > 10 and seconds <= time_budget():
@@ -96,7 +96,7 @@ _CONSTANT_MEANING = {
 
 
 def _check_mpg(args: argparse.Namespace) -> int:
-    from mpgverify.mpg_check import check_mpg
+    from mpgverify.solvers.mpg_check import check_mpg
 
     game = dense_game(resolve_game(args.game, args.representation), "check-mpg")
     result = check_mpg(game, n_policies=args.policies, seed=args.seed)
@@ -150,7 +150,7 @@ def add_evaluate(sub: Any) -> None:
     )
     game_argument(p)
     p.add_argument("--policy", required=True, metavar="POLICY", help=POLICY_HELP)
-    p.add_argument("--json", action="store_true", help="print a mpgverify.evaluation/1 object")
+    p.add_argument("--json", action="store_true", help="print a mpgverify.solvers.evaluation/1 object")
     p.set_defaults(handler=_evaluate)
 
 

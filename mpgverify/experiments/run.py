@@ -20,13 +20,13 @@ from mpgverify.algorithms.api import Algorithm, call_plugin, check_policy_output
 from mpgverify.atomic import atomic_path
 from mpgverify.cost import Cost, require_cost
 from mpgverify.errors import FormatError, MpgverifyError
-from mpgverify.evaluation import at_mu, values_and_potential
 from mpgverify.game import Game
 from mpgverify.memory import recording_bytes, require_memory
-from mpgverify.nash import nash_gap
 from mpgverify.progress import Progress, format_seconds
+from mpgverify.solvers.evaluation import at_mu, values_and_potential
+from mpgverify.solvers.nash import nash_gap
+from mpgverify.solvers.welfare import price_of_anarchy, social_optimum
 from mpgverify.threads import apply_thread_policy, work_entries
-from mpgverify.welfare import price_of_anarchy, social_optimum
 
 __all__ = ["RUN_FORMAT", "RunResult", "resolve_device", "run", "run_cost", "run_report", "summarize", "write_curves"]
 

@@ -19,11 +19,11 @@ import torch
 
 from mpgverify.cost import Cost, require_cost
 from mpgverify.errors import AssumptionError, MpgverifyError
-from mpgverify.evaluation import at_mu
 from mpgverify.game import Game, MarkovGame
-from mpgverify.mdp import policy_iteration
 from mpgverify.memory import memory_budget
-from mpgverify.welfare import unravel_joint
+from mpgverify.solvers.evaluation import at_mu
+from mpgverify.solvers.mdp import policy_iteration
+from mpgverify.solvers.welfare import unravel_joint
 
 __all__ = [
     "Mismatch",

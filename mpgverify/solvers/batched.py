@@ -9,7 +9,7 @@ product policy per game, ``probs[i]`` of shape ``[B, S, Aⁱ]``:
 
 * ``evaluate``: ``Vⁱ_b = (I − γ_b P_{b,π_b})⁻¹ rⁱ_{b,π_b}``, Q, local advantages, d, Φ (Section 2);
 * ``nash_gap`` / ``best_response``: policy iteration on every game's and agent's induced MDP at once
-  (Def 2.4), certified per member by :func:`mpgverify.mdp.howard`'s optimality check;
+  (Def 2.4), certified per member by :func:`mpgverify.solvers.mdp.howard`'s optimality check;
 * ``social_optimum``: policy iteration on the joint-action MDPs with reward ``Σ_i rⁱ`` (Def 4.1).
 
 Each equals the single-game solver member by member (``tests/test_batched.py``, to 1e-12).
@@ -24,12 +24,12 @@ import torch
 
 from mpgverify.arrays import DTYPE
 from mpgverify.errors import FormatError
-from mpgverify.evaluation import Evaluation, evaluate, local_advantages
 from mpgverify.game import MarkovGame
-from mpgverify.mdp import howard
-from mpgverify.nash import BestResponse, NashGap, best_response, nash_gap
 from mpgverify.policy import joint_policy, others_weights
-from mpgverify.welfare import SocialOptimum, social_optimum, unravel_joint
+from mpgverify.solvers.evaluation import Evaluation, evaluate, local_advantages
+from mpgverify.solvers.mdp import howard
+from mpgverify.solvers.nash import BestResponse, NashGap, best_response, nash_gap
+from mpgverify.solvers.welfare import SocialOptimum, social_optimum, unravel_joint
 
 __all__ = ["GameBatch"]
 

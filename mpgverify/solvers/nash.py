@@ -19,10 +19,10 @@ from typing import NamedTuple
 import torch
 
 from mpgverify.arrays import DTYPE
-from mpgverify.evaluation import at_mu, state_values
 from mpgverify.game import Game, MarkovGame
-from mpgverify.mdp import MDPSolution, howard, policy_iteration
 from mpgverify.policy import expect_over_others, others_weights
+from mpgverify.solvers.evaluation import at_mu, state_values
+from mpgverify.solvers.mdp import MDPSolution, howard, policy_iteration
 
 __all__ = ["BestResponse", "NashGap", "best_response", "induced_mdp", "nash_gap"]
 
@@ -99,7 +99,7 @@ def nash_gap(
 
     All agents' best responses come from one batched policy iteration over the ``N × B`` induced
     MDPs where the action counts allow it, and each is certified by the optimality check of
-    :func:`mpgverify.mdp.howard` whatever rule it starts from.
+    :func:`mpgverify.solvers.mdp.howard` whatever rule it starts from.
 
     Args:
       game: the Markov game (dense or factored).

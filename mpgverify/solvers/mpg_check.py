@@ -31,12 +31,12 @@ from typing import Any
 import torch
 
 from mpgverify.arrays import DTYPE
-from mpgverify.evaluation import evaluate, policy_transition, state_values
-from mpgverify.exact import exact_evaluate, rationalize_game, rationalize_policy
 from mpgverify.formats import game_from_json, game_to_json
 from mpgverify.game import MarkovGame
 from mpgverify.memory import evaluation_bytes, require_memory
 from mpgverify.policy import deterministic_policy, joint_policy, softmax_policy
+from mpgverify.solvers.evaluation import evaluate, policy_transition, state_values
+from mpgverify.solvers.exact import exact_evaluate, rationalize_game, rationalize_policy
 
 __all__ = [
     "MPGCheck",

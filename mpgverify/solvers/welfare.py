@@ -16,9 +16,9 @@ from typing import NamedTuple
 import torch
 
 from mpgverify.errors import AssumptionError
-from mpgverify.evaluation import at_mu, state_values
 from mpgverify.game import Game, MarkovGame
-from mpgverify.mdp import policy_iteration
+from mpgverify.solvers.evaluation import at_mu, state_values
+from mpgverify.solvers.mdp import policy_iteration
 
 __all__ = ["SocialOptimum", "price_of_anarchy", "social_optimum", "social_value", "unravel_joint"]
 

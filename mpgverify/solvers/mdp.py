@@ -111,7 +111,7 @@ def howard(
     policy0: torch.Tensor | None = None,
 ) -> MDPSolution:
     """Policy iteration with the transition structure left to the caller (dense here, factored in
-    :mod:`mpgverify.factored`).
+    :mod:`mpgverify.solvers.factored`).
 
     Args:
       V0: starting values ``[*B, S]``; the first rule is greedy with respect to them.

@@ -132,7 +132,7 @@ def _policy_matrices(g: ExactGame, policy: list[list[list[sympy.Rational]]]):
 
 @dataclass(frozen=True)
 class ExactEvaluation:
-    """Exact counterparts of :class:`mpgverify.evaluation.Evaluation` (unbatched, nested lists)."""
+    """Exact counterparts of :class:`mpgverify.solvers.evaluation.Evaluation` (unbatched, nested lists)."""
 
     V: list[list[sympy.Rational]]  # [N][S]
     V_mu: list[sympy.Rational]  # [N]
