@@ -1,4 +1,4 @@
-"""The ``mpgverify.solvers.evaluation/1`` report: every exact quantity of one product policy at μ."""
+"""The ``mpgverify.evaluation/1`` report: every exact quantity of one product policy at μ."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from mpgverify.solvers.welfare import social_optimum
 
 __all__ = ["EVALUATION_FORMAT", "evaluation_report", "potential_contradiction", "render_evaluation"]
 
-EVALUATION_FORMAT = "mpgverify.solvers.evaluation/1"
+EVALUATION_FORMAT = "mpgverify.evaluation/1"
 
 
 def potential_contradiction(game: Game, probs: Sequence[torch.Tensor], ev: Evaluation) -> str | None:

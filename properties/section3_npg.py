@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 
 from mpgverify import bounds
 from mpgverify.algorithms.gradients import natural_directions, policy_gradients
-from mpgverify.algorithms.npg_br import inner_loops, npg_br
+from mpgverify.algorithms.npg_br import inner_loops, npg_br, outer_step
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
+from mpgverify.solvers.batched import GameBatch
 from mpgverify.solvers.evaluation import at_mu, evaluate, state_values
 from mpgverify.solvers.exact import exact_evaluate, rationalize_game, rationalize_policy
 from mpgverify.solvers.game_constants import potential_range
@@ -199,6 +200,46 @@ def check_lemma_3_7(
 # -- Theorem 3.8: NPG-BR ---------------------------------------------------------------------------------
 
 
+def batch_thm_3_8_inner(
+    games: list[MarkovGame],
+    witnesses: list[dict[str, Any]],
+    *,
+    gates: list[Premises],
+    eps_scale: float = 1.0,
+    corrected: bool = False,
+) -> list[Outcome]:
+    """:func:`check_thm_3_8_inner` over same-shape games at once: every member's inner loops with its
+    own K (masked), its start's Nash-gap and each agent's best response, in stacked solves."""
+    batch = GameBatch.stack(games)
+    start = _stacked_theta(games, witnesses)
+    K = [int(g.facts["K"]) for g in gates]
+    start_gap = nash_gap(batch, softmax_policy(start)).gap.tolist()
+    cand = inner_loops(batch, start, torch.tensor(K), 1.0)
+    short = []
+    for i in range(batch.n_agents):
+        after = softmax_policy(tuple(c[i] for c in cand))
+        short.append((best_response(batch, after, i).V_mu - evaluate(batch, after).V_mu[:, i]).tolist())
+    return [
+        _inner_outcome(g, float(w["eps"]), K[b], start_gap[b], [row[b] for row in short], eps_scale)
+        for b, (g, w) in enumerate(zip(games, witnesses, strict=True))
+    ]
+
+
+def _inner_outcome(
+    game: MarkovGame, eps: float, K: int, start_gap: float, shortfalls: list[float], eps_scale: float
+) -> Outcome:
+    """The inner-loop claim's outcome from each agent's shortfall ``V*ⁱ(μ) − Vⁱ(θⁱ_{t,K}, θ⁻ⁱ_t)(μ)``."""
+    worst = min(eps_scale * eps / 2 - short for short in shortfalls)
+    tol = 1e-9 * (1 + 1 / (1 - game.gamma))
+    return Outcome(True, worst, tol, eps / 2 - worst, eps / 2, None, f"K = {K}", informative=start_gap > eps / 2)
+
+
+def _stacked_theta(games: list[MarkovGame], witnesses: list[dict[str, Any]]) -> tuple[torch.Tensor, ...]:
+    """Every member's θ, agent by agent: ``[B, S, Aⁱ]``."""
+    thetas = [theta_of(g, w) for g, w in zip(games, witnesses, strict=True)]
+    return tuple(torch.stack([t[i] for t in thetas]) for i in range(games[0].n_agents))
+
+
 @BOOK.claim(
     "thm-3.8@inner-br",
     ref="Theorem 3.8 / Section 3.3",
@@ -211,6 +252,7 @@ def check_lemma_3_7(
     coverage=UNIT_POTENTIAL_TAILS,
     premise_space=_eps_space(0.2),
     informative="some agent starts more than ε/2 from a best response",
+    batch=batch_thm_3_8_inner,
 )
 @BOOK.claim(
     "thm-3.8@inner-br-corrected",
@@ -228,6 +270,7 @@ def check_lemma_3_7(
     coverage=UNIT_POTENTIAL_TAILS,
     premise_space=_eps_space(0.2),
     informative="some agent starts more than ε/2 from a best response",
+    batch=batch_thm_3_8_inner,
 )
 def check_thm_3_8_inner(
     game: MarkovGame, witness: dict[str, Any], *, gate: Premises, eps_scale: float = 1.0, corrected: bool = False
@@ -240,14 +283,13 @@ def check_thm_3_8_inner(
     K = int(gate.facts["K"])
     start_gap = float(nash_gap(game, softmax_policy(start)).gap)
     cand = inner_loops(game, theta, K, 1.0)
-    worst = math.inf
+    shortfalls = []
     for i in range(game.n_agents):
         after = softmax_policy(tuple(c[i] for c in cand))
         got = float(at_mu(game, state_values(game, after))[0, i])
         best = float(best_response(game, after, i).V_mu[0])
-        worst = min(worst, eps_scale * eps / 2 - (best - got))
-    tol = 1e-9 * (1 + 1 / (1 - game.gamma))
-    return Outcome(True, worst, tol, eps / 2 - worst, eps / 2, None, f"K = {K}", informative=start_gap > eps / 2)
+        shortfalls.append(best - got)
+    return _inner_outcome(game, eps, K, start_gap, shortfalls, eps_scale)
 
 
 def _npg_br_run(game: MarkovGame, witness: dict[str, Any], K: int) -> tuple[list[float], list[float], float, float]:
@@ -269,6 +311,73 @@ def _npg_br_run(game: MarkovGame, witness: dict[str, Any], K: int) -> tuple[list
     return gaps, phis, eps, bound + 1
 
 
+def _npg_br_runs(
+    games: list[MarkovGame], witnesses: list[dict[str, Any]], Ks: list[int]
+) -> list[tuple[list[float], list[float], float, float]]:
+    """:func:`_npg_br_run` for same-shape games at once: one stacked outer step for all, each member
+    with its own K (masked) and its own number of outer steps (a member that has taken them leaves
+    the batch)."""
+    batch = GameBatch.stack(games)
+    eps = [float(w["eps"]) for w in witnesses]
+    rng = potential_range(batch)
+    allowed = [
+        bounds.thm_3_8_outer_steps(high - low, e)
+        for low, high, e in zip(rng.low.tolist(), rng.high.tolist(), eps, strict=True)  # type: ignore[attr-defined]
+    ]
+    steps = [math.floor(b) + 1 for b in allowed]
+    gaps: list[list[float]] = [[] for _ in games]
+    phis: list[list[float]] = [[] for _ in games]
+    alive, theta, K = list(range(len(games))), _stacked_theta(games, witnesses), torch.tensor(Ks)
+    for t in range(max(steps) + 1):
+        probs = softmax_policy(theta)
+        for b, g, phi in zip(
+            alive, nash_gap(batch, probs).gap.tolist(), evaluate(batch, probs).Phi_mu.tolist(), strict=True
+        ):  # type: ignore[union-attr]
+            gaps[b].append(g)
+            phis[b].append(phi)
+        keep = [j for j, b in enumerate(alive) if t < steps[b]]
+        if not keep:
+            break
+        if len(keep) < len(alive):
+            batch, alive = batch.select(keep), [alive[j] for j in keep]
+            theta, K = tuple(x[keep] for x in theta), K[keep]
+        theta = outer_step(batch, theta, K, 1.0)[0]
+    return [(gaps[b], phis[b], eps[b], allowed[b] + 1) for b in range(len(games))]
+
+
+def batch_thm_3_8(
+    games: list[MarkovGame], witnesses: list[dict[str, Any]], *, gates: list[Premises], eps_scale: float = 1.0
+) -> list[Outcome]:
+    """:func:`check_thm_3_8` over same-shape games at once (:func:`_npg_br_runs`)."""
+    runs = _npg_br_runs(games, witnesses, [int(g.facts["K"]) for g in gates])
+    return [_thm_3_8_outcome(gaps, eps, allowed, eps_scale) for gaps, _, eps, allowed in runs]
+
+
+def _thm_3_8_outcome(gaps: list[float], eps: float, allowed: float, eps_scale: float) -> Outcome:
+    target = eps_scale * eps
+    needed = next((t for t, g in enumerate(gaps) if g <= target), len(gaps))
+    out = upper_bound_outcome(needed, allowed, note=f"min gap {min(gaps):.3g} vs eps {target:.3g}")
+    return dataclasses.replace(out, informative=gaps[0] > eps)
+
+
+def batch_thm_3_8_step_e2(
+    games: list[MarkovGame], witnesses: list[dict[str, Any]], *, gates: list[Premises], increase_scale: float = 1.0
+) -> list[Outcome]:
+    """:func:`check_thm_3_8_step_e2` over same-shape games at once (:func:`_npg_br_runs`)."""
+    runs = _npg_br_runs(games, witnesses, [int(g.facts["K"]) for g in gates])
+    return [_step_e2_outcome(gaps, phis, eps, increase_scale) for gaps, phis, eps, _ in runs]
+
+
+def _step_e2_outcome(gaps: list[float], phis: list[float], eps: float, increase_scale: float) -> Outcome:
+    rises = [phis[t + 1] - phis[t] for t in range(len(gaps) - 1) if gaps[t] > eps]
+    if not rises:
+        return Outcome(
+            True, math.inf, 0.0, math.nan, eps / 2, None, "every iterate was already ε-Nash", informative=False
+        )
+    worst = min(rises) - increase_scale * eps / 2
+    return Outcome(True, worst, 1e-9 * (1 + abs(phis[0])), min(rises), eps / 2, None, "")
+
+
 @BOOK.claim(
     "thm-3.8",
     ref="Theorem 3.8 (Appendix E.2)",
@@ -281,16 +390,14 @@ def _npg_br_run(game: MarkovGame, witness: dict[str, Any], K: int) -> tuple[list
     coverage=UNIT_POTENTIAL_TAILS,
     premise_space=_eps_space(0.3),
     informative="θ₀ is not already ε-Nash",
+    batch=batch_thm_3_8,
 )
 def check_thm_3_8(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, eps_scale: float = 1.0) -> Outcome:
     """thm-3.8: the first ε-Nash policy comes within ``2(Φ_max − Φ_min)/ε + 1`` outer steps. Observed:
     the outer steps actually taken to reach it (the bound + 1 when never reached), so the tightness
     is steps needed ÷ steps allowed."""
     gaps, _, eps, allowed = _npg_br_run(game, witness, int(gate.facts["K"]))
-    target = eps_scale * eps
-    needed = next((t for t, g in enumerate(gaps) if g <= target), len(gaps))
-    out = upper_bound_outcome(needed, allowed, note=f"min gap {min(gaps):.3g} vs eps {target:.3g}")
-    return dataclasses.replace(out, informative=gaps[0] > eps)
+    return _thm_3_8_outcome(gaps, eps, allowed, eps_scale)
 
 
 @BOOK.claim(
@@ -304,18 +411,13 @@ def check_thm_3_8(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, 
     coverage=UNIT_POTENTIAL_TAILS,
     premise_space=_eps_space(0.3),
     informative="at least one outer step from a policy that is not ε-Nash (else there is no step to check)",
+    batch=batch_thm_3_8_step_e2,
 )
 def check_thm_3_8_step_e2(
     game: MarkovGame, witness: dict[str, Any], *, gate: Premises, increase_scale: float = 1.0
 ) -> Outcome:
     gaps, phis, eps, _ = _npg_br_run(game, witness, int(gate.facts["K"]))
-    rises = [phis[t + 1] - phis[t] for t in range(len(gaps) - 1) if gaps[t] > eps]
-    if not rises:
-        return Outcome(
-            True, math.inf, 0.0, math.nan, eps / 2, None, "every iterate was already ε-Nash", informative=False
-        )
-    worst = min(rises) - increase_scale * eps / 2
-    return Outcome(True, worst, 1e-9 * (1 + abs(phis[0])), min(rises), eps / 2, None, "")
+    return _step_e2_outcome(gaps, phis, eps, increase_scale)
 
 
 CLAIMS = BOOK.claims

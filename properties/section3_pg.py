@@ -15,6 +15,7 @@ from mpgverify.algorithms.gradients import policy_gradients
 from mpgverify.algorithms.pg import pg
 from mpgverify.game import MarkovGame
 from mpgverify.policy import joint_policy, softmax_policy
+from mpgverify.solvers.batched import GameBatch
 from mpgverify.solvers.evaluation import evaluate, potential_values, state_values
 from mpgverify.solvers.game_constants import potential_range
 from mpgverify.solvers.hessian import hessian_spectral_norm
@@ -48,6 +49,7 @@ from properties.coverage import (
     mpg_space,
 )
 from properties.moves import Moves
+from properties.pg_limits import MOVED, pg_limit, pg_limits
 from properties.premises import (
     assumption_2_1_reason,
     at_least,
@@ -401,55 +403,34 @@ def check_lemma_c3(game: MarkovGame, witness: dict[str, Any], *, gate: Premises,
 
 
 # -- Theorem 3.4: PG limits are Nash ----------------------------------------------------------------------
-#: Assumption 3.3's certificate: the last step below this (relative to 1 + max |θ|) …
-STEP_TOL = 1e-13
-#: … and every local advantage of the limit below this (relative to 1 + Φ_max − Φ_min)
-STATIONARY_TOL = 1e-9
-#: an example is informative when PG moves: the initial gradient's largest entry above this
-MOVED = 1e-8
-
-
-def pg_limit(game: MarkovGame, theta0: tuple[torch.Tensor, ...], eta: float, steps: int) -> tuple[Any, int, str | None]:
-    """Run PG (3) from θ₀ for at most ``steps`` steps and certify Assumption 3.3 (θ_t → θ*) on the way:
-    (state, steps taken, None) when certified, else the reason it is not.
-
-    The certificate has two parts, both needed. (i) θ_t stopped moving: ``max |θ_{t+1} − θ_t| ≤
-    STEP_TOL·(1 + max |θ_t|)``. (ii) The limit is a stationary point: a finite limit θ* has
-    ``∇Φ(θ*) = 0``, and with ``d(s) > 0`` (Assumption 2.1) and ``πⁱ(a|s) > 0`` at finite θ, eq. (2)
-    forces every local advantage ``Aⁱ(s, a) = 0``; so ``max |Aⁱ(s, a)| ≤ STATIONARY_TOL·(1 + Φ_max −
-    Φ_min)``. Part (ii) is what a float step cannot fake: at logits of 40 the gradient
-    ``d π A`` underflows below the spacing of θ and θ stops moving, while A stays of order one."""
-    alg = pg(lr=eta)  # PG (3) as the library runs it
-    state = alg.init(game, seed=0, batch=1)._replace(theta=tuple(t[None] for t in theta0))
-    low, high = potential_range(game)
-    k = 0
-    for k in range(1, steps + 1):  # noqa: B007 (k is the step count reported below)
-        new = alg.step(game, state)
-        last = max(float((b - a).abs().max()) for a, b in zip(state.theta, new.theta, strict=True))
-        size = max(float(t.abs().max()) for t in new.theta)
-        state = new
-        if last <= STEP_TOL * (1.0 + size):
-            break
-    else:
-        return state, steps, f"θ_t did not stop moving in {steps} steps (Assumption 3.3 not established)"
-    adv = max(float(a.abs().max()) for a in evaluate(game, alg.policy(state)).advantages)
-    if adv > STATIONARY_TOL * (1.0 + high - low):
-        return (
-            state,
-            k,
-            (
-                f"θ_t stopped moving in floats after {k} steps, but the limit is not stationary (max |Aⁱ(s, a)| = "
-                f"{adv:.3g}; the step underflowed): Assumption 3.3 not established"
-            ),
-        )
-    return state, k, None
-
-
 def premises_thm_3_4(game: MarkovGame, witness: dict[str, Any]) -> Premises:
     """Theorem 3.4: Section 3's hypotheses; the step ``η = eta_fraction · min((1−γ)/(N max(5,√N)(Φ_max −
     Φ_min)), 4(1−γ)³/(41N))`` with ``eta_fraction ∈ (0, 1]`` (default 1: η at its bound); θ₀ any;
     Assumption 3.3 (θ_t converges) certified on the run of ``steps`` ≥ 1 steps (:func:`pg_limit`).
     Facts: the limit ``state``, ``eta`` and the initial gradient's largest entry ``moved``."""
+    setup = _thm_3_4_setup(game, witness)
+    if isinstance(setup, Premises):
+        return setup
+    theta0, steps, eta, moved = setup
+    return _thm_3_4_decision(pg_limit(game, theta0, eta, steps), eta, moved)
+
+
+def batch_premises_thm_3_4(games: list[MarkovGame], witnesses: list[dict[str, Any]]) -> list[Premises]:
+    """:func:`premises_thm_3_4` over same-shape games at once: the rules one by one, then every PG run
+    whose rules hold in one stacked run (:func:`properties.pg_limits.pg_limits`)."""
+    setups = [_thm_3_4_setup(g, w) for g, w in zip(games, witnesses, strict=True)]
+    runs = [k for k, s in enumerate(setups) if not isinstance(s, Premises)]
+    out: list[Premises] = [s if isinstance(s, Premises) else Premises.undecided("") for s in setups]
+    if runs:
+        args = [setups[k] for k in runs]
+        limits = pg_limits([games[k] for k in runs], [a[0] for a in args], [a[2] for a in args], [a[1] for a in args])  # type: ignore[index]
+        for k, a, limit in zip(runs, args, limits, strict=True):
+            out[k] = _thm_3_4_decision(limit, a[2], a[3])  # type: ignore[index]
+    return out
+
+
+def _thm_3_4_setup(game: MarkovGame, witness: dict[str, Any]) -> Premises | tuple[Any, int, float, float]:
+    """The rules of :func:`premises_thm_3_4` before the PG run: a failed rule, or (θ₀, steps, η, moved)."""
     theta0 = theta_of(game, witness)
     steps = integer(witness, "steps", cap=100_000)
     fraction = number(witness, "eta_fraction", default=1.0)
@@ -461,7 +442,11 @@ def premises_thm_3_4(game: MarkovGame, witness: dict[str, Any]) -> Premises:
     eta = fraction * bounds.thm_3_4_step(game.n_agents, game.gamma, high - low)
     probs = softmax_policy(theta0)
     moved = max(float(g.abs().max()) for g in policy_gradients(probs, evaluate(game, probs)))
-    state, taken, reason = pg_limit(game, theta0, eta, steps)
+    return theta0, steps, eta, moved
+
+
+def _thm_3_4_decision(limit: tuple[Any, int, str | None], eta: float, moved: float) -> Premises:
+    state, taken, reason = limit
     if reason is not None:
         return Premises.fail(reason)
     return Premises.hold(state=state, eta=eta, moved=moved, steps=taken)
@@ -469,6 +454,25 @@ def premises_thm_3_4(game: MarkovGame, witness: dict[str, Any]) -> Premises:
 
 def _pg_runs(draw: Any, game: MarkovGame) -> dict[str, Any]:
     return {"steps": 1000, "eta_fraction": draw(st.one_of(st.just(1.0), st.floats(1e-3, 1.0)))}
+
+
+def _thm_3_4_outcome(gate: Premises, gap: float, value_scale: float, gap_bound: float) -> Outcome:
+    moved = gate.facts["moved"] > MOVED
+    note = f"limit certified after {gate.facts['steps']} steps"
+    return Outcome(True, gap_bound - gap, 1e-7 * (1.0 + value_scale), gap, gap_bound, None, note, informative=moved)
+
+
+def batch_thm_3_4(
+    games: list[MarkovGame], witnesses: list[dict[str, Any]], *, gates: list[Premises], gap_bound: float = 0.0
+) -> list[Outcome]:
+    """:func:`check_thm_3_4` over same-shape games at once: the limits' Nash-gaps and values stacked."""
+    batch = GameBatch.stack(games)
+    limits = tuple(
+        torch.cat(parts) for parts in zip(*(softmax_policy(g.facts["state"].theta) for g in gates), strict=True)
+    )
+    gaps = nash_gap(batch, limits).gap.tolist()  # type: ignore[arg-type]
+    scales = evaluate(batch, limits).V.abs().amax((-2, -1)).tolist()  # type: ignore[arg-type]
+    return [_thm_3_4_outcome(g, gap, sc, gap_bound) for g, gap, sc in zip(gates, gaps, scales, strict=True)]
 
 
 @BOOK.claim(
@@ -487,14 +491,13 @@ def _pg_runs(draw: Any, game: MarkovGame) -> dict[str, Any]:
         _TINY, extra=THETA_TAILS + "; η a fraction in (0, 1] of its bound; 1000 PG steps (Assumption 3.3 certified)"
     ),
     informative=f"PG moved: the initial gradient's largest entry is above {MOVED:g}",
+    batch=batch_thm_3_4,
+    batch_premises=batch_premises_thm_3_4,
 )
 def check_thm_3_4(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, gap_bound: float = 0.0) -> Outcome:
     limit = pg(lr=gate.facts["eta"]).policy(gate.facts["state"])
     gap = float(nash_gap(game, limit).gap[0])
-    scale = 1.0 + float(state_values(game, limit).abs().max())
-    moved = gate.facts["moved"] > MOVED
-    note = f"limit certified after {gate.facts['steps']} steps"
-    return Outcome(True, gap_bound - gap, 1e-7 * scale, gap, gap_bound, None, note, informative=moved)
+    return _thm_3_4_outcome(gate, gap, float(state_values(game, limit).abs().max()), gap_bound)
 
 
 CLAIMS = BOOK.claims

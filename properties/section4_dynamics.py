@@ -22,16 +22,14 @@ from hypothesis import strategies as st
 
 import randomgames.strategies as rgs
 from mpgverify import bounds
-from mpgverify.algorithms.br_dynamics import br_dynamics
-from mpgverify.algorithms.npg_br import npg_br
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
-from mpgverify.solvers.evaluation import evaluate
+from mpgverify.solvers.batched import GameBatch
 from mpgverify.solvers.exact import ExactGame, rationalize_game
 from mpgverify.solvers.game_constants import potential_range
 from mpgverify.solvers.nash import nash_gap
 from mpgverify.solvers.welfare import social_optimum, unravel_joint
-from mpgverify.verify.claims import Axis, ClaimBook, Example, Outcome, Premises, Trace, premise_checked, want_trace
+from mpgverify.verify.claims import Axis, ClaimBook, Example, Outcome, Premises, premise_checked, want_trace
 from properties.common import theta_json, theta_of, upper_bound_outcome
 from properties.coverage import (
     ACTIONS,
@@ -45,6 +43,8 @@ from properties.coverage import (
 from properties.moves import Moves
 from properties.premises import mpg_reason, number, positive
 from properties.section4 import alphas, choices, ratio_eps_reason
+from properties.sequences import npg_br_sequences, sequence
+from properties.sequences import trace as trace_of
 from properties.smoothness import smoothness_constants, smoothness_not_established
 
 __all__ = ["BOOK", "CLAIMS", "assumption_4_6", "assumption_4_6_minima", "premises_thm_4_7"]
@@ -196,66 +196,6 @@ def premises_thm_4_7(
     )
 
 
-def _sequence(game: MarkovGame, witness: dict[str, Any], kind: str) -> tuple[list[float], list[float], int, list[Any]]:
-    """(V_{π_t}(μ), Φ_t) for t = 0..T, T, and one row per step for a certificate: (agent that moved
-    from π_t, its gain in the dynamics' own measure, Nash-gap of π_t or None). Reading: the sequence
-    ends at its first ε-ratio-Nash policy for the best-response dynamics ("until π is ε-ratio-Nash",
-    Section 4.3) and at its first ε-Nash policy for NPG-BR (where Theorem 3.8 has it converge; the
-    growth steps of Appendix F hold only before that). The Nash-gap of a best-response sequence is
-    computed only under :func:`~mpgverify.verify.claims.tracing` (it costs N best responses a step)."""
-    eps = float(witness["eps"])
-    theta = tuple(t[None] for t in theta_of(game, witness))
-    if kind == "br":
-        alg = br_dynamics(eps=eps, reading="as-used")
-        state = alg.init(game, seed=0, batch=1)._replace(probs=softmax_policy(theta))
-        limit = 6 * game.n_agents * max(game.n_actions) + 6
-    else:
-        alg = npg_br(lr=1.0, K=math.ceil(bounds.thm_3_8_inner_steps(game.gamma, eps)))
-        state = alg.init(game, seed=0, batch=1)._replace(theta=theta)
-        limit = 12
-    detail = want_trace()
-    values, phis, own, steps = [], [], [], []
-    for _ in range(limit + 1):
-        probs = alg.policy(state)
-        ev = evaluate(game, probs)
-        values.append(float(ev.V_mu.sum()))
-        phis.append(float(ev.Phi_mu[0]))  # type: ignore[index]
-        own.append([float(v) for v in ev.V_mu[0]])
-        gap = float(nash_gap(game, probs).gap[0]) if kind == "npg-br" or detail else None
-        steps.append([None, None, gap])
-        if kind == "npg-br" and gap is not None and gap <= eps:
-            break
-        new = alg.step(game, state)
-        if kind == "br" and bool(new.done[0]):  # π_t was ε-ratio-Nash: the dynamics stop here
-            break
-        mover = int(new.last_agent[0])
-        steps[-1][:2] = [mover, float(new.last_gain[0])] if kind == "npg-br" else [mover, None]
-        state = new
-    for t in range(len(values) - 1):  # a best response's gain: the mover's value after less before
-        if kind == "br":
-            steps[t][1] = own[t + 1][steps[t][0]] - own[t][steps[t][0]]
-    return values, phis, len(values) - 1, steps
-
-
-def _trace(
-    values: list[float], phis: list[float], bad: list[bool], steps: list[Any], threshold: float, kind: str
-) -> Trace:
-    """The sequence of :func:`_sequence` as a certificate's table: t, the agent that moved from π_t, its
-    gain, Φ_t, V_t = Σ_i Vⁱ_{π_t}(μ), Nash-gap, and whether π_t violates (8) ("bad")."""
-    measure = "gain (its own value)" if kind == "br" else "gain (Φ)"
-    rows = tuple(
-        (t, mover, gain, phi, v, gap, "bad" if b else "good")
-        for t, (v, phi, b, (mover, gain, gap)) in enumerate(zip(values, phis, bad, steps, strict=True))
-    )
-    return Trace(
-        title=f"the sequence π_0..π_T of {'max-gain ε-ratio-best-response dynamics' if kind == 'br' else 'NPG-BR'}",
-        columns=("t", "agent moved", measure, "Φ_t(μ)", "V_t(μ)", "Nash-gap", "π_t violates (8)"),
-        rows=rows,
-        plot=("Φ_t(μ)", "V_t(μ)"),
-        marks={"threshold of (8): α/((1+β)(1+σ)) V_π*(μ)": threshold},
-    )
-
-
 #: dynamics examples: MPGs as above with Assumption 4.6; γ ≤ 0.5 keeps NPG-BR's K = 4/((1−γ)²ε) small.
 DYNAMICS_MOVES = Moves(
     ranges={"eps": (0.0, 0.5), "sigma": (1e-3, 5.0), "alpha": (-1.0, 2.0), "beta_choice": (0.0, 0.99)},
@@ -286,6 +226,74 @@ _SPACE_PER_AGENT = _SPACE + "; Φ_π ≤ Vⁱ_π for every agent"
 _INFORMATIVE = "the sequence has a step of the kind the claim is about (T ≥ 1; for the step claims, a bad or good step)"
 _FLIP = {"log_rho sign flipped": {"allowed_sign": -1.0}}
 _GROW = {"growth x 100": {"slack": 100.0}}
+
+
+def _dynamics_outcome(
+    game: MarkovGame,
+    witness: dict[str, Any],
+    gate: Premises,
+    seq: Any,
+    opt: float,
+    phi_high: float,
+    kind: str,
+    part: str,
+    slack: float,
+    allowed_sign: float,
+) -> Outcome:
+    """The outcome of :func:`check_thm_4_7` from the sequence, V_π*(μ) and Φ_max."""
+    eps, sigma = float(witness["eps"]), float(witness["sigma"])
+    beta, rho, N = gate.facts["beta"], gate.facts["rho"], game.n_agents
+    values, phis, T, moves = seq
+    threshold = gate.facts["threshold"] * opt
+    bad = [v < threshold for v in values]
+    trace = trace_of(values, phis, bad, moves, threshold, kind) if want_trace() else None
+    grow_bad = bounds.thm_4_7_bad_growth(sigma, beta, N)
+    grow_good = bounds.thm_4_7_good_growth(eps) if kind == "br" else bounds.cor_4_8_good_growth(eps, game.gamma)
+    if part == "count":
+        phi_max = max(phi_high, phis[0])  # Φ_max ≥ Φ₀ exactly; floats may say otherwise
+        allowed = allowed_sign * bounds.thm_4_7_bad_policies(phi_max, phis[0], T, grow_good, rho)
+        out = upper_bound_outcome(sum(bad) * slack, allowed, note=f"T = {T}, ρ = {rho:.4g}, β = {beta:.4g}")
+        # the logarithms carry ~1e-12 relative error each; log ρ near 0 magnifies it. No tightness ratio: the
+        # count of bad policies is 0 on most sequences, so count ÷ allowed says nothing; the margin
+        # (allowed − count, in policies) is the distance to a violation, and the hunter climbs it.
+        tol = out.tol + 1e-12 * (1 + T) / abs(math.log(rho))
+        return replace(out, tol=tol, tightness=None, informative=T >= 1, trace=trace)
+    steps = [t for t in range(T) if bad[t] == (part == "bad-step")]
+    if not steps:  # the premises hold, but the sequence has no step of this kind: nothing to test
+        note = f"no {part.replace('-step', '')} steps"
+        return Outcome(True, math.inf, 0.0, math.nan, 0.0, None, note, False, trace=trace)
+    need = grow_bad if part == "bad-step" else grow_good
+    worst = min(phis[t + 1] - slack * need * phis[t] for t in steps)
+    note = f"{len(steps)} {part.replace('-', ' ')}(s); the least Φ_(t+1) − {need:.6g}·Φ_t over them"
+    return Outcome(True, worst, 1e-9 * (1 + abs(phis[0])), worst, 0.0, None, note, trace=trace)
+
+
+def batch_cor_4_8(
+    games: list[MarkovGame],
+    witnesses: list[dict[str, Any]],
+    *,
+    gates: list[Premises],
+    kind: str = "npg-br",
+    part: str = "count",
+    slack: float = 1.0,
+    allowed_sign: float = 1.0,
+    **_: Any,
+) -> list[Outcome]:
+    """:func:`check_thm_4_7` for NPG-BR (Corollary 4.8) over same-shape games at once: the sequences
+    (:func:`properties.sequences.npg_br_sequences`), the social optima and Φ_max in stacked solves."""
+    if want_trace():  # a certificate's table comes from the one-at-a-time sequence
+        return [
+            check_thm_4_7(g, w, gate=gt, kind=kind, part=part, slack=slack, allowed_sign=allowed_sign)
+            for g, w, gt in zip(games, witnesses, gates, strict=True)
+        ]
+    batch = GameBatch.stack(games)
+    opts = social_optimum(batch).value.tolist()  # type: ignore[arg-type]
+    highs = potential_range(batch).high.tolist()  # type: ignore[arg-type,attr-defined]
+    seqs = npg_br_sequences(games, witnesses)
+    return [
+        _dynamics_outcome(g, w, gt, seq, opt, high, kind, part, slack, allowed_sign)
+        for g, w, gt, seq, opt, high in zip(games, witnesses, gates, seqs, opts, highs, strict=True)
+    ]
 
 
 @BOOK.claim(
@@ -390,6 +398,7 @@ _GROW = {"growth x 100": {"slack": 100.0}}
     moves=DYNAMICS_MOVES,
     coverage=_COVER,
     premise_space=_SPACE,
+    batch=batch_cor_4_8,
 )
 @BOOK.claim(
     "cor-4.8@corrected",
@@ -404,6 +413,7 @@ _GROW = {"growth x 100": {"slack": 100.0}}
     moves=DYNAMICS_MOVES,
     coverage=_COVER,
     premise_space=_SPACE,
+    batch=batch_cor_4_8,
 )
 @BOOK.claim(
     "cor-4.8@good-step",
@@ -418,6 +428,7 @@ _GROW = {"growth x 100": {"slack": 100.0}}
     moves=DYNAMICS_MOVES,
     coverage=_COVER,
     premise_space=_SPACE,
+    batch=batch_cor_4_8,
 )
 def check_thm_4_7(
     game: MarkovGame,
@@ -433,32 +444,9 @@ def check_thm_4_7(
     """thm-4.7 (``kind="br"``) / cor-4.8 (``kind="npg-br"``): ``part="count"`` — at most
     ``log_ρ(Φ_max/Φ₀) − T log_ρ(growth_good)`` policies of the sequence violate (8); the proof steps
     ``"bad-step"`` (20) and ``"good-step"``; the premises (:func:`premises_thm_4_7`) come from the gate."""
-    eps, sigma = float(witness["eps"]), float(witness["sigma"])
-    beta, rho, N = gate.facts["beta"], gate.facts["rho"], game.n_agents
-    values, phis, T, moves = _sequence(game, witness, kind)
-    opt = float(social_optimum(game).value)
-    threshold = gate.facts["threshold"] * opt
-    bad = [v < threshold for v in values]
-    trace = _trace(values, phis, bad, moves, threshold, kind) if want_trace() else None
-    grow_bad = bounds.thm_4_7_bad_growth(sigma, beta, N)
-    grow_good = bounds.thm_4_7_good_growth(eps) if kind == "br" else bounds.cor_4_8_good_growth(eps, game.gamma)
-    if part == "count":
-        phi_max = max(potential_range(game).high, phis[0])  # Φ_max ≥ Φ₀ exactly; floats may say otherwise
-        allowed = allowed_sign * bounds.thm_4_7_bad_policies(phi_max, phis[0], T, grow_good, rho)
-        out = upper_bound_outcome(sum(bad) * slack, allowed, note=f"T = {T}, ρ = {rho:.4g}, β = {beta:.4g}")
-        # the logarithms carry ~1e-12 relative error each; log ρ near 0 magnifies it. No tightness ratio: the
-        # count of bad policies is 0 on most sequences, so count ÷ allowed says nothing; the margin
-        # (allowed − count, in policies) is the distance to a violation, and the hunter climbs it.
-        tol = out.tol + 1e-12 * (1 + T) / abs(math.log(rho))
-        return replace(out, tol=tol, tightness=None, informative=T >= 1, trace=trace)
-    steps = [t for t in range(T) if bad[t] == (part == "bad-step")]
-    if not steps:  # the premises hold, but the sequence has no step of this kind: nothing to test
-        note = f"no {part.replace('-step', '')} steps"
-        return Outcome(True, math.inf, 0.0, math.nan, 0.0, None, note, False, trace=trace)
-    need = grow_bad if part == "bad-step" else grow_good
-    worst = min(phis[t + 1] - slack * need * phis[t] for t in steps)
-    note = f"{len(steps)} {part.replace('-', ' ')}(s); the least Φ_(t+1) − {need:.6g}·Φ_t over them"
-    return Outcome(True, worst, 1e-9 * (1 + abs(phis[0])), worst, 0.0, None, note, trace=trace)
+    seq = sequence(game, witness, kind)
+    opt, phi_high = float(social_optimum(game).value), potential_range(game).high
+    return _dynamics_outcome(game, witness, gate, seq, opt, phi_high, kind, part, slack, allowed_sign)
 
 
 CLAIMS = BOOK.claims

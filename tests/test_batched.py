@@ -99,3 +99,45 @@ def test_batched_values_are_differentiable_in_the_policy() -> None:
         evaluate(game, softmax_policy(leaf)).Phi_mu.sum().backward()
         for x, y in zip(logits, leaf, strict=True):
             _close(x.grad[b], y.grad[0], f"{game.name} ∂Φ/∂θ")
+
+
+@pytest.mark.parametrize("K", [1, 7, "per member"])
+def test_batched_npg_br_equals_each_game_alone(K) -> None:
+    """An NPG-BR outer step over a batch (mpgverify.algorithms.npg_br.outer_step) — inner loops with a K
+    per member, masked — equals each game's step alone: θ_{t+1}, the agent kept and its gain."""
+    from mpgverify.algorithms.npg_br import outer_step
+
+    games = _games("mpg")
+    batch = GameBatch.stack(games)
+    gen = torch.Generator().manual_seed(3)
+    theta = tuple(torch.randn(batch.size, 3, n, generator=gen, dtype=torch.float64) for n in ACTIONS)
+    Ks = [1 + 3 * (b % 4) for b in range(batch.size)] if K == "per member" else [K] * batch.size
+    stacked, mover, gain = outer_step(batch, theta, torch.tensor(Ks), 1.0)
+    for b, game in enumerate(games):
+        alone, m, g = outer_step(game, _member(theta, b), Ks[b], 1.0)
+        assert int(mover[b]) == int(m[0]), f"member {b}: batched kept agent {int(mover[b])}, alone {int(m[0])}"
+        _close(gain[b], g[0], f"member {b} gain")
+        for i in range(3):
+            _close(stacked[i][b], alone[i][0], f"member {b} θ^{i}")
+
+
+def test_batched_potential_range_and_select() -> None:
+    """Φ_min and Φ_max of every member (Assumption 2.3) equal each game's own; select() keeps members
+    in the order asked; at_mu dispatches on the batch."""
+    from mpgverify.solvers.evaluation import at_mu
+    from mpgverify.solvers.game_constants import potential_range
+
+    games = _games("mpg")
+    batch = GameBatch.stack(games)
+    got = potential_range(batch)
+    for b, game in enumerate(games):
+        want = potential_range(game)
+        _close(got.low[b], torch.tensor(want.low, dtype=torch.float64), f"member {b} Φ_min")
+        _close(got.high[b], torch.tensor(want.high, dtype=torch.float64), f"member {b} Φ_max")
+    sub = batch.select([4, 1])
+    assert sub.games == (games[4], games[1]) and torch.equal(sub.P[0], games[4].P)
+    assert float(sub.gamma[1]) == games[1].gamma
+    values = torch.ones(batch.size, 2, 3, dtype=torch.float64)
+    assert torch.allclose(at_mu(batch, values), torch.ones(batch.size, 2, dtype=torch.float64))
+    with pytest.raises(FormatError, match="potential"):
+        potential_range(GameBatch.stack(_games("general-sum", 2)))

@@ -24,7 +24,7 @@ def test_evaluate_json_matches_format() -> None:
     out = run("evaluate", "coordination:n=2", "--policy", "uniform", "--json")
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
-    assert report["format"] == "mpgverify.solvers.evaluation/1"
+    assert report["format"] == "mpgverify.evaluation/1"
     assert set(report) >= {
         "values",
         "potential",

@@ -28,11 +28,12 @@ from mpgverify.errors import FormatError
 from mpgverify.game import Game, MarkovGame
 from mpgverify.memory import recording_bytes
 from mpgverify.policy import softmax_policy
+from mpgverify.solvers.batched import GameBatch, induced_mdps
 from mpgverify.solvers.evaluation import at_mu, evaluate
 from mpgverify.solvers.mdp import policy_evaluation
 from mpgverify.solvers.nash import induced_mdp
 
-__all__ = ["NPGBRState", "inner_loops", "npg_br"]
+__all__ = ["NPGBRState", "inner_loops", "npg_br", "outer_step"]
 
 
 class NPGBRState(NamedTuple):
@@ -48,9 +49,9 @@ class NPGBRState(NamedTuple):
     last_gain: torch.Tensor
 
 
-def _gain_values(game: Game, probs: tuple[torch.Tensor, ...]) -> torch.Tensor:
+def _gain_values(game: Game | GameBatch, probs: tuple[torch.Tensor, ...]) -> torch.Tensor:
     """``[*B, N]``: Φ(μ) repeated per agent when a potential is stated, else each Vⁱ(μ)."""
-    ev = evaluate(game, probs)
+    ev = evaluate(game, probs)  # type: ignore[arg-type]
     if ev.Phi_mu is not None:
         return ev.Phi_mu[..., None].expand(*ev.V_mu.shape)
     return ev.V_mu
@@ -118,8 +119,52 @@ def _inner_dense(
     return out, gains
 
 
+@_inner.register
+def _inner_batch(  # type: ignore[misc]
+    game: GameBatch, theta: tuple[torch.Tensor, ...], K: int | torch.Tensor, lr: float, lam: float
+) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """A batch of games, one θ per game (``[B, S, Aⁱ]``): the dense path on every member's induced
+    MDPs at once. ``K`` may differ per member (``[B]``): a member's θ stops moving after its own K
+    steps (masked), so each equals its game's loop run alone."""
+    B = game.size
+    steps = torch.as_tensor(K).expand(B)
+    probs = softmax_policy(theta)
+    gamma = game.gamma.reshape(B, 1, 1)  # broadcasts as [1, B, 1, 1] against [G, B, S, ·]
+    eye = torch.eye(game.n_states, dtype=theta[0].dtype, device=theta[0].device)
+    groups: dict[int, list[int]] = {}
+    for i, n in enumerate(game.n_actions):
+        groups.setdefault(n, []).append(i)
+    out: list[torch.Tensor] = list(theta)
+    gains = torch.zeros(B, game.n_agents, dtype=theta[0].dtype, device=theta[0].device)
+    for members in groups.values():
+        mdps = [induced_mdps(game, probs, i) for i in members]
+        P = torch.stack([m[0] for m in mdps])  # [G, B, S, A, S]
+        r = torch.stack([m[1] for m in mdps])  # [G, B, S, A]
+        th = torch.stack([theta[i] for i in members])
+        V0 = None
+        everyone = int(steps.min())  # steps every member takes: no mask needed
+        for k in range(int(steps.max())):
+            p = torch.softmax(th, dim=-1)
+            if lam > 0:
+                V, Q, d = policy_evaluation(P, r, p, gamma, game.mu)
+                assert d is not None
+                move = Q - V[..., None] + natural_barrier_directions((p,), lam, d, 0.0, "unnormalized")[0]
+            else:  # policy_evaluation's arithmetic, inline: this loop is the hot path of the NPG-BR claims
+                M = eye - gamma * torch.einsum("...sa,...sat->...st", p, P)
+                V = torch.linalg.solve(M, (p * r).sum(-1, keepdim=True)).squeeze(-1)
+                move = r + gamma * (P @ V[..., None, :, None]).squeeze(-1) - V[..., None]
+            V0 = V if V0 is None else V0
+            th = th + lr * move if k < everyone else torch.where((k < steps)[None, :, None, None], th + lr * move, th)
+        V_K, _, _ = policy_evaluation(P, r, torch.softmax(th, dim=-1), gamma)
+        V0 = V_K if V0 is None else V0
+        for g, i in enumerate(members):
+            out[i] = th[g]
+            gains[:, i] = game.at_mu(V_K[g] - V0[g])
+    return out, gains
+
+
 def inner_loops(
-    game: Game, theta: tuple[torch.Tensor, ...], K: int, lr: float, lam: float = 0.0
+    game: Game | GameBatch, theta: tuple[torch.Tensor, ...], K: int | torch.Tensor, lr: float, lam: float = 0.0
 ) -> tuple[torch.Tensor, ...]:
     """Every agent's K-step inner loop (5) from θ_t: returns θⁱ_{t,K} per agent, ``[N, B, S, Aⁱ]``
     stacked on a leading candidate axis (candidate i moves agent i only).
@@ -128,13 +173,42 @@ def inner_loops(
     and ``Āⁱ(s, aⁱ) = E_{a⁻ⁱ~π⁻ⁱ_t} Aⁱ(s, aⁱ, a⁻ⁱ)`` is that MDP's advantage ``Q(s, aⁱ) − V(s)``, so
     each inner step is an evaluation in an S-state MDP rather than in the whole game. With
     ``lam > 0`` each inner step adds the natural direction of the log barrier, as
-    :func:`~mpgverify.algorithms.npg.npg` does (Fisher weighted by the unnormalized d)."""
-    return _candidates(theta, _inner(game, theta, K, lr, lam)[0])
+    :func:`~mpgverify.algorithms.npg.npg` does (Fisher weighted by the unnormalized d). A
+    :class:`~mpgverify.solvers.batched.GameBatch` takes one θ per game and ``K`` per game (``[B]``)."""
+    return _candidates(theta, _inner(game, theta, K, lr, lam)[0])  # type: ignore[arg-type]
 
 
 def _candidates(theta: tuple[torch.Tensor, ...], moved: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
     """Agent i's θ under each candidate j (j moves agent j only), ``[N, B, S, Aⁱ]`` per agent."""
     return tuple(torch.stack([moved[i] if j == i else t for j in range(len(theta))]) for i, t in enumerate(theta))
+
+
+def outer_step(
+    game: Game | GameBatch,
+    theta: tuple[torch.Tensor, ...],
+    K: int | torch.Tensor,
+    lr: float,
+    lam: float = 0.0,
+    gain: str = "potential",
+) -> tuple[tuple[torch.Tensor, ...], torch.Tensor, torch.Tensor]:
+    """One outer step (5)–(6) from θ_t: (θ_{t+1}, the agent kept ``[B]``, its gain ``[B]``). A batch of
+    games takes one θ and one ``K`` per game (see :func:`inner_loops`)."""
+    moved, value_gains = _inner(game, theta, K, lr, lam)  # type: ignore[arg-type]
+    if gain == "value":
+        gains = value_gains
+    else:
+        N = game.n_agents
+        cand = _candidates(theta, moved)
+        base = _gain_values(game, softmax_policy(theta))  # [B, N]
+        if isinstance(game, GameBatch):  # one policy per game: the N candidates one after another
+            after = torch.stack([_gain_values(game, softmax_policy(tuple(c[j] for c in cand))) for j in range(N)])
+        else:
+            after = _gain_values(game, softmax_policy(cand))  # [N, B, N]
+        idx = torch.arange(N)
+        gains = after[idx, :, idx].T - base  # [B, N]: candidate i's gain in its measure
+    best = gains.argmax(dim=-1)  # [B]
+    kept = tuple(torch.where((best == i)[:, None, None], moved[i], t) for i, t in enumerate(theta))
+    return kept, best, gains.gather(-1, best[:, None]).squeeze(-1)
 
 
 def npg_br(
@@ -171,21 +245,8 @@ def npg_br(
         )
 
     def step(game: Game, state: NPGBRState) -> NPGBRState:
-        moved, value_gains = _inner(game, state.theta, K, lr, lam)
-        if gain == "value":
-            gains = value_gains
-        else:
-            N = game.n_agents
-            cand = _candidates(state.theta, moved)
-            base = _gain_values(game, softmax_policy(state.theta))  # [B, N]
-            after = _gain_values(game, softmax_policy(cand))  # [N, B, N]
-            idx = torch.arange(N)
-            gains = after[idx, :, idx].T - base  # [B, N]: candidate i's gain in its measure
-        best = gains.argmax(dim=-1)  # [B]
-        theta = tuple(torch.where((best == i)[:, None, None], moved[i], t) for i, t in enumerate(state.theta))
-        return NPGBRState(
-            theta=theta, t=state.t + 1, last_agent=best, last_gain=gains.gather(-1, best[:, None]).squeeze(-1)
-        )
+        theta, best, gains = outer_step(game, state.theta, K, lr, lam, gain)
+        return NPGBRState(theta=theta, t=state.t + 1, last_agent=best, last_gain=gains)
 
     return Algorithm(
         name="npg-br",

@@ -150,7 +150,7 @@ def add_evaluate(sub: Any) -> None:
     )
     game_argument(p)
     p.add_argument("--policy", required=True, metavar="POLICY", help=POLICY_HELP)
-    p.add_argument("--json", action="store_true", help="print a mpgverify.solvers.evaluation/1 object")
+    p.add_argument("--json", action="store_true", help="print a mpgverify.evaluation/1 object")
     p.set_defaults(handler=_evaluate)
 
 

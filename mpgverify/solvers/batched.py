@@ -10,7 +10,10 @@ product policy per game, ``probs[i]`` of shape ``[B, S, Aⁱ]``:
 * ``evaluate``: ``Vⁱ_b = (I − γ_b P_{b,π_b})⁻¹ rⁱ_{b,π_b}``, Q, local advantages, d, Φ (Section 2);
 * ``nash_gap`` / ``best_response``: policy iteration on every game's and agent's induced MDP at once
   (Def 2.4), certified per member by :func:`mpgverify.solvers.mdp.howard`'s optimality check;
-* ``social_optimum``: policy iteration on the joint-action MDPs with reward ``Σ_i rⁱ`` (Def 4.1).
+* ``social_optimum``: policy iteration on the joint-action MDPs with reward ``Σ_i rⁱ`` (Def 4.1);
+* ``potential_range``: ``Φ_max`` and ``−Φ_min`` by policy iteration on the joint-action MDPs with
+  rewards ``φ`` and ``−φ`` (Assumption 2.3), ``[B]`` each;
+* ``at_mu``: ``X_b(μ_b)``; ``induced_mdp``: every game's agent-i MDP against ``π⁻ⁱ_b``.
 
 Each equals the single-game solver member by member (``tests/test_batched.py``, to 1e-12).
 """
@@ -26,12 +29,13 @@ from mpgverify.arrays import DTYPE
 from mpgverify.errors import FormatError
 from mpgverify.game import MarkovGame
 from mpgverify.policy import joint_policy, others_weights
-from mpgverify.solvers.evaluation import Evaluation, evaluate, local_advantages
+from mpgverify.solvers.evaluation import Evaluation, at_mu, evaluate, local_advantages
+from mpgverify.solvers.game_constants import PotentialRange, potential_range
 from mpgverify.solvers.mdp import howard
 from mpgverify.solvers.nash import BestResponse, NashGap, best_response, nash_gap
 from mpgverify.solvers.welfare import SocialOptimum, social_optimum, unravel_joint
 
-__all__ = ["GameBatch"]
+__all__ = ["GameBatch", "induced_mdps"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,6 +77,18 @@ class GameBatch:
             torch.stack([g.P for g in games]),
             torch.stack([g.R for g in games]),
             phi,
+        )
+
+    def select(self, members: Sequence[int]) -> GameBatch:
+        """The sub-batch of ``members`` (indices into this batch), in that order."""
+        idx = torch.as_tensor(list(members), dtype=torch.long)
+        return GameBatch(
+            tuple(self.games[k] for k in members),
+            self.gamma[idx],
+            self.mu[idx],
+            self.P[idx],
+            self.R[idx],
+            None if self.phi is None else self.phi[idx],
         )
 
     @property
@@ -217,3 +233,36 @@ def _social_optimum_batch(batch: GameBatch) -> SocialOptimum:  # type: ignore[mi
 
     sol = howard(torch.zeros(batch.size, S, dtype=DTYPE, device=r.device), q_of, evaluate_rule)
     return SocialOptimum(value=batch.at_mu(sol.V), V=sol.V, actions=unravel_joint(batch.games[0], sol.policy))
+
+
+@potential_range.register
+def _potential_range_batch(batch: GameBatch) -> PotentialRange:  # type: ignore[misc]
+    """``low`` and ``high`` as ``[B]`` tensors: ``Φ_min`` and ``Φ_max`` of each member."""
+    if batch.phi is None:
+        raise FormatError("games", "every game of the batch must state a potential φ for Φ_max/Φ_min")
+    S, A = batch.n_states, batch.n_joint_actions
+    r = torch.stack([batch.phi, -batch.phi], dim=1)  # [B, 2, S, A]
+    eye = torch.eye(S, dtype=DTYPE, device=r.device)
+
+    def q_of(values: torch.Tensor) -> torch.Tensor:
+        return r + batch._g(3) * torch.einsum("bsat,bkt->bksa", batch.P, values)
+
+    def evaluate_rule(rule: torch.Tensor) -> torch.Tensor:
+        P_rule = batch.P[:, None].expand(-1, 2, S, A, S).gather(-2, rule[..., None, None].expand(*rule.shape, 1, S))
+        r_rule = r.gather(-1, rule[..., None])
+        return torch.linalg.solve(eye - batch._g(3) * P_rule.squeeze(-2), r_rule)[..., 0]
+
+    sol = howard(torch.zeros(batch.size, 2, S, dtype=DTYPE, device=r.device), q_of, evaluate_rule)
+    return PotentialRange(low=-sol.V[:, 1].amax(-1), high=sol.V[:, 0].amax(-1))  # type: ignore[arg-type]
+
+
+@at_mu.register
+def _at_mu_batch(batch: GameBatch, values: torch.Tensor) -> torch.Tensor:  # type: ignore[misc]
+    return batch.at_mu(values)
+
+
+def induced_mdps(batch: GameBatch, probs: Sequence[torch.Tensor], agent: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Agent ``agent``'s MDP in every game against its others: ``(Pⁱ [B, S, Aⁱ, S], rⁱ [B, S, Aⁱ])``,
+    ``Pⁱ_b(s'|s, aⁱ) = E_{a⁻ⁱ~π⁻ⁱ_b} P_b(s'|s, a)`` (the batch of :func:`mpgverify.solvers.nash.induced_mdp`)."""
+    W = others_weights(probs, agent)  # [B, S, Aⁱ, A]
+    return torch.einsum("bsia,bsat->bsit", W, batch.P), torch.einsum("bsia,bsa->bsi", W, batch.R[:, agent])

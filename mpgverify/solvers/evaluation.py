@@ -169,8 +169,9 @@ def _potential_values_dense(
     return _discounted_sums(game, pi, policy_transition(game, pi), phi[None])[..., 0, :]
 
 
+@functools.singledispatch
 def at_mu(game: Game, values: torch.Tensor) -> torch.Tensor:
-    """``X(μ) = Σ_s μ(s) X(s)`` over the last axis."""
+    """``X(μ) = Σ_s μ(s) X(s)`` over the last axis (a batch of games: each member's μ)."""
     return values @ game.mu
 
 

@@ -34,7 +34,7 @@ class MDPSolution(NamedTuple):
 
 
 def policy_evaluation(
-    P: torch.Tensor, r: torch.Tensor, pi: torch.Tensor, gamma: float, mu: torch.Tensor | None = None
+    P: torch.Tensor, r: torch.Tensor, pi: torch.Tensor, gamma: float | torch.Tensor, mu: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Exact values of a stochastic policy in a batch of MDPs.
 
@@ -43,6 +43,7 @@ def policy_evaluation(
 
     Args:
       P: ``[*B, S, A, S]``.  r: ``[*B, S, A]``.  pi: ``[*B, S, A]``.  mu: ``[S]`` or None.
+      gamma: a float, or a tensor broadcasting against ``[*B, S, S]`` (one discount per MDP).
 
     Returns:
       ``(V [*B, S], Q [*B, S, A], d [*B, S] or None)``.
@@ -125,7 +126,9 @@ def howard(
         instead of the greedy rule of ``V0``. The answer is the same: it is certified by the check.
 
     The certificate: the returned rule's exact values ``V`` satisfy ``max_a Q(s, a) ≤ Q(s, σ(s)) +
-    rtol (1 + max|Q|)`` at every state (no action improves), the optimality condition of the MDP.
+    rtol (1 + max|Q|)`` at every state (no action improves), the optimality condition of the MDP;
+    ``max|Q|`` is each MDP's own (over its states and actions), so an MDP's answer does not depend on
+    the others solved beside it.
     """
     V = V0
     if policy0 is not None:
@@ -139,7 +142,7 @@ def howard(
         Q = q_of(V)
         best, best_a = Q.max(dim=-1)
         current = Q.gather(-1, policy[..., None]).squeeze(-1)
-        improve = best > current + rtol * (1.0 + Q.abs().amax())
+        improve = best > current + rtol * (1.0 + Q.abs().amax(dim=(-2, -1), keepdim=True)[..., 0])
         if not bool(improve.any()):
             return MDPSolution(policy=policy, V=V, Q=Q, iterations=it)
         policy = torch.where(improve, best_a, policy)

@@ -336,6 +336,12 @@ class Claim:
       premises: the premise gate ``premises(game, witness) -> Premises`` (already composed into
         ``check``; exposed for certificates and tests).
       informative: what makes an example informative for this claim, in words (the ledger counts them).
+      batch: optional batched check ``batch(games, witnesses, *, gates, **mutation) -> list[Outcome]`` over
+        same-shape examples whose premises were established (``gates``: their decisions), one outcome
+        per member, equal to ``check`` member by member. Not gated itself: call it through
+        :func:`mpgverify.verify.population.evaluate_population`, which asks ``premises`` first.
+      batch_premises: optional batched premise gate ``batch_premises(games, witnesses) -> list[Premises]``
+        over same-shape examples, equal to ``premises`` member by member (for gates that run dynamics).
     """
 
     id: str
@@ -355,6 +361,8 @@ class Claim:
     shipped_counterexample: Path | None = None
     premises: Callable[..., Premises] | None = None
     informative: str = "every example that meets the premises"
+    batch: Callable[..., list[Outcome]] | None = None
+    batch_premises: Callable[..., list[Premises]] | None = None
 
 
 Check = Callable[..., Outcome]
@@ -430,11 +438,14 @@ class ClaimBook:
         options: Mapping[str, Any] | None = None,
         premise_options: Mapping[str, Any] | None = None,
         exact: Callable[..., ExactMargin] | None = None,
+        batch: Callable[..., list[Outcome]] | None = None,
+        batch_premises: Callable[..., list[Premises]] | None = None,
         **fields: Any,
     ) -> Callable[[Check], Check]:
         """Declare claim ``id`` as checked by the decorated function behind the premise gate
         ``premises(game, witness, **premise_options) -> Premises``; the check (and ``exact``) receive the
-        gate's decision as ``gate=``. ``fields`` are the other :class:`Claim` attributes (``moves``,
+        gate's decision as ``gate=``; ``batch`` (the batched check, :attr:`Claim.batch`) gets ``options``
+        bound the same way. ``fields`` are the other :class:`Claim` attributes (``moves``,
         ``coverage``, ``premise_space``, ``relaxation``, ``informative``, …)."""
         if not mutants:
             raise ValueError(f"claim {id!r}: a claim needs at least one mutant its check must catch")
@@ -459,6 +470,12 @@ class ClaimBook:
                 exact=None if raw_exact is None else gated_exact(gate, raw_exact),
                 mutants=mutants,
                 premises=gate,
+                batch=None if batch is None else (functools.partial(batch, **bound) if bound else batch),
+                batch_premises=None
+                if batch_premises is None
+                else functools.partial(batch_premises, **premise_options)
+                if premise_options
+                else batch_premises,
                 **fields,
             )
             return check

@@ -15,8 +15,14 @@ budget in three phases:
    ``scale`` against the gradient (torch autograd through the exact solvers) of the claim's
    differentiable score, in reparametrized coordinates that keep the premises; the rebuilt example
    is then judged by the claim's own check like any other move;
+   For a claim with a **batched check** (:attr:`~mpgverify.verify.claims.Claim.batch`) the local search
+   is a (1+λ)-ES instead: every generation each chain draws λ = ``offspring`` neighbours (the
+   leading chain's first is the gradient move), all chains' offspring are judged as one population
+   (:func:`~mpgverify.verify.population.evaluate_population`: one stacked check per shape), and each
+   chain moves to its best offspring when that is better;
 3. **shrinking**: greedily replace a violating example by the first simpler variant the claim
-   offers (fewer actions or agents, rounder numbers) that still violates the claim.
+   offers (fewer actions or agents, rounder numbers) that still violates the claim (with a batched
+   check, all the variants of one round are judged as one population, and the first in order wins).
 
 A violation is then confirmed exactly as by the ledger runner (rational re-check or a margin
 ``FAR_ABOVE_FLOAT`` times above the float tolerance) and written as a counterexample file.
@@ -28,12 +34,9 @@ baselines the hunter is measured against.
 
 from __future__ import annotations
 
-import contextlib
+import itertools
 import math
-import signal
-import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -44,13 +47,15 @@ from hypothesis import HealthCheck, Phase, given, seed, settings, target
 
 from mpgverify.errors import MpgverifyError
 from mpgverify.threads import apply_thread_policy
+from mpgverify.verify.budget import STOP_REQUESTED, Budget, hard_limit
 from mpgverify.verify.claims import Claim, Example, Outcome, Relaxation
 from mpgverify.verify.counterexamples import closest_call_json, counterexample_json, write_counterexample
 from mpgverify.verify.determinism import independent_of_local_constants
+from mpgverify.verify.population import MALFORMED, evaluate_population
 from mpgverify.verify.records import RichRecord, record_json
 from mpgverify.verify.runner import confirm_violation
 
-__all__ = ["HuntResult", "hunt"]
+__all__ = ["STOP_REQUESTED", "HuntResult", "hunt"]
 
 Method = Literal["hunt", "es", "random"]
 
@@ -59,31 +64,11 @@ class _Stop(Exception):
     """Raised inside the Hypothesis test to end generation (budget spent or a violation found)."""
 
 
-#: Set by a Ctrl-C (:mod:`mpgverify.verify.execution`): a running hunt stops at its next budget check
-#: and returns what it has, as if its budget were spent.
-STOP_REQUESTED = threading.Event()
-
-
-@dataclass
-class _Budget:
-    evaluations: int | None
-    seconds: float | None
-    start: float = field(default_factory=time.perf_counter)
-    used: int = 0
-
-    def left(self, share: float = 1.0) -> bool:
-        if STOP_REQUESTED.is_set():
-            return False
-        if self.evaluations is not None and self.used >= share * self.evaluations:
-            return False
-        return self.seconds is None or time.perf_counter() - self.start < share * self.seconds
-
-
 @dataclass
 class _Search:
     claim: Claim
     mutation: dict[str, Any]
-    budget: _Budget
+    budget: Budget
     counts: dict[str, int] = field(default_factory=lambda: {"generation": 0, "local": 0, "gradient": 0, "shrink": 0})
     premises_met: int = 0
     informative: int = 0
@@ -95,11 +80,22 @@ class _Search:
 
     def evaluate(self, example: Example, phase: str) -> Outcome | None:
         """The claim's outcome on ``example``; None when the example is malformed for this claim."""
-        self.budget.used += 1
-        self.counts[phase] += 1
         try:
             out = self.claim.check(example.game, example.witness, **self.mutation)
-        except (MpgverifyError, ValueError, RuntimeError, IndexError):
+        except MALFORMED:
+            out = None
+        return self._record(example, out, phase)
+
+    def evaluate_many(self, examples: list[Example], phases: list[str]) -> list[Outcome | None]:
+        """:meth:`evaluate` on every member (``phases[k]``: the phase member k counts under), through the
+        claim's batched check (:func:`~mpgverify.verify.population.evaluate_population`)."""
+        outs = evaluate_population(self.claim, examples, self.mutation)
+        return [self._record(ex, out, ph) for ex, out, ph in zip(examples, outs, phases, strict=True)]
+
+    def _record(self, example: Example, out: Outcome | None, phase: str) -> Outcome | None:
+        self.budget.used += 1
+        self.counts[phase] += 1
+        if out is None:
             return None
         self.undecided += out.undecided
         if not out.premises_met or math.isnan(out.margin):
@@ -115,40 +111,6 @@ class _Search:
         if math.isfinite(score) and (self.closest is None or score < self.closest[0]):
             self.closest = (score, example, out)
         return out
-
-
-_MAX_TIMER = 1e8  # seconds (three years): a longer itimer overflows the platform's time_t
-
-
-class _HardStop(BaseException):
-    """Raised by SIGALRM when one evaluation runs past the time budget; a BaseException, so neither a
-    claim's nor Hypothesis's ``except Exception`` swallows it."""
-
-
-@contextlib.contextmanager
-def _hard_limit(seconds: float | None, search: _Search) -> Iterator[None]:
-    """Interrupt the search at ``seconds + max(1, seconds/10)`` even inside one slow evaluation (the
-    budget is otherwise checked between evaluations), marking ``search.overran``. Main thread with
-    SIGALRM only; elsewhere a no-op."""
-    usable = (
-        seconds is not None and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    )
-    if not usable or seconds is None:
-        yield
-        return
-
-    def stop(signum: int, frame: object) -> None:
-        raise _HardStop
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, min(seconds + max(1.0, seconds / 10), _MAX_TIMER))
-    try:
-        yield
-    except _HardStop:
-        search.overran = True
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass
@@ -185,34 +147,24 @@ class HuntResult(RichRecord):
 
 
 def _generate(
-    search: _Search, seed_value: int, share: float, pool_size: int, steer: bool
+    search: _Search, seed_value: int, share: float, pool_size: int, steer: bool, block: int = 1
 ) -> tuple[list[tuple[float, Example]], tuple[Example, Outcome] | None]:
-    """Hypothesis draws until ``share`` of the budget is spent: (pool, first violation)."""
+    """Hypothesis draws until ``share`` of the budget is spent: (pool, first violation). With
+    ``block > 1`` the draws are evaluated ``block`` at a time as one population (the claim's batched
+    check), and so are not steered by ``target()`` (a draw's score arrives after its test case)."""
     pool: list[tuple[float, Example]] = []
     unmet: list[tuple[float, Example]] = []
     found: list[tuple[Example, Outcome]] = []
+    queued: list[Example] = []
+    steer = steer and block == 1
     phases = [Phase.generate, *([Phase.target] if steer else [])]
 
-    @seed(seed_value)
-    @settings(
-        max_examples=10**9,
-        database=None,
-        deadline=None,
-        print_blob=False,
-        phases=phases,
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,  # the stop signal may be raised at several points: one is enough
-    )
-    @given(example=search.claim.examples())
-    def draw(example: Example) -> None:
-        if found or not search.budget.left(share):
-            raise _Stop
-        out = search.evaluate(example, "generation")
-        if out is None:
+    def keep(example: Example, out: Outcome | None) -> None:
+        if out is None or found:
             return
         if out.violated:
             found.append((example, out))
-            raise _Stop
+            return
         if out.premises_met and math.isfinite(out.margin):
             if steer:
                 target(max(-out.margin, -1e9), label="violation")
@@ -226,9 +178,39 @@ def _generate(
         elif len(unmet) < pool_size:
             unmet.append((math.inf, example))
 
+    def flush() -> None:
+        batch, queued[:] = list(queued), []
+        for ex, out in zip(batch, search.evaluate_many(batch, ["generation"] * len(batch)), strict=True):
+            keep(ex, out)
+
+    @seed(seed_value)
+    @settings(
+        max_examples=10**9,
+        database=None,
+        deadline=None,
+        print_blob=False,
+        phases=phases,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,  # the stop signal may be raised at several points: one is enough
+    )
+    @given(example=search.claim.examples())
+    def draw(example: Example) -> None:
+        if found or not search.budget.left(share, pending=len(queued)):
+            flush()
+            raise _Stop
+        if block > 1:
+            queued.append(example)
+            if len(queued) >= block:
+                flush()
+        else:
+            keep(example, search.evaluate(example, "generation"))
+        if found:
+            raise _Stop
+
     try:
         with independent_of_local_constants():
             draw()
+        flush()  # Hypothesis ran out of draws with some queued
     except Exception:
         # the stop signal ends Hypothesis's run; on the way out Hypothesis may replay an example that
         # stopped and report the replay as flaky, or group several stops: after a find or with the
@@ -292,6 +274,63 @@ def _local_search(
     return None
 
 
+def _population_search(
+    search: _Search, pool: list[tuple[float, Example]], rng: np.random.Generator, gradient: bool, offspring: int
+) -> tuple[Example, Outcome] | None:
+    """(1+λ)-ES chains from the pool, for a claim with a batched check: every generation each chain
+    draws λ = ``offspring`` neighbours (with ``gradient`` and a relaxation, the leading chain's first is
+    a gradient move), all chains' offspring are judged as one population, and each chain moves to its
+    best offspring when that is better (move size ×1.5; else ×0.85, restarting below 10⁻³ as in
+    :func:`_local_search`). The first violation in generation order ends the search."""
+    moves = search.claim.moves
+    relax = search.claim.relaxation if gradient else None
+    if (moves is None and relax is None) or not pool:
+        return None
+    chains = [_Chain(score, example) for score, example in pool]
+    per_chain = offspring if moves is not None else 1
+    while search.budget.left():
+        lead = min(chains, key=lambda c: c.score)
+        cands: list[Example] = []
+        owners: list[tuple[_Chain, str]] = []
+        for chain in chains:
+            for j in range(per_chain):
+                use_gradient = relax is not None and (moves is None or (chain is lead and j == 0))
+                try:
+                    if use_gradient:
+                        assert relax is not None
+                        cand = _gradient_move(relax, chain.example, chain.scale)
+                    else:
+                        assert moves is not None
+                        cand = moves.neighbour(chain.example, rng, chain.scale)
+                except (MpgverifyError, ValueError, RuntimeError):
+                    continue
+                cands.append(cand)
+                owners.append((chain, "gradient" if use_gradient else "local"))
+        if search.budget.evaluations is not None:
+            room = search.budget.evaluations - search.budget.used
+            cands, owners = cands[:room], owners[:room]
+        outs = search.evaluate_many(cands, [phase for _, phase in owners]) if cands else []
+        best: dict[int, tuple[float, Example]] = {}
+        for cand, (chain, _), out in zip(cands, owners, outs, strict=True):
+            if out is None:
+                continue
+            if out.violated:
+                return cand, out
+            if out.premises_met and math.isfinite(out.margin):
+                if out.score < best.get(id(chain), (math.inf, cand))[0]:
+                    best[id(chain)] = (out.score, cand)
+        for chain in chains:
+            score, cand = best.get(id(chain), (math.inf, chain.example))
+            if score < chain.score:
+                chain.score, chain.example, chain.scale = score, cand, min(2.0, chain.scale * 1.5)
+            else:
+                chain.scale *= 0.85
+                if chain.scale < 1e-3:
+                    chain.score, chain.example = pool[int(rng.integers(len(pool)))]
+                    chain.scale = 0.5
+    return None
+
+
 def _shrink(search: _Search, example: Example, out: Outcome, cap: int) -> tuple[Example, Outcome]:
     """Greedy: the first simpler variant that still violates the claim, until none does."""
     moves = search.claim.moves
@@ -301,6 +340,14 @@ def _shrink(search: _Search, example: Example, out: Outcome, cap: int) -> tuple[
     improved = True
     while improved and spent < cap:
         improved = False
+        if search.claim.batch is not None:  # all simplifications as one population; the first that violates
+            cands = list(itertools.islice(moves.simplifications(example), cap - spent))
+            spent += len(cands)
+            for candidate, cand_out in zip(cands, search.evaluate_many(cands, ["shrink"] * len(cands)), strict=True):
+                if cand_out is not None and cand_out.violated:
+                    example, out, improved = candidate, cand_out, True
+                    break
+            continue
         for candidate in moves.simplifications(example):
             if spent >= cap:
                 break
@@ -324,6 +371,7 @@ def hunt(
     generation_share: float = 0.3,
     pool_size: int = 4,
     shrink_cap: int = 200,
+    offspring: int = 16,
 ) -> HuntResult:
     """Search for a counterexample to ``claim`` (see the module docstring).
 
@@ -339,6 +387,9 @@ def hunt(
       generation_share: the share of the budget spent drawing before the local search starts.
       pool_size: how many of the best drawn examples seed local-search chains.
       shrink_cap: at most this many evaluations spent shrinking (beyond the budget).
+      offspring: for a claim with a batched check, the neighbours each chain draws per generation of
+        the local search (λ of a (1+λ)-ES, judged as one population); 1 keeps the (1+1)-ES. The
+        generation phase stays one draw at a time, steered by ``target()``.
 
     Returns:
       A :class:`HuntResult`; ``status == "refuted"`` only for a confirmed violation.
@@ -347,16 +398,20 @@ def hunt(
         raise ValueError("hunt needs a budget: evaluations or seconds")
     apply_thread_policy()  # the claims' tensors are small: one torch thread (mpgverify.threads)
     mutation = dict(mutation or {})
-    search = _Search(claim, mutation, _Budget(evaluations, seconds))
+    search = _Search(claim, mutation, Budget(evaluations, seconds))
     rng = np.random.default_rng(seed_value)
     searching = method != "random" and (claim.moves is not None or claim.relaxation is not None)
     share = generation_share if searching else 1.0
     found, found_in = None, None
-    with _hard_limit(seconds, search):
+    population = claim.batch is not None and offspring > 1
+    with hard_limit(seconds, search):
         pool, found = _generate(search, seed_value, share, pool_size, steer=method != "random")
         found_in = "generation" if found is not None else None
         if found is None and searching:
-            found = _local_search(search, pool, rng, gradient=method == "hunt")
+            if population:
+                found = _population_search(search, pool, rng, gradient=method == "hunt", offspring=offspring)
+            else:
+                found = _local_search(search, pool, rng, gradient=method == "hunt")
             found_in = "local search" if found is not None else None
     common: dict[str, Any] = dict(id=claim.id, method=method)
     if found is None:

@@ -30,6 +30,7 @@ from mpgverify.threads import apply_thread_policy
 from mpgverify.verify.claims import Claim, Coverage, ExactMargin, Example, Outcome, PremisesNotMet
 from mpgverify.verify.counterexamples import counterexample_json, load_counterexample, write_counterexample
 from mpgverify.verify.determinism import independent_of_local_constants
+from mpgverify.verify.population import evaluate_population
 from mpgverify.verify.profiles import PROFILES
 from mpgverify.verify.records import RichRecord, record_json
 
@@ -211,6 +212,43 @@ def _replay_known(claim: Claim, path: Path, mutation: dict[str, Any], start: flo
     )
 
 
+def _draws(claim: Claim, n: int, seed_value: int) -> list[Example]:
+    """The examples Hypothesis draws for ``claim`` under ``seed_value`` in its explicit and generate
+    phases (up to ``n``), without evaluating them."""
+    drawn: list[Example] = []
+
+    @seed(seed_value)
+    @settings(
+        max_examples=n,
+        database=None,
+        deadline=None,
+        print_blob=False,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=[HealthCheck.differing_executors],
+    )
+    @given(example=claim.examples())
+    def collect(example: Example) -> None:
+        drawn.append(example)
+
+    with independent_of_local_constants():
+        collect()
+    return drawn
+
+
+def _in_blocks(claim: Claim, n: int, seed_value: int, mutation: dict[str, Any], stats: _Stats) -> bool:
+    """Evaluate ``n`` draws of ``claim`` in blocks of one shape into ``stats``, in draw order: True when
+    none violates the claim (else ``stats`` is to be discarded). A draw the batched path found
+    malformed is re-run alone, so that its error surfaces as it would one at a time."""
+    drawn = _draws(claim, n, seed_value)
+    for example, out in zip(drawn, evaluate_population(claim, drawn, mutation), strict=True):
+        if out is None:
+            out = claim.check(example.game, example.witness, **mutation)
+        if out.violated:
+            return False
+        stats.record(example, out, claim.coverage)
+    return True
+
+
 def run_claim(
     claim: Claim,
     *,
@@ -221,6 +259,7 @@ def run_claim(
     max_examples: int | None = None,
     shrink: bool = True,
     known_dir: Path | None = None,
+    blocks: bool = True,
 ) -> ClaimResult:
     """Search for a counterexample to ``claim`` and return its ledger row.
 
@@ -235,6 +274,11 @@ def run_claim(
       known_dir: a folder of counterexamples: ``<id>.json`` there (else the claim's shipped file) is
         replayed first, and if it still violates the claim (confirmed as above) the verdict is
         ``refuted`` at once.
+      blocks: for a claim with a batched check, draw the examples first (Hypothesis's explicit and
+        generate phases, no ``target()``) and evaluate them in blocks of one shape
+        (:func:`~mpgverify.verify.population.evaluate_population`); when a block holds a violation,
+        the claim is run again one example at a time (with ``target()`` and shrinking), whose
+        verdict stands. False: one at a time throughout.
     """
     apply_thread_policy()  # the claims' tensors are small: one torch thread (mpgverify.threads)
     start = time.perf_counter()
@@ -246,6 +290,9 @@ def run_claim(
     stats = _Stats(coverage=None if claim.coverage is None else dict.fromkeys(claim.coverage.classes, 0))
     mutation = dict(mutation or {})
     n = max_examples or PROFILES[budget]
+    if claim.batch is not None and blocks and not _in_blocks(claim, n, seed_value, mutation, stats):
+        stats = _Stats(coverage=None if claim.coverage is None else dict.fromkeys(claim.coverage.classes, 0))
+        blocks = False  # a violation: the one-at-a-time run below finds and shrinks it
 
     @seed(seed_value)
     @settings(
@@ -267,11 +314,12 @@ def run_claim(
         if out.violated:
             raise _Violation(f"{claim.id}: margin {out.margin:.6g} < -{out.tol:.3g}")
 
-    try:
-        with independent_of_local_constants():
-            prop()
-    except _Violation:
-        pass
+    if not (claim.batch is not None and blocks):
+        try:
+            with independent_of_local_constants():
+                prop()
+        except _Violation:
+            pass
     seconds = time.perf_counter() - start
     common: dict[str, Any] = dict(
         id=claim.id,

@@ -1,0 +1,110 @@
+"""A population of examples through one claim: each member's premise gate, then the claim's batched
+check over the members of one shape whose premises were established (issue 24).
+
+``evaluate_population(claim, examples)`` returns what ``claim.check`` returns member by member —
+the not-met outcome where the gate refuses, None where the example is malformed for the claim (the
+gate or the check raised a library error) — but runs the established members of one shape (the same
+agents' action counts and states) as one call of :attr:`~mpgverify.verify.claims.Claim.batch`, a
+check over stacked games. Without a batched check, or when the batched call raises, the members go
+through ``claim.check`` one at a time. The hunter's offspring, its shrinking candidates and the
+runner's blocks of draws go through here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mpgverify.errors import MpgverifyError
+from mpgverify.verify.claims import Claim, Example, Outcome, Premises, not_met_outcome
+
+__all__ = ["BLOCK", "MALFORMED", "evaluate_population", "shape_of"]
+
+#: the errors that mark an example malformed for a claim (the hunter skips it, as one at a time)
+MALFORMED = (MpgverifyError, ValueError, RuntimeError, IndexError)
+
+
+def shape_of(example: Example) -> tuple[Any, ...]:
+    """The key members must share to be stacked: the game's type, action counts and states."""
+    game = example.game
+    return type(game), tuple(game.n_actions), game.n_states
+
+
+def _one(claim: Claim, example: Example, mutation: dict[str, Any]) -> Outcome | None:
+    try:
+        return claim.check(example.game, example.witness, **mutation)
+    except MALFORMED:
+        return None
+
+
+#: at most this many members per batched call (a stack's cost is its slowest member's, times its size)
+BLOCK = 64
+
+
+def _gate(claim: Claim, example: Example) -> Premises | None:
+    assert claim.premises is not None
+    try:
+        return claim.premises(example.game, example.witness)
+    except MALFORMED:
+        return None
+
+
+def _gates(claim: Claim, examples: Sequence[Example], block: int) -> list[Premises | None]:
+    """Every member's premise decision (None: malformed): the claim's batched gate over the members of
+    one shape where it has one (a stack that raises is decided member by member), else one by one."""
+    if claim.batch_premises is None:
+        return [_gate(claim, ex) for ex in examples]
+    out: list[Premises | None] = [None] * len(examples)
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for k, ex in enumerate(examples):
+        groups.setdefault(shape_of(ex), []).append(k)
+    for group in groups.values():
+        for j in range(0, len(group), block):
+            idx = group[j : j + block]
+            try:
+                got: list[Premises | None] = list(
+                    claim.batch_premises([examples[k].game for k in idx], [examples[k].witness for k in idx])
+                )
+            except MALFORMED:
+                got = [_gate(claim, examples[k]) for k in idx]
+            for k, gate in zip(idx, got, strict=True):
+                out[k] = gate
+    return out
+
+
+def evaluate_population(
+    claim: Claim, examples: Sequence[Example], mutation: dict[str, Any] | None = None, *, block: int = BLOCK
+) -> list[Outcome | None]:
+    """The outcome of ``claim`` on every member of ``examples``, in order (see the module docstring);
+    the established members of one shape go ``block`` at a time, in order."""
+    mutation = dict(mutation or {})
+    if claim.batch is None or claim.premises is None or len(examples) < 2:
+        return [_one(claim, ex, mutation) for ex in examples]
+    out: list[Outcome | None] = [None] * len(examples)
+    groups: dict[tuple[Any, ...], list[tuple[int, Premises]]] = {}
+    for k, gate in enumerate(_gates(claim, examples, block)):
+        if gate is None:
+            continue
+        if gate.met is not True:
+            out[k] = not_met_outcome(gate)
+        else:
+            groups.setdefault(shape_of(examples[k]), []).append((k, gate))
+    chunks = [group[j : j + block] for group in groups.values() for j in range(0, len(group), block)]
+    for members in chunks:
+        idx = [k for k, _ in members]
+        if len(idx) == 1:
+            out[idx[0]] = _one(claim, examples[idx[0]], mutation)
+            continue
+        got: list[Outcome | None]
+        try:
+            got = claim.batch(  # type: ignore[assignment]
+                [examples[k].game for k in idx],
+                [examples[k].witness for k in idx],
+                gates=[g for _, g in members],
+                **mutation,
+            )
+        except MALFORMED:  # one malformed member spoils the stack: each alone, as the check would
+            got = [_one(claim, examples[k], mutation) for k in idx]
+        for k, o in zip(idx, got, strict=True):
+            out[k] = o
+    return out

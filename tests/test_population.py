@@ -1,0 +1,223 @@
+"""Batched checks (issue 24): a claim's check over a population of same-shape examples equals its
+one-at-a-time check member by member, and the hunter and the runner that use it keep their contracts.
+
+The one-at-a-time check is the oracle: it runs the dense single-game solvers and the library's
+algorithms on one game, while a batched check stacks the games (:class:`GameBatch`) and runs masked
+dynamics — different code. Populations are built the way the hunter builds them (a drawn example
+and its neighbours, which share its shape) and the way the runner does (Hypothesis draws of mixed
+shapes), plus the committed counterexamples, whose verdicts must not move.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, Phase, given, seed, settings
+
+from mpgverify.errors import MpgverifyError
+from mpgverify.verify.claims import Example, Outcome
+from mpgverify.verify.counterexamples import load_counterexample
+from mpgverify.verify.determinism import independent_of_local_constants
+from mpgverify.verify.hunter import hunt
+from mpgverify.verify.population import evaluate_population, shape_of
+from mpgverify.verify.runner import run_claim
+from properties import COUNTEREXAMPLES, all_claims
+
+CLAIMS = all_claims()
+BY_ID = {c.id: c for c in CLAIMS}
+#: the claims that declare a batched check (slowest first, issue 24's table), and those with a batched gate
+BATCHED = (
+    "thm-3.4",
+    "thm-3.8",
+    "thm-3.8@step-e2",
+    "thm-3.8@inner-br",
+    "thm-3.8@inner-br-corrected",
+    "cor-4.8",
+    "cor-4.8@corrected",
+    "cor-4.8@good-step",
+)
+BATCHED_GATES = ("thm-3.4",)
+
+
+def test_the_batched_claims_are_the_declared_ones() -> None:
+    """Every claim with a batched check is tested below, and no other claim claims one."""
+    assert sorted(c.id for c in CLAIMS if c.batch is not None) == sorted(BATCHED)
+    assert sorted(c.id for c in CLAIMS if c.batch_premises is not None) == sorted(BATCHED_GATES)
+
+
+def _draws(claim_id: str, n: int, seed_value: int) -> list[Example]:
+    claim, out = BY_ID[claim_id], []
+
+    @seed(seed_value)
+    @settings(
+        max_examples=n, database=None, deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck)
+    )
+    @given(example=claim.examples())
+    def collect(example: Example) -> None:
+        out.append(example)
+
+    with independent_of_local_constants():
+        collect()
+    return out
+
+
+def _population(claim_id: str, *, draws: int, parents: int, offspring: int, seed_value: int = 0) -> list[Example]:
+    """``draws`` Hypothesis draws (mixed shapes) and ``offspring`` neighbours of each of the first
+    ``parents`` that meet the premises (one shape per family, as the hunter's generations have)."""
+    claim = BY_ID[claim_id]
+    drawn = _draws(claim_id, draws, seed_value)
+    rng = np.random.default_rng(seed_value)
+    fertile = [ex for ex in drawn if claim.premises(ex.game, ex.witness)][:parents]
+    kids = []
+    for parent in fertile:
+        for _ in range(offspring):
+            try:
+                kids.append(claim.moves.neighbour(parent, rng, 0.1))
+            except (ValueError, MpgverifyError):
+                continue
+    return drawn + kids
+
+
+def _same(one: Outcome | None, batched: Outcome | None, where: str) -> None:
+    assert (one is None) == (batched is None), f"{where}: alone {one!r}, batched {batched!r}"
+    if one is None or batched is None:
+        return
+    flags = ("premises_met", "informative", "undecided", "violated")
+    for name in flags:
+        a, b = getattr(one, name), getattr(batched, name)
+        assert a == b, f"{where}: {name} alone {a}, batched {b} ({one.note} | {batched.note})"
+    for name in ("margin", "observed", "bound", "tightness", "tol"):
+        a, b = getattr(one, name), getattr(batched, name)
+        if a is None or b is None or not (math.isfinite(a) and math.isfinite(b)):
+            assert (a is None and b is None) or (a == b) or (math.isnan(a) and math.isnan(b)), (
+                f"{where}: {name} {a} vs {b}"
+            )
+            continue
+        assert abs(a - b) <= 1e-12 * (1 + abs(a)), (
+            f"{where}: {name} alone {a!r}, batched {b!r} (differ by {abs(a - b):.3g})"
+        )
+
+
+@pytest.mark.parametrize("claim_id", BATCHED)
+def test_batched_check_equals_one_at_a_time(claim_id: str) -> None:
+    """Margins (to 1e-12 relative), sides, tolerances, premises met, informative and verdict, member by
+    member, on mixed-shape draws and on same-shape families."""
+    claim = BY_ID[claim_id]
+    population = _population(claim_id, draws=6, parents=2, offspring=3)
+    groups = {}
+    for ex in population:
+        groups[shape_of(ex)] = groups.get(shape_of(ex), 0) + 1
+    assert max(groups.values()) >= 3, f"no shape with 3 members among {len(population)}: the stack is not exercised"
+    batched = evaluate_population(claim, population)
+    for k, ex in enumerate(population):
+        _same(claim.check(ex.game, ex.witness), batched[k], f"{claim_id} member {k} ({ex!r})")
+
+
+@pytest.mark.parametrize("claim_id", BATCHED)
+def test_batched_check_catches_the_claims_mutants(claim_id: str) -> None:
+    """The mutants (a wrong constant, a dropped factor) reach the batched check as they reach the single
+    one: the same margins, and a violation wherever one at a time finds one."""
+    claim = BY_ID[claim_id]
+    population = _population(claim_id, draws=4, parents=1, offspring=4, seed_value=1)
+    for name, mutation in claim.mutants.items():
+        batched = evaluate_population(claim, population, mutation)
+        for k, ex in enumerate(population):
+            _same(claim.check(ex.game, ex.witness, **mutation), batched[k], f"{claim_id} mutant {name!r} member {k}")
+
+
+COMMITTED = sorted(
+    (p for p in COUNTEREXAMPLES.glob("*.json") if load_counterexample(p)[0] in BATCHED), key=lambda p: p.name
+)
+
+
+def test_committed_counterexamples_of_batched_claims_exist() -> None:
+    assert len(COMMITTED) >= 4, [p.name for p in COMMITTED]
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.stem)
+def test_committed_counterexample_keeps_its_verdict_in_a_population(path) -> None:
+    """A committed counterexample stacked with its neighbours: the same violation, the same margin."""
+    claim_id, ex, _ = load_counterexample(path)
+    claim = BY_ID[claim_id]
+    rng = np.random.default_rng(0)
+    population = [ex] + [claim.moves.neighbour(ex, rng, 0.05) for _ in range(3)]
+    batched = evaluate_population(claim, population)
+    alone = claim.check(ex.game, ex.witness)
+    assert alone.violated and batched[0] is not None and batched[0].violated, f"{path.name}: {batched[0]!r}"
+    for k, member in enumerate(population):
+        _same(claim.check(member.game, member.witness), batched[k], f"{path.name} member {k}")
+
+
+@pytest.mark.parametrize("claim_id", BATCHED_GATES)
+def test_batched_premise_gate_equals_the_gate(claim_id: str) -> None:
+    """The batched gate's decision, reason and facts equal the gate's, member by member."""
+    claim = BY_ID[claim_id]
+    population = _population(claim_id, draws=8, parents=2, offspring=5, seed_value=2)
+    groups: dict = {}
+    for ex in population:
+        groups.setdefault(shape_of(ex), []).append(ex)
+    for members in groups.values():
+        got = claim.batch_premises([m.game for m in members], [m.witness for m in members])
+        for k, (ex, gate) in enumerate(zip(members, got, strict=True)):
+            want = claim.premises(ex.game, ex.witness)
+            assert (gate.met, gate.reason) == (want.met, want.reason), f"member {k}: {gate} vs {want}"
+            assert gate.facts.keys() == want.facts.keys(), (
+                f"member {k}: facts {gate.facts.keys()} vs {want.facts.keys()}"
+            )
+            for key in ("eta", "moved", "steps"):
+                if key in want.facts:
+                    assert gate.facts[key] == pytest.approx(want.facts[key], rel=1e-12, abs=0), f"member {k} {key}"
+
+
+def test_a_malformed_member_does_not_spoil_its_population() -> None:
+    """A member the gate refuses as malformed is None, as the hunter's one-at-a-time evaluation has it;
+    the others keep their outcomes."""
+    claim = BY_ID["thm-3.8@inner-br"]
+    population = _population("thm-3.8@inner-br", draws=2, parents=1, offspring=3)
+    bad = Example(population[-1].game, population[-1].witness | {"eps": "0.5"})
+    outs = evaluate_population(claim, [*population, bad])
+    assert outs[-1] is None
+    for k, ex in enumerate(population):
+        _same(claim.check(ex.game, ex.witness), outs[k], f"member {k}")
+
+
+def test_a_claim_without_a_batch_goes_one_at_a_time() -> None:
+    claim = BY_ID["lemma-3.1"]
+    population = _draws("lemma-3.1", 5, 0)
+    for k, (ex, out) in enumerate(zip(population, evaluate_population(claim, population), strict=True)):
+        _same(claim.check(ex.game, ex.witness), out, f"member {k}")
+
+
+def test_population_hunt_is_reproducible_and_keeps_its_record_format() -> None:
+    """Same seed and evaluation budget, same hunt, with the (1+λ)-ES generations of a batched claim; the
+    record has the one-at-a-time hunt's keys."""
+    claim = BY_ID["thm-3.8@inner-br-corrected"]
+    runs = [hunt(claim, evaluations=60, seed_value=3).to_json() for _ in range(2)]
+    single = hunt(claim, evaluations=20, seed_value=3, offspring=1).to_json()
+    for r in [*runs, single]:
+        r.pop("seconds")
+    assert runs[0] == runs[1]
+    assert runs[0]["evaluations"]["local"] > 0, runs[0]["evaluations"]
+    assert sum(runs[0]["evaluations"].values()) == 60, runs[0]["evaluations"]
+    assert set(runs[0]) == set(single), sorted(set(runs[0]) ^ set(single))
+
+
+def test_population_hunt_finds_a_planted_violation() -> None:
+    """The planted mutant (ε/1000 in the inner-loop claim's bound) is found by the population hunt."""
+    claim = BY_ID["thm-3.8@inner-br-corrected"]
+    result = hunt(claim, evaluations=200, seed_value=0, mutation={"eps_scale": 1e-3})
+    assert result.status == "refuted", result.note
+
+
+def test_runner_blocks_reach_the_same_verdicts() -> None:
+    """The runner's blocks of draws and its one-at-a-time run agree: holds on the claim as printed (the
+    counts of the same draws), refuted under the planted mutant (which falls back to one at a time)."""
+    claim = BY_ID["thm-3.8@inner-br-corrected"]
+    blocks = run_claim(claim, max_examples=8, blocks=True)
+    alone = run_claim(claim, max_examples=8, blocks=False)
+    assert blocks.status == alone.status == "holds" or (blocks.status, alone.status) == ("inconclusive",) * 2
+    assert blocks.examples == 8 and blocks.premises_met == 8, blocks.note
+    planted = run_claim(claim, max_examples=8, blocks=True, mutation={"eps_scale": 1e-3})
+    assert planted.status == "refuted", planted.note
