@@ -1,6 +1,6 @@
 """Batched checks against one at a time (issue 24), measured as ratios in one process.
 
-    python benchmarks/population.py [--markdown] [--json PATH] [--size 64] [--seconds 20] [--seeds 3]
+    python benchmarks/population.py [--markdown] [--json PATH] [--size 32] [--seconds 20] [--seeds 3] [--only ID …]
 
 For every claim with a batched check (:attr:`mpgverify.verify.claims.Claim.batch`):
 
@@ -21,36 +21,19 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from mpgverify.errors import MpgverifyError
 from mpgverify.verify.claims import Claim, Example
-from mpgverify.verify.determinism import independent_of_local_constants
 from mpgverify.verify.hunter import hunt
-from mpgverify.verify.population import evaluate_population
+from mpgverify.verify.population import draw_examples, evaluate_population
 from mpgverify.verify.registry import load_claims
-
-
-def _draws(claim: Claim, n: int, seed_value: int) -> list[Example]:
-    out: list[Example] = []
-
-    @seed(seed_value)
-    @settings(
-        max_examples=n, database=None, deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck)
-    )
-    @given(example=claim.examples())
-    def collect(example: Example) -> None:
-        out.append(example)
-
-    with independent_of_local_constants():
-        collect()
-    return out
 
 
 def _timed(fn: Any) -> float:
@@ -68,8 +51,8 @@ def _one_at_a_time(claim: Claim, population: list[Example]) -> None:
 
 
 def _family(claim: Claim, size: int) -> list[Example]:
-    """The costliest of 12 draws whose premises hold, and ``size − 1`` of its neighbours."""
-    drawn = [ex for ex in _draws(claim, 12, 0) if claim.premises(ex.game, ex.witness)]
+    """The costliest of 6 draws whose premises hold, and ``size − 1`` of its neighbours."""
+    drawn = [ex for ex in draw_examples(claim, 12, 0) if claim.premises(ex.game, ex.witness)][:6]
     parent = max(drawn, key=lambda ex: _timed(lambda: claim.check(ex.game, ex.witness)))
     rng = np.random.default_rng(0)
     kids = [parent]
@@ -83,7 +66,7 @@ def _family(claim: Claim, size: int) -> list[Example]:
 
 def throughput(claim: Claim, size: int) -> dict[str, Any]:
     row: dict[str, Any] = {"id": claim.id}
-    for name, population in (("hunter", _family(claim, size)), ("runner", _draws(claim, size, 1))):
+    for name, population in (("hunter", _family(claim, size)), ("runner", draw_examples(claim, size, 1))):
         one = _timed(lambda p=population: _one_at_a_time(claim, p))
         batched = _timed(lambda p=population: evaluate_population(claim, p))
         row[name] = {
@@ -143,15 +126,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--size", type=int, default=64)
+    parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--only", nargs="*", default=None)
     args = parser.parse_args()
     torch.set_num_threads(1)
     claims = [c for c in load_claims() if c.batch is not None and (not args.only or c.id in args.only)]
-    rows = [throughput(c, args.size) for c in claims]
-    hunts = [hunting(c, args.seconds, args.seeds) for c in claims]
+    rows, hunts = [], []
+    for c in claims:
+        rows.append(throughput(c, args.size))
+        print(f"{c.id}: {json.dumps(rows[-1])}", file=sys.stderr, flush=True)
+    for c in claims:
+        hunts.append(hunting(c, args.seconds, args.seeds))
+        print(f"{c.id}: {json.dumps(hunts[-1])}", file=sys.stderr, flush=True)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"throughput": rows, "hunts": hunts}, indent=2))

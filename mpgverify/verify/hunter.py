@@ -251,27 +251,44 @@ def _local_search(
         chain = min(chains, key=lambda c: c.score) if lead else chains[(k // 2) % len(chains)]
         use_gradient = relax is not None and (moves is None or lead)
         k += 1
-        try:
-            if use_gradient:
-                assert relax is not None
-                candidate = _gradient_move(relax, chain.example, chain.scale)
-            else:
-                assert moves is not None
-                candidate = moves.neighbour(chain.example, rng, chain.scale)
-        except (MpgverifyError, ValueError, RuntimeError):
+        candidate = _move(search, chain, use_gradient, rng, relax)
+        if candidate is None:
             chain.scale *= 0.85
             continue
         out = search.evaluate(candidate, "gradient" if use_gradient else "local")
         if out is not None and out.violated:
             return candidate, out
-        if out is not None and out.premises_met and math.isfinite(out.margin) and out.score < chain.score:
-            chain.score, chain.example, chain.scale = out.score, candidate, min(2.0, chain.scale * 1.5)
-        else:
-            chain.scale *= 0.85
-            if chain.scale < 1e-3:
-                score, example = pool[int(rng.integers(len(pool)))]
-                chain.score, chain.example, chain.scale = score, example, 0.5
+        good = out is not None and out.premises_met and math.isfinite(out.margin)
+        _settle(chain, (out.score, candidate) if good and out is not None else None, pool, rng)
     return None
+
+
+def _move(
+    search: _Search, chain: _Chain, use_gradient: bool, rng: np.random.Generator, relax: Relaxation | None
+) -> Example | None:
+    """A candidate from ``chain``: a gradient move or a neighbour at the chain's scale (None: no move)."""
+    try:
+        if use_gradient:
+            assert relax is not None
+            return _gradient_move(relax, chain.example, chain.scale)
+        assert search.claim.moves is not None
+        return search.claim.moves.neighbour(chain.example, rng, chain.scale)
+    except (MpgverifyError, ValueError, RuntimeError):
+        return None
+
+
+def _settle(
+    chain: _Chain, best: tuple[float, Example] | None, pool: list[tuple[float, Example]], rng: np.random.Generator
+) -> None:
+    """Move ``chain`` to ``best`` (score, example) when it is better (scale ×1.5, at most 2); else shrink
+    its scale ×0.85 and restart it from the pool below 10⁻³."""
+    if best is not None and best[0] < chain.score:
+        chain.score, chain.example, chain.scale = best[0], best[1], min(2.0, chain.scale * 1.5)
+        return
+    chain.scale *= 0.85
+    if chain.scale < 1e-3:
+        score, example = pool[int(rng.integers(len(pool)))]
+        chain.score, chain.example, chain.scale = score, example, 0.5
 
 
 def _population_search(
@@ -295,14 +312,8 @@ def _population_search(
         for chain in chains:
             for j in range(per_chain):
                 use_gradient = relax is not None and (moves is None or (chain is lead and j == 0))
-                try:
-                    if use_gradient:
-                        assert relax is not None
-                        cand = _gradient_move(relax, chain.example, chain.scale)
-                    else:
-                        assert moves is not None
-                        cand = moves.neighbour(chain.example, rng, chain.scale)
-                except (MpgverifyError, ValueError, RuntimeError):
+                cand = _move(search, chain, use_gradient, rng, relax)
+                if cand is None:
                     continue
                 cands.append(cand)
                 owners.append((chain, "gradient" if use_gradient else "local"))
@@ -320,14 +331,7 @@ def _population_search(
                 if out.score < best.get(id(chain), (math.inf, cand))[0]:
                     best[id(chain)] = (out.score, cand)
         for chain in chains:
-            score, cand = best.get(id(chain), (math.inf, chain.example))
-            if score < chain.score:
-                chain.score, chain.example, chain.scale = score, cand, min(2.0, chain.scale * 1.5)
-            else:
-                chain.scale *= 0.85
-                if chain.scale < 1e-3:
-                    chain.score, chain.example = pool[int(rng.integers(len(pool)))]
-                    chain.scale = 0.5
+            _settle(chain, best.get(id(chain)), pool, rng)
     return None
 
 

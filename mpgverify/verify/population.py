@@ -15,10 +15,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from hypothesis import HealthCheck, Phase, given, seed, settings
+
 from mpgverify.errors import MpgverifyError
 from mpgverify.verify.claims import Claim, Example, Outcome, Premises, not_met_outcome
+from mpgverify.verify.determinism import independent_of_local_constants
 
-__all__ = ["BLOCK", "MALFORMED", "evaluate_population", "shape_of"]
+__all__ = ["BLOCK", "MALFORMED", "draw_examples", "evaluate_population", "shape_of"]
 
 #: the errors that mark an example malformed for a claim (the hunter skips it, as one at a time)
 MALFORMED = (MpgverifyError, ValueError, RuntimeError, IndexError)
@@ -108,3 +111,26 @@ def evaluate_population(
         for k, o in zip(idx, got, strict=True):
             out[k] = o
     return out
+
+
+def draw_examples(claim: Claim, n: int, seed_value: int) -> list[Example]:
+    """The examples Hypothesis draws for ``claim`` under ``seed_value`` in its explicit and generate
+    phases (up to ``n``), without evaluating them."""
+    drawn: list[Example] = []
+
+    @seed(seed_value)
+    @settings(
+        max_examples=n,
+        database=None,
+        deadline=None,
+        print_blob=False,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=[HealthCheck.differing_executors],
+    )
+    @given(example=claim.examples())
+    def collect(example: Example) -> None:
+        drawn.append(example)
+
+    with independent_of_local_constants():
+        collect()
+    return drawn

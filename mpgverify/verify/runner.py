@@ -30,7 +30,7 @@ from mpgverify.threads import apply_thread_policy
 from mpgverify.verify.claims import Claim, Coverage, ExactMargin, Example, Outcome, PremisesNotMet
 from mpgverify.verify.counterexamples import counterexample_json, load_counterexample, write_counterexample
 from mpgverify.verify.determinism import independent_of_local_constants
-from mpgverify.verify.population import evaluate_population
+from mpgverify.verify.population import draw_examples, evaluate_population
 from mpgverify.verify.profiles import PROFILES
 from mpgverify.verify.records import RichRecord, record_json
 
@@ -212,34 +212,11 @@ def _replay_known(claim: Claim, path: Path, mutation: dict[str, Any], start: flo
     )
 
 
-def _draws(claim: Claim, n: int, seed_value: int) -> list[Example]:
-    """The examples Hypothesis draws for ``claim`` under ``seed_value`` in its explicit and generate
-    phases (up to ``n``), without evaluating them."""
-    drawn: list[Example] = []
-
-    @seed(seed_value)
-    @settings(
-        max_examples=n,
-        database=None,
-        deadline=None,
-        print_blob=False,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=[HealthCheck.differing_executors],
-    )
-    @given(example=claim.examples())
-    def collect(example: Example) -> None:
-        drawn.append(example)
-
-    with independent_of_local_constants():
-        collect()
-    return drawn
-
-
 def _in_blocks(claim: Claim, n: int, seed_value: int, mutation: dict[str, Any], stats: _Stats) -> bool:
     """Evaluate ``n`` draws of ``claim`` in blocks of one shape into ``stats``, in draw order: True when
     none violates the claim (else ``stats`` is to be discarded). A draw the batched path found
     malformed is re-run alone, so that its error surfaces as it would one at a time."""
-    drawn = _draws(claim, n, seed_value)
+    drawn = draw_examples(claim, n, seed_value)
     for example, out in zip(drawn, evaluate_population(claim, drawn, mutation), strict=True):
         if out is None:
             out = claim.check(example.game, example.witness, **mutation)
