@@ -10,6 +10,7 @@ depends on actions are "premises not met", never counted, and the coverage repor
 from __future__ import annotations
 
 import dataclasses
+import math
 from fractions import Fraction
 from typing import Any
 
@@ -187,7 +188,7 @@ def _reward_constants(game: MarkovGame, witness: dict[str, Any], reading: str) -
     lam = Fraction(number(witness, "lambda"))
     mu_iv = feasible((total, lam * total_b - lhs) for total, total_b, lhs in pairs)
     if mu_iv is None:
-        return f"the rewards are (λ, μ)-smooth (one-sided) for no μ at λ = {float(lam):.4g}"
+        return f"the rewards are (λ, μ)-smooth (one-sided) for no μ at λ = {_shown(lam)}"
     return lam, pick(mu_iv, mu_choice)
 
 
@@ -215,12 +216,28 @@ def prop_4_3_gap(
     (≥ 0: the proposition holds here), with a note."""
     lam, mu, kappa, nu = (gate.facts[k] for k in ("lam", "mu", "kappa", "nu"))
     gap = smoothness_gap(game, kappa * lam + Fraction(float(alpha_shift)), mu * nu)
-    return gap, f"lambda={float(lam):.4g} mu={float(mu):.4g} kappa={float(kappa):.4g} nu={float(nu):.4g}"
+    return gap, f"lambda={_shown(lam)} mu={_shown(mu)} kappa={_shown(kappa)} nu={_shown(nu)}"
+
+
+def _float(q: Fraction) -> float:
+    """``q`` as a float, ±inf beyond float64's range (a subnormal reward makes λ = r/r' ≈ 1e310)."""
+    try:
+        return float(q)
+    except OverflowError:
+        return math.inf if q > 0 else -math.inf
+
+
+def _shown(q: Fraction) -> str:
+    """``q`` for a note: 4 significant digits, or its order of magnitude beyond float64's range."""
+    value = _float(q)
+    if math.isfinite(value):
+        return f"{value:.4g}"
+    return f"{'-' if q < 0 else ''}~1e{len(str(abs(q.numerator))) - len(str(q.denominator))} (beyond float64)"
 
 
 def exact_prop_4_3(game: MarkovGame, witness: dict[str, Any], **kw: Any) -> ExactMargin:
     gap, _ = prop_4_3_gap(game, witness, **kw)
-    return ExactMargin(str(gap), float(gap), observed=str(gap), bound="0")
+    return ExactMargin(str(gap), _float(gap), observed=str(gap), bound="0")
 
 
 @BOOK.claim(
@@ -273,7 +290,7 @@ def check_prop_4_3(game: MarkovGame, witness: dict[str, Any], **kw: Any) -> Outc
     κ − ν = 1, since ``M_π r = r/(1−γ)`` for every π makes the condition ``r ≥ (κ − ν) r`` for every
     real r — imply the game is (κλ, μν)-smooth. Decided in rational arithmetic."""
     gap, note = prop_4_3_gap(game, witness, **kw)
-    return Outcome(True, float(gap), 1e-12, float(gap), 0.0, None, note)
+    return Outcome(True, _float(gap), 1e-12, _float(gap), 0.0, None, note)
 
 
 # -- def-4.4 and thm-4.5: ε-ratio-Nash policies and their POA ------------------------------------------------

@@ -141,3 +141,20 @@ def test_batched_potential_range_and_select() -> None:
     assert torch.allclose(at_mu(batch, values), torch.ones(batch.size, 2, dtype=torch.float64))
     with pytest.raises(FormatError, match="potential"):
         potential_range(GameBatch.stack(_games("general-sum", 2)))
+
+
+def test_pg_steps_a_batch_as_each_game_alone() -> None:
+    """PG (3) over a batch of games (one θ per game) equals each game's own step."""
+    from mpgverify.algorithms.pg import pg
+    from mpgverify.algorithms.tabular import TabularState
+
+    games = _games("mpg")
+    batch = GameBatch.stack(games)
+    gen = torch.Generator().manual_seed(5)
+    theta = tuple(torch.randn(batch.size, 3, n, generator=gen, dtype=torch.float64) for n in ACTIONS)
+    alg = pg(lr=0.3)
+    stepped = alg.step(batch, TabularState(theta=theta, t=0))
+    for b, game in enumerate(games):
+        alone = alg.step(game, TabularState(theta=_member(theta, b), t=0))
+        for i in range(3):
+            _close(stepped.theta[i][b], alone.theta[i][0], f"member {b} θ^{i}")

@@ -7,6 +7,7 @@ import dataclasses
 import functools
 import inspect
 import json
+import math
 import re
 from pathlib import Path
 
@@ -241,3 +242,24 @@ def test_prop_4_3_holds_under_the_printed_definitions() -> None:
     result = run_claim(printed, budget="quick", known_dir=COUNTEREXAMPLES)
     assert result.status == "holds" and result.premises_met >= 10, result
     assert not committed("prop-4.3").exists()
+
+
+@pytest.mark.parametrize("claim_id", ["prop-4.3", "prop-4.3@one-sided", "prop-4.3@signed"])
+def test_prop_4_3_with_a_subnormal_reward_is_an_outcome_not_an_overflow(claim_id: str) -> None:
+    """Found by a seed-1 hunt (issue 24): a reward of 2.2e-313 makes λ = r/r' ≈ 2.6e310, whose float()
+    raised OverflowError in the note and crashed the hunt. The margin is now ±inf where the exact gap is
+    beyond float64, and the note gives its order of magnitude."""
+    from mpgverify.game import MarkovGame
+
+    game = MarkovGame(
+        gamma=0.9,
+        n_actions=(3,),
+        mu=torch.tensor([1.0], dtype=torch.float64),
+        transition=torch.ones(1, 3, 1, dtype=torch.float64),
+        rewards=torch.tensor([[[5.8640e-03, 2.2251e-313, 7.1673e-01]]], dtype=torch.float64),
+    )
+    witness = {"lambda": 1.0, "lambda_choice": 0.005864012538539875, "mu_choice": 0.0, "nu": 1.8907728254463048}
+    out = BY_ID[claim_id].check(game, witness)
+    assert isinstance(out, Outcome) and not math.isnan(out.margin), out
+    if claim_id != "prop-4.3@one-sided":  # the one-sided reading picks μ = 0: nothing overflows there
+        assert out.premises_met and "beyond float64" in out.note, out.note

@@ -25,6 +25,7 @@ import torch
 from mpgverify.factored import FactoredGame
 from mpgverify.game import Game, MarkovGame
 from mpgverify.policy import joint_policy, softmax_policy
+from mpgverify.solvers.batched import GameBatch
 from mpgverify.solvers.evaluation import Evaluation, evaluate, joint_structure
 
 __all__ = [
@@ -62,6 +63,15 @@ def _marginal_policy_gradients_factored(game: FactoredGame, probs: Sequence[torc
     """``∇_{θⁱ} Vⁱ(μ) = d(s) πⁱ(aⁱ|s) Āⁱ(s, aⁱ)`` (Lemma 3.1) from the factored evaluation's local
     advantages (no joint-action table), ``[*B, S, Aⁱ]`` per agent."""
     return policy_gradients(probs, evaluate(game, probs))
+
+
+@marginal_policy_gradients.register
+def _marginal_policy_gradients_batch(  # type: ignore[misc]
+    game: GameBatch, probs: Sequence[torch.Tensor]
+) -> tuple[torch.Tensor, ...]:
+    """A batch of games (one policy per game): ``d π A`` from the batched evaluation, ``[B, S, Aⁱ]``, so
+    that PG (3) steps every member at once."""
+    return policy_gradients(probs, evaluate(game, probs))  # type: ignore[arg-type]
 
 
 @marginal_policy_gradients.register

@@ -64,6 +64,9 @@ def _gates(claim: Claim, examples: Sequence[Example], block: int) -> list[Premis
     for group in groups.values():
         for j in range(0, len(group), block):
             idx = group[j : j + block]
+            if len(idx) == 1:  # a stack of one is the gate itself, with the stacking's overhead
+                out[idx[0]] = _gate(claim, examples[idx[0]])
+                continue
             try:
                 got: list[Premises | None] = list(
                     claim.batch_premises([examples[k].game for k in idx], [examples[k].witness for k in idx])
