@@ -203,3 +203,31 @@ def test_runner_blocks_reach_the_same_verdicts() -> None:
     assert blocks.examples == 8 and blocks.premises_met == 8, blocks.note
     planted = run_claim(claim, max_examples=16, blocks=True, mutation={"eps_scale": 1e-3})
     assert planted.status == "refuted", planted.note
+
+
+def test_a_lone_member_is_gated_once_and_checked_as_alone() -> None:
+    """A population member alone in its shape runs the check behind the gate already established
+    (``Claim.after_gate``): one gate run per member, and the check's own outcome."""
+    import dataclasses
+
+    claim = BY_ID["thm-3.8@inner-br"]
+    drawn = draw_examples(claim, 12, 4)
+    lone, seen = [], set()
+    for ex in drawn:
+        if shape_of(ex) not in seen and claim.premises(ex.game, ex.witness):
+            seen.add(shape_of(ex))
+            lone.append(ex)
+    assert len(lone) >= 2, f"only {len(lone)} shapes among 12 draws"
+    calls = []
+
+    def counting(game, witness):
+        calls.append(1)
+        return claim.premises(game, witness)
+
+    def gated_again(game, witness, **mutation):
+        raise AssertionError("claim.check ran: the gate ran a second time")
+
+    outs = evaluate_population(dataclasses.replace(claim, premises=counting, check=gated_again), lone)
+    assert len(calls) == len(lone), f"{len(calls)} gate runs for {len(lone)} members"
+    for k, (ex, out) in enumerate(zip(lone, outs, strict=True)):
+        _same(claim.check(ex.game, ex.witness), out, f"lone member {k}")

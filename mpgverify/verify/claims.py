@@ -342,6 +342,8 @@ class Claim:
         :func:`mpgverify.verify.population.evaluate_population`, which asks ``premises`` first.
       batch_premises: optional batched premise gate ``batch_premises(games, witnesses) -> list[Premises]``
         over same-shape examples, equal to ``premises`` member by member (for gates that run dynamics).
+      after_gate: ``check`` without its gate, ``after_gate(game, witness, *, gate, **mutation)``, for a
+        caller that has already established ``gate`` (a population's lone member: no second gate run).
     """
 
     id: str
@@ -363,6 +365,7 @@ class Claim:
     informative: str = "every example that meets the premises"
     batch: Callable[..., list[Outcome]] | None = None
     batch_premises: Callable[..., list[Premises]] | None = None
+    after_gate: Callable[..., Outcome] | None = None
 
 
 Check = Callable[..., Outcome]
@@ -471,6 +474,7 @@ class ClaimBook:
                 mutants=mutants,
                 premises=gate,
                 batch=None if batch is None else (functools.partial(batch, **bound) if bound else batch),
+                after_gate=raw,
                 batch_premises=None
                 if batch_premises is None
                 else functools.partial(batch_premises, **premise_options)

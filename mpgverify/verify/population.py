@@ -40,6 +40,15 @@ def _one(claim: Claim, example: Example, mutation: dict[str, Any]) -> Outcome | 
         return None
 
 
+def _after_gate(claim: Claim, example: Example, gate: Premises, mutation: dict[str, Any]) -> Outcome | None:
+    if claim.after_gate is None:
+        return _one(claim, example, mutation)
+    try:
+        return claim.after_gate(example.game, example.witness, gate=gate, **mutation)
+    except MALFORMED:
+        return None
+
+
 #: at most this many members per batched call (a stack's cost is its slowest member's, times its size)
 BLOCK = 64
 
@@ -98,8 +107,8 @@ def evaluate_population(
     chunks = [group[j : j + block] for group in groups.values() for j in range(0, len(group), block)]
     for members in chunks:
         idx = [k for k, _ in members]
-        if len(idx) == 1:
-            out[idx[0]] = _one(claim, examples[idx[0]], mutation)
+        if len(idx) == 1:  # a stack of one: the check itself, behind the gate already established
+            out[idx[0]] = _after_gate(claim, examples[idx[0]], members[0][1], mutation)
             continue
         got: list[Outcome | None]
         try:
