@@ -231,3 +231,31 @@ def test_a_lone_member_is_gated_once_and_checked_as_alone() -> None:
     assert len(calls) == len(lone), f"{len(calls)} gate runs for {len(lone)} members"
     for k, (ex, out) in enumerate(zip(lone, outs, strict=True)):
         _same(claim.check(ex.game, ex.witness), out, f"lone member {k}")
+
+
+def test_hunt_offspring_option(capsys, monkeypatch, tmp_path) -> None:
+    """``mpgverify hunt --offspring N`` reaches the hunt (absent: the library's default, which the help
+    states); a bad value is one line with exit 2."""
+    import contextlib
+
+    import mpgverify.verify.execution as execution
+    from mpgverify.cli import main
+    from mpgverify.verify.hunter import OFFSPRING
+
+    with contextlib.suppress(SystemExit):
+        main(["hunt", "--help"])
+    assert f"(default {OFFSPRING}, the hunter's OFFSPRING" in " ".join(capsys.readouterr().out.split())
+    seen = []
+    real = execution.hunt
+    monkeypatch.setattr(execution, "hunt", lambda claim, **kw: seen.append(kw["offspring"]) or real(claim, **kw))
+    base = ["hunt", "thm-3.8@inner-br", "--evaluations", "5", "--workers", "1", "--counterexamples", str(tmp_path)]
+    assert main([*base, "--offspring", "1"]) == 0 and main(base) == 0
+    assert seen == [1, OFFSPRING], seen
+    capsys.readouterr()
+    code = None
+    try:
+        code = main([*base, "--offspring", "0"])
+    except SystemExit as e:
+        code = e.code
+    err = capsys.readouterr().err
+    assert code == 2 and "--offspring" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err

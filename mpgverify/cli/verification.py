@@ -96,6 +96,7 @@ def _hunt(args: argparse.Namespace) -> int:
         workers=args.workers,
         scheduler=args.scheduler,
         closest_dir=Path(args.closest) if args.closest else counterexample_dir(args) / "closest",
+        **({} if args.offspring is None else {"offspring": args.offspring}),
     )
     results = [(r, new) for r, new in zip(finished.results, fresh, strict=True) if r is not None]
     for r, _ in results:
@@ -261,6 +262,12 @@ def add_hunt(sub: Any) -> None:
         default="hunt",
         help="hunt: local search with gradient moves where a claim offers them (default); es: the (1+1)-ES "
         "alone; random: plain Hypothesis draws (the baselines)",
+    )
+    p.add_argument(
+        "--offspring",
+        type=integer(1, 4096),
+        help="for a claim with a batched check, neighbours per chain per generation, judged as one population "
+        "(default 16, the hunter's OFFSPRING; 1: the one-at-a-time (1+1)-ES)",
     )
     counterexamples_option(p, "where new confirmed counterexamples are written")
     parallel_options(p)

@@ -36,7 +36,7 @@ from mpgverify.progress import Progress
 from mpgverify.threads import apply_thread_policy
 from mpgverify.verify.claims import Claim
 from mpgverify.verify.counterexamples import save_closest_call, write_counterexample
-from mpgverify.verify.hunter import STOP_REQUESTED, HuntResult, Method, hunt
+from mpgverify.verify.hunter import OFFSPRING, STOP_REQUESTED, HuntResult, Method, hunt
 from mpgverify.verify.registry import load_claims
 from mpgverify.verify.runner import ClaimResult, run_claim
 
@@ -85,6 +85,7 @@ def hunt_task(
     seed_value: int,
     method: Method,
     counterexample_dir: str | None,
+    offspring: int = OFFSPRING,
 ) -> HuntResult:
     """One hunt (:func:`~mpgverify.verify.hunter.hunt`), writing a confirmed counterexample to the folder."""
     folder = None if counterexample_dir is None else Path(counterexample_dir)
@@ -95,6 +96,7 @@ def hunt_task(
         seed_value=seed_value,
         method=method,
         counterexample_dir=folder,
+        offspring=offspring,
     )
 
 
@@ -254,6 +256,7 @@ def run_hunts(
     workers: int = 1,
     scheduler: str | None = None,
     closest_dir: Path | None = None,
+    offspring: int = OFFSPRING,
 ) -> tuple[Finished[HuntResult], list[bool]]:
     """Hunt every claim on the executor; returns the results in claim order and, per claim, whether it
     was fresh (no counterexample in ``counterexample_dir`` yet: only then may the hunt write one there;
@@ -270,6 +273,7 @@ def run_hunts(
                 "seed_value": seed_value,
                 "method": method,
                 "counterexample_dir": str(counterexample_dir) if new else None,
+                "offspring": offspring,
             },
         )
         for c, new in zip(claims, fresh, strict=True)

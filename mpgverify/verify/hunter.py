@@ -55,7 +55,10 @@ from mpgverify.verify.population import MALFORMED, evaluate_population
 from mpgverify.verify.records import RichRecord, record_json
 from mpgverify.verify.runner import confirm_violation
 
-__all__ = ["STOP_REQUESTED", "HuntResult", "hunt"]
+__all__ = ["OFFSPRING", "STOP_REQUESTED", "HuntResult", "hunt"]
+
+#: λ of the (1+λ)-ES of a claim with a batched check: neighbours per chain per generation
+OFFSPRING = 16
 
 Method = Literal["hunt", "es", "random"]
 
@@ -375,7 +378,7 @@ def hunt(
     generation_share: float = 0.3,
     pool_size: int = 4,
     shrink_cap: int = 200,
-    offspring: int = 16,
+    offspring: int = OFFSPRING,
 ) -> HuntResult:
     """Search for a counterexample to ``claim`` (see the module docstring).
 
