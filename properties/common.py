@@ -12,6 +12,7 @@ import randomgames.strategies as rgs
 from mpgverify.arrays import DTYPE
 from mpgverify.game import MarkovGame
 from mpgverify.policy import check_logits
+from mpgverify.solvers.batched import stack_members
 from mpgverify.verify.claims import Example, Outcome
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "lower_bound_outcome",
     "mpg_games",
     "spectral_norm",
+    "stacked_theta",
     "theta_from_flat",
     "theta_json",
     "theta_of",
@@ -36,6 +38,11 @@ EPS64 = float(torch.finfo(DTYPE).eps)
 def theta_of(game: MarkovGame, witness: dict[str, Any], key: str = "theta") -> tuple[torch.Tensor, ...]:
     """Tabular parameters θ (one ``[S, Aⁱ]`` per agent) from a witness, validated."""
     return check_logits(game, witness[key], f"witness.{key}")
+
+
+def stacked_theta(games: list[MarkovGame], witnesses: list[dict[str, Any]]) -> tuple[torch.Tensor, ...]:
+    """Every member's θ (:func:`theta_of`) as a batch's, agent by agent: ``[B, S, Aⁱ]``."""
+    return stack_members([theta_of(g, w) for g, w in zip(games, witnesses, strict=True)])
 
 
 def flat_theta(theta: Sequence[torch.Tensor]) -> torch.Tensor:

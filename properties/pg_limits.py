@@ -14,7 +14,7 @@ from mpgverify.algorithms.pg import pg
 from mpgverify.algorithms.tabular import TabularState
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
-from mpgverify.solvers.batched import GameBatch
+from mpgverify.solvers.batched import GameBatch, stack_members
 from mpgverify.solvers.evaluation import evaluate
 from mpgverify.solvers.game_constants import potential_range
 
@@ -74,7 +74,7 @@ def pg_limits(
     batch = GameBatch.stack(games)
     extremes = potential_range(batch)
     spread = (extremes.high - extremes.low).tolist()  # type: ignore[operator,attr-defined]
-    theta = tuple(torch.stack([t[i] for t in theta0s]) for i in range(batch.n_agents))
+    theta = stack_members(theta0s)
     eta = torch.tensor(etas, dtype=theta[0].dtype)
     alive = list(range(len(games)))
     out: list[tuple[Any, int, str | None]] = [None] * len(games)  # type: ignore[list-item]

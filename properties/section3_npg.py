@@ -26,6 +26,7 @@ from mpgverify.verify.claims import ClaimBook, ExactMargin, Outcome, Premises
 from properties.common import (
     identity_outcome,
     mpg_games,
+    stacked_theta,
     theta_of,
     upper_bound_outcome,
     with_theta,
@@ -211,7 +212,7 @@ def batch_thm_3_8_inner(
     """:func:`check_thm_3_8_inner` over same-shape games at once: every member's inner loops with its
     own K (masked), its start's Nash-gap and each agent's best response, in stacked solves."""
     batch = GameBatch.stack(games)
-    start = _stacked_theta(games, witnesses)
+    start = stacked_theta(games, witnesses)
     K = [int(g.facts["K"]) for g in gates]
     start_gap = nash_gap(batch, softmax_policy(start)).gap.tolist()
     cand = inner_loops(batch, start, torch.tensor(K), 1.0)
@@ -232,12 +233,6 @@ def _inner_outcome(
     worst = min(eps_scale * eps / 2 - short for short in shortfalls)
     tol = 1e-9 * (1 + 1 / (1 - game.gamma))
     return Outcome(True, worst, tol, eps / 2 - worst, eps / 2, None, f"K = {K}", informative=start_gap > eps / 2)
-
-
-def _stacked_theta(games: list[MarkovGame], witnesses: list[dict[str, Any]]) -> tuple[torch.Tensor, ...]:
-    """Every member's θ, agent by agent: ``[B, S, Aⁱ]``."""
-    thetas = [theta_of(g, w) for g, w in zip(games, witnesses, strict=True)]
-    return tuple(torch.stack([t[i] for t in thetas]) for i in range(games[0].n_agents))
 
 
 @BOOK.claim(
@@ -327,7 +322,7 @@ def _npg_br_runs(
     steps = [math.floor(b) + 1 for b in allowed]
     gaps: list[list[float]] = [[] for _ in games]
     phis: list[list[float]] = [[] for _ in games]
-    alive, theta, K = list(range(len(games))), _stacked_theta(games, witnesses), torch.tensor(Ks)
+    alive, theta, K = list(range(len(games))), stacked_theta(games, witnesses), torch.tensor(Ks)
     for t in range(max(steps) + 1):
         probs = softmax_policy(theta)
         for b, g, phi in zip(

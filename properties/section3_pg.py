@@ -15,7 +15,7 @@ from mpgverify.algorithms.gradients import policy_gradients
 from mpgverify.algorithms.pg import pg
 from mpgverify.game import MarkovGame
 from mpgverify.policy import joint_policy, softmax_policy
-from mpgverify.solvers.batched import GameBatch
+from mpgverify.solvers.batched import GameBatch, stack_members
 from mpgverify.solvers.evaluation import evaluate, potential_values, state_values
 from mpgverify.solvers.game_constants import potential_range
 from mpgverify.solvers.hessian import hessian_spectral_norm
@@ -467,9 +467,7 @@ def batch_thm_3_4(
 ) -> list[Outcome]:
     """:func:`check_thm_3_4` over same-shape games at once: the limits' Nash-gaps and values stacked."""
     batch = GameBatch.stack(games)
-    limits = tuple(
-        torch.cat(parts) for parts in zip(*(softmax_policy(g.facts["state"].theta) for g in gates), strict=True)
-    )
+    limits = stack_members([softmax_policy(tuple(t[0] for t in g.facts["state"].theta)) for g in gates])
     gaps = nash_gap(batch, limits).gap.tolist()  # type: ignore[arg-type]
     scales = evaluate(batch, limits).V.abs().amax((-2, -1)).tolist()  # type: ignore[arg-type]
     return [_thm_3_4_outcome(g, gap, sc, gap_bound) for g, gap, sc in zip(gates, gaps, scales, strict=True)]

@@ -20,7 +20,7 @@ from mpgverify.solvers.batched import GameBatch
 from mpgverify.solvers.evaluation import evaluate
 from mpgverify.solvers.nash import nash_gap
 from mpgverify.verify.claims import Trace, want_trace
-from properties.common import theta_of
+from properties.common import stacked_theta, theta_of
 
 __all__ = ["NPG_BR_LIMIT", "npg_br_sequences", "sequence", "trace"]
 
@@ -97,8 +97,7 @@ def npg_br_sequences(games: list[MarkovGame], witnesses: list[dict[str, Any]]) -
     batch = GameBatch.stack(games)
     eps = [float(w["eps"]) for w in witnesses]
     K = torch.tensor([math.ceil(bounds.thm_3_8_inner_steps(g.gamma, e)) for g, e in zip(games, eps, strict=True)])
-    thetas = [theta_of(g, w) for g, w in zip(games, witnesses, strict=True)]
-    theta = tuple(torch.stack([t[i] for t in thetas]) for i in range(batch.n_agents))
+    theta = stacked_theta(games, witnesses)
     seqs: list[tuple[list[float], list[float], list[Any]]] = [([], [], []) for _ in games]
     alive = list(range(len(games)))
     for t in range(NPG_BR_LIMIT + 1):

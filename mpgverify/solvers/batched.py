@@ -35,7 +35,7 @@ from mpgverify.solvers.mdp import howard
 from mpgverify.solvers.nash import BestResponse, NashGap, best_response, nash_gap
 from mpgverify.solvers.welfare import SocialOptimum, social_optimum, unravel_joint
 
-__all__ = ["GameBatch", "induced_mdps"]
+__all__ = ["GameBatch", "induced_mdps", "stack_members"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -266,3 +266,9 @@ def induced_mdps(batch: GameBatch, probs: Sequence[torch.Tensor], agent: int) ->
     ``Pⁱ_b(s'|s, aⁱ) = E_{a⁻ⁱ~π⁻ⁱ_b} P_b(s'|s, a)`` (the batch of :func:`mpgverify.solvers.nash.induced_mdp`)."""
     W = others_weights(probs, agent)  # [B, S, Aⁱ, A]
     return torch.einsum("bsia,bsat->bsit", W, batch.P), torch.einsum("bsia,bsa->bsi", W, batch.R[:, agent])
+
+
+def stack_members(members: Sequence[Sequence[torch.Tensor]]) -> tuple[torch.Tensor, ...]:
+    """One θ or product policy per game (``[S, Aⁱ]`` per agent) as the batch's, agent by agent:
+    ``[B, S, Aⁱ]`` per agent, members in order."""
+    return tuple(torch.stack(parts) for parts in zip(*members, strict=True))

@@ -27,11 +27,11 @@ class Budget:
     start: float = field(default_factory=time.perf_counter)
     used: int = 0
 
-    def left(self, share: float = 1.0, pending: int = 0) -> bool:
-        """Whether the budget (its ``share``) allows another evaluation beyond ``pending`` queued ones."""
+    def left(self, share: float = 1.0) -> bool:
+        """Whether the budget (its ``share``) allows another evaluation."""
         if STOP_REQUESTED.is_set():
             return False
-        if self.evaluations is not None and self.used + pending >= share * self.evaluations:
+        if self.evaluations is not None and self.used >= share * self.evaluations:
             return False
         return self.seconds is None or time.perf_counter() - self.start < share * self.seconds
 

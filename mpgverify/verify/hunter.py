@@ -150,41 +150,13 @@ class HuntResult(RichRecord):
 
 
 def _generate(
-    search: _Search, seed_value: int, share: float, pool_size: int, steer: bool, block: int = 1
+    search: _Search, seed_value: int, share: float, pool_size: int, steer: bool
 ) -> tuple[list[tuple[float, Example]], tuple[Example, Outcome] | None]:
-    """Hypothesis draws until ``share`` of the budget is spent: (pool, first violation). With
-    ``block > 1`` the draws are evaluated ``block`` at a time as one population (the claim's batched
-    check), and so are not steered by ``target()`` (a draw's score arrives after its test case)."""
+    """Hypothesis draws until ``share`` of the budget is spent: (pool, first violation)."""
     pool: list[tuple[float, Example]] = []
     unmet: list[tuple[float, Example]] = []
     found: list[tuple[Example, Outcome]] = []
-    queued: list[Example] = []
-    steer = steer and block == 1
     phases = [Phase.generate, *([Phase.target] if steer else [])]
-
-    def keep(example: Example, out: Outcome | None) -> None:
-        if out is None or found:
-            return
-        if out.violated:
-            found.append((example, out))
-            return
-        if out.premises_met and math.isfinite(out.margin):
-            if steer:
-                target(max(-out.margin, -1e9), label="violation")
-            score = out.score
-            # distinct scores only: a plateau of tied examples (often degenerate ones) must not fill
-            # every chain of the local search
-            if all(abs(score - other) > 1e-12 * (1 + abs(score)) for other, _ in pool):
-                pool.append((score, example))
-                pool.sort(key=lambda item: item[0])
-                del pool[pool_size:]
-        elif len(unmet) < pool_size:
-            unmet.append((math.inf, example))
-
-    def flush() -> None:
-        batch, queued[:] = list(queued), []
-        for ex, out in zip(batch, search.evaluate_many(batch, ["generation"] * len(batch)), strict=True):
-            keep(ex, out)
 
     @seed(seed_value)
     @settings(
@@ -198,22 +170,30 @@ def _generate(
     )
     @given(example=search.claim.examples())
     def draw(example: Example) -> None:
-        if found or not search.budget.left(share, pending=len(queued)):
-            flush()
+        if found or not search.budget.left(share):
             raise _Stop
-        if block > 1:
-            queued.append(example)
-            if len(queued) >= block:
-                flush()
-        else:
-            keep(example, search.evaluate(example, "generation"))
-        if found:
+        out = search.evaluate(example, "generation")
+        if out is None:
+            return
+        if out.violated:
+            found.append((example, out))
             raise _Stop
+        if out.premises_met and math.isfinite(out.margin):
+            if steer:
+                target(max(-out.margin, -1e9), label="violation")
+            score = out.score
+            # distinct scores only: a plateau of tied examples (often degenerate ones) must not fill
+            # every chain of the local search
+            if all(abs(score - other) > 1e-12 * (1 + abs(score)) for other, _ in pool):
+                pool.append((score, example))
+                pool.sort(key=lambda item: item[0])
+                del pool[pool_size:]
+        elif len(unmet) < pool_size:
+            unmet.append((math.inf, example))
 
     try:
         with independent_of_local_constants():
             draw()
-        flush()  # Hypothesis ran out of draws with some queued
     except Exception:
         # the stop signal ends Hypothesis's run; on the way out Hypothesis may replay an example that
         # stopped and report the replay as flaky, or group several stops: after a find or with the
