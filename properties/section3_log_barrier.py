@@ -11,7 +11,6 @@ from typing import Any
 import torch
 from hypothesis import strategies as st
 
-import randomgames.strategies as rgs
 from mpgverify import bounds
 from mpgverify.algorithms.gradients import log_barrier, log_barrier_gradients, policy_gradients
 from mpgverify.algorithms.pg import pg
@@ -27,7 +26,6 @@ from properties.common import (
     mpg_games,
     spectral_norm,
     theta_from_flat,
-    theta_json,
     theta_of,
     upper_bound_outcome,
     with_theta,
@@ -47,12 +45,13 @@ from properties.moves import Moves
 from properties.premises import decide, number, positive, unit_potential_reason
 from properties.relaxations import PotentialSmoothness
 from properties.section3_pg import section_3_reason
+from properties.stationary import ASCENT_EVALUATIONS, STATIONARY
 
 __all__ = ["BOOK", "CLAIMS", "premises_lemma_3_5", "premises_thm_3_6", "premises_thm_3_6_smoothness"]
 
 BOOK = ClaimBook(section="3")
 
-_STATIONARY = "≤ 2 agents × 2 actions, ≤ 2 states, γ ≤ 0.9 (4000 ascent steps per example)"
+_STATIONARY = f"≤ 2 agents × 2 actions, ≤ 2 states, γ ≤ 0.9 (≤ {ASCENT_EVALUATIONS} ascent evaluations per example)"
 #: claims whose strategies stop at 2 agents × 2 actions: the axes within those limits
 _SMALL_MPG = coverage(AGENTS_UPTO_2, STATES, KERNEL, AGENT_TERMS, POTENTIAL_SIGN)
 
@@ -62,23 +61,6 @@ def _grad_L(game: MarkovGame, theta: tuple[torch.Tensor, ...], lam: float) -> tu
     probs = softmax_policy(theta)
     ev = evaluate(game, probs)
     return tuple(g + b for g, b in zip(policy_gradients(probs, ev), log_barrier_gradients(probs, lam), strict=True))
-
-
-@st.composite
-def _stationary_examples(draw: Any) -> Example:
-    """A game, λ, and θ found by ascent on L_λ from a drawn θ₀ until ‖∇L_λ‖₂ meets Lemma 3.5's premise
-    (or the step budget runs out; the premise is re-checked on the stored θ either way)."""
-    game = draw(mpg_games(max_agents=2, max_states=2, max_actions=2, max_gamma=0.9, reward_range=(-1.0, 1.0)))
-    lam = draw(st.floats(0.05, 1.0))
-    theta = draw(rgs.logits(game))
-    beta = bounds.thm_3_6_beta(game.n_agents, game.gamma, game.n_states, lam)
-    need = bounds.lemma_3_5_gradient_threshold(lam, game.n_states, max(game.n_actions))
-    for _ in range(4000):
-        g = _grad_L(game, theta, lam)
-        if float(torch.sqrt(sum((x * x).sum() for x in g))) <= 0.5 * need:
-            break
-        theta = tuple(t + x / beta * 50 for t, x in zip(theta, g, strict=True))
-    return Example(game, {"theta": theta_json(theta), "lam": lam})
 
 
 #: an example of Lemma 3.5 is informative when π_θ is not already (exactly) Nash
@@ -105,7 +87,7 @@ def premises_lemma_3_5(game: MarkovGame, witness: dict[str, Any]) -> Premises:
     "lemma-3.5",
     ref="Lemma 3.5 (Appendix D.1)",
     statement="if ||grad L_lambda(theta)||_2 <= lambda/(2|S| max_i |A^i|) then pi_theta is 2 lambda M-Nash",
-    examples=_stationary_examples,
+    examples=STATIONARY,
     premises=premises_lemma_3_5,
     mutants={"bound / 10^4": {"bound_scale": 1e-4}},
     moves=Moves(ranges={"lam": (0.05, 1.0)}),
@@ -117,7 +99,7 @@ def premises_lemma_3_5(game: MarkovGame, witness: dict[str, Any]) -> Premises:
     "lemma-3.5@d1",
     ref="Appendix D.1, step",
     statement="under the same premise, A^i_theta(s,a) <= 2 lambda/(d(s)|S|)",
-    examples=_stationary_examples,
+    examples=STATIONARY,
     premises=premises_lemma_3_5,
     options={"part": "d1"},
     mutants={"bound / 10^4": {"bound_scale": 1e-4}},

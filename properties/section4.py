@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import randomgames.strategies as rgs
 from mpgverify import bounds
-from mpgverify.algorithms.br_dynamics import br_dynamics, is_ratio_nash
+from mpgverify.algorithms.br_dynamics import is_ratio_nash
 from mpgverify.game import MarkovGame
 from mpgverify.policy import check_policy, softmax_policy
 from mpgverify.solvers.evaluation import at_mu, evaluate, state_values
@@ -32,6 +32,7 @@ from properties.common import lower_bound_outcome, theta_json, theta_of
 from properties.coverage import ACTIONS, AGENTS, EXACT_KERNEL, REWARD_SIGN, coverage, witness_sign
 from properties.moves import Moves
 from properties.premises import at_least, decide, number, positive, within
+from properties.section4_draws import RATIO_NASH, alphas, choices, smooth_games
 from properties.smoothness import (
     feasible,
     pick,
@@ -44,9 +45,6 @@ from properties.smoothness import (
 __all__ = [
     "BOOK",
     "CLAIMS",
-    "alphas",
-    "choices",
-    "epsilons",
     "premises_def_4_2",
     "premises_def_4_4",
     "premises_prop_4_3",
@@ -60,42 +58,9 @@ BOOK = ClaimBook(section="4")
 EPS_ZERO = Axis("eps", ("0 (closed end)", "> 0"), lambda ex: "0 (closed end)" if ex.witness.get("eps") == 0 else "> 0")
 
 
-def alphas(draw: Any) -> float:
-    """α of either sign (Def 4.2 restricts neither α nor β): the round values, or any in [−1, 2]."""
-    if draw(st.booleans()):
-        return draw(st.sampled_from([1.0, 0.5, 0.25, -0.5]))
-    return draw(st.floats(-1.0, 2.0))
-
-
-def epsilons(draw: Any, high: float = 0.5) -> float:
-    """ε of an ε-ratio-Nash policy over its range [0, 1): the closed end ε = 0 (ratio-Nash is then Nash),
-    small values, and any in [0, ``high``]; shrinks to 0."""
-    kind = draw(st.integers(0, 4))  # shrinks toward ε = 0
-    return 0.0 if kind == 0 else draw(st.floats(0.0, 0.05)) if kind == 1 else draw(st.floats(0.05, high))
-
-
 def ratio_eps_reason(eps: float) -> str | None:
     """Def 4.4's ε: a ratio 1 − ε of values, ε ∈ [0, 1)."""
     return within("ε", eps, 0.0, 1.0, high_open=True)
-
-
-def choices(draw: Any) -> float:
-    """A point of a valid interval (``beta_choice`` etc.): shrinks to 0, the interval's low end."""
-    return draw(st.one_of(st.just(0.0), st.floats(0.0, 0.99)))
-
-
-def _games(max_states: int = 2) -> st.SearchStrategy[MarkovGame]:
-    """General games whose smoothness can be decided exactly: one state or a state-only kernel;
-    rewards in [−1, 1], drawn from sub-ranges so that every sign pattern of the joint totals
-    r(s, a) = Σ_i rⁱ(s, a) occurs (smoothness is rare when the totals' signs mix: a = a' forces
-    β ≥ α − 1 where r(a) > 0 and β ≤ α − 1 where r(a) < 0)."""
-    kw: dict[str, Any] = dict(max_agents=3, max_states=max_states, max_actions=3, max_gamma=0.9)
-    return st.one_of(
-        *(
-            rgs.general_sum_games(**kw, reward_range=rng, transitions=("action_independent",))
-            for rng in ((0.1, 1.0), (-1.0, 1.0), (-0.3, 1.0), (-1.0, -0.1))
-        )
-    )
 
 
 _COVER = coverage(AGENTS, EXACT_KERNEL, ACTIONS, REWARD_SIGN, witness_sign("alpha"))
@@ -111,7 +76,7 @@ RATIO_MOVES = Moves(keep="any", ranges={"eps": (0.0, 0.5), "alpha": (-1.0, 2.0),
 # -- def-4.2 and the single-state note -------------------------------------------------------------------
 @st.composite
 def _pair_examples(draw: Any) -> Example:
-    game = draw(_games())
+    game = draw(smooth_games())
     pi, other = draw(rgs.logits(game)), draw(rgs.logits(game))
     witness = {"theta": theta_json(pi), "theta_prime": theta_json(other), "alpha": alphas(draw)}
     return Example(game, witness | {"beta_choice": choices(draw)})
@@ -159,7 +124,7 @@ def check_def_4_2(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, 
 # -- prop-4.3 ----------------------------------------------------------------------------------------------
 @st.composite
 def _prop_examples(draw: Any, nu_range: tuple[float, float]) -> Example:
-    game = draw(_games(max_states=1))
+    game = draw(smooth_games(max_states=1))
     witness = {"lambda": alphas(draw), "lambda_choice": choices(draw), "mu_choice": choices(draw)}
     return Example(game, witness | {"nu": draw(st.floats(*nu_range))})
 
@@ -294,34 +259,6 @@ def check_prop_4_3(game: MarkovGame, witness: dict[str, Any], **kw: Any) -> Outc
 
 
 # -- def-4.4 and thm-4.5: ε-ratio-Nash policies and their POA ------------------------------------------------
-@st.composite
-def _ratio_nash_examples(draw: Any) -> Example:
-    """A game, and the policy where max-gain ε-ratio-best-response dynamics (under either reading of
-    Def 4.4, drawn) stop or run out of steps from a drawn start; ε, α and a β choice."""
-    game = draw(_games())
-    eps = epsilons(draw)
-    theta = draw(rgs.logits(game, tails=True))
-    alg = br_dynamics(eps=eps, reading=draw(st.sampled_from(["as-used", "as-written"])))
-    state = alg.init(game, seed=0, batch=1)._replace(probs=softmax_policy(tuple(t[None] for t in theta)))
-    # run to the end, or stop early (the policy on the way is ratio-Nash less often, but when it is it is
-    # rarely an exact Nash policy: the informative examples)
-    limit = 4 * game.n_agents * max(game.n_actions) + 4
-    for _ in range(draw(st.one_of(st.just(limit), st.integers(0, limit)))):
-        state = alg.step(game, state)
-    # blend toward uniform by t ∈ [0, ε] (0 apart): ratio-Nash policies that are not exact Nash policies
-    t = draw(st.one_of(st.just(0.0), st.floats(0.05, 1.0), st.floats(0.05, 1.0))) * max(eps, 0.1)
-    blended = tuple((1 - t) * p[0] + t / p.shape[-1] for p in state.probs)
-    if t > 0 and draw(st.integers(0, 3)) > 0:
-        # constructive: ε just above the least one that makes the blend ratio-Nash as used,
-        # ε* = max_i (bestⁱ − Vⁱ)/bestⁱ over agents with bestⁱ > 0 (else keep the drawn ε)
-        V, best = _ratio_values(game, blended)
-        ratios = [float((b - v) / b) for v, b in zip(V, best, strict=True) if b > 0]
-        if ratios and all(float(b) > 0 for b in best) and 0 < max(ratios) < 0.9:
-            eps = min(0.99, max(ratios) * draw(st.floats(1.0, 1.5)) + 1e-9)
-    probs = [p.tolist() for p in blended]
-    return Example(game, {"probs": probs, "eps": eps, "alpha": alphas(draw), "beta_choice": choices(draw)})
-
-
 def _probs(game: MarkovGame, witness: dict[str, Any]) -> tuple[torch.Tensor, ...]:
     return check_policy(game, witness["probs"], "witness.probs")
 
@@ -357,7 +294,7 @@ def premises_def_4_4(game: MarkovGame, witness: dict[str, Any], *, reading: str 
     ref="Def 4.4, the reading of the proof of Thm 4.5",
     statement="an eps-ratio-Nash policy (V^i_pi(mu) >= (1-eps) max V^i(pi'^i, pi^-i)(mu)) leaves each agent a gain of "
     "at most eps times its best-response value",
-    examples=_ratio_nash_examples,
+    examples=RATIO_NASH,
     premises=premises_def_4_4,
     mutants={"eps / 100": {"eps_scale": 1e-2}},
     moves=RATIO_MOVES,
@@ -370,7 +307,7 @@ def premises_def_4_4(game: MarkovGame, witness: dict[str, Any], *, reading: str 
     ref="Def 4.4, as printed",
     statement="an eps-ratio-Nash policy as printed (max_{pi'^i} V^i(pi'^i, pi^-i)(mu) <= (1-eps) V^i_pi(mu) for all i) "
     "leaves each agent a gain of at most eps times its best-response value",
-    examples=_ratio_nash_examples,
+    examples=RATIO_NASH,
     premises=premises_def_4_4,
     premise_options={"reading": "as-written"},
     options={"reading": "as-written"},
@@ -443,7 +380,7 @@ def exact_thm_4_5(
     ref="Theorem 4.5 (Def 4.4 as printed)",
     statement="in an (alpha, beta)-smooth game every eps-ratio-Nash policy (Def 4.4 as printed) has POA >= "
     "(1-eps) alpha / (1 + (1-eps) beta)",
-    examples=_ratio_nash_examples,
+    examples=RATIO_NASH,
     premises=premises_thm_4_5,
     exact=exact_thm_4_5,
     mutants={"bound x 3": {"bound_scale": 3.0}},
@@ -457,7 +394,7 @@ def exact_thm_4_5(
     ref="Theorem 4.5 with Def 4.4 as its proof uses it",
     statement="reading of the proof (its first inequality): the same bound for policies with "
     "V^i_pi(mu) >= (1-eps) max V^i(pi'^i, pi^-i)(mu) for all i",
-    examples=_ratio_nash_examples,
+    examples=RATIO_NASH,
     premises=premises_thm_4_5,
     premise_options={"reading": "as-used"},
     exact=exact_thm_4_5,
@@ -476,7 +413,7 @@ def exact_thm_4_5(
     "every V^i_pi(mu) >= 0, else (1-eps) max > max >= V^i, so V_pi* >= V_pi >= 0, and V_pi* != 0 where the POA is "
     "defined), but at the closed end eps = 0 the policy is plain Nash, values may be negative, and one agent "
     "with rewards -1, -2, alpha = 2, beta = 1/2 has POA 1 < 4/3",
-    examples=_ratio_nash_examples,
+    examples=RATIO_NASH,
     premises=premises_thm_4_5,
     premise_options={"reading": "as-used", "positive_alpha": True},
     exact=exact_thm_4_5,

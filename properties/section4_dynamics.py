@@ -42,7 +42,8 @@ from properties.coverage import (
 )
 from properties.moves import Moves
 from properties.premises import mpg_reason, number, positive
-from properties.section4 import alphas, choices, ratio_eps_reason
+from properties.section4 import ratio_eps_reason
+from properties.section4_draws import alphas, choices
 from properties.sequences import npg_br_sequences, sequence
 from properties.sequences import trace as trace_of
 from properties.smoothness import smoothness_constants, smoothness_not_established

@@ -12,6 +12,7 @@ Once a run is ε-ratio-Nash its policy stays fixed (``done``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import torch
@@ -25,7 +26,7 @@ from mpgverify.policy import softmax_policy
 from mpgverify.solvers.evaluation import at_mu, state_values
 from mpgverify.solvers.nash import best_response
 
-__all__ = ["BRState", "br_dynamics", "is_ratio_nash"]
+__all__ = ["BRState", "br_dynamics", "is_ratio_nash", "max_gain_step"]
 
 
 class BRState(NamedTuple):
@@ -40,12 +41,33 @@ class BRState(NamedTuple):
     last_agent: torch.Tensor
 
 
-def is_ratio_nash(V: torch.Tensor, best: torch.Tensor, eps: float, reading: str, *, tol: float = 0.0) -> torch.Tensor:
+def is_ratio_nash(
+    V: torch.Tensor, best: torch.Tensor, eps: float | torch.Tensor, reading: str, *, tol: float = 0.0
+) -> torch.Tensor:
     """ε-ratio-Nash test of Def 4.4 from own values ``V`` and best-response values ``best`` ``[*B, N]``,
-    each inequality allowed a slack of ``tol``."""
+    each inequality allowed a slack of ``tol`` (``eps``: a number, or ``[*B, 1]``, one per member)."""
     if reading == "as-used":
         return (V >= (1 - eps) * best - tol).all(dim=-1)
     return (best <= (1 - eps) * V + tol).all(dim=-1)
+
+
+def max_gain_step(
+    game: Game,
+    probs: Sequence[torch.Tensor],
+    done: torch.Tensor,
+    ratio_nash: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+) -> tuple[tuple[torch.Tensor, ...], torch.Tensor, torch.Tensor]:
+    """One step of the dynamics for a batch ``[B]`` of policies (of one game, or one per game of a
+    :class:`~mpgverify.solvers.batched.GameBatch`): ``(probs, done, mover)``. ``ratio_nash(V, best)``
+    decides ε-ratio-Nash from own and best-response values ``[B, N]``; a member done, or ratio-Nash now,
+    keeps its policy, and otherwise the agent of largest gain ``bestⁱ − Vⁱ`` switches to its best response."""
+    V = at_mu(game, state_values(game, probs))  # [B, N]
+    brs = [best_response(game, probs, i) for i in range(game.n_agents)]
+    best = torch.stack([b.V_mu for b in brs], dim=-1)
+    done = done | ratio_nash(V, best)
+    mover = (best - V).argmax(dim=-1)
+    moved = tuple(torch.where(((mover == i) & ~done)[:, None, None], brs[i].policy, p) for i, p in enumerate(probs))
+    return moved, done, mover
 
 
 def br_dynamics(
@@ -62,13 +84,8 @@ def br_dynamics(
         return BRState(softmax_policy(theta), 0, torch.zeros(batch, dtype=torch.bool), torch.full((batch,), -1))
 
     def step(game: Game, state: BRState) -> BRState:
-        V = at_mu(game, state_values(game, state.probs))  # [B, N]
-        brs = [best_response(game, state.probs, i) for i in range(game.n_agents)]
-        best = torch.stack([b.V_mu for b in brs], dim=-1)
-        done = state.done | is_ratio_nash(V, best, eps, reading)
-        mover = (best - V).argmax(dim=-1)
-        probs = tuple(
-            torch.where(((mover == i) & ~done)[:, None, None], brs[i].policy, p) for i, p in enumerate(state.probs)
+        probs, done, mover = max_gain_step(
+            game, state.probs, state.done, lambda V, best: is_ratio_nash(V, best, eps, reading)
         )
         return BRState(probs, state.t + 1, done, torch.where(done, torch.full_like(mover, -1), mover))
 

@@ -29,7 +29,7 @@ from mpgverify.arrays import DTYPE
 from mpgverify.errors import FormatError
 from mpgverify.game import MarkovGame
 from mpgverify.policy import joint_policy, others_weights
-from mpgverify.solvers.evaluation import Evaluation, at_mu, evaluate, local_advantages
+from mpgverify.solvers.evaluation import Evaluation, at_mu, evaluate, local_advantages, state_values
 from mpgverify.solvers.game_constants import PotentialRange, potential_range
 from mpgverify.solvers.mdp import howard
 from mpgverify.solvers.nash import BestResponse, NashGap, best_response, nash_gap
@@ -155,6 +155,15 @@ def _evaluate_batch(batch: GameBatch, probs: Sequence[torch.Tensor]) -> Evaluati
         Phi=Phi,
         Phi_mu=None if Phi is None else batch.at_mu(Phi),
     )
+
+
+@state_values.register
+def _state_values_batch(batch: GameBatch, probs: Sequence[torch.Tensor]) -> torch.Tensor:  # type: ignore[misc]
+    """``Vⁱ_b(s)`` of every member, ``[B, N, S]`` (the values of :func:`_evaluate_batch` alone)."""
+    _check_policy(batch, probs)
+    pi = joint_policy(probs)
+    P_pi = torch.einsum("bsa,bsat->bst", pi, batch.P)
+    return batch._solve(P_pi, torch.einsum("bsa,bnsa->bsn", pi, batch.R))
 
 
 def _best_responses(batch: GameBatch, probs: Sequence[torch.Tensor], agents: Sequence[int]) -> tuple[torch.Tensor, ...]:

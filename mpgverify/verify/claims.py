@@ -41,6 +41,7 @@ import torch
 from hypothesis import strategies as st
 
 from mpgverify.game import MarkovGame
+from mpgverify.verify.construction import Construction
 
 __all__ = [
     "Axis",
@@ -344,6 +345,8 @@ class Claim:
         over same-shape examples, equal to ``premises`` member by member (for gates that run dynamics).
       after_gate: ``check`` without its gate, ``after_gate(game, witness, *, gate, **mutation)``, for a
         caller that has already established ``gate`` (a population's lone member: no second gate run).
+      construction: the :class:`Construction` that ``examples`` maps, for a strategy that runs dynamics
+        (the runner then draws the seeds and builds them in blocks of one shape); None otherwise.
     """
 
     id: str
@@ -366,6 +369,7 @@ class Claim:
     batch: Callable[..., list[Outcome]] | None = None
     batch_premises: Callable[..., list[Premises]] | None = None
     after_gate: Callable[..., Outcome] | None = None
+    construction: Construction | None = None
 
 
 Check = Callable[..., Outcome]
@@ -435,7 +439,7 @@ class ClaimBook:
         *,
         ref: str,
         statement: str,
-        examples: Callable[[], st.SearchStrategy[Example]],
+        examples: Callable[[], st.SearchStrategy[Example]] | Construction,
         mutants: Mapping[str, Mapping[str, Any]],
         premises: Gate,
         options: Mapping[str, Any] | None = None,
@@ -448,8 +452,10 @@ class ClaimBook:
         """Declare claim ``id`` as checked by the decorated function behind the premise gate
         ``premises(game, witness, **premise_options) -> Premises``; the check (and ``exact``) receive the
         gate's decision as ``gate=``; ``batch`` (the batched check, :attr:`Claim.batch`) gets ``options``
-        bound the same way. ``fields`` are the other :class:`Claim` attributes (``moves``,
-        ``coverage``, ``premise_space``, ``relaxation``, ``informative``, …)."""
+        bound the same way. ``examples`` is a strategy factory, or a :class:`Construction` (its
+        :meth:`~Construction.examples`, with :attr:`Claim.construction` set). ``fields`` are the other
+        :class:`Claim` attributes (``moves``, ``coverage``, ``premise_space``, ``relaxation``,
+        ``informative``, …)."""
         if not mutants:
             raise ValueError(f"claim {id!r}: a claim needs at least one mutant its check must catch")
         if any(id == c or (isinstance(c, Claim) and c.id == id) for c in self._slots):
@@ -459,6 +465,8 @@ class ClaimBook:
         bound = dict(options or {})
 
         gate = functools.partial(premises, **premise_options) if premise_options else premises
+        construction = examples if isinstance(examples, Construction) else None
+        strategy = examples.examples if isinstance(examples, Construction) else examples
 
         def declare(check: Check) -> Check:
             raw = functools.partial(check, **bound) if bound else check
@@ -468,7 +476,7 @@ class ClaimBook:
                 ref,
                 statement,
                 self.section,
-                examples,
+                strategy,
                 gated(gate, raw),
                 exact=None if raw_exact is None else gated_exact(gate, raw_exact),
                 mutants=mutants,
@@ -480,6 +488,7 @@ class ClaimBook:
                 else functools.partial(batch_premises, **premise_options)
                 if premise_options
                 else batch_premises,
+                construction=construction,
                 **fields,
             )
             return check

@@ -8,6 +8,10 @@ agents' action counts and states) as one call of :attr:`~mpgverify.verify.claims
 check over stacked games. Without a batched check, or when the batched call raises, the members go
 through ``claim.check`` one at a time. The hunter's offspring, its shrinking candidates and the
 runner's blocks of draws go through here.
+
+``build_population(construction, seeds)`` builds the witnesses of a claim whose strategy runs dynamics
+(:class:`~mpgverify.verify.construction.Construction`) over the seeds of one shape at once, and
+``draw_examples`` draws a claim's seeds and builds them so.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from mpgverify.errors import MpgverifyError
 from mpgverify.verify.claims import Claim, Example, Outcome, Premises, not_met_outcome
+from mpgverify.verify.construction import Construction
 from mpgverify.verify.determinism import independent_of_local_constants
 
-__all__ = ["BLOCK", "MALFORMED", "draw_examples", "evaluate_population", "shape_of"]
+__all__ = ["BLOCK", "MALFORMED", "build_population", "draw_examples", "evaluate_population", "shape_of"]
 
 #: the errors that mark an example malformed for a claim (the hunter skips it, as one at a time)
 MALFORMED = (MpgverifyError, ValueError, RuntimeError, IndexError)
@@ -67,23 +72,18 @@ def _gates(claim: Claim, examples: Sequence[Example], block: int) -> list[Premis
     if claim.batch_premises is None:
         return [_gate(claim, ex) for ex in examples]
     out: list[Premises | None] = [None] * len(examples)
-    groups: dict[tuple[Any, ...], list[int]] = {}
-    for k, ex in enumerate(examples):
-        groups.setdefault(shape_of(ex), []).append(k)
-    for group in groups.values():
-        for j in range(0, len(group), block):
-            idx = group[j : j + block]
-            if len(idx) == 1:  # a stack of one is the gate itself, with the stacking's overhead
-                out[idx[0]] = _gate(claim, examples[idx[0]])
-                continue
-            try:
-                got: list[Premises | None] = list(
-                    claim.batch_premises([examples[k].game for k in idx], [examples[k].witness for k in idx])
-                )
-            except MALFORMED:
-                got = [_gate(claim, examples[k]) for k in idx]
-            for k, gate in zip(idx, got, strict=True):
-                out[k] = gate
+    for idx in _groups(examples, block):
+        if len(idx) == 1:  # a stack of one is the gate itself, with the stacking's overhead
+            out[idx[0]] = _gate(claim, examples[idx[0]])
+            continue
+        try:
+            got: list[Premises | None] = list(
+                claim.batch_premises([examples[k].game for k in idx], [examples[k].witness for k in idx])
+            )
+        except MALFORMED:
+            got = [_gate(claim, examples[k]) for k in idx]
+        for k, gate in zip(idx, got, strict=True):
+            out[k] = gate
     return out
 
 
@@ -125,10 +125,31 @@ def evaluate_population(
     return out
 
 
-def draw_examples(claim: Claim, n: int, seed_value: int) -> list[Example]:
+def _groups(examples: Sequence[Example], block: int) -> list[list[int]]:
+    """The members' indices by shape, in order, ``block`` at a time."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for k, ex in enumerate(examples):
+        groups.setdefault(shape_of(ex), []).append(k)
+    return [group[j : j + block] for group in groups.values() for j in range(0, len(group), block)]
+
+
+def build_population(construction: Construction, seeds: Sequence[Example], *, block: int = BLOCK) -> list[Example]:
+    """``construction.build`` over the seeds of one shape, ``block`` at a time: the built examples, in
+    the seeds' order (each equal to ``construction.one(seed)``)."""
+    out: list[Example | None] = [None] * len(seeds)
+    for idx in _groups(seeds, block):
+        for k, ex in zip(idx, construction.build([seeds[k] for k in idx]), strict=True):
+            out[k] = ex
+    return out  # type: ignore[return-value]
+
+
+def draw_examples(claim: Claim, n: int, seed_value: int, *, block: int = BLOCK) -> list[Example]:
     """The examples Hypothesis draws for ``claim`` under ``seed_value`` in its explicit and generate
-    phases (up to ``n``), without evaluating them."""
+    phases (up to ``n``), without evaluating them. A claim with a :attr:`~Claim.construction` has its
+    seeds drawn (:meth:`~mpgverify.verify.construction.Construction.unbuilt`: the choices of its examples)
+    and built in blocks of one shape."""
     drawn: list[Example] = []
+    strategy = claim.examples if claim.construction is None else claim.construction.unbuilt
 
     @seed(seed_value)
     @settings(
@@ -139,10 +160,10 @@ def draw_examples(claim: Claim, n: int, seed_value: int) -> list[Example]:
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=[HealthCheck.differing_executors],
     )
-    @given(example=claim.examples())
+    @given(example=strategy())
     def collect(example: Example) -> None:
         drawn.append(example)
 
     with independent_of_local_constants():
         collect()
-    return drawn
+    return drawn if claim.construction is None else build_population(claim.construction, drawn, block=block)

@@ -251,8 +251,9 @@ def run_claim(
       known_dir: a folder of counterexamples: ``<id>.json`` there (else the claim's shipped file) is
         replayed first, and if it still violates the claim (confirmed as above) the verdict is
         ``refuted`` at once.
-      blocks: for a claim with a batched check, draw the examples first (Hypothesis's explicit and
-        generate phases, no ``target()``) and evaluate them in blocks of one shape
+      blocks: for a claim with a batched check or a construction, draw the examples first (Hypothesis's
+        explicit and generate phases, no ``target()``; a construction's seeds built in blocks of one
+        shape) and evaluate them in blocks of one shape
         (:func:`~mpgverify.verify.population.evaluate_population`); when a block holds a violation,
         the claim is run again one example at a time (with ``target()`` and shrinking), whose
         verdict stands. False: one at a time throughout.
@@ -267,7 +268,8 @@ def run_claim(
     stats = _Stats(coverage=None if claim.coverage is None else dict.fromkeys(claim.coverage.classes, 0))
     mutation = dict(mutation or {})
     n = max_examples or PROFILES[budget]
-    if claim.batch is not None and blocks and not _in_blocks(claim, n, seed_value, mutation, stats):
+    blocks = blocks and (claim.batch is not None or claim.construction is not None)
+    if blocks and not _in_blocks(claim, n, seed_value, mutation, stats):
         stats = _Stats(coverage=None if claim.coverage is None else dict.fromkeys(claim.coverage.classes, 0))
         blocks = False  # a violation: the one-at-a-time run below finds and shrinks it
 
@@ -291,7 +293,7 @@ def run_claim(
         if out.violated:
             raise _Violation(f"{claim.id}: margin {out.margin:.6g} < -{out.tol:.3g}")
 
-    if not (claim.batch is not None and blocks):
+    if not blocks:
         try:
             with independent_of_local_constants():
                 prop()
