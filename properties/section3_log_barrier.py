@@ -12,10 +12,16 @@ import torch
 from hypothesis import strategies as st
 
 from mpgverify import bounds
-from mpgverify.algorithms.gradients import log_barrier, log_barrier_gradients, policy_gradients
+from mpgverify.algorithms.gradients import (
+    log_barrier,
+    log_barrier_gradients,
+    marginal_policy_gradients,
+    policy_gradients,
+)
 from mpgverify.algorithms.pg import pg
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy, uniform_policy
+from mpgverify.solvers.batched import GameBatch
 from mpgverify.solvers.evaluation import at_mu, evaluate, potential_values
 from mpgverify.solvers.game_constants import mismatch_coefficient, potential_range
 from mpgverify.solvers.nash import nash_gap
@@ -162,6 +168,79 @@ def premises_thm_3_6(game: MarkovGame, witness: dict[str, Any]) -> Premises:
     return Premises.hold(M=M, T=T, low=low, high=high)
 
 
+def _thm_3_6_setup(game: MarkovGame, eps: float, M: float, T: float) -> tuple[float, float, int]:
+    """``(λ, η, steps)`` of Theorem 3.6 for one example: λ = ε/(2M), η = 1/β_λ, and the smallest
+    integer T meeting the bound (t = 0 at least)."""
+    lam = eps / (2 * M)
+    return lam, 1.0 / bounds.thm_3_6_beta(game.n_agents, game.gamma, game.n_states, lam), max(1, math.ceil(T))
+
+
+def _thm_3_6_outcome(
+    eps: float, target: float, T: float, steps: int, needed: int, best: float, start_gap: float, span: float
+) -> Outcome:
+    # honest tightness: iterations actually needed ÷ the smallest T the theorem allows (an integer ≥ 1,
+    # since min_{t<T} needs T ≥ 1) — not the gap, which the stopping rule puts at ε by construction
+    out = upper_bound_outcome(needed, steps, note=f"T = {T:.4g}, min gap {best:.3g} vs eps {target:.3g}")
+    out = dataclasses.replace(out, informative=start_gap > target and eps < span)
+    return out if T >= 1 else dataclasses.replace(out, tightness=None)  # T < 1: nothing to be tight against
+
+
+def batch_thm_3_6(
+    games: list[MarkovGame], witnesses: list[dict[str, Any]], *, gates: list[Premises], eps_scale: float = 1.0
+) -> list[Outcome]:
+    """:func:`check_thm_3_6` over same-shape games at once: log-barrier PG from θ₀ = 0 with every
+    member's own λ and η, stepped together (``θ ← θ + η (∇Vⁱ + ∇ barrier)``, Lemma 3.1's gradients of
+    the stacked evaluation), a member leaving at its first ε-Nash iterate or after its T steps."""
+    B = len(games)
+    eps = [float(w["eps"]) for w in witnesses]
+    setup = [
+        _thm_3_6_setup(g, e, gate.facts["M"], gate.facts["T"]) for g, e, gate in zip(games, eps, gates, strict=True)
+    ]
+    lam = torch.tensor([x[0] for x in setup], dtype=torch.float64)[:, None, None]
+    eta = torch.tensor([x[1] for x in setup], dtype=torch.float64)[:, None, None]
+    steps = [x[2] for x in setup]
+    target = [eps_scale * e for e in eps]
+    batch = GameBatch.stack(games)
+    theta = tuple(torch.zeros(B, games[0].n_states, n, dtype=torch.float64) for n in games[0].n_actions)
+    needed, best = [s + 1 for s in steps], [math.inf] * B
+    live = list(range(B))
+    start_gap: list[float] = []
+    for t in range(max(steps)):
+        probs = softmax_policy(theta)
+        gaps = nash_gap(batch, probs).gap.tolist()
+        if t == 0:
+            start_gap = gaps
+        keep = []
+        for j, (b, g) in enumerate(zip(live, gaps, strict=True)):
+            best[b] = min(best[b], g)
+            if best[b] <= target[b]:
+                needed[b] = t + 1
+            elif t + 1 < steps[b]:
+                keep.append(j)
+        if not keep:
+            break
+        if len(keep) < len(live):
+            live, batch = [live[j] for j in keep], batch.select(keep)
+            theta, probs = tuple(x[keep] for x in theta), tuple(p[keep] for p in probs)
+            lam, eta = lam[keep], eta[keep]
+        grads = marginal_policy_gradients(batch, probs)
+        barrier = log_barrier_gradients(probs, lam)  # type: ignore[arg-type]
+        theta = tuple(x + eta * (g + b) for x, g, b in zip(theta, grads, barrier, strict=True))
+    return [
+        _thm_3_6_outcome(
+            e,
+            target[b],
+            gate.facts["T"],
+            steps[b],
+            needed[b],
+            best[b],
+            start_gap[b],
+            gate.facts["high"] - gate.facts["low"],
+        )
+        for b, (e, gate) in enumerate(zip(eps, gates, strict=True))
+    ]
+
+
 @BOOK.claim(
     "thm-3.6",
     ref="Theorem 3.6 (Appendix D.2)",
@@ -178,6 +257,7 @@ def premises_thm_3_6(game: MarkovGame, witness: dict[str, Any]) -> Premises:
         extra="; ε ∈ [0.5, 3] or a fraction in [0.5, 0.95] of the uniform policy's Nash-gap; θ₀ = 0",
     ),
     informative="θ₀ = 0 is not already ε-Nash and ε < Φ_max − Φ_min",
+    batch=batch_thm_3_6,
 )
 def check_thm_3_6(
     game: MarkovGame,
@@ -188,26 +268,19 @@ def check_thm_3_6(
 ) -> Outcome:
     eps = float(witness["eps"])
     M, T, low, high = (gate.facts[k] for k in ("M", "T", "low", "high"))
-    lam = eps / (2 * M)
-    eta = 1.0 / bounds.thm_3_6_beta(game.n_agents, game.gamma, game.n_states, lam)
+    lam, eta, steps = _thm_3_6_setup(game, eps, M, T)
     alg = pg(lr=eta, lam=lam, init="zeros")  # the dynamics of the theorem, as the library runs them
     state = alg.init(game, seed=0, batch=1)
     target = eps_scale * eps
-    steps = max(1, math.ceil(T))  # the smallest integer T meeting the bound (t = 0 at least)
     needed, best = steps + 1, math.inf  # steps + 1: not reached within T
     start_gap = float(nash_gap(game, alg.policy(state)).gap[0])
-    informative = start_gap > target and eps < high - low
     for t in range(steps):
         best = min(best, float(nash_gap(game, alg.policy(state)).gap[0]))
         if best <= target:
             needed = t + 1  # min over t < needed of the Nash-gap is ≤ ε
             break
         state = alg.step(game, state)
-    # honest tightness: iterations actually needed ÷ the smallest T the theorem allows (an integer ≥ 1,
-    # since min_{t<T} needs T ≥ 1) — not the gap, which the stopping rule puts at ε by construction
-    out = upper_bound_outcome(needed, steps, note=f"T = {T:.4g}, min gap {best:.3g} vs eps {target:.3g}")
-    out = dataclasses.replace(out, informative=informative)
-    return out if T >= 1 else dataclasses.replace(out, tightness=None)  # T < 1: nothing to be tight against
+    return _thm_3_6_outcome(eps, target, T, steps, needed, best, start_gap, high - low)
 
 
 def premises_thm_3_6_smoothness(game: MarkovGame, witness: dict[str, Any]) -> Premises:
