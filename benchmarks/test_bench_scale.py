@@ -101,7 +101,7 @@ def test_hessian_spectral_norm(benchmark, n, method) -> None:
 
 def test_one_property_example(benchmark) -> None:
     """One example of the claim lemma-3.2 (full Hessian at every state) on a fixed drawn game."""
-    from properties.section3_pg import check_lemma_3_2
+    from properties.section3_lemmas import check_lemma_3_2
     from randomgames import identical_interest_game
 
     game = identical_interest_game(seed=0, n_agents=2, n_states=2, n_actions=2)

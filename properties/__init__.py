@@ -31,10 +31,19 @@ def reproduced_ids() -> list[str]:
 
 def all_claims() -> list[Claim]:
     """Every registered claim of the paper, in catalogue order."""
-    from properties import section2, section3_log_barrier, section3_npg, section3_pg, section4, section4_dynamics
+    from properties import (
+        section2,
+        section3_lemmas,
+        section3_log_barrier,
+        section3_npg,
+        section3_pg,
+        section4,
+        section4_dynamics,
+    )
 
     return [
         *section2.CLAIMS,
+        *section3_lemmas.CLAIMS,
         *section3_pg.CLAIMS,
         *section3_log_barrier.CLAIMS,
         *section3_npg.CLAIMS,

@@ -51,10 +51,11 @@ def flat_theta(theta: Sequence[torch.Tensor]) -> torch.Tensor:
 
 
 def unflat_theta(shapes: Sequence[tuple[int, int]], x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-    """The inverse of :func:`flat_theta` for per-agent ``[S, Aⁱ]`` shapes."""
+    """The inverse of :func:`flat_theta` for per-agent ``[S, Aⁱ]`` shapes, over the last axis of ``x``
+    (``x [B, n]``: one θ ``[B, S, Aⁱ]`` per agent)."""
     out, k = [], 0
     for s, n in shapes:
-        out.append(x[k : k + s * n].reshape(s, n))
+        out.append(x[..., k : k + s * n].reshape(*x.shape[:-1], s, n))
         k += s * n
     return tuple(out)
 

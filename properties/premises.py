@@ -32,6 +32,7 @@ __all__ = [
     "mpg_reason",
     "number",
     "positive",
+    "section_3_reason",
     "unit_potential_reason",
     "within",
 ]
@@ -181,3 +182,9 @@ def decide(reasons: Iterable[str | Callable[[], str | None] | None], **facts: An
     """A gate's decision from its rules in order: the first failing one, else met with ``facts``."""
     reason = combine(*reasons)
     return Premises.fail(reason) if reason is not None else Premises.hold(**facts)
+
+
+def section_3_reason(game: MarkovGame) -> str | None:
+    """The standing hypotheses of Section 3 ("where Assumptions 2.1 and 2.3 hold"): an MPG with its stated
+    potential (Def 2.2) and Assumption 2.1 (decided exactly); Assumption 2.3 holds for every finite game."""
+    return mpg_reason(game) or assumption_2_1_reason(game)

@@ -48,9 +48,8 @@ from properties.coverage import (
     mpg_space,
 )
 from properties.moves import Moves
-from properties.premises import decide, number, positive, unit_potential_reason
+from properties.premises import decide, number, positive, section_3_reason, unit_potential_reason
 from properties.relaxations import PotentialSmoothness
-from properties.section3_pg import section_3_reason
 from properties.stationary import ASCENT_EVALUATIONS, STATIONARY
 
 __all__ = ["BOOK", "CLAIMS", "premises_lemma_3_5", "premises_thm_3_6", "premises_thm_3_6_smoothness"]

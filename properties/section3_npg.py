@@ -33,8 +33,7 @@ from properties.common import (
 )
 from properties.coverage import MPG_COVERAGE_TAILS, THETA_TAILS, UNIT_POTENTIAL_TAILS, mpg_space
 from properties.moves import Moves
-from properties.premises import at_least, decide, integer, number, positive, unit_potential_reason
-from properties.section3_pg import section_3_reason
+from properties.premises import at_least, decide, integer, number, positive, section_3_reason, unit_potential_reason
 
 __all__ = ["BOOK", "CLAIMS", "premises_lemma_3_7", "premises_thm_3_8"]
 

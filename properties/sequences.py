@@ -1,8 +1,8 @@
 """The sequences π₀..π_T behind Theorem 4.7 and Corollary 4.8: max-gain ε-ratio-best-response dynamics
 and NPG-BR run from a claim's θ₀ by the library's own algorithms, one game at a time
-(:func:`sequence`) or, for NPG-BR, a population of same-shape games at once (:func:`npg_br_sequences`:
-each member with its own K and its own stop, masked; equal to :func:`sequence` member by member), and
-the certificate table of one (:func:`trace`)."""
+(:func:`sequence`) or a population of same-shape games at once (:func:`br_sequences`,
+:func:`npg_br_sequences`: each member with its own ε, K and stop, leaving the batch when it stops; equal
+to :func:`sequence` member by member), and the certificate table of one (:func:`trace`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import torch
 
 from mpgverify import bounds
-from mpgverify.algorithms.br_dynamics import br_dynamics
+from mpgverify.algorithms.br_dynamics import br_dynamics, is_ratio_nash, max_gain_step
 from mpgverify.algorithms.npg_br import npg_br, outer_step
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
@@ -22,12 +22,18 @@ from mpgverify.solvers.nash import nash_gap
 from mpgverify.verify.claims import Trace, want_trace
 from properties.common import stacked_theta, theta_of
 
-__all__ = ["NPG_BR_LIMIT", "npg_br_sequences", "sequence", "trace"]
+__all__ = ["NPG_BR_LIMIT", "br_limit", "br_sequences", "npg_br_sequences", "sequence", "trace"]
 
 #: NPG-BR's sequence is cut after this many outer steps (it stops at its first ε-Nash policy before)
 NPG_BR_LIMIT = 12
 
 Sequence = tuple[list[float], list[float], int, list[Any]]
+
+
+def br_limit(game: MarkovGame) -> int:
+    """The best-response sequence's step cap, 6·N·max|Aⁱ| + 6: a sequence that never reaches a
+    ratio-Nash policy (as when some Vⁱ < 0) is cut there."""
+    return 6 * game.n_agents * max(game.n_actions) + 6
 
 
 def sequence(game: MarkovGame, witness: dict[str, Any], kind: str) -> tuple[list[float], list[float], int, list[Any]]:
@@ -42,7 +48,7 @@ def sequence(game: MarkovGame, witness: dict[str, Any], kind: str) -> tuple[list
     if kind == "br":
         alg = br_dynamics(eps=eps, reading="as-used")
         state = alg.init(game, seed=0, batch=1)._replace(probs=softmax_policy(theta))
-        limit = 6 * game.n_agents * max(game.n_actions) + 6
+        limit = br_limit(game)
     else:
         alg = npg_br(lr=1.0, K=math.ceil(bounds.thm_3_8_inner_steps(game.gamma, eps)))
         state = alg.init(game, seed=0, batch=1)._replace(theta=theta)
@@ -119,3 +125,45 @@ def npg_br_sequences(games: list[MarkovGame], witnesses: list[dict[str, Any]]) -
         for b, m, g in zip(alive, mover.tolist(), gain.tolist(), strict=True):
             seqs[b][2][-1][:2] = [m, g]
     return [(values, phis, len(values) - 1, steps) for values, phis, steps in seqs]
+
+
+def br_sequences(games: list[MarkovGame], witnesses: list[dict[str, Any]]) -> list[Sequence]:
+    """:func:`sequence` with ``kind="br"`` for same-shape games at once: one stacked max-gain step
+    (:func:`~mpgverify.algorithms.br_dynamics.max_gain_step` over a
+    :class:`~mpgverify.solvers.batched.GameBatch`), each member with its own ε, leaving the batch at
+    its first ε-ratio-Nash policy (as-used reading) or after :func:`br_limit` steps. The Nash-gap column
+    is left empty (a certificate's table comes from :func:`sequence`)."""
+    batch = GameBatch.stack(games)
+    eps = torch.tensor([[float(w["eps"])] for w in witnesses], dtype=torch.float64)  # [B, 1]
+    probs = softmax_policy(stacked_theta(games, witnesses))
+    seqs: list[tuple[list[float], list[float], list[list[float]], list[Any]]] = [([], [], [], []) for _ in games]
+    alive, limit = list(range(len(games))), br_limit(games[0])
+    for t in range(limit + 1):
+        ev = evaluate(batch, probs)  # type: ignore[arg-type]
+        totals, phis, own = ev.V_mu.sum(-1).tolist(), ev.Phi_mu.tolist(), ev.V_mu.tolist()  # type: ignore[union-attr]
+        for j, b in enumerate(alive):
+            seqs[b][0].append(totals[j])
+            seqs[b][1].append(phis[j])
+            seqs[b][2].append(own[j])
+            seqs[b][3].append([None, None, None])
+        moved, done, mover = max_gain_step(
+            batch,
+            probs,
+            torch.zeros(len(alive), dtype=torch.bool),
+            lambda V, best, e=eps: is_ratio_nash(V, best, e, "as-used"),
+        )
+        keep = [j for j, d in enumerate(done.tolist()) if not d]
+        for j in keep:
+            seqs[alive[j]][3][-1][0] = int(mover[j])
+        if not keep or t == limit:
+            break
+        if len(keep) < len(alive):
+            batch, alive, eps = batch.select(keep), [alive[j] for j in keep], eps[keep]
+            moved = tuple(p[keep] for p in moved)
+        probs = moved
+    out: list[Sequence] = []
+    for values, phis, own, steps in seqs:
+        for t in range(len(values) - 1):  # a best response's gain: the mover's value after less before
+            steps[t][1] = own[t + 1][steps[t][0]] - own[t][steps[t][0]]
+        out.append((values, phis, len(values) - 1, steps))
+    return out

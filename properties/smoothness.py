@@ -40,6 +40,7 @@ from randomgames.perturb import is_action_independent
 __all__ = [
     "Interval",
     "beta_interval",
+    "discount_inverse",
     "discount_matrix",
     "feasible",
     "pick",
@@ -113,14 +114,19 @@ def smoothness_not_established(game: MarkovGame) -> str | None:
 
 
 def discount_matrix(game: MarkovGame) -> list[list[Fraction]]:
-    """``D = (I − γQ)⁻¹`` exactly (Q the state-only kernel, from the stored floats), by Gauss–Jordan."""
-    S = game.n_states
-    g = Fraction(float(game.gamma))
-    Q = game.P[:, 0]
-    a = [[(1 if s == t else 0) - g * Fraction(float(Q[s, t])) for t in range(S)] for s in range(S)]
+    """``D = (I − γQ)⁻¹`` exactly (Q the state-only kernel, from the stored floats)."""
+    g, Q = Fraction(float(game.gamma)), game.P[:, 0]
+    return discount_inverse(g, [[Fraction(float(Q[s, t])) for t in range(game.n_states)] for s in range(game.n_states)])
+
+
+def discount_inverse(gamma: Fraction, Q: Sequence[Sequence[Fraction]]) -> list[list[Fraction]]:
+    """``(I − γQ)⁻¹`` in exact rationals, by Gauss–Jordan (``I − γQ`` is strictly diagonally dominant
+    for a stochastic Q and γ < 1: invertible)."""
+    S = len(Q)
+    a = [[(1 if s == t else 0) - gamma * Q[s][t] for t in range(S)] for s in range(S)]
     inv = [[Fraction(int(s == t)) for t in range(S)] for s in range(S)]
     for c in range(S):
-        p = next(r for r in range(c, S) if a[r][c] != 0)  # I − γQ is strictly diagonally dominant: invertible
+        p = next(r for r in range(c, S) if a[r][c] != 0)
         a[c], a[p], inv[c], inv[p] = a[p], a[c], inv[p], inv[c]
         k = a[c][c]
         a[c] = [x / k for x in a[c]]

@@ -8,7 +8,8 @@ import torch
 from mpgverify.errors import FormatError
 from mpgverify.policy import softmax_policy
 from mpgverify.solvers.batched import GameBatch
-from mpgverify.solvers.evaluation import evaluate
+from mpgverify.solvers.evaluation import evaluate, potential_values
+from mpgverify.solvers.hessian import batched_hessians
 from mpgverify.solvers.nash import best_response, nash_gap
 from mpgverify.solvers.welfare import social_optimum
 from randomgames.generators import general_mpg_game, general_sum_game
@@ -68,6 +69,8 @@ def test_batched_solvers_equal_each_game_alone(kind: str, policy: str) -> None:
             _close(x[b], y[0], f"{game.name} {policy} {name}")
         for i, (x, y) in enumerate(zip(ev.advantages, alone.advantages, strict=True)):
             _close(x[b], y[0], f"{game.name} {policy} advantages[{i}]")
+        if kind == "mpg":
+            _close(potential_values(batch, probs)[b], potential_values(game, one)[0], f"{game.name} {policy} Φ(s)")
         g = nash_gap(game, one)
         _close(gap.gap[b], g.gap[0], f"{game.name} {policy} Nash-gap")
         _close(gap.best_values[b], g.best_values[0], f"{game.name} {policy} best-response values")
@@ -158,3 +161,36 @@ def test_pg_steps_a_batch_as_each_game_alone() -> None:
         alone = alg.step(game, TabularState(theta=_member(theta, b), t=0))
         for i in range(3):
             _close(stepped.theta[i][b], alone.theta[i][0], f"member {b} θ^{i}")
+
+
+@pytest.mark.parametrize("policy", ["uniform", "near-deterministic", "random"])
+def test_batched_hessians_equal_each_members_dense_hessian(policy: str) -> None:
+    """Every member's ∇²_θ Φ_θ(s), every s, from one batched graph, against
+    torch.autograd.functional.hessian of that member's Φ_θ(s) alone (an independent route)."""
+    games = _games("mpg", 5)
+    batch = GameBatch.stack(games)
+    gen = torch.Generator().manual_seed(1)
+    scale = {"uniform": 0.0, "near-deterministic": 8.0, "random": 1.0}[policy]
+    x = scale * torch.randn(5, 3 * sum(ACTIONS), generator=gen, dtype=torch.float64)
+
+    def split(v: torch.Tensor) -> list[torch.Tensor]:
+        parts = torch.split(v, [3 * n for n in ACTIONS], dim=-1)
+        return [t.reshape(*v.shape[:-1], 3, n) for t, n in zip(parts, ACTIONS, strict=True)]
+
+    H = batched_hessians(lambda X: potential_values(batch, softmax_policy(split(X))), x)
+    assert H.shape == (5, 3, x.shape[1], x.shape[1])
+    for b, game in enumerate(games):
+        for s in range(3):
+            want = torch.autograd.functional.hessian(
+                lambda v, s=s, g=game: potential_values(g, softmax_policy(split(v)))[s], x[b]
+            )
+            _close(H[b, s], want, f"{game.name} {policy} ∇²Φ(s={s})")
+
+
+def test_batched_hessians_of_a_constant_are_zero() -> None:
+    """An output that does not depend on x (one action: the softmax is 1) has the zero Hessian."""
+    x = torch.randn(3, 2, dtype=torch.float64)
+    H = batched_hessians(lambda X: torch.ones(X.shape[0], 2, dtype=torch.float64), x)
+    assert H.shape == (3, 2, 2, 2) and not H.any(), H
+    H = batched_hessians(lambda X: (X**3).sum(-1, keepdim=True), x)
+    assert torch.allclose(H[:, 0], torch.diag_embed(6 * x)), (H, x)

@@ -27,12 +27,26 @@ CLAIMS = all_claims()
 BY_ID = {c.id: c for c in CLAIMS}
 #: the claims that declare a batched check (slowest first, issue 24's table), and those with a batched gate
 BATCHED = (
+    "lemma-3.1",
+    "lemma-c.2",
+    "lemma-3.2",
+    "lemma-3.2@own-block",
+    "lemma-3.2@cross-block",
+    "lemma-c.1",
+    "lemma-c.1@own-block",
+    "lemma-c.1@cross-block",
     "thm-3.4",
     "thm-3.6",
     "thm-3.8",
     "thm-3.8@step-e2",
     "thm-3.8@inner-br",
     "thm-3.8@inner-br-corrected",
+    "thm-4.7",
+    "thm-4.7@corrected",
+    "thm-4.7@per-agent",
+    "thm-4.7@bad-step",
+    "thm-4.7@good-step",
+    "thm-4.7@good-step-per-agent",
     "cor-4.8",
     "cor-4.8@corrected",
     "cor-4.8@good-step",
@@ -209,14 +223,16 @@ def test_population_hunt_finds_a_planted_violation() -> None:
 
 
 def test_runner_blocks_reach_the_same_verdicts() -> None:
-    """The runner's blocks of draws and its one-at-a-time run agree: holds on the claim as printed (the
-    counts of the same draws), refuted under the planted mutant (which falls back to one at a time)."""
+    """The runner's blocks and its one-at-a-time run agree: holds on the claim as printed (each past the
+    claim's minimum of informative examples; block mode's target phase picks its own neighbours, so
+    the examples differ past the draws), refuted under the planted mutant (which falls back to one at
+    a time)."""
     claim = BY_ID["thm-3.8@inner-br-corrected"]
-    blocks = run_claim(claim, max_examples=8, blocks=True)
-    alone = run_claim(claim, max_examples=8, blocks=False)
-    assert blocks.status == alone.status == "holds" or (blocks.status, alone.status) == ("inconclusive",) * 2
-    assert blocks.examples == 8 and blocks.premises_met == 8, blocks.note
-    planted = run_claim(claim, max_examples=16, blocks=True, mutation={"eps_scale": 1e-3})
+    blocks = run_claim(claim, max_examples=24, blocks=True)
+    alone = run_claim(claim, max_examples=24, blocks=False)
+    assert (blocks.status, alone.status) == ("holds", "holds"), (blocks.note, alone.note)
+    assert blocks.examples == 24 and blocks.premises_met == 24, blocks.note
+    planted = run_claim(claim, max_examples=24, blocks=True, mutation={"eps_scale": 1e-3})
     assert planted.status == "refuted", planted.note
 
 
@@ -274,3 +290,25 @@ def test_hunt_offspring_option(capsys, monkeypatch, tmp_path) -> None:
         code = e.code
     err = capsys.readouterr().err
     assert code == 2 and "--offspring" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_runner_block_mode_has_a_target_phase() -> None:
+    """Block mode spends half its budget on Hypothesis's draws and half on a target phase of the
+    claim's moves (what ``target()`` does one at a time): the same row under the same seed, exactly the
+    budget's examples, and more informative examples than the same budget of draws alone — here on a
+    step claim whose draws rarely hold a bad step (the ledger measured 7 of 169 without the phase)."""
+    import mpgverify.verify.runner as runner
+
+    claim = BY_ID["thm-4.7@bad-step"]
+    rows = [run_claim(claim, max_examples=60, blocks=True) for _ in range(2)]
+    keys = ("status", "examples", "premises_met", "informative", "worst_margin", "distribution")
+    assert [getattr(rows[0], k) for k in keys] == [getattr(rows[1], k) for k in keys]
+    assert rows[0].examples == 60, rows[0].note
+    share = runner.DRAWN_SHARE
+    try:
+        runner.DRAWN_SHARE = 1.0  # every example a draw: no target phase
+        drawn_only = run_claim(claim, max_examples=60, blocks=True)
+    finally:
+        runner.DRAWN_SHARE = share
+    assert drawn_only.examples == 60
+    assert rows[0].informative > drawn_only.informative, (rows[0].informative, drawn_only.informative)

@@ -13,6 +13,7 @@ product policy per game, ``probs[i]`` of shape ``[B, S, Aⁱ]``:
 * ``social_optimum``: policy iteration on the joint-action MDPs with reward ``Σ_i rⁱ`` (Def 4.1);
 * ``potential_range``: ``Φ_max`` and ``−Φ_min`` by policy iteration on the joint-action MDPs with
   rewards ``φ`` and ``−φ`` (Assumption 2.3), ``[B]`` each;
+* ``potential_values``: ``Φ_b(s) = (I − γ_b P_{b,π_b})⁻¹ φ_{b,π_b}``, ``[B, S]`` (differentiable in π);
 * ``at_mu``: ``X_b(μ_b)``; ``induced_mdp``: every game's agent-i MDP against ``π⁻ⁱ_b``.
 
 Each equals the single-game solver member by member (``tests/test_batched.py``, to 1e-12).
@@ -26,10 +27,17 @@ from dataclasses import dataclass
 import torch
 
 from mpgverify.arrays import DTYPE
-from mpgverify.errors import FormatError
+from mpgverify.errors import FormatError, MpgverifyError
 from mpgverify.game import MarkovGame
 from mpgverify.policy import joint_policy, others_weights
-from mpgverify.solvers.evaluation import Evaluation, at_mu, evaluate, local_advantages, state_values
+from mpgverify.solvers.evaluation import (
+    Evaluation,
+    at_mu,
+    evaluate,
+    local_advantages,
+    potential_values,
+    state_values,
+)
 from mpgverify.solvers.game_constants import PotentialRange, potential_range
 from mpgverify.solvers.mdp import howard
 from mpgverify.solvers.nash import BestResponse, NashGap, best_response, nash_gap
@@ -164,6 +172,21 @@ def _state_values_batch(batch: GameBatch, probs: Sequence[torch.Tensor]) -> torc
     pi = joint_policy(probs)
     P_pi = torch.einsum("bsa,bsat->bst", pi, batch.P)
     return batch._solve(P_pi, torch.einsum("bsa,bnsa->bsn", pi, batch.R))
+
+
+@potential_values.register
+def _potential_values_batch(  # type: ignore[misc]
+    batch: GameBatch, probs: Sequence[torch.Tensor], phi: torch.Tensor | None = None
+) -> torch.Tensor:
+    """``Φ_b(s)`` of every member, ``[B, S]``, from the batch's potentials (or ``phi`` ``[B, S, A]``)."""
+    _check_policy(batch, probs)
+    if phi is None:
+        if batch.phi is None:
+            raise MpgverifyError("a potential value needs every member's stated potential φ")
+        phi = batch.phi
+    pi = joint_policy(probs)
+    P_pi = torch.einsum("bsa,bsat->bst", pi, batch.P)
+    return batch._solve(P_pi, torch.einsum("bsa,bsa->bs", pi, phi.reshape(pi.shape))[..., None])[:, 0]
 
 
 def _best_responses(batch: GameBatch, probs: Sequence[torch.Tensor], agents: Sequence[int]) -> tuple[torch.Tensor, ...]:

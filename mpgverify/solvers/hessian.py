@@ -7,6 +7,10 @@ re-orthogonalization — builds a tridiagonal ``T_k`` whose extreme eigenvalues 
 the whole space and the result is exact up to round-off; with fewer steps it is a lower bound
 (Ritz values lie inside the spectrum), so a property that compares it with an upper bound can
 miss a violation but never invent one.
+
+:func:`batched_hessians` forms the Hessians of a population of independent functions at once: with
+``f_b`` depending on ``x_b`` alone, ``∂/∂x (Σ_b ∂f_b/∂x_{b,k}) = ∇²f_b(x_b)[k, ·]`` for every b, so
+n double-backward passes of one batched graph give all B Hessians (not B·n passes of B graphs).
 """
 
 from __future__ import annotations
@@ -15,7 +19,26 @@ from collections.abc import Callable
 
 import torch
 
-__all__ = ["hessian_spectral_norm", "hvp"]
+__all__ = ["batched_hessians", "hessian_spectral_norm", "hvp"]
+
+
+def batched_hessians(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """``∇²f_{b,m}(x_b)`` for every member b and output m, ``[B, M, n, n]``: ``f`` maps ``x [B, n]`` to
+    ``[B, M]`` with row b a function of ``x_b`` alone (members independent: module docstring). An
+    output that does not depend on x (a single action's softmax) has the zero Hessian."""
+    x = x.detach().requires_grad_(True)
+    y = f(x)
+    B, n = x.shape
+    out = torch.zeros(B, y.shape[1], n, n, dtype=x.dtype)
+    for m in range(y.shape[1]):
+        if not y.requires_grad:
+            break
+        (g,) = torch.autograd.grad(y[:, m].sum(), x, create_graph=True, retain_graph=True)
+        for k in range(n if g.requires_grad else 0):
+            (row,) = torch.autograd.grad(g[:, k].sum(), x, retain_graph=True, allow_unused=True)
+            if row is not None:
+                out[:, m, k] = row.detach()
+    return out
 
 
 def hvp(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:

@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from hypothesis import HealthCheck, Phase, given, seed, settings, target
 
+from mpgverify.errors import MpgverifyError
 from mpgverify.threads import apply_thread_policy
 from mpgverify.verify.claims import Claim, Coverage, ExactMargin, Example, Outcome, PremisesNotMet
 from mpgverify.verify.counterexamples import counterexample_json, load_counterexample, write_counterexample
@@ -212,17 +214,96 @@ def _replay_known(claim: Claim, path: Path, mutation: dict[str, Any], start: flo
     )
 
 
+#: block mode's share of the budget drawn by Hypothesis (its explicit and generate phases); the rest is
+#: its target phase, :func:`_target_phase`
+DRAWN_SHARE = 0.5
+#: parents, and neighbours per parent per round, of block mode's target phase
+TARGET_PARENTS, TARGET_OFFSPRING = 4, 8
+
+
 def _in_blocks(claim: Claim, n: int, seed_value: int, mutation: dict[str, Any], stats: _Stats) -> bool:
-    """Evaluate ``n`` draws of ``claim`` in blocks of one shape into ``stats``, in draw order: True when
-    none violates the claim (else ``stats`` is to be discarded). A draw the batched path found
-    malformed is re-run alone, so that its error surfaces as it would one at a time."""
-    drawn = draw_examples(claim, n, seed_value)
-    for example, out in zip(drawn, evaluate_population(claim, drawn, mutation), strict=True):
+    """Evaluate ``n`` examples of ``claim`` in blocks of one shape into ``stats``: True when none violates
+    the claim (else ``stats`` is to be discarded). A claim with moves and no construction has
+    ``⌈n·DRAWN_SHARE⌉`` Hypothesis draws and a target phase for the rest (:func:`_target_phase`, what
+    ``target()`` does one at a time); otherwise all ``n`` are draws."""
+    targeted = claim.moves is not None and claim.construction is None
+    drawn = draw_examples(claim, math.ceil(n * DRAWN_SHARE) if targeted else n, seed_value)
+    judged = _judge(claim, drawn, mutation, stats)
+    if judged is None:
+        return False
+    return not targeted or _target_phase(claim, n - len(drawn), judged, seed_value, mutation, stats)
+
+
+def _judge(
+    claim: Claim, examples: list[Example], mutation: dict[str, Any], stats: _Stats
+) -> list[tuple[Example, Outcome]] | None:
+    """Every member's outcome in order, recorded into ``stats``; None at the first violation. A member
+    the batched path found malformed is re-run alone, so that its error surfaces as it would alone."""
+    judged = []
+    for example, out in zip(examples, evaluate_population(claim, examples, mutation), strict=True):
         if out is None:
             out = claim.check(example.game, example.witness, **mutation)
         if out.violated:
-            return False
+            return None
         stats.record(example, out, claim.coverage)
+        judged.append((example, out))
+    return judged
+
+
+@dataclass
+class _Parent:
+    """One chain of the target phase: its example, that example's outcome and its move size."""
+
+    example: Example
+    out: Outcome
+    scale: float = 0.5
+
+
+def _rank(out: Outcome) -> tuple[bool, float]:
+    """Block mode's target: informative examples first, then the least margin (``target(−margin)``)."""
+    return (not out.informative, out.margin)
+
+
+def _target_phase(
+    claim: Claim,
+    left: int,
+    judged: list[tuple[Example, Outcome]],
+    seed_value: int,
+    mutation: dict[str, Any],
+    stats: _Stats,
+) -> bool:
+    """Block mode's target phase: ``left`` examples as a (1+λ)-ES from the :data:`TARGET_PARENTS` draws
+    ranked first by :func:`_rank` (premises met, finite margin), each drawing :data:`TARGET_OFFSPRING`
+    neighbours (the claim's moves, from ``seed_value``) a round, judged in blocks; a parent moves to a
+    better neighbour (move size ×1.5, at most 2) or shrinks its move ×0.85. True when none violates."""
+    assert claim.moves is not None
+    rng = np.random.default_rng(seed_value)
+    pool = [(ex, out) for ex, out in judged if out.premises_met and math.isfinite(out.margin)]
+    parents = [_Parent(ex, out) for ex, out in sorted(pool, key=lambda p: _rank(p[1]))[:TARGET_PARENTS]]
+    while left > 0 and parents:
+        kids: list[Example] = []
+        owners: list[int] = []
+        for k, parent in enumerate(parents):
+            for _ in range(TARGET_OFFSPRING):
+                try:
+                    kids.append(claim.moves.neighbour(parent.example, rng, parent.scale))
+                except (MpgverifyError, ValueError, RuntimeError):
+                    continue
+                owners.append(k)
+        if not kids:
+            return True
+        kids, owners = kids[:left], owners[:left]
+        left -= len(kids)
+        got = _judge(claim, kids, mutation, stats)
+        if got is None:
+            return False
+        moved = set()
+        for k, (kid, out) in zip(owners, got, strict=True):
+            if out.premises_met and math.isfinite(out.margin) and _rank(out) < _rank(parents[k].out):
+                parents[k].example, parents[k].out = kid, out
+                moved.add(k)
+        for k, parent in enumerate(parents):
+            parent.scale = min(2.0, parent.scale * 1.5) if k in moved else parent.scale * 0.85
     return True
 
 
@@ -252,9 +333,10 @@ def run_claim(
         replayed first, and if it still violates the claim (confirmed as above) the verdict is
         ``refuted`` at once.
       blocks: for a claim with a batched check or a construction, draw the examples first (Hypothesis's
-        explicit and generate phases, no ``target()``; a construction's seeds built in blocks of one
-        shape) and evaluate them in blocks of one shape
-        (:func:`~mpgverify.verify.population.evaluate_population`); when a block holds a violation,
+        explicit and generate phases; a construction's seeds built in blocks of one shape) and evaluate
+        them in blocks of one shape (:func:`~mpgverify.verify.population.evaluate_population`), half of
+        the budget then spent on a target phase of neighbours, in blocks too (:func:`_in_blocks`: a
+        claim with moves and no construction); when a block holds a violation,
         the claim is run again one example at a time (with ``target()`` and shrinking), whose
         verdict stands. False: one at a time throughout.
     """
