@@ -154,3 +154,23 @@ def test_a_game_too_large_for_the_dense_basis_is_refused_clearly() -> None:
     big = coordination_game(7)  # S·A = 128 · 128 = 16384
     with pytest.raises(MpgverifyError, match="exceeds 4096"):
         decompose_mpg(big)
+
+
+def test_the_basis_cache_returns_what_the_computation_gives() -> None:
+    """A cached basis equals the one computed afresh, bit for bit; a hit is a copy (mutating it does not
+    reach the cache); the key is the kernel's content and γ (an equal kernel in another tensor hits, a
+    different γ does not)."""
+    from mpgverify.solvers import potential_space as ps
+    from randomgames.generators import general_mpg_game
+
+    game = general_mpg_game(seed=11, n_agents=2, n_states=2, n_actions=(2, 3), gamma=0.7)
+    ps._CACHE.clear()
+    first = ps.agent_term_basis(game.transition, game.gamma, 1)
+    assert len(ps._CACHE) == 1
+    fresh = ps._basis(game.transition.reshape(2, 6, 2), game.gamma, (2, 3), 1, 0)
+    assert torch.equal(first, fresh)
+    first.fill_(7.0)
+    again = ps.agent_term_basis(game.transition.clone(), game.gamma, 1)
+    assert torch.equal(again, fresh) and len(ps._CACHE) == 1, "a copy of the kernel is the same key"
+    other = ps.agent_term_basis(game.transition, 0.3, 1)
+    assert len(ps._CACHE) == 2 and torch.equal(other, ps._basis(game.transition.reshape(2, 6, 2), 0.3, (2, 3), 1, 0))

@@ -20,11 +20,18 @@ potential-based shaping ``g(s) − γ Σ_s' P(s'|s, a) g(s')`` — and every com
 The conditions are polynomial in π, so the span of the constraint rows over all π is reached by
 finitely many generic policies: :func:`agent_term_basis` stacks the rows of random interior
 policies until the null space stops shrinking and a fresh batch of policies leaves it unchanged.
+
+A game's bases are asked for several times — by the generator that composes its rewards, by its
+premise gate (Def 2.2) and by the hunter's moves, which keep its kernel — so the small ones
+(S·A ≤ :data:`CACHED_DIM`) are kept in a bounded cache keyed by the kernel's content, γ, the agent and
+the seed: a hit returns a copy of the same tensor the computation gives.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from typing import NamedTuple
 
 import torch
@@ -34,6 +41,7 @@ from mpgverify.errors import MpgverifyError
 from mpgverify.game import MarkovGame
 
 __all__ = [
+    "CACHED_DIM",
     "MAX_DENSE_DIM",
     "MPGDecomposition",
     "NotAnMPG",
@@ -49,6 +57,12 @@ _RTOL = 1e-9
 #: the largest S·A for the dense basis: its SVDs hold a few (S·A)² float64 matrices (4096: ~0.5 GiB)
 MAX_DENSE_DIM = 4096
 _AGENT_LETTERS = "bcdefghij"
+#: bases of kernels with S·A up to this are cached (each ≤ 128² float64 = 128 KiB; at most
+#: :data:`_CACHE_SIZE` of them: 32 MiB)
+CACHED_DIM = 128
+_CACHE_SIZE = 256
+_CACHE: OrderedDict[tuple[object, ...], torch.Tensor] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
 
 
 class NotAnMPG(MpgverifyError):
@@ -140,6 +154,25 @@ def agent_term_basis(transition: torch.Tensor, gamma: float, agent: int, *, seed
     P = transition.reshape(S, A, S).to(DTYPE)
     if n_actions[agent] == 1:
         return torch.eye(S * A, dtype=DTYPE)  # a single action: nothing can depend on it
+    if S * A > CACHED_DIM or P.device.type != "cpu":
+        return _basis(P, float(gamma), n_actions, agent, seed)
+    key = (n_actions, P.detach().contiguous().numpy().tobytes(), float(gamma), agent, seed)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit.clone()
+    basis = _basis(P, float(gamma), n_actions, agent, seed)
+    with _CACHE_LOCK:
+        _CACHE[key] = basis.clone()
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return basis
+
+
+def _basis(P: torch.Tensor, gamma: float, n_actions: tuple[int, ...], agent: int, seed: int) -> torch.Tensor:
+    """:func:`agent_term_basis` computed (``P`` as ``[S, A, S]``)."""
+    S, A = int(P.shape[0]), int(P.shape[1])
     gen = torch.Generator().manual_seed(seed)
     per = S * (n_actions[agent] - 1)
     batch = max(2, math.ceil(S * A / per) + 2)
