@@ -24,6 +24,7 @@ from mpgverify.policy import softmax_policy, uniform_policy
 from mpgverify.solvers.batched import GameBatch
 from mpgverify.solvers.evaluation import at_mu, evaluate, potential_values
 from mpgverify.solvers.game_constants import mismatch_coefficient, potential_range
+from mpgverify.solvers.hessian import batched_hessians
 from mpgverify.solvers.nash import nash_gap
 from mpgverify.verify.claims import ClaimBook, Example, Outcome, Premises
 from properties.common import (
@@ -31,8 +32,10 @@ from properties.common import (
     hessian,
     mpg_games,
     spectral_norm,
+    stacked_theta,
     theta_from_flat,
     theta_of,
+    unflat_theta,
     upper_bound_outcome,
     with_theta,
 )
@@ -88,6 +91,48 @@ def premises_lemma_3_5(game: MarkovGame, witness: dict[str, Any]) -> Premises:
     return Premises.hold(norm=norm, M=mismatch_coefficient(game).M)
 
 
+def _lemma_3_5_outcome(
+    gap: float, lam: float, M: float, part: str, bound_scale: float, d: torch.Tensor, advantages: Any
+) -> Outcome:
+    """Lemma 3.5's outcome for one example from its Nash-gap (``part="nash"``) or from d ``[S]`` and
+    the advantages ``Aⁱ [S, Aⁱ]`` (``part="d1"``)."""
+    informative = gap > GAP_FLOOR
+    if part == "nash":
+        out = upper_bound_outcome(gap, bound_scale * 2 * lam * M, scale=1.0)
+        return dataclasses.replace(out, informative=informative)
+    S = d.shape[-1]
+    worst = min(float((bound_scale * 2 * lam / (d[:, None] * S) - a).min()) for a in advantages)
+    note = "min over i, s, a of 2λ/(d(s)|S|) − A^i(s, a)"
+    return Outcome(True, worst, 1e-9, worst, 0.0, None, note, informative=informative)
+
+
+def batch_lemma_3_5(
+    games: list[MarkovGame],
+    witnesses: list[dict[str, Any]],
+    *,
+    gates: list[Premises],
+    part: str = "nash",
+    bound_scale: float = 1.0,
+) -> list[Outcome]:
+    """:func:`check_lemma_3_5` over same-shape games at once: one stacked Nash-gap (and evaluation)."""
+    batch = GameBatch.stack(games)
+    probs = softmax_policy(stacked_theta(games, witnesses))
+    gaps = nash_gap(batch, probs).gap.tolist()  # type: ignore[arg-type]
+    ev = evaluate(batch, probs) if part == "d1" else None  # type: ignore[arg-type]
+    return [
+        _lemma_3_5_outcome(
+            gap,
+            float(w["lam"]),
+            gate.facts["M"],
+            part,
+            bound_scale,
+            ev.d[b] if ev is not None else torch.zeros(0),
+            [a[b] for a in ev.advantages] if ev is not None else [],
+        )
+        for b, (gap, w, gate) in enumerate(zip(gaps, witnesses, gates, strict=True))
+    ]
+
+
 @BOOK.claim(
     "lemma-3.5",
     ref="Lemma 3.5 (Appendix D.1)",
@@ -99,6 +144,7 @@ def premises_lemma_3_5(game: MarkovGame, witness: dict[str, Any]) -> Premises:
     coverage=_SMALL_MPG,
     premise_space=mpg_space(_STATIONARY, "[−1, 1]", "; λ ∈ [0.05, 1]; θ near a stationary point of L_λ"),
     informative=f"π_θ is not already Nash (Nash-gap > {GAP_FLOOR:g})",
+    batch=batch_lemma_3_5,
 )
 @BOOK.claim(
     "lemma-3.5@d1",
@@ -112,6 +158,7 @@ def premises_lemma_3_5(game: MarkovGame, witness: dict[str, Any]) -> Premises:
     coverage=_SMALL_MPG,
     premise_space=mpg_space(_STATIONARY, "[−1, 1]", "; as lemma-3.5"),
     informative=f"π_θ is not already Nash (Nash-gap > {GAP_FLOOR:g})",
+    batch=batch_lemma_3_5,
 )
 def check_lemma_3_5(
     game: MarkovGame, witness: dict[str, Any], *, gate: Premises, part: str = "nash", bound_scale: float = 1.0
@@ -119,14 +166,10 @@ def check_lemma_3_5(
     theta, lam = theta_of(game, witness), float(witness["lam"])
     probs = softmax_policy(theta)
     gap = float(nash_gap(game, probs).gap)
-    informative = gap > GAP_FLOOR
     if part == "nash":
-        out = upper_bound_outcome(gap, bound_scale * 2 * lam * gate.facts["M"], scale=1.0)
-        return dataclasses.replace(out, informative=informative)
+        return _lemma_3_5_outcome(gap, lam, gate.facts["M"], part, bound_scale, torch.zeros(0), [])
     ev = evaluate(game, probs)
-    worst = min(float((bound_scale * 2 * lam / (ev.d[:, None] * game.n_states) - a).min()) for a in ev.advantages)
-    note = "min over i, s, a of 2λ/(d(s)|S|) − A^i(s, a)"
-    return Outcome(True, worst, 1e-9, worst, 0.0, None, note, informative=informative)
+    return _lemma_3_5_outcome(gap, lam, gate.facts["M"], part, bound_scale, ev.d, ev.advantages)
 
 
 # -- Theorem 3.6: log-barrier PG reaches ε-Nash within T -------------------------------------------------
@@ -296,6 +339,36 @@ def premises_thm_3_6_smoothness(game: MarkovGame, witness: dict[str, Any]) -> Pr
     )
 
 
+def _barriers(probs: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    """:func:`~mpgverify.algorithms.gradients.log_barrier` of every member, ``[B]`` (not summed)."""
+    return sum(torch.log(p).sum((-2, -1)) / (p.shape[-2] * p.shape[-1]) + math.log(p.shape[-1]) for p in probs)  # type: ignore[return-value]
+
+
+def batch_thm_3_6_smoothness(
+    games: list[MarkovGame], witnesses: list[dict[str, Any]], *, gates: list[Premises], bound_scale: float = 1.0
+) -> list[Outcome]:
+    """:func:`check_thm_3_6_smoothness` over same-shape games at once: every member's ∇²L_λ from one
+    batched graph (:func:`~mpgverify.solvers.hessian.batched_hessians`), norms in stacked SVDs."""
+    batch = GameBatch.stack(games)
+    shapes = [(games[0].n_states, n) for n in games[0].n_actions]
+    x = torch.stack([flat_theta(theta_of(g, w)) for g, w in zip(games, witnesses, strict=True)])
+    lam = torch.tensor([float(w["lam"]) for w in witnesses], dtype=torch.float64)
+
+    def L(X: torch.Tensor) -> torch.Tensor:
+        probs = softmax_policy(unflat_theta(shapes, X))
+        return (batch.at_mu(potential_values(batch, probs)) + lam * _barriers(probs))[:, None]
+
+    H = batched_hessians(L, x)[:, 0]
+    norms = torch.linalg.matrix_norm(H, ord=2).tolist()
+    scale = H.abs().flatten(1).amax(-1).tolist()
+    return [
+        upper_bound_outcome(
+            n, bound_scale * bounds.thm_3_6_beta(g.n_agents, g.gamma, g.n_states, float(w["lam"])), scale=c
+        )
+        for g, w, n, c in zip(games, witnesses, norms, scale, strict=True)
+    ]
+
+
 @BOOK.claim(
     "thm-3.6@smoothness",
     ref="Theorem 3.6, beta_lambda",
@@ -313,6 +386,7 @@ def premises_thm_3_6_smoothness(game: MarkovGame, witness: dict[str, Any]) -> Pr
         "≤ 3 agents × 3 actions, ≤ 2 states, γ ≤ 0.9 (Hessians by autograd)", extra=THETA_TAILS + "; λ ∈ [0.01, 2]"
     ),
     relaxation=PotentialSmoothness("full", barrier=True),
+    batch=batch_thm_3_6_smoothness,
 )
 def check_thm_3_6_smoothness(
     game: MarkovGame, witness: dict[str, Any], *, gate: Premises | None = None, bound_scale: float = 1.0

@@ -147,6 +147,42 @@ def exact_lemma_3_7(
     return ExactMargin(str(-worst), float(-worst), observed=str(worst), bound="0")
 
 
+def _lemma_3_7_outcome(
+    probs: tuple[torch.Tensor, ...], ev: Any, gamma: Any, eta: float, fisher_d: str, factor: float
+) -> list[Outcome]:
+    """:func:`check_lemma_3_7`'s outcome for every member of a batch ``[B, …]`` of policies and their
+    evaluation (one game's or one per game, ``gamma`` a number or ``[B, 1]``; ``eta`` ``[B, 1, 1]``)."""
+    nat = natural_directions(probs, policy_gradients(probs, ev), ev.d, gamma, fisher_d)  # type: ignore[arg-type]
+    spreads = [eta * (n - factor * a) for n, a in zip(nat, ev.advantages, strict=True)]
+    residual = torch.stack([(x.amax(-1) - x.amin(-1)).amax(-1) for x in spreads]).amax(0).tolist()
+    # F_s = d(s)(diag π − ππᵀ) has condition ~1/min π: near-deterministic rows (the logits' tails) lose
+    # that much accuracy in F†g, so the float tolerance grows with it and such examples are not informative
+    low = torch.stack([p.flatten(1).amin(-1) for p in probs]).amin(0).tolist()
+    outs = []
+    for r, m in zip(residual, low, strict=True):
+        cond = 1.0 / max(m, 1e-300)
+        outs.append(
+            dataclasses.replace(identity_outcome(r, scale=min(cond, 1e300)), informative=cond <= CONDITION_LIMIT)
+        )
+    return outs
+
+
+def batch_lemma_3_7(
+    games: list[MarkovGame],
+    witnesses: list[dict[str, Any]],
+    *,
+    gates: list[Premises],
+    fisher_d: str = "unnormalized",
+    factor: float = 1.0,
+) -> list[Outcome]:
+    """:func:`check_lemma_3_7` over same-shape games at once: one stacked evaluation, Fisher blocks and
+    pseudo-inverses for every member."""
+    batch = GameBatch.stack(games)
+    probs = softmax_policy(stacked_theta(games, witnesses))
+    eta = torch.tensor([float(w["eta"]) for w in witnesses], dtype=torch.float64)[:, None, None]
+    return _lemma_3_7_outcome(probs, evaluate(batch, probs), batch.gamma[:, None], eta, fisher_d, factor)  # type: ignore[arg-type]
+
+
 @BOOK.claim(
     "lemma-3.7@unnormalized-d",
     ref="Lemma 3.7 (Appendix E.1), d as defined",
@@ -159,6 +195,7 @@ def exact_lemma_3_7(
     moves=Moves(ranges={"eta": (0.01, 2.0)}),
     coverage=MPG_COVERAGE_TAILS,
     premise_space=mpg_space(_FULL, "[−1, 1]", THETA_TAILS + "; η ∈ [0.01, 2]"),
+    batch=batch_lemma_3_7,
 )
 @BOOK.claim(
     "lemma-3.7@normalized-d",
@@ -172,6 +209,7 @@ def exact_lemma_3_7(
     moves=Moves(ranges={"eta": (0.01, 2.0)}),
     coverage=MPG_COVERAGE_TAILS,
     premise_space=mpg_space(_FULL, "[−1, 1]", THETA_TAILS + "; η ∈ [0.01, 2]"),
+    batch=batch_lemma_3_7,
 )
 def check_lemma_3_7(
     game: MarkovGame,
@@ -185,16 +223,8 @@ def check_lemma_3_7(
     same policy, i.e. their logits differ by a constant per state. Residual: the largest spread over
     actions of η((Fⁱ_s)†∇_s Vⁱ − factor·Aⁱ(s, ·)), in logits (the exact re-check's quantity)."""
     theta, eta = theta_of(game, witness), float(witness["eta"])
-    probs = softmax_policy(theta)
-    ev = evaluate(game, probs)
-    nat = natural_directions(probs, policy_gradients(probs, ev), ev.d, game.gamma, fisher_d)  # type: ignore[arg-type]
-    spreads = [eta * (n - factor * a) for n, a in zip(nat, ev.advantages, strict=True)]
-    residual = max(float((x.max(-1).values - x.min(-1).values).max()) for x in spreads)
-    # F_s = d(s)(diag π − ππᵀ) has condition ~1/min π: near-deterministic rows (the logits' tails) lose
-    # that much accuracy in F†g, so the float tolerance grows with it and such examples are not informative
-    cond = 1.0 / max(min(float(p.min()) for p in probs), 1e-300)
-    out = identity_outcome(residual, scale=min(cond, 1e300))
-    return dataclasses.replace(out, informative=cond <= CONDITION_LIMIT)
+    probs = softmax_policy(tuple(t[None] for t in theta))
+    return _lemma_3_7_outcome(probs, evaluate(game, probs), game.gamma, eta, fisher_d, factor)[0]
 
 
 # -- Theorem 3.8: NPG-BR ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 from hypothesis import strategies as st
 
 from mpgverify import bounds
@@ -20,6 +21,7 @@ from mpgverify.solvers.nash import nash_gap
 from mpgverify.verify.claims import ClaimBook, Outcome, Premises
 from properties.common import (
     mpg_games,
+    stacked_theta,
     theta_of,
     with_theta,
 )
@@ -79,6 +81,37 @@ def _eta_fraction(draw: Any, game: MarkovGame) -> dict[str, Any]:
     return {"eta_fraction": draw(st.one_of(st.just(1.0), st.floats(1e-6, 1.0)))}
 
 
+def _lemma_c3_outcomes(
+    game: Any, theta: tuple[torch.Tensor, ...], eta: torch.Tensor, sign: float, phi: torch.Tensor
+) -> list[Outcome]:
+    """Lemma C.3's outcome for every member of a batch ``[B, S, Aⁱ]`` of θ (one game's, or one per game
+    of a :class:`GameBatch`), ``eta`` ``[B, 1, 1]``, ``phi`` ``[(B,) S, A]`` and ``game.P`` alike."""
+    probs = softmax_policy(theta)
+    grads = policy_gradients(probs, evaluate(game, probs))
+    new = softmax_policy(tuple(t + sign * eta * g for t, g in zip(theta, grads, strict=True)))
+    V0, V1 = potential_values(game, probs), potential_values(game, new)  # [B, S]
+    gamma = torch.as_tensor(game.gamma, dtype=torch.float64).reshape(-1, 1, 1)
+    Q0 = phi + gamma * (game.P @ V0[..., None, :, None]).squeeze(-1)
+    Q1 = phi + gamma * (game.P @ V1[..., None, :, None]).squeeze(-1)
+    worst = torch.minimum((V1 - V0).amin(-1), (Q1 - Q0).flatten(1).amin(-1)).tolist()
+    scale = V0.abs().amax(-1).tolist()
+    moved = torch.stack([g.abs().flatten(1).amax(-1) for g in grads]).amax(0).tolist()
+    return [
+        Outcome(True, w, 1e-12 * (1.0 + c), -w, 0.0, None, f"eta = {e:.3g}", informative=m > 1e-12)
+        for w, c, m, e in zip(worst, scale, moved, eta.flatten().tolist(), strict=True)
+    ]
+
+
+def batch_lemma_c3(
+    games: list[MarkovGame], witnesses: list[dict[str, Any]], *, gates: list[Premises], sign: float = 1.0
+) -> list[Outcome]:
+    """:func:`check_lemma_c3` over same-shape games at once: one stacked evaluation, step and Φ solve."""
+    batch = GameBatch.stack(games)
+    assert batch.phi is not None
+    eta = torch.tensor([float(g.facts["eta"]) for g in gates], dtype=torch.float64)[:, None, None]
+    return _lemma_c3_outcomes(batch, stacked_theta(games, witnesses), eta, sign, batch.phi)
+
+
 @BOOK.claim(
     "lemma-c.3",
     ref="Lemma C.3",
@@ -91,21 +124,13 @@ def _eta_fraction(draw: Any, game: MarkovGame) -> dict[str, Any]:
     coverage=MPG_COVERAGE_TAILS,
     premise_space=mpg_space(_FULL, "[−1, 1]", THETA_TAILS + "; η a fraction in (0, 1] of the bound, 1 included"),
     informative="the step moves θ (max |∇Φ| > 1e-12)",
+    batch=batch_lemma_c3,
 )
 def check_lemma_c3(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, sign: float = 1.0) -> Outcome:
-    eta = float(gate.facts["eta"])
-    theta = theta_of(game, witness)
-    probs = softmax_policy(theta)
-    grads = policy_gradients(probs, evaluate(game, probs))
-    new = softmax_policy(tuple(t + sign * eta * g for t, g in zip(theta, grads, strict=True)))
     assert game.phi is not None
-    V0, V1 = potential_values(game, probs), potential_values(game, new)
-    Q0 = game.phi + game.gamma * game.P @ V0
-    Q1 = game.phi + game.gamma * game.P @ V1
-    worst = min(float((V1 - V0).min()), float((Q1 - Q0).min()))
-    tol = 1e-12 * (1.0 + float(V0.abs().max()))
-    moved = max(float(g.abs().max()) for g in grads) > 1e-12
-    return Outcome(True, worst, tol, -worst, 0.0, None, f"eta = {eta:.3g}", informative=moved)
+    eta = torch.full((1, 1, 1), float(gate.facts["eta"]), dtype=torch.float64)
+    theta = tuple(t[None] for t in theta_of(game, witness))
+    return _lemma_c3_outcomes(game, theta, eta, sign, game.phi)[0]
 
 
 # -- Theorem 3.4: PG limits are Nash ----------------------------------------------------------------------
