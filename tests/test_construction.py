@@ -9,6 +9,8 @@ output against the premise it is built for, and the ratio-Nash build against the
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 
 import pytest
@@ -217,5 +219,13 @@ def test_runner_blocks_of_a_constructed_claim(claim_id: str) -> None:
     met = sum(claim.premises(ex.game, ex.witness).met is True for ex in drawn)
     assert (blocks.examples, blocks.premises_met) == (len(drawn), met), blocks.note
     name, mutation = next(iter(claim.mutants.items()))
-    planted = run_claim(claim, max_examples=120, blocks=True, mutation=dict(mutation))
+    # the mutant bound into the claim (a mutation= would skip block mode): the blocks meet its violation
+    batch = None if claim.batch is None else functools.partial(claim.batch, **mutation)
+    false = dataclasses.replace(
+        claim,
+        check=functools.partial(claim.check, **mutation),
+        after_gate=functools.partial(claim.after_gate, **mutation),
+        batch=batch,
+    )
+    planted = run_claim(false, max_examples=120, blocks=True)
     assert planted.status == "refuted", f"{claim_id} under {name!r}: {planted.note}"

@@ -231,14 +231,25 @@ def test_population_hunt_finds_a_planted_violation() -> None:
 def test_runner_blocks_reach_the_same_verdicts() -> None:
     """The runner's blocks and its one-at-a-time run agree: holds on the claim as printed (each past the
     claim's minimum of informative examples; block mode's target phase picks its own neighbours, so
-    the examples differ past the draws), refuted under the planted mutant (which falls back to one at
-    a time)."""
+    the examples differ past the draws), refuted when the planted mutant is the claim (the blocks meet
+    a violation and fall back to one at a time)."""
     claim = BY_ID["thm-3.8@inner-br-corrected"]
     blocks = run_claim(claim, max_examples=24, blocks=True)
     alone = run_claim(claim, max_examples=24, blocks=False)
     assert (blocks.status, alone.status) == ("holds", "holds"), (blocks.note, alone.note)
     assert blocks.examples == 24 and blocks.premises_met == 24, blocks.note
-    planted = run_claim(claim, max_examples=24, blocks=True, mutation={"eps_scale": 1e-3})
+    # the planted mutant bound into the claim itself (a mutation= would skip block mode): a false claim
+    # whose violation the blocks meet, and the fallback refutes
+    import dataclasses
+    import functools
+
+    false = dataclasses.replace(
+        claim,
+        check=functools.partial(claim.check, eps_scale=1e-3),
+        after_gate=functools.partial(claim.after_gate, eps_scale=1e-3),
+        batch=functools.partial(claim.batch, eps_scale=1e-3),
+    )
+    planted = run_claim(false, max_examples=24, blocks=True)
     assert planted.status == "refuted", planted.note
 
 

@@ -237,16 +237,23 @@ def _in_blocks(claim: Claim, n: int, seed_value: int, mutation: dict[str, Any], 
 def _judge(
     claim: Claim, examples: list[Example], mutation: dict[str, Any], stats: _Stats
 ) -> list[tuple[Example, Outcome]] | None:
-    """Every member's outcome in order, recorded into ``stats``; None at the first violation. A member
-    the batched path found malformed is re-run alone, so that its error surfaces as it would alone."""
+    """Every member's outcome in order, recorded into ``stats``; None at the first violation. The members
+    go in chunks of 1, 2, 4, … in order, so that an early violation ends the work about where one at a
+    time would (a false claim's dynamics run their full length), while a claim that holds soon gets
+    large blocks. A member the batched path found malformed is re-run alone, so that its error
+    surfaces as it would alone."""
     judged = []
-    for example, out in zip(examples, evaluate_population(claim, examples, mutation), strict=True):
-        if out is None:
-            out = claim.check(example.game, example.witness, **mutation)
-        if out.violated:
-            return None
-        stats.record(example, out, claim.coverage)
-        judged.append((example, out))
+    start, size = 0, 1
+    while start < len(examples):
+        chunk = examples[start : start + size]
+        start, size = start + size, 2 * size
+        for example, out in zip(chunk, evaluate_population(claim, chunk, mutation), strict=True):
+            if out is None:
+                out = claim.check(example.game, example.witness, **mutation)
+            if out.violated:
+                return None
+            stats.record(example, out, claim.coverage)
+            judged.append((example, out))
     return judged
 
 
@@ -336,7 +343,8 @@ def run_claim(
         explicit and generate phases; a construction's seeds built in blocks of one shape) and evaluate
         them in blocks of one shape (:func:`~mpgverify.verify.population.evaluate_population`), half of
         the budget then spent on a target phase of neighbours, in blocks too (:func:`_in_blocks`: a
-        claim with moves and no construction); when a block holds a violation,
+        claim with moves and no construction; not under a ``mutation``, a planted violation); when a
+        block holds a violation,
         the claim is run again one example at a time (with ``target()`` and shrinking), whose
         verdict stands. False: one at a time throughout.
     """
@@ -350,7 +358,8 @@ def run_claim(
     stats = _Stats(coverage=None if claim.coverage is None else dict.fromkeys(claim.coverage.classes, 0))
     mutation = dict(mutation or {})
     n = max_examples or PROFILES[budget]
-    blocks = blocks and (claim.batch is not None or claim.construction is not None)
+    # a mutation is a planted violation (meta-tests): block mode could only end in the fallback below
+    blocks = blocks and not mutation and (claim.batch is not None or claim.construction is not None)
     if blocks and not _in_blocks(claim, n, seed_value, mutation, stats):
         stats = _Stats(coverage=None if claim.coverage is None else dict.fromkeys(claim.coverage.classes, 0))
         blocks = False  # a violation: the one-at-a-time run below finds and shrinks it
