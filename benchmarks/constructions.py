@@ -19,39 +19,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
-
 from mpgverify.threads import apply_thread_policy
 from mpgverify.verify.construction import Construction
-from mpgverify.verify.population import build_population, shape_of
+from mpgverify.verify.population import build_population, draw_seeds, shape_of
 from properties.section4_draws import RATIO_NASH
 from properties.stationary import STATIONARY
 
 CONSTRUCTIONS = {"lemma-3.5 (stationary points of L_λ)": STATIONARY, "def-4.4, thm-4.5 (ε-ratio-Nash)": RATIO_NASH}
 
 
-def _draw(construction: Construction, n: int, seed_value: int) -> list[Any]:
-    drawn: list[Any] = []
-
-    @seed(seed_value)
-    @settings(
-        max_examples=n,
-        database=None,
-        deadline=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(construction.seeds())
-    def collect(s: Any) -> None:
-        drawn.append(s)
-
-    collect()
-    return drawn
-
-
 def measure(construction: Construction, draws: int, seed_value: int) -> dict[str, Any]:
     start = time.perf_counter()
-    seeds = _draw(construction, draws, seed_value)
+    seeds = draw_seeds(construction, draws, seed_value)
     drawing = time.perf_counter() - start
     start = time.perf_counter()
     alone = [construction.one(s) for s in seeds]

@@ -15,7 +15,7 @@ import math
 
 import pytest
 import torch
-from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import Phase, given, seed, settings
 
 from mpgverify.algorithms.br_dynamics import br_dynamics
 from mpgverify.algorithms.gradients import log_barrier
@@ -25,7 +25,7 @@ from mpgverify.solvers.evaluation import at_mu, evaluate, state_values
 from mpgverify.solvers.nash import nash_gap
 from mpgverify.verify.construction import Construction
 from mpgverify.verify.determinism import independent_of_local_constants
-from mpgverify.verify.population import build_population, draw_examples, shape_of
+from mpgverify.verify.population import build_population, draw_examples, draw_seeds, shape_of
 from mpgverify.verify.runner import run_claim
 from properties import all_claims
 from properties.common import theta_of
@@ -50,22 +50,7 @@ CONSTRUCTIONS = {"stationary": STATIONARY, "ratio-nash": RATIO_NASH}
 
 
 def _seeds(construction: Construction, n: int, seed_value: int = 0) -> list:
-    drawn: list = []
-
-    @seed(seed_value)
-    @settings(
-        max_examples=n,
-        database=None,
-        deadline=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(construction.seeds())
-    def collect(s) -> None:
-        drawn.append(s)
-
-    collect()
-    return drawn
+    return draw_seeds(construction, n, seed_value)
 
 
 def test_the_constructed_claims_are_the_declared_ones() -> None:

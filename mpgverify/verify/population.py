@@ -26,7 +26,15 @@ from mpgverify.verify.claims import Claim, Example, Outcome, Premises, not_met_o
 from mpgverify.verify.construction import Construction
 from mpgverify.verify.determinism import independent_of_local_constants
 
-__all__ = ["BLOCK", "MALFORMED", "build_population", "draw_examples", "evaluate_population", "shape_of"]
+__all__ = [
+    "BLOCK",
+    "MALFORMED",
+    "build_population",
+    "draw_examples",
+    "draw_seeds",
+    "evaluate_population",
+    "shape_of",
+]
 
 #: the errors that mark an example malformed for a claim (the hunter skips it, as one at a time)
 MALFORMED = (MpgverifyError, ValueError, RuntimeError, IndexError)
@@ -143,13 +151,10 @@ def build_population(construction: Construction, seeds: Sequence[Example], *, bl
     return out  # type: ignore[return-value]
 
 
-def draw_examples(claim: Claim, n: int, seed_value: int, *, block: int = BLOCK) -> list[Example]:
-    """The examples Hypothesis draws for ``claim`` under ``seed_value`` in its explicit and generate
-    phases (up to ``n``), without evaluating them. A claim with a :attr:`~Claim.construction` has its
-    seeds drawn (:meth:`~mpgverify.verify.construction.Construction.unbuilt`: the choices of its examples)
-    and built in blocks of one shape."""
-    drawn: list[Example] = []
-    strategy = claim.examples if claim.construction is None else claim.construction.unbuilt
+def _collect(strategy: Any, n: int, seed_value: int) -> list[Any]:
+    """What ``strategy`` draws under ``seed_value`` in Hypothesis's explicit and generate phases (up to
+    ``n``), nothing evaluated, local constants held out (:mod:`mpgverify.verify.determinism`)."""
+    drawn: list[Any] = []
 
     @seed(seed_value)
     @settings(
@@ -158,12 +163,28 @@ def draw_examples(claim: Claim, n: int, seed_value: int, *, block: int = BLOCK) 
         deadline=None,
         print_blob=False,
         phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=[HealthCheck.differing_executors],
+        suppress_health_check=list(HealthCheck),
     )
-    @given(example=strategy())
-    def collect(example: Example) -> None:
-        drawn.append(example)
+    @given(value=strategy)
+    def collect(value: Any) -> None:
+        drawn.append(value)
 
     with independent_of_local_constants():
         collect()
-    return drawn if claim.construction is None else build_population(claim.construction, drawn, block=block)
+    return drawn
+
+
+def draw_seeds(construction: Construction, n: int, seed_value: int) -> list[Example]:
+    """A construction's seeds as Hypothesis draws them (:meth:`Construction.seeds`), not built."""
+    return _collect(construction.seeds(), n, seed_value)
+
+
+def draw_examples(claim: Claim, n: int, seed_value: int, *, block: int = BLOCK) -> list[Example]:
+    """The examples Hypothesis draws for ``claim`` under ``seed_value`` in its explicit and generate
+    phases (up to ``n``), without evaluating them. A claim with a :attr:`~Claim.construction` has its
+    seeds drawn (:meth:`~mpgverify.verify.construction.Construction.unbuilt`: the choices of its examples)
+    and built in blocks of one shape."""
+    if claim.construction is None:
+        return _collect(claim.examples(), n, seed_value)
+    drawn = _collect(claim.construction.unbuilt(), n, seed_value)
+    return build_population(claim.construction, drawn, block=block)
