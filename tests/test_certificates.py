@@ -235,8 +235,8 @@ def test_replay_prints_statement_and_direction(capsys) -> None:
     assert main(["replay", str(Path(COUNTEREXAMPLES) / "thm-4.5@as-used.json")]) == 1
     first, last = capsys.readouterr().out.strip().splitlines()
     assert first.startswith("thm-4.5@as-used (") and BY_ID["thm-4.5@as-used"].statement in first
-    assert "the claim needs observed ≥ bound: 1 ≥ 1.96822 is false" in last, last
-    assert "(32/32 digits) ≈ -0.968224" in last and len(last) < 300, last
+    assert "the claim needs observed ≥ bound: 1 ≥ 4.03167 is false" in last, last  # the committed file's values
+    assert "(50/49 digits) ≈ -3.03167" in last and len(last) < 300, last
 
 
 def test_refuted_rows_show_the_margin_of_their_file_and_of_replay() -> None:
@@ -514,9 +514,9 @@ def test_any_drawn_example_of_any_claim_gets_a_certificate(claim) -> None:
 
 
 def test_a_closest_call_is_rechecked_exactly_where_the_claim_can() -> None:
-    """The committed hunt came within 1.1e-16 of thm-4.5@corrected's bound; in rationals the margin is
-    exactly 0: the bound is attained (tight), not violated."""
-    cert = certify_file(ROOT / "docs" / "closest" / "thm-4.5@corrected.json", CLAIMS)
+    """An earlier committed hunt came within 1.1e-16 of thm-4.5@corrected's bound (its closest call, kept
+    in tests/fixtures); in rationals the margin is exactly 0: the bound is attained (tight), not violated."""
+    cert = certify_file(ROOT / "tests" / "fixtures" / "closest-thm-4.5@corrected-tight.json", CLAIMS)
     assert cert.role == "closest call" and cert.exact is not None
     assert cert.exact.exact == "0" and cert.exact.observed == cert.exact.bound
     assert cert.verdict == "the claim holds here" and "attained exactly" in cert.summary

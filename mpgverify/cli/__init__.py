@@ -113,6 +113,20 @@ def console() -> NoReturn:
     sys.exit(status)
 
 
+def _interrupted(error: BaseException) -> bool:
+    """A Ctrl-C that reached us wrapped in another exception: Python turns a KeyboardInterrupt raised in
+    ``__set_name__`` during class creation (a Ctrl-C while a module is imported) into a RuntimeError
+    whose cause it is."""
+    seen: set[int] = set()
+    link: BaseException | None = error
+    while link is not None and id(link) not in seen:
+        if isinstance(link, KeyboardInterrupt):
+            return True
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mpgverify`` console script; returns the exit status.
 
@@ -127,6 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # usage errors (one line, status 2) and --help/--version (status 0)
         return stop.code if isinstance(stop.code, int) else 2
+    except Exception as e:
+        if not _interrupted(e):
+            raise
+        print("mpgverify: interrupted", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("mpgverify: interrupted", file=sys.stderr)
         return 130
@@ -151,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:  # a plug-in called sys.exit: its failure, never a pass
         return _fail(args.command, f"ALGORITHM: a plug-in called sys.exit({stop.code!r}); nothing was checked")
     except Exception as e:
+        if _interrupted(e):
+            print(f"mpgverify {args.command}: interrupted; no file was left half-written", file=sys.stderr)
+            return 130
         if os.environ.get("MPGVERIFY_DEBUG") == "1":
             raise
         return _fail(
