@@ -23,6 +23,7 @@ __all__ = [
     "lower_bound_outcome",
     "mpg_games",
     "spectral_norm",
+    "stacked_flat_theta",
     "stacked_theta",
     "theta_from_flat",
     "theta_json",
@@ -43,6 +44,15 @@ def theta_of(game: MarkovGame, witness: dict[str, Any], key: str = "theta") -> t
 def stacked_theta(games: list[MarkovGame], witnesses: list[dict[str, Any]]) -> tuple[torch.Tensor, ...]:
     """Every member's θ (:func:`theta_of`) as a batch's, agent by agent: ``[B, S, Aⁱ]``."""
     return stack_members([theta_of(g, w) for g, w in zip(games, witnesses, strict=True)])
+
+
+def stacked_flat_theta(
+    games: list[MarkovGame], witnesses: list[dict[str, Any]]
+) -> tuple[torch.Tensor, list[tuple[int, int]]]:
+    """Every member's flat θ (:func:`flat_theta`), ``[B, n]``, and the per-agent ``[S, Aⁱ]`` shapes of
+    their common shape (for :func:`unflat_theta`)."""
+    x = torch.stack([flat_theta(theta_of(g, w)) for g, w in zip(games, witnesses, strict=True)])
+    return x, [(games[0].n_states, n) for n in games[0].n_actions]
 
 
 def flat_theta(theta: Sequence[torch.Tensor]) -> torch.Tensor:

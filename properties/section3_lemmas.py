@@ -23,6 +23,7 @@ from properties.common import (
     hessian,
     identity_outcome,
     mpg_games,
+    stacked_flat_theta,
     stacked_theta,
     theta_from_flat,
     theta_of,
@@ -218,12 +219,6 @@ def block_norm(H: torch.Tensor, sizes: list[int], part: str) -> torch.Tensor:
     return torch.stack(blocks).amax(0) if blocks else H.new_zeros(H.shape[:-2])
 
 
-def _stacked(games: list[MarkovGame], witnesses: list[dict[str, Any]]) -> tuple[torch.Tensor, list[tuple[int, int]]]:
-    """Every member's flat θ, ``[B, n]``, and the per-agent ``[S, Aⁱ]`` shapes of the (common) shape."""
-    x = torch.stack([flat_theta(theta_of(g, w)) for g, w in zip(games, witnesses, strict=True)])
-    return x, [(games[0].n_states, n) for n in games[0].n_actions]
-
-
 # -- Lemma 3.2: smoothness of Φ_θ(s) -----------------------------------------------------------------
 #: Above this many parameters the full-Hessian norm of lemma-3.2 comes from Lanczos, not a dense Hessian.
 DENSE_HESSIAN_LIMIT = 128
@@ -255,7 +250,7 @@ def batch_lemma_3_2(
             check_lemma_3_2(g, w, part=part, bound_scale=bound_scale) for g, w in zip(games, witnesses, strict=True)
         ]
     batch = GameBatch.stack(games)
-    x, shapes = _stacked(games, witnesses)
+    x, shapes = stacked_flat_theta(games, witnesses)
     H = batched_hessians(lambda X: potential_values(batch, softmax_policy(unflat_theta(shapes, X))), x)  # [B, S, n, n]
     worst = block_norm(H, [s * n for s, n in shapes], part).amax(-1).tolist()
     scale = H.abs().flatten(1).amax(-1).tolist()
@@ -353,7 +348,7 @@ def batch_lemma_c1(
 ) -> list[Outcome]:
     """:func:`check_lemma_c1` over same-shape games at once: the Hessians of ``Σ_a π_b(a|s) c_{b,a}``
     for every member b from one batched graph, the norms in stacked SVDs."""
-    x, shapes = _stacked(games, witnesses)
+    x, shapes = stacked_flat_theta(games, witnesses)
     c = torch.stack([g.R[0, 0] for g in games])  # [B, A]
     H = batched_hessians(
         lambda X: (joint_policy(softmax_policy(unflat_theta(shapes, X)))[:, 0] * c).sum(-1, keepdim=True), x

@@ -16,6 +16,7 @@ from mpgverify.algorithms.gradients import (
     log_barrier,
     log_barrier_gradients,
     marginal_policy_gradients,
+    member_log_barriers,
     policy_gradients,
 )
 from mpgverify.algorithms.pg import pg
@@ -32,6 +33,7 @@ from properties.common import (
     hessian,
     mpg_games,
     spectral_norm,
+    stacked_flat_theta,
     stacked_theta,
     theta_from_flat,
     theta_of,
@@ -339,24 +341,18 @@ def premises_thm_3_6_smoothness(game: MarkovGame, witness: dict[str, Any]) -> Pr
     )
 
 
-def _barriers(probs: tuple[torch.Tensor, ...]) -> torch.Tensor:
-    """:func:`~mpgverify.algorithms.gradients.log_barrier` of every member, ``[B]`` (not summed)."""
-    return sum(torch.log(p).sum((-2, -1)) / (p.shape[-2] * p.shape[-1]) + math.log(p.shape[-1]) for p in probs)  # type: ignore[return-value]
-
-
 def batch_thm_3_6_smoothness(
     games: list[MarkovGame], witnesses: list[dict[str, Any]], *, gates: list[Premises], bound_scale: float = 1.0
 ) -> list[Outcome]:
     """:func:`check_thm_3_6_smoothness` over same-shape games at once: every member's ∇²L_λ from one
     batched graph (:func:`~mpgverify.solvers.hessian.batched_hessians`), norms in stacked SVDs."""
     batch = GameBatch.stack(games)
-    shapes = [(games[0].n_states, n) for n in games[0].n_actions]
-    x = torch.stack([flat_theta(theta_of(g, w)) for g, w in zip(games, witnesses, strict=True)])
+    x, shapes = stacked_flat_theta(games, witnesses)
     lam = torch.tensor([float(w["lam"]) for w in witnesses], dtype=torch.float64)
 
     def L(X: torch.Tensor) -> torch.Tensor:
         probs = softmax_policy(unflat_theta(shapes, X))
-        return (batch.at_mu(potential_values(batch, probs)) + lam * _barriers(probs))[:, None]
+        return (batch.at_mu(potential_values(batch, probs)) + lam * member_log_barriers(probs))[:, None]
 
     H = batched_hessians(L, x)[:, 0]
     norms = torch.linalg.matrix_norm(H, ord=2).tolist()

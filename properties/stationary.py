@@ -15,7 +15,6 @@ member takes exactly the steps it takes alone (``tests/test_population.py``).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,7 +23,7 @@ from hypothesis import strategies as st
 
 import randomgames.strategies as rgs
 from mpgverify import bounds
-from mpgverify.algorithms.gradients import log_barrier_gradients, policy_gradients
+from mpgverify.algorithms.gradients import log_barrier_gradients, member_log_barriers, policy_gradients
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
 from mpgverify.solvers.batched import GameBatch, stack_members
@@ -57,7 +56,7 @@ def _objective(game: GameBatch, theta: Sequence[torch.Tensor], lam: torch.Tensor
     probs = softmax_policy(theta)
     ev = evaluate(game, probs)
     assert ev.Phi_mu is not None  # every MPG class states its potential
-    barrier = sum(torch.log(p).sum((-2, -1)) / (p.shape[-2] * p.shape[-1]) + math.log(p.shape[-1]) for p in probs)
+    barrier = member_log_barriers(probs)
     lam3 = lam[:, None, None]
     grads = tuple(g + b for g, b in zip(policy_gradients(probs, ev), log_barrier_gradients(probs, lam3), strict=True))  # type: ignore[arg-type]
     return ev.Phi_mu + lam * barrier, grads

@@ -35,6 +35,7 @@ __all__ = [
     "log_barrier",
     "log_barrier_gradients",
     "marginal_policy_gradients",
+    "member_log_barriers",
     "natural_barrier_directions",
     "natural_directions",
     "policy_gradients",
@@ -113,6 +114,12 @@ def log_barrier(probs: Sequence[torch.Tensor]) -> torch.Tensor:
         (torch.log(p).sum() / (p.shape[-2] * p.shape[-1]) + math.log(p.shape[-1]) for p in probs),
         torch.zeros((), dtype=probs[0].dtype),
     )
+
+
+def member_log_barriers(probs: Sequence[torch.Tensor]) -> torch.Tensor:
+    """:func:`log_barrier` of every member of a leading batch, ``[*B]``:
+    ``Σ_i (Σ_{s,a} log πⁱ_b(a|s) / (|S||Aⁱ|) + log|Aⁱ|)`` per b (not summed over b)."""
+    return sum(torch.log(p).sum((-2, -1)) / (p.shape[-2] * p.shape[-1]) + math.log(p.shape[-1]) for p in probs)  # type: ignore[return-value]
 
 
 def log_barrier_gradients(probs: Sequence[torch.Tensor], lam: float) -> tuple[torch.Tensor, ...]:

@@ -127,6 +127,11 @@ def _interrupted(error: BaseException) -> bool:
     return False
 
 
+def _interrupt(command: str) -> int:
+    print(f"mpgverify {command}: interrupted; no file was left half-written", file=sys.stderr)
+    return 130
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mpgverify`` console script; returns the exit status.
 
@@ -141,12 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # usage errors (one line, status 2) and --help/--version (status 0)
         return stop.code if isinstance(stop.code, int) else 2
-    except Exception as e:
+    except (KeyboardInterrupt, Exception) as e:
         if not _interrupted(e):
             raise
-        print("mpgverify: interrupted", file=sys.stderr)
-        return 130
-    except KeyboardInterrupt:
         print("mpgverify: interrupted", file=sys.stderr)
         return 130
     handler: Callable[[argparse.Namespace], int] = args.handler
@@ -160,8 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MpgverifyError as e:
         return _fail(args.command, str(e))
     except KeyboardInterrupt:
-        print(f"mpgverify {args.command}: interrupted; no file was left half-written", file=sys.stderr)
-        return 130
+        return _interrupt(args.command)
     except MemoryError:
         return _fail(args.command, "ran out of memory (set MPGVERIFY_MEMORY_LIMIT lower to be refused earlier)")
     except OSError as e:  # a write that the pre-flight check could not foresee (disk full, a path removed)
@@ -171,8 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(args.command, f"ALGORITHM: a plug-in called sys.exit({stop.code!r}); nothing was checked")
     except Exception as e:
         if _interrupted(e):
-            print(f"mpgverify {args.command}: interrupted; no file was left half-written", file=sys.stderr)
-            return 130
+            return _interrupt(args.command)
         if os.environ.get("MPGVERIFY_DEBUG") == "1":
             raise
         return _fail(

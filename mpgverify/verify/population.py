@@ -163,7 +163,7 @@ def _collect(strategy: Any, n: int, seed_value: int) -> list[Any]:
         deadline=None,
         print_blob=False,
         phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
+        suppress_health_check=[HealthCheck.differing_executors],
     )
     @given(value=strategy)
     def collect(value: Any) -> None:
