@@ -175,6 +175,22 @@ def expect_over_others(
       ``[*B, S, Aⁱ, *T]``.
     """
     lead = x.dim() - n_trailing
-    flat = x.reshape(*x.shape[:lead], -1)  # [*B, S, A, Π T]
-    out = others_weights(probs, agent) @ flat
-    return out.reshape(*out.shape[:-1], *x.shape[lead:])
+    trailing = x.shape[lead:]
+    acts = [p.shape[-1] for p in probs]
+    N = len(acts)
+    # the joint action unflattened (agent 0 slowest), then each other agent's axis summed against its
+    # πʲ(·|s), innermost first: elementwise products and sums, about twice as fast on these tiny tensors
+    # as contracting with Wⁱ (:func:`others_weights`)
+    y = x.reshape(*x.shape[: lead - 1], *acts, *trailing)  # [*B, S, A¹, …, Aᴺ, *T]
+    averaged = False
+    for j in reversed(range(N)):
+        if j == agent or acts[j] == 1:  # a single action has πʲ = 1: nothing to average
+            continue
+        pj = probs[j].reshape(*probs[j].shape[:-1], *([1] * j), acts[j], *([1] * (N - 1 - j + n_trailing)))
+        y = (y * pj).sum(j - N - n_trailing, keepdim=True)
+        averaged = True
+    y = y.reshape(*y.shape[: y.dim() - N - n_trailing], acts[agent], *trailing)
+    if not averaged:  # the result still takes the policy's batch shape
+        batch = torch.broadcast_shapes(x.shape[: lead - 2], probs[agent].shape[:-2])
+        y = y.expand(*batch, *y.shape[y.dim() - 2 - n_trailing :]).clone()
+    return y

@@ -56,9 +56,11 @@ def _with_eps(lo: float, hi: float) -> Any:
     """Tiny games (γ ≤ 0.5), θ (with the tails: near-deterministic starts) and ε: any in [lo, hi], or a
     fraction in [0.2, 0.9] of θ₀'s Nash-gap (at least 0.05), so that the start is not already ε-Nash."""
 
+    starts = with_theta(mpg_games(max_agents=3, max_states=2, max_actions=3, max_gamma=0.5), tails=True)
+
     @st.composite
     def build(draw: Any) -> Any:
-        ex = draw(with_theta(mpg_games(max_agents=3, max_states=2, max_actions=3, max_gamma=0.5), tails=True))
+        ex = draw(starts)
         if draw(st.booleans()):
             gap = float(nash_gap(ex.game, softmax_policy(theta_of(ex.game, ex.witness))).gap)
             eps = max(draw(st.floats(0.2, 0.9)) * gap, 0.05)

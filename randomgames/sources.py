@@ -7,6 +7,7 @@ shrinks every number toward the low end of its range (uniform rows, the first st
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -54,10 +55,22 @@ class HypothesisSource:
     def uniform(self, shape: Sequence[int], low: float, high: float) -> torch.Tensor:
         if low == high:
             return torch.full(tuple(shape), float(low), dtype=DTYPE)
-        elements = st.floats(low, high, allow_nan=False, allow_infinity=False, width=64)
-        arr = self.draw(arrays(np.float64, tuple(shape), elements=elements, fill=st.nothing()))
+        arr = self.draw(_float_arrays(tuple(shape), float(low), float(high)))
         return torch.from_numpy(np.array(arr, dtype=np.float64))
 
     def integers(self, shape: Sequence[int], n: int) -> torch.Tensor:
-        arr = self.draw(arrays(np.int64, tuple(shape), elements=st.integers(0, n - 1), fill=st.nothing()))
+        arr = self.draw(_int_arrays(tuple(shape), int(n)))
         return torch.from_numpy(np.array(arr, dtype=np.int64))
+
+
+# The array strategies, built once per (shape, range): building and validating one is most of a small
+# draw's cost, and the draws (the choice sequences) are the same either way.
+@functools.lru_cache(maxsize=4096)
+def _float_arrays(shape: tuple[int, ...], low: float, high: float) -> st.SearchStrategy[Any]:
+    elements = st.floats(low, high, allow_nan=False, allow_infinity=False, width=64)
+    return arrays(np.float64, shape, elements=elements, fill=st.nothing())
+
+
+@functools.lru_cache(maxsize=4096)
+def _int_arrays(shape: tuple[int, ...], n: int) -> st.SearchStrategy[Any]:
+    return arrays(np.int64, shape, elements=st.integers(0, n - 1), fill=st.nothing())

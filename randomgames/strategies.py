@@ -396,6 +396,25 @@ def non_mpgs(*, max_agents: int = 3, max_states: int = 3, max_actions: int = 3) 
     )
 
 
+@st.composite
+def _logits(draw: Any, game: MarkovGame, scale: float, tails: bool) -> Policy:
+    """:func:`logits`' draw, at module level: a composite defined inside a function is built anew
+    (its source parsed by Hypothesis) at every call, which was a quarter of a draw's cost."""
+    src = HypothesisSource(draw)
+    kind = draw(st.sampled_from(["box", "wide", "near-deterministic"])) if tails else "box"
+    if kind == "box":
+        return tuple(src.uniform((game.n_states, n), -scale, scale) for n in game.n_actions)
+    if kind == "wide":
+        return tuple(src.uniform((game.n_states, n), -50.0, 50.0) for n in game.n_actions)
+    out = []
+    for n in game.n_actions:
+        base = src.uniform((game.n_states, n), -1.0, 1.0)
+        gap = src.uniform((game.n_states, 1), scale, 100.0)
+        lead = torch.tensor([draw(st.integers(0, n - 1)) for _ in range(game.n_states)])
+        out.append(base + gap * torch.nn.functional.one_hot(lead, n).to(base.dtype))
+    return tuple(out)
+
+
 def logits(game: MarkovGame, *, scale: float = 3.0, tails: bool = False) -> st.SearchStrategy[Policy]:
     """Tabular softmax parameters θ for ``game`` with entries in [−scale, scale]; shrink to 0
     (the uniform policy). ``tails``: also the unbounded directions, drawn apart so each is reached —
@@ -403,24 +422,7 @@ def logits(game: MarkovGame, *, scale: float = 3.0, tails: bool = False) -> st.S
     of up to 100); still shrinking toward the box, then 0."""
     if not scale > 0:
         raise InvalidArgument(f"scale must be positive, got {scale!r}")
-
-    @st.composite
-    def _logits(draw: Any) -> Policy:
-        src = HypothesisSource(draw)
-        kind = draw(st.sampled_from(["box", "wide", "near-deterministic"])) if tails else "box"
-        if kind == "box":
-            return tuple(src.uniform((game.n_states, n), -scale, scale) for n in game.n_actions)
-        if kind == "wide":
-            return tuple(src.uniform((game.n_states, n), -50.0, 50.0) for n in game.n_actions)
-        out = []
-        for n in game.n_actions:
-            base = src.uniform((game.n_states, n), -1.0, 1.0)
-            gap = src.uniform((game.n_states, 1), scale, 100.0)
-            lead = torch.tensor([draw(st.integers(0, n - 1)) for _ in range(game.n_states)])
-            out.append(base + gap * torch.nn.functional.one_hot(lead, n).to(base.dtype))
-        return tuple(out)
-
-    return _logits()
+    return _logits(game, scale, tails)
 
 
 def product_policies(game: MarkovGame, *, scale: float = 3.0) -> st.SearchStrategy[Policy]:

@@ -141,6 +141,7 @@ def _inner_batch(  # type: ignore[misc]
         P = torch.stack([m[0] for m in mdps])  # [G, B, S, A, S]
         r = torch.stack([m[1] for m in mdps])  # [G, B, S, A]
         th = torch.stack([theta[i] for i in members])
+        flat = P.flatten(-3, -2)  # [G, B, S·A, S]
         V0 = None
         everyone = int(steps.min())  # steps every member takes: no mask needed
         for k in range(int(steps.max())):
@@ -150,9 +151,10 @@ def _inner_batch(  # type: ignore[misc]
                 assert d is not None
                 move = Q - V[..., None] + natural_barrier_directions((p,), lam, d, 0.0, "unnormalized")[0]
             else:  # policy_evaluation's arithmetic, inline: this loop is the hot path of the NPG-BR claims
-                M = eye - gamma * torch.einsum("...sa,...sat->...st", p, P)
-                V = torch.linalg.solve(M, (p * r).sum(-1, keepdim=True)).squeeze(-1)
-                move = r + gamma * (P @ V[..., None, :, None]).squeeze(-1) - V[..., None]
+                M = eye - gamma * (p.unsqueeze(-2) @ P).squeeze(-2)
+                V = torch.linalg.solve(M, (p * r).sum(-1, keepdim=True))  # [G, B, S, 1]
+                move = r + gamma * (flat @ V).reshape(th.shape) - V
+                V = V.squeeze(-1)
             V0 = V if V0 is None else V0
             th = th + lr * move if k < everyone else torch.where((k < steps)[None, :, None, None], th + lr * move, th)
         V_K, _, _ = policy_evaluation(P, r, torch.softmax(th, dim=-1), gamma)

@@ -128,6 +128,11 @@ class GameBatch:
         mu = self.mu.reshape(self.size, *([1] * (values.dim() - 2)), self.n_states)
         return (values * mu).sum(-1)
 
+    def policy_transition(self, pi: torch.Tensor) -> torch.Tensor:
+        """``P_π,b(s, s') = Σ_a π_b(a|s) P_b(s'|s, a)`` from joint policies ``pi`` ``[B, S, A]``: ``[B, S, S]``
+        (a batched matrix product: einsum costs ~3× as much on these tiny tensors)."""
+        return (pi.unsqueeze(-2) @ self.P).squeeze(-2)
+
     def _solve(self, P_pi: torch.Tensor, r_pi: torch.Tensor) -> torch.Tensor:
         """``(I − γ_b P_π)⁻¹ r`` for ``P_pi`` ``[B, S, S]`` and ``r_pi`` ``[B, S, K]``: ``[B, K, S]``."""
         eye = torch.eye(self.n_states, dtype=DTYPE, device=P_pi.device)
@@ -146,12 +151,13 @@ def _evaluate_batch(batch: GameBatch, probs: Sequence[torch.Tensor]) -> Evaluati
     _check_policy(batch, probs)
     N = batch.n_agents
     pi = joint_policy(probs)  # [B, S, A]
-    P_pi = torch.einsum("bsa,bsat->bst", pi, batch.P)
+    P_pi = batch.policy_transition(pi)
     tables = batch.R if batch.phi is None else torch.cat([batch.R, batch.phi[:, None]], dim=1)  # [B, K, S, A]
-    sol = batch._solve(P_pi, torch.einsum("bsa,bksa->bsk", pi, tables))  # [B, K, S]
+    sol = batch._solve(P_pi, (pi.unsqueeze(-2) @ tables.permute(0, 2, 3, 1)).squeeze(-2))  # [B, K, S]
     V = sol[:, :N]
     Phi = sol[:, N] if batch.phi is not None else None
-    Q = batch.R + batch._g(3) * torch.einsum("bsat,bnt->bnsa", batch.P, V)
+    S, A = batch.n_states, batch.n_joint_actions
+    Q = batch.R + batch._g(3) * (V @ batch.P.reshape(-1, S * A, S).transpose(-1, -2)).unflatten(-1, (S, A))
     eye = torch.eye(batch.n_states, dtype=DTYPE, device=P_pi.device)
     d = torch.linalg.solve((eye - batch._g(2) * P_pi).transpose(-1, -2), batch.mu[..., None])[..., 0]
     return Evaluation(
@@ -170,8 +176,7 @@ def _state_values_batch(batch: GameBatch, probs: Sequence[torch.Tensor]) -> torc
     """``Vⁱ_b(s)`` of every member, ``[B, N, S]`` (the values of :func:`_evaluate_batch` alone)."""
     _check_policy(batch, probs)
     pi = joint_policy(probs)
-    P_pi = torch.einsum("bsa,bsat->bst", pi, batch.P)
-    return batch._solve(P_pi, torch.einsum("bsa,bnsa->bsn", pi, batch.R))
+    return batch._solve(batch.policy_transition(pi), (pi.unsqueeze(-2) @ batch.R.permute(0, 2, 3, 1)).squeeze(-2))
 
 
 @potential_values.register
@@ -185,7 +190,7 @@ def _potential_values_batch(  # type: ignore[misc]
             raise MpgverifyError("a potential value needs every member's stated potential φ")
         phi = batch.phi
     pi = joint_policy(probs)
-    P_pi = torch.einsum("bsa,bsat->bst", pi, batch.P)
+    P_pi = batch.policy_transition(pi)
     return batch._solve(P_pi, torch.einsum("bsa,bsa->bs", pi, phi.reshape(pi.shape))[..., None])[:, 0]
 
 

@@ -67,12 +67,12 @@ class Evaluation(NamedTuple):
 
 def policy_transition(game: MarkovGame, pi: torch.Tensor) -> torch.Tensor:
     """``P_π(s, s') = Σ_a π(a|s) P(s'|s, a)`` from the joint policy ``pi`` ``[*B, S, A]``; ``[*B, S, S]``."""
-    return torch.einsum("...sa,sat->...st", pi, game.P)
+    return (pi.unsqueeze(-2) @ game.P).squeeze(-2)  # matmul, not einsum: ~3× cheaper on tiny tensors
 
 
 def _discounted_sums(game: MarkovGame, pi: torch.Tensor, P_pi: torch.Tensor, rewards: torch.Tensor) -> torch.Tensor:
     """``[(I − γ P_π)⁻¹ r_π](s)`` for each reward table ``rewards`` ``[K, S, A]``; ``[*B, K, S]``."""
-    r_pi = torch.einsum("...sa,ksa->...sk", pi, rewards)
+    r_pi = (pi.unsqueeze(-2) @ rewards.permute(1, 2, 0)).squeeze(-2)  # Σ_a π(a|s) r_k(s, a), [*B, S, K]
     eye = torch.eye(game.n_states, dtype=P_pi.dtype, device=P_pi.device)
     return torch.linalg.solve(eye - game.gamma * P_pi, r_pi).transpose(-1, -2)
 
@@ -116,7 +116,8 @@ def q_values(game: MarkovGame, V: torch.Tensor) -> torch.Tensor:
     Returns:
       ``[*B, N, S, A]``.
     """
-    return game.R + game.gamma * torch.einsum("sat,...nt->...nsa", game.P, V)
+    S, A = game.n_states, game.n_joint_actions
+    return game.R + game.gamma * (V @ game.P.reshape(S * A, S).T).unflatten(-1, (S, A))
 
 
 def local_advantages(

@@ -48,10 +48,13 @@ def policy_evaluation(
     Returns:
       ``(V [*B, S], Q [*B, S, A], d [*B, S] or None)``.
     """
-    S = r.shape[-2]
-    M = torch.eye(S, dtype=r.dtype, device=r.device) - gamma * torch.einsum("...sa,...sat->...st", pi, P)
+    S, A = r.shape[-2:]
+    # batched matrix products rather than einsum: on these tiny tensors each einsum costs ~2× a matmul,
+    # and this function is the inner step of every NPG-BR loop
+    P_pi = (pi.unsqueeze(-2) @ P).squeeze(-2)  # Σ_a π(a|s) P(s'|s, a), [*B, S, S]
+    M = torch.eye(S, dtype=r.dtype, device=r.device) - gamma * P_pi
     V = torch.linalg.solve(M, (pi * r).sum(-1, keepdim=True)).squeeze(-1)
-    Q = r + gamma * (P @ V[..., None, :, None]).squeeze(-1)
+    Q = r + gamma * (P.flatten(-3, -2) @ V.unsqueeze(-1)).squeeze(-1).unflatten(-1, (S, A))
     d = None
     if mu is not None:
         d = torch.linalg.solve(M.transpose(-1, -2), mu.expand(*M.shape[:-2], S).unsqueeze(-1)).squeeze(-1)
