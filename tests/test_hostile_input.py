@@ -496,6 +496,35 @@ def test_ctrl_c_is_one_line_and_exit_130_at_any_moment(args, tmp_path) -> None:
         assert not list(tmp_path.rglob("*.tmp")), list(tmp_path.rglob("*"))
 
 
+def test_a_ctrl_c_python_drops_in_a_callback_is_delivered_again(tmp_path, monkeypatch, capsys) -> None:
+    """A KeyboardInterrupt raised where CPython only prints exceptions (a weakref callback of the import
+    machinery, as a Ctrl-C lands during an import; here a ``__del__``) reaches the command all the same:
+    one line, exit 130, the work stopped (the flaky ``check-algorithm`` case ran past its minute)."""
+    import time
+
+    import mpgverify.cli.games as games
+
+    class DropsCtrlC:
+        def __del__(self) -> None:
+            raise KeyboardInterrupt
+
+    ran: list[float] = []
+
+    def save_slowly(game, path) -> None:
+        start = time.perf_counter()
+        DropsCtrlC()  # collected at once: its KeyboardInterrupt goes to sys.unraisablehook
+        while time.perf_counter() - start < 5.0:
+            ran.append(time.perf_counter() - start)
+        raise AssertionError("the dropped Ctrl-C never reached the command")
+
+    monkeypatch.setattr(games, "save_game", save_slowly)
+    code = main(["export", "coordination:n=2", "--out", str(tmp_path / "g.json")])
+    err = capsys.readouterr().err
+    assert code == 130 and "interrupted" in err.strip().splitlines()[-1], (code, err)
+    assert ran and ran[-1] < 1.0, f"the command ran {ran[-1] if ran else 0:.2f} s after the Ctrl-C"
+    assert not (tmp_path / "g.json").exists()
+
+
 def test_a_closed_stdout_pipe_is_not_a_traceback_and_the_work_finishes(tmp_path) -> None:
     import subprocess
 

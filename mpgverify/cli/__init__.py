@@ -8,6 +8,7 @@ the shared argument types and option groups are in :mod:`mpgverify.cli.arguments
 
 from __future__ import annotations
 
+import _thread
 import argparse
 import contextlib
 import os
@@ -132,6 +133,27 @@ def _interrupt(command: str) -> int:
     return 130
 
 
+def _redeliver_dropped_ctrl_c(previous: Callable[[Any], object]) -> Callable[[Any], object]:
+    """An unraisable-exception hook that gives back a Ctrl-C CPython had to drop: a KeyboardInterrupt
+    raised inside a callback whose exceptions are only printed (a weakref callback of the import
+    machinery, ``_get_module_lock.<locals>.cb``, as a Ctrl-C lands during an import) was "Exception
+    ignored" and the command ran on (a 100,000-iteration ``check-algorithm`` past a minute). Here it is
+    delivered again to the main thread (``_thread.interrupt_main``) from a helper thread 10 ms later, once
+    this hook has returned (delivered from the hook itself, it would be raised in the hook and dropped
+    again), and the command sees it as any Ctrl-C; should it land in such a callback once more, this
+    hook sends it again. Every other unraisable exception goes to ``previous``."""
+
+    def hook(unraisable: Any) -> None:
+        if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+            later = threading.Timer(0.01, _thread.interrupt_main)
+            later.daemon = True
+            later.start()
+            return
+        previous(unraisable)
+
+    return hook
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mpgverify`` console script; returns the exit status.
 
@@ -140,8 +162,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     the work. An error the library did not foresee is still one line ("internal error", exit 2),
     unless ``MPGVERIFY_DEBUG=1`` asks for the traceback.
     """
-    if threading.current_thread() is threading.main_thread():  # Ctrl-C is KeyboardInterrupt from here on
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C is KeyboardInterrupt from here on
+    previous = sys.unraisablehook
+    sys.unraisablehook = _redeliver_dropped_ctrl_c(previous)
+    try:
+        return _main(argv)
+    finally:
+        sys.unraisablehook = previous
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # usage errors (one line, status 2) and --help/--version (status 0)
