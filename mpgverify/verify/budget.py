@@ -5,6 +5,7 @@ evaluation running past the seconds."""
 from __future__ import annotations
 
 import contextlib
+import math
 import signal
 import threading
 import time
@@ -34,6 +35,12 @@ class Budget:
         if self.evaluations is not None and self.used >= share * self.evaluations:
             return False
         return self.seconds is None or time.perf_counter() - self.start < share * self.seconds
+
+    def room(self, share: float = 1.0) -> int | None:
+        """Evaluations left in the budget's ``share`` (None: a budget of seconds alone)."""
+        if self.evaluations is None:
+            return None
+        return max(0, math.ceil(share * self.evaluations - self.used))
 
 
 _MAX_TIMER = 1e8  # seconds (three years): a longer itimer overflows the platform's time_t

@@ -34,6 +34,7 @@ baselines the hunter is measured against.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import time
@@ -51,7 +52,7 @@ from mpgverify.verify.budget import STOP_REQUESTED, Budget, hard_limit
 from mpgverify.verify.claims import Claim, Example, Outcome, Relaxation
 from mpgverify.verify.counterexamples import closest_call_json, counterexample_json, write_counterexample
 from mpgverify.verify.determinism import independent_of_local_constants
-from mpgverify.verify.population import MALFORMED, evaluate_population
+from mpgverify.verify.population import MALFORMED, build_population, evaluate_population
 from mpgverify.verify.records import RichRecord, record_json
 from mpgverify.verify.runner import confirm_violation
 
@@ -149,30 +150,27 @@ class HuntResult(RichRecord):
         return record_json(self)
 
 
+#: draws per block of the generation phase of a hunt in population mode
+GENERATION_BLOCK = 32
+
+
 def _generate(
-    search: _Search, seed_value: int, share: float, pool_size: int, steer: bool
+    search: _Search, seed_value: int, share: float, pool_size: int, steer: bool, blocks: bool = False
 ) -> tuple[list[tuple[float, Example]], tuple[Example, Outcome] | None]:
-    """Hypothesis draws until ``share`` of the budget is spent: (pool, first violation)."""
+    """Hypothesis draws until ``share`` of the budget is spent: (pool, first violation). ``blocks`` (a
+    claim with a batched check or a construction, in population mode): the draws go in blocks of
+    :data:`GENERATION_BLOCK` — a construction's seeds built at once, each block judged as one
+    population in order — and are not steered (``target()`` needs each outcome before the next draw;
+    the (1+λ)-ES that follows does the steering)."""
     pool: list[tuple[float, Example]] = []
     unmet: list[tuple[float, Example]] = []
     found: list[tuple[Example, Outcome]] = []
+    buffer: list[Example] = []
+    construction = search.claim.construction if blocks else None
+    steer = steer and not blocks
     phases = [Phase.generate, *([Phase.target] if steer else [])]
 
-    @seed(seed_value)
-    @settings(
-        max_examples=10**9,
-        database=None,
-        deadline=None,
-        print_blob=False,
-        phases=phases,
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,  # the stop signal may be raised at several points: one is enough
-    )
-    @given(example=search.claim.examples())
-    def draw(example: Example) -> None:
-        if found or not search.budget.left(share):
-            raise _Stop
-        out = search.evaluate(example, "generation")
+    def keep(example: Example, out: Outcome | None) -> None:
         if out is None:
             return
         if out.violated:
@@ -191,6 +189,34 @@ def _generate(
         elif len(unmet) < pool_size:
             unmet.append((math.inf, example))
 
+    def flush() -> None:
+        members = build_population(construction, buffer) if construction is not None else list(buffer)
+        buffer.clear()
+        for example, out in zip(members, search.evaluate_many(members, ["generation"] * len(members)), strict=True):
+            keep(example, out)
+
+    @seed(seed_value)
+    @settings(
+        max_examples=10**9,
+        database=None,
+        deadline=None,
+        print_blob=False,
+        phases=phases,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,  # the stop signal may be raised at several points: one is enough
+    )
+    @given(example=search.claim.examples() if construction is None else construction.unbuilt())
+    def draw(example: Example) -> None:
+        if found or not search.budget.left(share):
+            raise _Stop
+        if not blocks:
+            keep(example, search.evaluate(example, "generation"))
+            return
+        buffer.append(example)
+        room = search.budget.room(share)
+        if len(buffer) >= min(GENERATION_BLOCK, GENERATION_BLOCK if room is None else room):
+            flush()
+
     try:
         with independent_of_local_constants():
             draw()
@@ -200,6 +226,9 @@ def _generate(
         # budget spent, any of these is the intended stop; anything else is a real error
         if not found and search.budget.left(share):
             raise
+    if buffer and not found:  # the draws of a last, partial block (Hypothesis ran out of examples)
+        with contextlib.suppress(_Stop):
+            flush()
     return (pool or unmet), (found[0] if found else None)
 
 
@@ -375,8 +404,8 @@ def hunt(
       pool_size: how many of the best drawn examples seed local-search chains.
       shrink_cap: at most this many evaluations spent shrinking (beyond the budget).
       offspring: for a claim with a batched check, the neighbours each chain draws per generation of
-        the local search (λ of a (1+λ)-ES, judged as one population); 1 keeps the (1+1)-ES. The
-        generation phase stays one draw at a time, steered by ``target()``.
+        the local search (λ of a (1+λ)-ES, judged as one population), and its draws go in blocks
+        (:func:`_generate`); 1 keeps the (1+1)-ES and one steered draw at a time.
 
     Returns:
       A :class:`HuntResult`; ``status == "refuted"`` only for a confirmed violation.
@@ -392,7 +421,8 @@ def hunt(
     found, found_in = None, None
     population = claim.batch is not None and offspring > 1
     with hard_limit(seconds, search):
-        pool, found = _generate(search, seed_value, share, pool_size, steer=method != "random")
+        blocks = offspring > 1 and (claim.batch is not None or claim.construction is not None)
+        pool, found = _generate(search, seed_value, share, pool_size, steer=method != "random", blocks=blocks)
         found_in = "generation" if found is not None else None
         if found is None and searching:
             if population:
