@@ -45,6 +45,8 @@ __all__ = [
     "feasible",
     "pick",
     "profile_pairs",
+    "scaled_pairs",
+    "scaled_stage",
     "smoothness_constants",
     "smoothness_gap",
     "smoothness_margin",
@@ -139,13 +141,45 @@ def discount_inverse(gamma: Fraction, Q: Sequence[Sequence[Fraction]]) -> list[l
     return inv
 
 
+def scaled_stage(game: MarkovGame, s: int = 0) -> tuple[int, dict[tuple[int, ...], list[int]]]:
+    """:func:`stage` over one common denominator: ``(q, {a: [q·rⁱ(s, a)]})`` with every entry an integer.
+    Each float is m·2ᵉ, so q is a power of two and ``Fraction(k, q)`` is exactly the stored reward;
+    sums and comparisons in these integers are the rational ones, without a Fraction per operation."""
+    R = game.rewards[:, s]
+    profiles = list(itertools.product(*(range(n) for n in game.n_actions)))
+    ratios = {a: [float(R[(i, *a)]).as_integer_ratio() for i in range(game.n_agents)] for a in profiles}
+    q = max(d for row in ratios.values() for _, d in row)
+    return q, {a: [n * (q // d) for n, d in row] for a, row in ratios.items()}
+
+
+def scaled_pairs(r: dict[tuple[int, ...], list[int]], n_agents: int) -> Iterator[tuple[int, int, int]]:
+    """:func:`profile_pairs` on :func:`scaled_stage`'s integers (the same triples, times q)."""
+    total = {a: sum(row) for a, row in r.items()}
+    # deviation[a][i][x] = rⁱ(x, a⁻ⁱ): agent i alone switching to x
+    deviation = {a: [[r[(*a[:i], x, *a[i + 1 :])][i] for x in range(n)] for i, n in enumerate(_sizes(r))] for a in r}
+    for a in r:
+        dev = deviation[a]
+        for b in r:
+            yield total[a], total[b], sum(dev[i][b[i]] for i in range(n_agents))
+
+
+def _sizes(r: dict[tuple[int, ...], list[int]]) -> list[int]:
+    """The action counts of a stage's profiles (the last profile is the largest in every coordinate)."""
+    return [k + 1 for k in max(r)]
+
+
 def _stage_lines(game: MarkovGame, alpha: Fraction, s: int) -> list[Line]:
-    """The lines ``β ↦ r(a)·β + (Σ_i rⁱ(a'ⁱ, a⁻ⁱ) − α r(a'))`` of state s, the lowest per slope."""
-    best: dict[Fraction, Fraction] = {}
-    for total, total_b, lhs in profile_pairs(stage(game, s), game.n_agents):
-        c = lhs - alpha * total_b
-        best[total] = c if total not in best else min(best[total], c)
-    return sorted(best.items(), key=lambda kc: -kc[0])  # slopes decreasing: left to right on the envelope
+    """The lines ``β ↦ r(a)·β + (Σ_i rⁱ(a'ⁱ, a⁻ⁱ) − α r(a'))`` of state s, the lowest per slope; computed in
+    the integers of :func:`scaled_stage` (times ``q`` and α's denominator), exactly."""
+    q, r = scaled_stage(game, s)
+    p, d = alpha.numerator, alpha.denominator
+    best: dict[int, int] = {}
+    for total, total_b, lhs in scaled_pairs(r, game.n_agents):
+        c = lhs * d - p * total_b  # q·d·(lhs − α·r(a'))
+        if total not in best or c < best[total]:
+            best[total] = c
+    lines = [(Fraction(k, q), Fraction(c, q * d)) for k, c in best.items()]
+    return sorted(lines, key=lambda kc: -kc[0])  # slopes decreasing: left to right on the envelope
 
 
 def _envelope(lines: Sequence[Line]) -> list[Line]:
@@ -296,6 +330,10 @@ def _interval_text(interval: Any) -> str:
 
 def smoothness_gap(game: MarkovGame, alpha: Fraction, beta: Fraction, s: int = 0) -> Fraction:
     """``min_{a,a'} Σ_i rⁱ(a'ⁱ,a⁻ⁱ) − α r(a') + β r(a)`` at state s (≥ 0 iff its stage is (α, β)-smooth)."""
-    return min(
-        lhs - alpha * total_b + beta * total for total, total_b, lhs in profile_pairs(stage(game, s), game.n_agents)
+    q, r = scaled_stage(game, s)
+    # over the common denominator q·den(α)·den(β): integers, exactly the rational minimum
+    (pa, da), (pb, db) = (alpha.numerator, alpha.denominator), (beta.numerator, beta.denominator)
+    low = min(
+        lhs * da * db - pa * db * total_b + pb * da * total for total, total_b, lhs in scaled_pairs(r, game.n_agents)
     )
+    return Fraction(low, q * da * db)

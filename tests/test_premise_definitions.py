@@ -168,6 +168,40 @@ def test_smoothness_gate_against_enumeration() -> None:
     assert min(agreed.values()) > 50, f"both decisions must be exercised: {agreed}"
 
 
+@pytest.mark.parametrize("scale", [1.0, 1e-300, 3.0e10])
+def test_smoothness_integer_arithmetic_is_the_rational_one(scale) -> None:
+    """The gate's stage arithmetic over one power-of-two denominator (:func:`scaled_stage`) gives exactly
+    what Fractions give: every profile pair's triple, each state's lines, and the stage gap — on seeded
+    games whose rewards reach tiny (denominators near 2¹⁰⁷⁴) and large magnitudes."""
+    from properties.smoothness import _stage_lines, profile_pairs, scaled_pairs, scaled_stage, stage
+
+    rng = np.random.default_rng(11)
+    for k in range(40):
+        game = (
+            _state_only(rng, k)
+            if k % 2
+            else gen.general_sum_game(
+                seed=k, n_agents=3, n_states=2, n_actions=3, gamma=0.5, transitions="action_independent"
+            )
+        )
+        game = game.replace(rewards=game.rewards * scale)
+        alpha = Fraction(float(rng.uniform(-1, 2)))
+        beta = Fraction(float(rng.uniform(-3, 30)))
+        for s in range(game.n_states):
+            q, r = scaled_stage(game, s)
+            exact = list(profile_pairs(stage(game, s), game.n_agents))
+            scaled = [tuple(Fraction(x, q) for x in t) for t in scaled_pairs(r, game.n_agents)]
+            assert scaled == exact, f"game {k}, state {s}: the integer triples differ"
+            best: dict[Fraction, Fraction] = {}
+            for total, total_b, lhs in exact:
+                c = lhs - alpha * total_b
+                best[total] = min(best.get(total, c), c)
+            want = sorted(best.items(), key=lambda kc: -kc[0])
+            assert _stage_lines(game, alpha, s) == want, f"game {k}, state {s}: lines differ"
+            gap = min(lhs - alpha * total_b + beta * total for total, total_b, lhs in exact)
+            assert smoothness_gap(game, alpha, beta, s) == gap, f"game {k}, state {s}: gap differs"
+
+
 def test_statewise_smoothness_is_only_sufficient() -> None:
     """The counterexample to the state-by-state test, named: one agent, two states, a state-only kernel,
     α = 2. Stage gaps: m₀(β) = −1 + 0.5β and m₁(β) = −0.2 − 0.1β (β ≥ 0), so no β makes every stage
