@@ -20,18 +20,23 @@ from hypothesis import strategies as st
 
 import randomgames.strategies as rgs
 from mpgverify import bounds
-from mpgverify.algorithms.br_dynamics import is_ratio_nash
 from mpgverify.game import MarkovGame
-from mpgverify.policy import check_policy, softmax_policy
-from mpgverify.solvers.evaluation import at_mu, evaluate, state_values
+from mpgverify.policy import softmax_policy
+from mpgverify.solvers.batched import GameBatch, stack_members
+from mpgverify.solvers.evaluation import evaluate, state_values
 from mpgverify.solvers.exact import exact_evaluate, exact_social_optimum, rationalize_game, rationalize_policy
-from mpgverify.solvers.nash import nash_gap
-from mpgverify.solvers.welfare import social_optimum
 from mpgverify.verify.claims import Axis, ClaimBook, ExactMargin, Example, Outcome, Premises
 from properties.common import lower_bound_outcome, theta_json, theta_of
 from properties.coverage import ACTIONS, AGENTS, EXACT_KERNEL, REWARD_SIGN, coverage, witness_sign
 from properties.moves import Moves
-from properties.premises import at_least, decide, number, positive, within
+from properties.premises import at_least, decide, number, within
+from properties.ratio_nash import (
+    batch_premises_def_4_4,
+    batch_premises_thm_4_5,
+    premises_def_4_4,
+    premises_thm_4_5,
+    ratio_eps_reason,
+)
 from properties.section4_draws import RATIO_NASH, alphas, choices, smooth_games
 from properties.smoothness import (
     feasible,
@@ -56,11 +61,6 @@ BOOK = ClaimBook(section="4")
 
 #: ε's closed end as a sub-class of its own
 EPS_ZERO = Axis("eps", ("0 (closed end)", "> 0"), lambda ex: "0 (closed end)" if ex.witness.get("eps") == 0 else "> 0")
-
-
-def ratio_eps_reason(eps: float) -> str | None:
-    """Def 4.4's ε: a ratio 1 − ε of values, ε ∈ [0, 1)."""
-    return within("ε", eps, 0.0, 1.0, high_open=True)
 
 
 _COVER = coverage(AGENTS, EXACT_KERNEL, ACTIONS, REWARD_SIGN, witness_sign("alpha"))
@@ -259,34 +259,20 @@ def check_prop_4_3(game: MarkovGame, witness: dict[str, Any], **kw: Any) -> Outc
 
 
 # -- def-4.4 and thm-4.5: ε-ratio-Nash policies and their POA ------------------------------------------------
-def _probs(game: MarkovGame, witness: dict[str, Any]) -> tuple[torch.Tensor, ...]:
-    return check_policy(game, witness["probs"], "witness.probs")
-
-
-def _ratio_values(game: MarkovGame, probs: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, torch.Tensor]:
-    """(own values ``Vⁱ_π(μ)``, best-response values ``max_π'ⁱ Vⁱ(π'ⁱ, π⁻ⁱ)(μ)``), each ``[N]``."""
-    V = at_mu(game, state_values(game, probs))
-    return V, nash_gap(game, probs, V_mu=V).best_values
-
-
-def _ratio_nash(V: torch.Tensor, best: torch.Tensor, eps: float, reading: str) -> bool:
-    """ε-ratio-Nash under ``reading``, with a round-off slack of 1e-12 relative to the values."""
-    return bool(is_ratio_nash(V, best, eps, reading, tol=1e-12 * (1 + float(best.abs().max()))))
-
-
-def premises_def_4_4(game: MarkovGame, witness: dict[str, Any], *, reading: str = "as-used") -> Premises:
-    """Def 4.4 under ``reading``: ε ∈ [0, 1) and the witness policy ε-ratio-Nash — as written
-    ``max_π'ⁱ Vⁱ(π'ⁱ, π⁻ⁱ)(μ) ≤ (1−ε) Vⁱ_π(μ)`` for every i, as used ``Vⁱ_π(μ) ≥ (1−ε) max_π'ⁱ Vⁱ(π'ⁱ,
-    π⁻ⁱ)(μ)`` (best responses by policy iteration; a slack of 1e-12 relative to the values). Facts:
-    ``V``, ``best``."""
-    probs = _probs(game, witness)
-    eps = number(witness, "eps")
-    if (reason := ratio_eps_reason(eps)) is not None:
-        return Premises.fail(reason)
-    V, best = _ratio_values(game, probs)
-    if not _ratio_nash(V, best, eps, reading):
-        return Premises.fail(f"the policy is not {eps:.3g}-ratio-Nash ({reading})")
-    return Premises.hold(V=V, best=best)
+def batch_def_4_4(
+    games: list[MarkovGame],
+    witnesses: list[dict[str, Any]],
+    *,
+    gates: list[Premises],
+    reading: str = "as-used",
+    eps_scale: float = 1.0,
+) -> list[Outcome]:
+    """:func:`check_def_4_4` over same-shape games: its arithmetic on each gate's values, which the batched
+    gate (:func:`properties.ratio_nash.batch_premises_def_4_4`) solved for the stack at once."""
+    return [
+        check_def_4_4(g, w, gate=gate, reading=reading, eps_scale=eps_scale)
+        for g, w, gate in zip(games, witnesses, gates, strict=True)
+    ]
 
 
 @BOOK.claim(
@@ -301,6 +287,8 @@ def premises_def_4_4(game: MarkovGame, witness: dict[str, Any], *, reading: str 
     coverage=coverage(AGENTS, EXACT_KERNEL, ACTIONS, REWARD_SIGN, EPS_ZERO),
     premise_space=_RATIO_SPACE,
     informative="some agent has a positive best-response gain (the policy is not an exact Nash policy)",
+    batch=batch_def_4_4,
+    batch_premises=batch_premises_def_4_4,
 )
 @BOOK.claim(
     "def-4.4@as-written",
@@ -316,6 +304,8 @@ def premises_def_4_4(game: MarkovGame, witness: dict[str, Any], *, reading: str 
     coverage=coverage(AGENTS, EXACT_KERNEL, ACTIONS, REWARD_SIGN, EPS_ZERO),
     premise_space=_RATIO_SPACE,
     informative="some agent has a positive best-response gain (the policy is not an exact Nash policy)",
+    batch=batch_def_4_4,
+    batch_premises=batch_premises_def_4_4,
 )
 def check_def_4_4(
     game: MarkovGame, witness: dict[str, Any], *, gate: Premises, reading: str = "as-used", eps_scale: float = 1.0
@@ -331,34 +321,22 @@ def check_def_4_4(
     return Outcome(True, -excess, tol, excess, 0.0, None, "", informative=moved)
 
 
-def premises_thm_4_5(
-    game: MarkovGame, witness: dict[str, Any], *, reading: str = "as-written", positive_alpha: bool = False
-) -> Premises:
-    """Theorem 4.5: the game (α, β)-smooth (exact), ε ∈ [0, 1), 1 + (1−ε)β ≠ 0 (the bound defined), the
-    policy ε-ratio-Nash under ``reading``, and the POA defined (Def 4.1: ``max_π̄ Σ_i Vⁱ_π̄(μ) ≠ 0``).
-    ``positive_alpha`` (the corrected statement): also α > 0 and ``V_π*(μ) = max_π̄ Σ_i Vⁱ_π̄(μ) > 0``.
-    Facts: ``eps``, ``alpha``, ``beta``, ``probs``, ``optimum``."""
-    probs = _probs(game, witness)
-    eps = number(witness, "eps")
-    constants = smoothness_constants(game, witness)
-    if isinstance(constants, Premises):
-        return constants
-    alpha, beta = constants
-    rule = ratio_eps_reason(eps)
-    if rule is None and positive_alpha:
-        rule = positive("α", float(alpha))
-    if rule is None and 1 + (1 - Fraction(eps)) * beta == 0:
-        rule = "1 + (1−ε)β = 0: the bound is undefined"
-    if rule is not None:
-        return Premises.fail(rule)
-    if not _ratio_nash(*_ratio_values(game, probs), eps, reading):
-        return Premises.fail(f"not ε-ratio-Nash ({reading})")
-    optimum = float(social_optimum(game).value)
-    if abs(optimum) <= 1e-12:
-        return Premises.fail("the optimal social value is 0: the POA (Def 4.1) is undefined")
-    if positive_alpha and not optimum > 0:
-        return Premises.fail(f"V_π*(μ) = {optimum:.4g} ≤ 0 (the corrected statement needs V_π*(μ) > 0)")
-    return Premises.hold(eps=eps, alpha=alpha, beta=beta, probs=probs, optimum=optimum)
+def _thm_4_5_outcome(gate: Premises, social: float, bound_scale: float) -> Outcome:
+    """thm-4.5's outcome from the policy's social value ``Σ_i Vⁱ_π(μ)``."""
+    eps, alpha, beta = (gate.facts[k] for k in ("eps", "alpha", "beta"))
+    poa = social / gate.facts["optimum"]
+    bound = bound_scale * float(bounds.thm_4_5_bound(Fraction(eps), alpha, beta))  # exact: 1 + (1−ε)β may round to 0
+    out = lower_bound_outcome(poa, bound, note=f"alpha = {float(alpha):.4g}, beta = {float(beta):.4g}")
+    return dataclasses.replace(out, informative=abs(poa - 1.0) > 1e-12)
+
+
+def batch_thm_4_5(
+    games: list[MarkovGame], witnesses: list[dict[str, Any]], *, gates: list[Premises], bound_scale: float = 1.0
+) -> list[Outcome]:
+    """:func:`check_thm_4_5` over same-shape games: the policies' social values in one stacked evaluation."""
+    batch = GameBatch.stack(games)
+    social = evaluate(batch, stack_members([g.facts["probs"] for g in gates])).V_mu.sum(-1).tolist()  # type: ignore[arg-type]
+    return [_thm_4_5_outcome(g, v, bound_scale) for g, v in zip(gates, social, strict=True)]
 
 
 def exact_thm_4_5(
@@ -388,6 +366,8 @@ def exact_thm_4_5(
     coverage=coverage(AGENTS, EXACT_KERNEL, ACTIONS, witness_sign("alpha")),
     premise_space=_RATIO_SPACE + " (as printed: every Vⁱ_π(μ) ≤ 0, so rewards negative somewhere unless the "
     "values vanish); POA defined (optimal social value ≠ 0)",
+    batch=batch_thm_4_5,
+    batch_premises=batch_premises_thm_4_5,
 )
 @BOOK.claim(
     "thm-4.5@as-used",
@@ -402,6 +382,8 @@ def exact_thm_4_5(
     moves=RATIO_MOVES,
     coverage=_COVER,
     premise_space=_RATIO_SPACE + " (as used); POA defined",
+    batch=batch_thm_4_5,
+    batch_premises=batch_premises_thm_4_5,
 )
 @BOOK.claim(
     "thm-4.5@corrected",
@@ -421,15 +403,13 @@ def exact_thm_4_5(
     moves=RATIO_MOVES,
     coverage=coverage(AGENTS, EXACT_KERNEL, ACTIONS, REWARD_SIGN),
     premise_space=_RATIO_SPACE + " (as used); α ∈ (0, 2], V_π*(μ) > 0",
+    batch=batch_thm_4_5,
+    batch_premises=batch_premises_thm_4_5,
 )
 def check_thm_4_5(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, bound_scale: float = 1.0) -> Outcome:
     """thm-4.5: in an (α, β)-smooth game every ε-ratio-Nash policy (Def 4.4 under the reading) has
     POA ≥ (1−ε)α/(1 + (1−ε)β), POA = Σ_i Vⁱ_π(μ) / max_π̄ Σ_i Vⁱ_π̄(μ) (Def 4.1)."""
-    eps, alpha, beta, probs = (gate.facts[k] for k in ("eps", "alpha", "beta", "probs"))
-    poa = float(evaluate(game, probs).V_mu.sum()) / gate.facts["optimum"]
-    bound = bound_scale * float(bounds.thm_4_5_bound(Fraction(eps), alpha, beta))  # exact: 1 + (1−ε)β may round to 0
-    out = lower_bound_outcome(poa, bound, note=f"alpha = {float(alpha):.4g}, beta = {float(beta):.4g}")
-    return dataclasses.replace(out, informative=abs(poa - 1.0) > 1e-12)
+    return _thm_4_5_outcome(gate, float(evaluate(game, gate.facts["probs"]).V_mu.sum()), bound_scale)
 
 
 CLAIMS = BOOK.claims

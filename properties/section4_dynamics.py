@@ -41,7 +41,7 @@ from properties.coverage import (
 )
 from properties.moves import Moves
 from properties.premises import mpg_reason, number, positive
-from properties.section4 import ratio_eps_reason
+from properties.ratio_nash import ratio_eps_reason
 from properties.section4_draws import alphas, choices
 from properties.sequences import br_sequences, npg_br_sequences, sequence
 from properties.sequences import trace as trace_of
