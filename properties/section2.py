@@ -13,6 +13,7 @@ from mpgverify.arrays import as_tensor
 from mpgverify.errors import FormatError
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
+from mpgverify.solvers.batched import GameBatch, stack_members
 from mpgverify.solvers.evaluation import evaluate
 from mpgverify.solvers.exact import exact_evaluate, rationalize_game, rationalize_policy
 from mpgverify.verify.claims import ClaimBook, ExactMargin, Outcome, Premises
@@ -78,6 +79,44 @@ def exact_def_2_2(
     return ExactMargin(str(-worst), float(-worst), observed=str(worst), bound="0")
 
 
+def _def_2_2_games(games: list[MarkovGame], potential_scale: float) -> list[MarkovGame]:
+    """The games as checked: each stated potential times ``potential_scale`` (the mutant's knob)."""
+    if potential_scale == 1.0:
+        return games
+    return [g.replace(potential=potential_scale * g.potential) for g in games]
+
+
+def batch_def_2_2(
+    games: list[MarkovGame], witnesses: list[dict[str, Any]], *, gates: list[Premises], potential_scale: float = 1.0
+) -> list[Outcome]:
+    """:func:`check_def_2_2` over same-shape games: π and (π̄ⁱ, π⁻ⁱ) of every member in one stacked
+    evaluation, and every agent's ∇_θⁱ Vⁱ and ∇_θⁱ Φ of the whole stack by autograd (the members are
+    independent, so the gradient of the summed values is each member's own)."""
+    pairs = [_pair(g, w) for g, w in zip(games, witnesses, strict=True)]
+    scaled = _def_2_2_games(games, potential_scale)
+    B, N = len(games), games[0].n_agents
+    twice = GameBatch.stack([g for g in scaled for _ in range(2)])
+    both = stack_members([softmax_policy(t) for theta, bar, _ in pairs for t in (theta, bar)])
+    ev = evaluate(twice, both)  # type: ignore[arg-type]
+    assert ev.Phi is not None
+    V, Phi = ev.V.reshape(B, 2, N, -1), ev.Phi.reshape(B, 2, -1)
+    leaves = tuple(t.clone().requires_grad_(True) for t in stack_members([theta for theta, _, _ in pairs]))
+    at = evaluate(GameBatch.stack(scaled), softmax_policy(leaves))  # type: ignore[arg-type]
+    assert at.Phi_mu is not None
+    gaps = []
+    for j in range(N):
+        gV = torch.autograd.grad(at.V_mu[:, j].sum(), leaves[j], retain_graph=True)[0]
+        gPhi = torch.autograd.grad(at.Phi_mu.sum(), leaves[j], retain_graph=True)[0]
+        gaps.append((gV - gPhi).abs().flatten(1).amax(-1))
+    out = []
+    for b, (_, _, i) in enumerate(pairs):
+        values = float(((V[b, 1, i] - V[b, 0, i]) - (Phi[b, 1] - Phi[b, 0])).abs().max())
+        residual = max(values, float(gaps[i][b]))
+        scale = float(V[b, 0].abs().max()) + float(Phi[b, 0].abs().max())
+        out.append(identity_outcome(residual, scale=scale))
+    return out
+
+
 @BOOK.claim(
     "def-2.2",
     ref="Def 2.2 and eq. (1)",
@@ -94,6 +133,7 @@ def exact_def_2_2(
     coverage=MPG_COVERAGE,
     premise_space=MPG_SPACE.format(size="≤ 3 agents × 3 actions, ≤ 3 states, γ ≤ 0.99", phi="[−1, 1]")
     + "; π, π̄ softmax with logits in [−3, 3]",
+    batch=batch_def_2_2,
 )
 def check_def_2_2(
     game: MarkovGame, witness: dict[str, Any], *, gate: Premises | None = None, potential_scale: float = 1.0
@@ -101,7 +141,7 @@ def check_def_2_2(
     """``Vⁱ(π̄ⁱ,π⁻ⁱ)(s) − Vⁱ(π)(s) = Φ(π̄ⁱ,π⁻ⁱ)(s) − Φ(π)(s)`` at every s, and
     ``∇_{θⁱ} Vⁱ_θ(μ) = ∇_{θⁱ} Φ_θ(μ)`` (autograd)."""
     theta, bar, i = _pair(game, witness)
-    g = game if potential_scale == 1.0 else game.replace(potential=potential_scale * game.potential)
+    g = _def_2_2_games([game], potential_scale)[0]
     # π and (π̄ⁱ, π⁻ⁱ) as one batch of two policies: one solve gives both values and both Φ
     both = softmax_policy(tuple(torch.stack([t, b]) for t, b in zip(theta, bar, strict=True)))
     ev = evaluate(g, both)

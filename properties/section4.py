@@ -92,6 +92,38 @@ def premises_def_4_2(game: MarkovGame, witness: dict[str, Any]) -> Premises:
     return Premises.hold(alpha=constants[0], beta=constants[1])
 
 
+def _deviations(game: MarkovGame, witness: dict[str, Any]) -> tuple[torch.Tensor, ...]:
+    """The N unilateral deviations (π'ⁱ, π⁻ⁱ), then π', then π: ``[N + 2, S, Aʲ]`` per agent j."""
+    p, q = softmax_policy(theta_of(game, witness)), softmax_policy(theta_of(game, witness, "theta_prime"))
+    N = game.n_agents
+    return tuple(torch.stack([*(q[j] if j == i else p[j] for i in range(N)), q[j], p[j]]) for j in range(N))
+
+
+def _def_4_2_outcome(V: torch.Tensor, gate: Premises, beta_shift: float) -> Outcome:
+    """def-4.2's outcome from the values ``[N + 2, N, S]`` of :func:`_deviations`' policies."""
+    alpha, beta = gate.facts["alpha"], gate.facts["beta"]
+    N = V.shape[1]
+    lhs = sum(V[i, i] for i in range(N))
+    rhs = float(alpha) * V[N].sum(0) - (float(beta) - beta_shift) * V[N + 1].sum(0)
+    s = int(torch.argmin(lhs - rhs))
+    lo, hi = float(lhs[s]), float(rhs[s])  # type: ignore[index]
+    note = f"alpha = {float(alpha):.4g}, beta = {float(beta):.6g}, s = {s}"
+    return Outcome(True, lo - hi, 1e-9 * (1 + abs(lo) + abs(hi)), lo, hi, None, note)
+
+
+def batch_def_4_2(
+    games: list[MarkovGame], witnesses: list[dict[str, Any]], *, gates: list[Premises], beta_shift: float = 0.0
+) -> list[Outcome]:
+    """:func:`check_def_4_2` over same-shape games: every member's N + 2 policies in one stacked solve
+    (each game repeated once per policy)."""
+    N = games[0].n_agents
+    policies = [_deviations(g, w) for g, w in zip(games, witnesses, strict=True)]
+    batch = GameBatch.stack([g for g in games for _ in range(N + 2)])
+    V = state_values(batch, tuple(torch.cat([p[j] for p in policies]) for j in range(N)))  # type: ignore[arg-type]
+    V = V.reshape(len(games), N + 2, N, -1)
+    return [_def_4_2_outcome(V[b], gate, beta_shift) for b, gate in enumerate(gates)]
+
+
 @BOOK.claim(
     "def-4.2",
     ref="Def 4.2 (with the single-state note of the catalogue)",
@@ -103,22 +135,12 @@ def premises_def_4_2(game: MarkovGame, witness: dict[str, Any]) -> Premises:
     moves=Moves(keep="any", ranges={"alpha": (-1.0, 2.0), "beta_choice": (0.0, 0.99)}),
     coverage=_COVER,
     premise_space=_SPACE + "; π, π' softmax with logits in [−3, 3]",
+    batch=batch_def_4_2,
 )
 def check_def_4_2(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, beta_shift: float = 0.0) -> Outcome:
     """def-4.2: with (α, β) valid by the exact test, ``Σ_i Vⁱ(π'ⁱ, π⁻ⁱ)(s) ≥ α V_π'(s) − β V_π(s)`` for
-    mixed π, π' at every state s (the worst state is reported)."""
-    alpha, beta = gate.facts["alpha"], gate.facts["beta"]
-    p, q = softmax_policy(theta_of(game, witness)), softmax_policy(theta_of(game, witness, "theta_prime"))
-    N = game.n_agents
-    # the N unilateral deviations (π'ⁱ, π⁻ⁱ), then π', then π: one batched evaluation of N + 2 policies
-    batch = tuple(torch.stack([*(q[j] if j == i else p[j] for i in range(N)), q[j], p[j]]) for j in range(N))
-    V = state_values(game, batch)  # [N + 2, N, S]
-    lhs = sum(V[i, i] for i in range(N))
-    rhs = float(alpha) * V[N].sum(0) - (float(beta) - beta_shift) * V[N + 1].sum(0)
-    s = int(torch.argmin(lhs - rhs))
-    lo, hi = float(lhs[s]), float(rhs[s])
-    note = f"alpha = {float(alpha):.4g}, beta = {float(beta):.6g}, s = {s}"
-    return Outcome(True, lo - hi, 1e-9 * (1 + abs(lo) + abs(hi)), lo, hi, None, note)
+    mixed π, π' at every state s (the worst state is reported): one batched evaluation of N + 2 policies."""
+    return _def_4_2_outcome(state_values(game, _deviations(game, witness)), gate, beta_shift)
 
 
 # -- prop-4.3 ----------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ CLAIMS = all_claims()
 BY_ID = {c.id: c for c in CLAIMS}
 #: the claims that declare a batched check (slowest first, issue 24's table), and those with a batched gate
 BATCHED = (
+    "def-2.2",
     "lemma-3.1",
     "lemma-c.2",
     "lemma-3.2",
@@ -57,6 +58,7 @@ BATCHED = (
     "cor-4.8",
     "cor-4.8@corrected",
     "cor-4.8@good-step",
+    "def-4.2",
     "def-4.4@as-used",
     "def-4.4@as-written",
     "thm-4.5",
