@@ -445,7 +445,8 @@ def test_two_hunts_on_one_ledger_and_one_folder_lose_nothing(tmp_path) -> None:
     ledger = json.loads((ROOT / "docs" / "ledger-standard.json").read_text())
     rows = [{k: v for k, v in r.items() if k != "hunt"} for r in ledger["claims"]]
     (tmp_path / "l.json").write_text(json.dumps({**ledger, "claims": rows}))
-    common = ["--evaluations", "40", "--workers", "1", "--counterexamples", tmp_path / "cx", "--ledger", "l.json"]
+    # 100 evaluations: both seeds refute thm-4.5 within them (40 sufficed for the (1+1)-ES alone)
+    common = ["--evaluations", "100", "--workers", "1", "--counterexamples", tmp_path / "cx", "--ledger", "l.json"]
     claims = [["thm-4.5", "lemma-c.2"], ["thm-4.5", "thm-4.5@as-used"]]  # both refute thm-4.5: two files
     runs = [
         _mpgverify(
