@@ -275,6 +275,33 @@ def test_population_hunt_finds_a_planted_violation() -> None:
     assert result.status == "refuted", result.note
 
 
+def test_a_violation_the_blocks_meet_is_kept_when_the_rerun_misses_it(monkeypatch) -> None:
+    """The blocks' target phase may reach a violation that the one-at-a-time rerun (other draws past the
+    first, Hypothesis's own target phase) does not: the row is then judged on the blocks' violation —
+    confirmed, refuted — instead of reading "holds" (``cor-4.8@good-step`` met one in its blocks and
+    held on the rerun, 93 s). The block run here meets the previous hunt's counterexample of
+    ``thm-4.7@good-step``; 4 draws one at a time meet nothing."""
+    import dataclasses
+    from pathlib import Path
+
+    import mpgverify.verify.runner as runner
+
+    claim = dataclasses.replace(BY_ID["thm-4.7@good-step"], shipped_counterexample=None)
+    _, example, _ = load_counterexample(Path(__file__).parent / "fixtures" / "block-violation-thm-4.7@good-step.json")
+    out = claim.check(example.game, example.witness)
+    assert out.violated, out
+
+    def blocks_meet_it(claim, n, seed_value, mutation, stats) -> bool:
+        stats.record(example, out, claim.coverage)
+        return False
+
+    monkeypatch.setattr(runner, "_in_blocks", blocks_meet_it)
+    row = run_claim(claim, max_examples=4)
+    assert row.status == "refuted", row.note
+    assert "met by the block run" in row.note, row.note
+    assert row.detail["example"] is example
+
+
 def test_runner_blocks_reach_the_same_verdicts() -> None:
     """The runner's blocks and its one-at-a-time run agree: holds on the claim as printed (each past the
     claim's minimum of informative examples; block mode's target phase picks its own neighbours, so

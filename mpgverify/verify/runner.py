@@ -265,9 +265,9 @@ def _judge(
         for example, out in zip(chunk, evaluate_population(claim, chunk, mutation), strict=True):
             if out is None:
                 out = claim.check(example.game, example.witness, **mutation)
+            stats.record(example, out, claim.coverage)  # a violation is kept as the stats' failing example
             if out.violated:
                 return None
-            stats.record(example, out, claim.coverage)
             judged.append((example, out))
     return judged
 
@@ -362,7 +362,8 @@ def run_claim(
         claim with moves and no construction; not under a ``mutation``, a planted violation); when a
         block holds a violation,
         the claim is run again one example at a time (with ``target()`` and shrinking), whose
-        verdict stands. False: one at a time throughout.
+        verdict stands — unless that run meets no violation, when the blocks' violation is judged
+        (confirmed or not) as the finding. False: one at a time throughout.
     """
     apply_thread_policy()  # the claims' tensors are small: one torch thread (mpgverify.threads)
     start = time.perf_counter()
@@ -376,7 +377,9 @@ def run_claim(
     n = max_examples or PROFILES[budget]
     # a mutation is a planted violation (meta-tests): block mode could only end in the fallback below
     blocks = blocks and not mutation and (claim.batch is not None or claim.construction is not None)
+    seen: tuple[Example, Outcome] | None = None  # a violation the blocks met
     if blocks and not _in_blocks(claim, n, seed_value, mutation, stats):
+        seen = stats.failing
         stats = _Stats(coverage=None if claim.coverage is None else dict.fromkeys(claim.coverage.classes, 0))
         blocks = False  # a violation: the one-at-a-time run below finds and shrinks it
 
@@ -406,6 +409,11 @@ def run_claim(
                 prop()
         except _Violation:
             pass
+    from_blocks = ""
+    if stats.failing is None and seen is not None:
+        # the one-at-a-time run (other draws past the first, no target phase) missed what the blocks met:
+        # the blocks' violation is the finding, judged as any other
+        stats.failing, from_blocks = seen, "; met by the block run's target phase, not by the one-at-a-time rerun"
     seconds = time.perf_counter() - start
     common: dict[str, Any] = dict(
         id=claim.id,
@@ -424,7 +432,9 @@ def run_claim(
         confirmed, exact, how = confirm_violation(claim, example, out, mutation)
         if confirmed:
             path = None
-            obj = counterexample_json(claim, example, out, exact, f"seed {seed_value}, budget {budget}")
+            obj = counterexample_json(
+                claim, example, out, exact, f"seed {seed_value}, budget {budget}{' (block run)' if from_blocks else ''}"
+            )
             if counterexample_dir is not None:
                 path = str(write_counterexample(Path(counterexample_dir) / f"{claim.id}.json", obj))
             return ClaimResult(
@@ -432,7 +442,7 @@ def run_claim(
                 worst_margin=out.margin,
                 counterexample=path,
                 wrote=path is not None,
-                note=f"refuted: {how}",
+                note=f"refuted: {how}{from_blocks}",
                 detail={"example": example, "outcome": out, "counterexample": obj},
                 **common,
             )
@@ -440,7 +450,7 @@ def run_claim(
             status="inconclusive",
             worst_margin=out.margin,
             counterexample=None,
-            note=f"a float violation was not confirmed ({how})",
+            note=f"a float violation was not confirmed ({how}){from_blocks}",
             **common,
         )
     if stats.premises_met == 0 and claim.vacuity is not None:
