@@ -257,12 +257,21 @@ def batch_thm_3_8_inner(
     ]
 
 
+def _reward_scale(game: MarkovGame) -> float:
+    """``max(1, max |rⁱ(s, a)|)``: the round-off of the values, and of the advantages that drive every
+    inner step, grows with the rewards' magnitude. A potential in [0, 1] (the premise) allows rewards
+    of any size through a dummy term: at rewards of 1.8e14 one ulp of a value is 2⁻⁵, and a hunt
+    "refuted" the corrected inner-loop claim by a shortfall of exactly that (0.03125 against ε/2 =
+    0.025) under an absolute tolerance of 2e-9."""
+    return max(1.0, float(game.rewards.abs().max()))
+
+
 def _inner_outcome(
     game: MarkovGame, eps: float, K: int, start_gap: float, shortfalls: list[float], eps_scale: float
 ) -> Outcome:
     """The inner-loop claim's outcome from each agent's shortfall ``V*ⁱ(μ) − Vⁱ(θⁱ_{t,K}, θ⁻ⁱ_t)(μ)``."""
     worst = min(eps_scale * eps / 2 - short for short in shortfalls)
-    tol = 1e-9 * (1 + 1 / (1 - game.gamma))
+    tol = 1e-9 * (1 + 1 / (1 - game.gamma)) * _reward_scale(game)
     return Outcome(True, worst, tol, eps / 2 - worst, eps / 2, None, f"K = {K}", informative=start_gap > eps / 2)
 
 
@@ -391,17 +400,22 @@ def batch_thm_3_8_step_e2(
 ) -> list[Outcome]:
     """:func:`check_thm_3_8_step_e2` over same-shape games at once (:func:`_npg_br_runs`)."""
     runs = _npg_br_runs(games, witnesses, [int(g.facts["K"]) for g in gates])
-    return [_step_e2_outcome(gaps, phis, eps, increase_scale) for gaps, phis, eps, _ in runs]
+    return [
+        _step_e2_outcome(gaps, phis, eps, increase_scale, _reward_scale(g))
+        for g, (gaps, phis, eps, _) in zip(games, runs, strict=True)
+    ]
 
 
-def _step_e2_outcome(gaps: list[float], phis: list[float], eps: float, increase_scale: float) -> Outcome:
+def _step_e2_outcome(
+    gaps: list[float], phis: list[float], eps: float, increase_scale: float, reward_scale: float
+) -> Outcome:
     rises = [phis[t + 1] - phis[t] for t in range(len(gaps) - 1) if gaps[t] > eps]
     if not rises:
         return Outcome(
             True, math.inf, 0.0, math.nan, eps / 2, None, "every iterate was already ε-Nash", informative=False
         )
     worst = min(rises) - increase_scale * eps / 2
-    return Outcome(True, worst, 1e-9 * (1 + abs(phis[0])), min(rises), eps / 2, None, "")
+    return Outcome(True, worst, 1e-9 * (1 + abs(phis[0])) * reward_scale, min(rises), eps / 2, None, "")
 
 
 @BOOK.claim(
@@ -443,7 +457,7 @@ def check_thm_3_8_step_e2(
     game: MarkovGame, witness: dict[str, Any], *, gate: Premises, increase_scale: float = 1.0
 ) -> Outcome:
     gaps, phis, eps, _ = _npg_br_run(game, witness, int(gate.facts["K"]))
-    return _step_e2_outcome(gaps, phis, eps, increase_scale)
+    return _step_e2_outcome(gaps, phis, eps, increase_scale, _reward_scale(game))
 
 
 CLAIMS = BOOK.claims

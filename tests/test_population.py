@@ -403,3 +403,21 @@ def test_runner_block_mode_has_a_target_phase() -> None:
         runner.DRAWN_SHARE = share
     assert drawn_only.examples == 60
     assert rows[0].informative > drawn_only.informative, (rows[0].informative, drawn_only.informative)
+
+
+def test_an_ulp_of_huge_values_is_not_a_violation_of_the_inner_loop_claim() -> None:
+    """A hunt met a one-agent game with potential in [0, 1e-5] and, through a dummy term, rewards of
+    1.8e14: its inner loop fell short of ε/2 = 0.025 by exactly one ulp of its values (2⁻⁵), and an
+    absolute tolerance of 2e-9 called that a violation. The tolerance now grows with the rewards'
+    magnitude, alone and batched alike."""
+    from pathlib import Path
+
+    claim = BY_ID["thm-3.8@inner-br-corrected"]
+    _, example, _ = load_counterexample(
+        Path(__file__).parent / "fixtures" / "round-off-thm-3.8@inner-br-corrected.json"
+    )
+    out = claim.check(example.game, example.witness)
+    assert out.premises_met and not out.violated, (out.margin, out.tol)
+    assert out.observed == pytest.approx(0.03125) and out.tol > 1e5, (out.observed, out.tol)
+    stacked = evaluate_population(claim, [example, example])
+    assert all(o is not None and not o.violated for o in stacked), stacked
