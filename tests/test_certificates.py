@@ -235,8 +235,8 @@ def test_replay_prints_statement_and_direction(capsys) -> None:
     assert main(["replay", str(Path(COUNTEREXAMPLES) / "thm-4.5@as-used.json")]) == 1
     first, last = capsys.readouterr().out.strip().splitlines()
     assert first.startswith("thm-4.5@as-used (") and BY_ID["thm-4.5@as-used"].statement in first
-    assert "the claim needs observed ≥ bound: 1 ≥ 4.03167 is false" in last, last  # the committed file's values
-    assert "(50/49 digits) ≈ -3.03167" in last and len(last) < 300, last
+    assert "the claim needs observed ≥ bound: 1 ≥ 1.06818 is false" in last, last  # the committed file's values
+    assert "(16/17 digits) ≈ -0.0681818" in last and len(last) < 300, last
 
 
 def test_refuted_rows_show_the_margin_of_their_file_and_of_replay() -> None:

@@ -171,6 +171,7 @@ def test_a_claim_whose_premises_never_hold_is_vacuous_with_its_proof() -> None:
         base,
         id="synthetic@vacuous",
         check=lambda g, w, **k: Outcome(False, 0.0, 0.0, 0.0, 0.0),
+        batch=None,  # the base claim's batched check would judge the members instead of this check
         vacuity=lambda: "no policy qualifies (synthetic)",
     )
     result = run_claim(never, budget="quick", max_examples=10)
