@@ -226,7 +226,7 @@ def _generate(
         # budget spent, any of these is the intended stop; anything else is a real error
         if not found and search.budget.left(share):
             raise
-    if buffer and not found:  # the draws of a last, partial block (Hypothesis ran out of examples)
+    if buffer and not found:  # a last, partial block: the time share ran out mid-block, or Hypothesis's examples
         with contextlib.suppress(_Stop):
             flush()
     return (pool or unmet), (found[0] if found else None)
