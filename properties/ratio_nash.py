@@ -81,14 +81,15 @@ def batch_premises_def_4_4(
     out: list[Premises | None] = []
     live: list[int] = []
     probs = [probs_of(g, w) for g, w in zip(games, witnesses, strict=True)]
-    for k, w in enumerate(witnesses):
-        reason = ratio_eps_reason(number(w, "eps"))
+    epsilons = [number(w, "eps") for w in witnesses]
+    for k, eps in enumerate(epsilons):
+        reason = ratio_eps_reason(eps)
         out.append(None if reason is None else Premises.fail(reason))
         if reason is None:
             live.append(k)
     if live:
         for k, (V, best) in zip(live, _ratio_values([games[k] for k in live], [probs[k] for k in live]), strict=True):
-            eps = number(witnesses[k], "eps")
+            eps = epsilons[k]
             ok = _ratio_nash(V, best, eps, reading)
             out[k] = (
                 Premises.hold(V=V, best=best)
@@ -110,9 +111,9 @@ def premises_thm_4_5(
 
 def _thm_4_5_rules(
     game: MarkovGame, witness: dict[str, Any], positive_alpha: bool
-) -> Premises | tuple[float, Fraction, Fraction]:
-    """The rules of :func:`premises_thm_4_5` before any solve: a failed one, or (ε, α, β)."""
-    probs_of(game, witness)
+) -> Premises | tuple[tuple[torch.Tensor, ...], float, Fraction, Fraction]:
+    """The rules of :func:`premises_thm_4_5` before any solve: a failed one, or (π, ε, α, β)."""
+    probs = probs_of(game, witness)
     eps = number(witness, "eps")
     constants = smoothness_constants(game, witness)
     if isinstance(constants, Premises):
@@ -123,7 +124,7 @@ def _thm_4_5_rules(
         rule = positive("α", float(alpha))
     if rule is None and 1 + (1 - Fraction(eps)) * beta == 0:
         rule = "1 + (1−ε)β = 0: the bound is undefined"
-    return Premises.fail(rule) if rule is not None else (eps, alpha, beta)
+    return Premises.fail(rule) if rule is not None else (probs, eps, alpha, beta)
 
 
 def batch_premises_thm_4_5(
@@ -141,7 +142,7 @@ def batch_premises_thm_4_5(
     if not live:
         return out  # type: ignore[return-value]
     members = [games[k] for k in live]
-    probs = [probs_of(games[k], witnesses[k]) for k in live]
+    probs = [rules[k][0] for k in live]  # type: ignore[index]
     values = _ratio_values(members, probs)
     optima = (
         [float(social_optimum(members[0]).value)]
@@ -149,7 +150,7 @@ def batch_premises_thm_4_5(
         else social_optimum(GameBatch.stack(members)).value.tolist()  # type: ignore[arg-type]
     )
     for k, p, (V, best), optimum in zip(live, probs, values, optima, strict=True):
-        eps, alpha, beta = rules[k]  # type: ignore[misc]
+        _, eps, alpha, beta = rules[k]  # type: ignore[misc]
         if not _ratio_nash(V, best, eps, reading):
             out[k] = Premises.fail(f"not ε-ratio-Nash ({reading})")
         elif abs(optimum) <= 1e-12:

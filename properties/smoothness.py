@@ -156,7 +156,8 @@ def scaled_pairs(r: dict[tuple[int, ...], list[int]], n_agents: int) -> Iterator
     """:func:`profile_pairs` on :func:`scaled_stage`'s integers (the same triples, times q)."""
     total = {a: sum(row) for a, row in r.items()}
     # deviation[a][i][x] = rⁱ(x, a⁻ⁱ): agent i alone switching to x
-    deviation = {a: [[r[(*a[:i], x, *a[i + 1 :])][i] for x in range(n)] for i, n in enumerate(_sizes(r))] for a in r}
+    sizes = _sizes(r)
+    deviation = {a: [[r[(*a[:i], x, *a[i + 1 :])][i] for x in range(n)] for i, n in enumerate(sizes)] for a in r}
     for a in r:
         dev = deviation[a]
         for b in r:
