@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from mpgverify.algorithms.gradients import policy_gradients
+from mpgverify.algorithms.gradients import marginal_policy_gradients
 from mpgverify.algorithms.pg import pg
 from mpgverify.algorithms.tabular import TabularState
 from mpgverify.game import MarkovGame
@@ -44,14 +44,21 @@ def pg_limit(game: MarkovGame, theta0: tuple[torch.Tensor, ...], eta: float, ste
     k = 0
     for k in range(1, steps + 1):  # noqa: B007 (k is the step count reported below)
         new = alg.step(game, state)
-        last = max(float((b - a).abs().max()) for a, b in zip(state.theta, new.theta, strict=True))
-        size = max(float(t.abs().max()) for t in new.theta)
+        last, size = _step_and_size(state.theta, new.theta)
         state = new
-        if last <= STEP_TOL * (1.0 + size):
+        if float(last[0]) <= STEP_TOL * (1.0 + float(size[0])):
             break
     else:
         return state, steps, f"θ_t did not stop moving in {steps} steps (Assumption 3.3 not established)"
     return state, k, _stationary_reason(game, state, k, high - low)
+
+
+def _step_and_size(old: tuple[torch.Tensor, ...], new: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+    """``max |θ_{t+1} − θ_t|`` and ``max |θ_{t+1}|`` of every member ``[B]``, over all agents' entries at
+    once (θⁱ ``[B, S, Aⁱ]``): the step test of :func:`pg_limit`'s certificate, part (i)."""
+    a = torch.cat([t.flatten(1) for t in old], dim=1)
+    b = torch.cat([t.flatten(1) for t in new], dim=1)
+    return (b - a).abs().amax(1), b.abs().amax(1)
 
 
 def _stationary_reason(game: MarkovGame, state: Any, k: int, spread: float) -> str | None:
@@ -75,15 +82,14 @@ def pg_limits(
     extremes = potential_range(batch)
     spread = (extremes.high - extremes.low).tolist()  # type: ignore[operator,attr-defined]
     theta = stack_members(theta0s)
-    eta = torch.tensor(etas, dtype=theta[0].dtype)
+    eta = torch.tensor(etas, dtype=theta[0].dtype)[:, None, None]
     alive = list(range(len(games)))
     out: list[tuple[Any, int, str | None]] = [None] * len(games)  # type: ignore[list-item]
     for k in range(1, max(steps) + 1):
         probs = softmax_policy(theta)
-        grads = policy_gradients(probs, evaluate(batch, probs))  # type: ignore[arg-type]
-        new = tuple(t + eta[:, None, None] * g for t, g in zip(theta, grads, strict=True))
-        last = torch.stack([(b - a).abs().amax((-2, -1)) for a, b in zip(theta, new, strict=True)]).amax(0)
-        size = torch.stack([t.abs().amax((-2, -1)) for t in new]).amax(0)
+        grads = marginal_policy_gradients(batch, probs)
+        new = tuple(t + eta * g for t, g in zip(theta, grads, strict=True))
+        last, size = _step_and_size(theta, new)
         theta = new
         stopped = (last <= STEP_TOL * (1.0 + size)).tolist()
         keep = []

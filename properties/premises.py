@@ -19,6 +19,7 @@ from typing import Any
 
 from mpgverify.errors import FormatError
 from mpgverify.game import MarkovGame
+from mpgverify.memo import per_game
 from mpgverify.solvers.game_constants import assumption_2_1
 from mpgverify.solvers.potential_space import agent_term_bases
 from mpgverify.verify.claims import Premises, premise_checked
@@ -147,22 +148,33 @@ def mpg_reason(game: MarkovGame) -> str | None:
     ``≤ MPG_TOL·(1 + max |uⁱ|)``. None when it holds."""
     if game.potential is None:
         return "the game states no potential φ (Def 2.2)"
+    outside, worst = _agent_term_residual(game)
+    if outside is not None:
+        return (
+            f"not an MPG with the stated potential (Def 2.2): agent {outside}'s term r^{outside} − φ is outside the "
+            f"admissible terms by {worst:.3g}"
+        )
+    premise_checked(
+        f"an MPG with the stated potential φ (Def 2.2): every agent term rⁱ − φ lies in its admissible space "
+        f"(largest residual {worst:.2g} ≤ {MPG_TOL:g}·(1 + max |rⁱ − φ|))"
+    )
+    return None
+
+
+@per_game()
+def _agent_term_residual(game: MarkovGame) -> tuple[int | None, float]:
+    """:func:`mpg_reason`'s test (a stated potential): (the first agent whose term lies outside its
+    admissible space, its residual), or (None, the largest residual)."""
+    assert game.potential is not None
     terms = (game.rewards - game.potential).reshape(game.n_agents, -1)
     worst = 0.0
     for i, B in enumerate(agent_term_bases(game.transition, game.gamma)):
         u = terms[i]
         residual = float((u - B @ (B.T @ u)).abs().max())
         if residual > MPG_TOL * (1.0 + float(u.abs().max())):
-            return (
-                f"not an MPG with the stated potential (Def 2.2): agent {i}'s term r^{i} − φ is outside the "
-                f"admissible terms by {residual:.3g}"
-            )
+            return i, residual
         worst = max(worst, residual)
-    premise_checked(
-        f"an MPG with the stated potential φ (Def 2.2): every agent term rⁱ − φ lies in its admissible space "
-        f"(largest residual {worst:.2g} ≤ {MPG_TOL:g}·(1 + max |rⁱ − φ|))"
-    )
-    return None
+    return None, worst
 
 
 def assumption_2_1_reason(game: MarkovGame) -> str | None:

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 import randomgames.strategies as rgs
 from mpgverify import bounds
 from mpgverify.game import MarkovGame
+from mpgverify.memo import per_game
 from mpgverify.policy import softmax_policy
 from mpgverify.solvers.batched import GameBatch
 from mpgverify.solvers.exact import ExactGame, rationalize_game
@@ -102,6 +103,7 @@ def _exact_floor(eg: ExactGame, stage_reward: list[list[Fraction]]) -> list[Frac
     return [sum((D[s][t] * m[t] for t in range(S)), Fraction(0)) for s in range(S)]
 
 
+@per_game()
 def assumption_4_6_minima(game: MarkovGame, *, per_agent: bool = False) -> tuple[list[Any], list[list[Any]]] | str:
     """``(min_π Φ_π(s) per s, [min_π (V_π − Φ_π)(s) per s])`` exactly, ``V_π = Σ_i Vⁱ_π`` as printed —
     or, ``per_agent``, one list ``min_π (Vⁱ_π − Φ_π)(s)`` per agent i; a string when undecidable here.

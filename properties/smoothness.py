@@ -33,6 +33,7 @@ from fractions import Fraction
 from typing import Any
 
 from mpgverify.game import MarkovGame
+from mpgverify.memo import per_game
 from mpgverify.verify.claims import Premises, premise_checked
 from properties.premises import number
 from randomgames.perturb import is_action_independent
@@ -115,6 +116,7 @@ def smoothness_not_established(game: MarkovGame) -> str | None:
     "for one state or a state-only kernel only)"
 
 
+@per_game()
 def discount_matrix(game: MarkovGame) -> list[list[Fraction]]:
     """``D = (I − γQ)⁻¹`` exactly (Q the state-only kernel, from the stored floats)."""
     g, Q = Fraction(float(game.gamma)), game.P[:, 0]
@@ -202,6 +204,7 @@ def _breaks(hull: Sequence[Line]) -> list[Fraction]:
     return [(c2 - c1) / (k1 - k2) for (k1, c1), (k2, c2) in itertools.pairwise(hull)]
 
 
+@per_game()
 def _envelopes(game: MarkovGame, alpha: Fraction) -> list[list[Line]]:
     return [_envelope(_stage_lines(game, alpha, s)) for s in range(game.n_states)]
 
@@ -249,6 +252,7 @@ def _superlevel(
     return lo, hi
 
 
+@per_game()
 def beta_interval(game: MarkovGame, alpha: Fraction) -> Interval | None:
     """Every β for which ``game`` is (α, β)-smooth, exactly (module docstring); None when none is."""
     assert smoothness_not_established(game) is None
@@ -271,6 +275,7 @@ def beta_interval(game: MarkovGame, alpha: Fraction) -> Interval | None:
     return out
 
 
+@per_game()
 def smoothness_margin(game: MarkovGame, alpha: Fraction, beta: Fraction) -> Fraction:
     """``min_s min_{π, π'} (Σ_i Vⁱ(π'ⁱ, π⁻ⁱ)(s) − α V_π'(s) + β V_π(s)) = min_s (D m(β))(s)``, exactly
     (≥ 0 iff the game is (α, β)-smooth; state-only kernels and one state)."""

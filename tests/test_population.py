@@ -15,12 +15,13 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+import torch
 
 from mpgverify.errors import MpgverifyError
 from mpgverify.verify.claims import Example, Outcome
 from mpgverify.verify.counterexamples import load_counterexample
 from mpgverify.verify.hunter import hunt
-from mpgverify.verify.population import draw_examples, evaluate_population, shape_of
+from mpgverify.verify.population import draw_examples, evaluate_population, fresh_draw, shape_of
 from mpgverify.verify.runner import run_claim
 from properties import COUNTEREXAMPLES, all_claims
 
@@ -421,3 +422,38 @@ def test_an_ulp_of_huge_values_is_not_a_violation_of_the_inner_loop_claim() -> N
     assert out.observed == pytest.approx(0.03125) and out.tol > 1e5, (out.observed, out.tol)
     stacked = evaluate_population(claim, [example, example])
     assert all(o is not None and not o.violated for o in stacked), stacked
+
+
+def _same_example(a: Example, b: Example) -> bool:
+    """The same game (every stored tensor, γ) and the same witness, value for value."""
+    ga, gb = a.game, b.game
+    tensors = ("transition", "rewards", "mu")
+    if ga.gamma != gb.gamma or any(not torch.equal(getattr(ga, t), getattr(gb, t)) for t in tensors):
+        return False
+    if (ga.potential is None) != (gb.potential is None) or (
+        ga.potential is not None and not torch.equal(ga.potential, gb.potential)
+    ):
+        return False
+    return repr(a.witness) == repr(b.witness)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("lemma-3.5", "lemma-3.5@d1"), ("lemma-3.2", "lemma-3.2@own-block"), ("def-4.4@as-used", "thm-4.5@corrected")],
+)
+def test_a_draw_served_again_equals_a_fresh_draw(first: str, second: str) -> None:
+    """Claims declared with one draw source (an ``examples`` factory or a construction) draw once per seed,
+    budget and block (draw_examples keeps the last few): what the second claim is served equals what
+    Hypothesis draws (and the construction builds) anew, example for example, and a served witness is a
+    copy that the next caller does not see changed."""
+    claim_a, claim_b = BY_ID[first], BY_ID[second]
+    assert (claim_a.construction or claim_a.examples) == (claim_b.construction or claim_b.examples)
+    served_a = draw_examples(claim_a, 10, 11)
+    served_b = draw_examples(claim_b, 10, 11)
+    fresh = fresh_draw(claim_b, 10, 11)
+    assert len(served_a) == len(served_b) == len(fresh) == 10
+    differ = [k for k, (x, y) in enumerate(zip(served_b, fresh, strict=True)) if not _same_example(x, y)]
+    assert not differ, f"served draws {differ} differ from a fresh draw"
+    assert all(_same_example(x, y) for x, y in zip(served_a, served_b, strict=True))
+    served_b[0].witness["poisoned"] = True
+    assert "poisoned" not in draw_examples(claim_a, 10, 11)[0].witness, "a served witness was shared"

@@ -57,6 +57,41 @@ def _gain_values(game: Game | GameBatch, probs: tuple[torch.Tensor, ...]) -> tor
     return ev.V_mu
 
 
+def _steps_for(n_actions: int, K: int) -> int:
+    """Inner steps to run for agents with ``n_actions`` actions: K, except one step for a single
+    action. There ``πⁱ = 1`` at every θ, so ``Qⁱ(s, a) = Vⁱ(s)``: each step's move is zero in exact
+    arithmetic (float round-off only, ~1e-16 a step) and the policy, its values and the gain are the
+    same at every step. One step gives ``V⁰`` in the loop's own arithmetic, so the gain ``V_K − V⁰``
+    is what the full loop gives, bit for bit; ``θⁱ_{t,K} = θⁱ_t`` is returned exactly, where the K-step
+    loop returned it plus accumulated round-off. On the ledger's inner-loop claims a loop was often
+    K = 4000 steps of nothing."""
+    return min(K, 1) if n_actions == 1 else K
+
+
+def _value_and_move(
+    P: torch.Tensor,
+    flat: torch.Tensor,
+    r: torch.Tensor,
+    p: torch.Tensor,
+    eye: torch.Tensor,
+    gamma: float | torch.Tensor,
+    mu: torch.Tensor,
+    lam: float,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One inner step in a stack of induced MDPs (``P [.., S, A, S]``, ``flat`` its ``[.., S·A, S]`` view):
+    the values ``V = (I − γ P_π)⁻¹ r_π`` ``[.., S]`` and the move ``Āⁱ(s, aⁱ) = Q(s, aⁱ) − V(s)``, plus
+    the log barrier's natural direction when ``lam > 0``. Without the barrier this is
+    :func:`~mpgverify.solvers.mdp.policy_evaluation`'s arithmetic inline, operation for operation (the
+    same numbers, bit for bit), without the general function's Q and d: the loop of every NPG-BR claim."""
+    if lam > 0:
+        V, Q, d = policy_evaluation(P, r, p, gamma, mu)
+        assert d is not None
+        return V, Q - V[..., None] + natural_barrier_directions((p,), lam, d, 0.0, "unnormalized")[0]
+    M = eye - gamma * (p.unsqueeze(-2) @ P).squeeze(-2)
+    V = torch.linalg.solve_ex(M, (p * r).sum(-1, keepdim=True))[0]  # [.., S, 1]; I − γP_π is nonsingular (γ < 1)
+    return V.squeeze(-1), r + gamma * (flat @ V).reshape(p.shape) - V
+
+
 @functools.singledispatch
 def _inner(
     game: Game, theta: tuple[torch.Tensor, ...], K: int, lr: float, lam: float
@@ -68,6 +103,8 @@ def _inner(
     out: list[torch.Tensor] = list(theta)
     gains = torch.zeros(*theta[0].shape[:-2], game.n_agents, dtype=theta[0].dtype, device=theta[0].device)
     for i in range(game.n_agents):
+        if game.n_actions[i] == 1:
+            continue  # θⁱ_{t,K} = θⁱ_t and a zero gain: see _steps_for
         th, V0 = theta[i], None
         for _ in range(K + 1):
             probs = softmax_policy(tuple(th if j == i else t for j, t in enumerate(theta)))
@@ -92,25 +129,23 @@ def _inner_dense(
     counts run as one batch."""
     probs = softmax_policy(theta)
     mdps = [induced_mdp(game, probs, i) for i in range(game.n_agents)]
+    eye = torch.eye(game.n_states, dtype=theta[0].dtype, device=theta[0].device)
     groups: dict[int, list[int]] = {}
     for i, n in enumerate(game.n_actions):
         groups.setdefault(n, []).append(i)
     out: list[torch.Tensor] = list(theta)
     gains = torch.zeros(*theta[0].shape[:-2], game.n_agents, dtype=theta[0].dtype, device=theta[0].device)
-    for members in groups.values():
+    for n, members in groups.items():
         P = torch.stack([mdps[i][0] for i in members])  # [G, B, S, A, S]
         r = torch.stack([mdps[i][1] for i in members])  # [G, B, S, A]
-        th = torch.stack([theta[i] for i in members])
+        th = start = torch.stack([theta[i] for i in members])
+        flat = P.flatten(-3, -2)  # [G, B, S·A, S]
         V0 = None
-        for _ in range(K):
-            p = torch.softmax(th, dim=-1)
-            V, Q, d = policy_evaluation(P, r, p, game.gamma, game.mu if lam > 0 else None)
+        for _ in range(_steps_for(n, K)):
+            V, move = _value_and_move(P, flat, r, torch.softmax(th, dim=-1), eye, game.gamma, game.mu, lam)
             V0 = V if V0 is None else V0
-            move = Q - V[..., None]
-            if lam > 0:
-                assert d is not None
-                move = move + natural_barrier_directions((p,), lam, d, game.gamma, "unnormalized")[0]
-            th = th + lr * move
+            th = th + (move if lr == 1.0 else lr * move)
+        th = start if n == 1 else th
         V_K, _, _ = policy_evaluation(P, r, torch.softmax(th, dim=-1), game.gamma)
         assert V0 is not None
         for g, i in enumerate(members):
@@ -136,27 +171,27 @@ def _inner_batch(  # type: ignore[misc]
         groups.setdefault(n, []).append(i)
     out: list[torch.Tensor] = list(theta)
     gains = torch.zeros(B, game.n_agents, dtype=theta[0].dtype, device=theta[0].device)
-    for members in groups.values():
+    for n, members in groups.items():
         mdps = [induced_mdps(game, probs, i) for i in members]
         P = torch.stack([m[0] for m in mdps])  # [G, B, S, A, S]
         r = torch.stack([m[1] for m in mdps])  # [G, B, S, A]
-        th = torch.stack([theta[i] for i in members])
+        th = start = torch.stack([theta[i] for i in members])
         flat = P.flatten(-3, -2)  # [G, B, S·A, S]
         V0 = None
         everyone = int(steps.min())  # steps every member takes: no mask needed
-        for k in range(int(steps.max())):
-            p = torch.softmax(th, dim=-1)
-            if lam > 0:
-                V, Q, d = policy_evaluation(P, r, p, gamma, game.mu)
-                assert d is not None
-                move = Q - V[..., None] + natural_barrier_directions((p,), lam, d, 0.0, "unnormalized")[0]
-            else:  # policy_evaluation's arithmetic, inline: this loop is the hot path of the NPG-BR claims
-                M = eye - gamma * (p.unsqueeze(-2) @ P).squeeze(-2)
-                V = torch.linalg.solve(M, (p * r).sum(-1, keepdim=True))  # [G, B, S, 1]
-                move = r + gamma * (flat @ V).reshape(th.shape) - V
-                V = V.squeeze(-1)
+        stops = set(steps.tolist())  # the mask changes only where some member's K ends (min K among them)
+        active = (everyone < steps)[None, :, None, None]
+        for k in range(_steps_for(n, int(steps.max()))):
+            V, move = _value_and_move(P, flat, r, torch.softmax(th, dim=-1), eye, gamma, game.mu, lam)
             V0 = V if V0 is None else V0
-            th = th + lr * move if k < everyone else torch.where((k < steps)[None, :, None, None], th + lr * move, th)
+            moved = th + (move if lr == 1.0 else lr * move)  # η = 1 (the claims'): 1·x is x, one product fewer
+            if k < everyone:
+                th = moved
+            else:
+                if k in stops:
+                    active = (k < steps)[None, :, None, None]
+                th = torch.where(active, moved, th)
+        th = start if n == 1 else th
         V_K, _, _ = policy_evaluation(P, r, torch.softmax(th, dim=-1), gamma)
         V0 = V_K if V0 is None else V0
         for g, i in enumerate(members):

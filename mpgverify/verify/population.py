@@ -16,6 +16,7 @@ runner's blocks of draws go through here.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ __all__ = [
     "draw_examples",
     "draw_seeds",
     "evaluate_population",
+    "fresh_draw",
     "shape_of",
 ]
 
@@ -179,11 +181,36 @@ def draw_seeds(construction: Construction, n: int, seed_value: int) -> list[Exam
     return _collect(construction.seeds(), n, seed_value)
 
 
+#: draws kept per (draw source, n, seed, block), newest last (:func:`draw_examples`)
+_DRAWN: OrderedDict[tuple[Any, int, int, int], list[Example]] = OrderedDict()
+_DRAWN_KEEP = 4
+
+
 def draw_examples(claim: Claim, n: int, seed_value: int, *, block: int = BLOCK) -> list[Example]:
     """The examples Hypothesis draws for ``claim`` under ``seed_value`` in its explicit and generate
     phases (up to ``n``), without evaluating them. A claim with a :attr:`~Claim.construction` has its
     seeds drawn (:meth:`~mpgverify.verify.construction.Construction.unbuilt`: the choices of its examples)
-    and built in blocks of one shape."""
+    and built in blocks of one shape.
+
+    Claims declared with one draw source (the same ``examples`` factory, or the same construction: a
+    family's readings, such as ``lemma-3.5`` and ``@d1``, or the five of Def 4.4 and Thm 4.5) draw the
+    same examples under one seed and budget, so the last few draws are kept per source and a repeat
+    is served from them (each witness dict copied): the ledger runs a family one claim after another.
+    ``tests/test_population.py`` holds a served draw equal to a fresh one."""
+    source: Any = claim.examples if claim.construction is None else claim.construction
+    key = (source, n, seed_value, block)
+    drawn = _DRAWN.get(key)
+    if drawn is None:
+        drawn = _DRAWN[key] = fresh_draw(claim, n, seed_value, block=block)
+        while len(_DRAWN) > _DRAWN_KEEP:
+            _DRAWN.popitem(last=False)
+    else:
+        _DRAWN.move_to_end(key)
+    return [Example(ex.game, dict(ex.witness)) for ex in drawn]
+
+
+def fresh_draw(claim: Claim, n: int, seed_value: int, *, block: int = BLOCK) -> list[Example]:
+    """:func:`draw_examples` without its memory: Hypothesis draws (and a construction builds) anew."""
     if claim.construction is None:
         return _collect(claim.examples(), n, seed_value)
     drawn = _collect(claim.construction.unbuilt(), n, seed_value)

@@ -1,0 +1,56 @@
+"""Results of pure functions of one game, kept per game object.
+
+Games are immutable (:class:`~mpgverify.game.MarkovGame` is a frozen dataclass hashed by identity), so a
+quantity computed from a game alone — an exact smoothness interval, Assumption 4.6's minima, the
+residual of the MPG membership test — is the same every time it is asked for that game object. The
+hunter and the runner's target phase ask again and again: about three of five of their moves change
+the witness only (the policies, ε, σ) and keep the game object, and each neighbour goes through the
+claim's premise gate. :func:`per_game` keeps the answers beside the game (a weak reference: they go
+when the game goes), at most ``keep`` argument tuples per game, the newest last.
+
+Only pure computations are kept, never a gate's decision or its recorded lines
+(:func:`~mpgverify.verify.claims.premise_checked`): a memoized function returns a value, and the
+gate that called it still words and records its decision on every call.
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+__all__ = ["per_game"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def per_game(*, keep: int = 8) -> Callable[[Callable[Concatenate[Any, P], R]], Callable[Concatenate[Any, P], R]]:
+    """Decorate ``fn(game, *args, **kwargs)``, pure in its arguments (hashable after the game), to keep
+    its last ``keep`` results per game object. The wrapper's ``cache_clear()`` forgets every game."""
+    if keep < 1:
+        raise ValueError(f"keep must be ≥ 1, got {keep!r}")
+
+    def decorate(fn: Callable[Concatenate[Any, P], R]) -> Callable[Concatenate[Any, P], R]:
+        store: weakref.WeakKeyDictionary[Any, OrderedDict[Hashable, R]] = weakref.WeakKeyDictionary()
+
+        @functools.wraps(fn)
+        def wrapper(game: Any, *args: P.args, **kwargs: P.kwargs) -> R:
+            key = (args, tuple(sorted(kwargs.items())))
+            slot = store.get(game)
+            if slot is None:
+                slot = store[game] = OrderedDict()
+            elif key in slot:
+                slot.move_to_end(key)
+                return slot[key]
+            value = slot[key] = fn(game, *args, **kwargs)
+            if len(slot) > keep:
+                slot.popitem(last=False)
+            return value
+
+        wrapper.cache_clear = store.clear  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate

@@ -1,0 +1,221 @@
+"""The shortcuts taken for speed (issue 24) give what the long way gives.
+
+* NPG-BR's inner loop: a single-action agent runs one step, not K (its move is zero in exact
+  arithmetic); the hot step :func:`~mpgverify.algorithms.npg_br._value_and_move` is
+  :func:`~mpgverify.solvers.mdp.policy_evaluation`'s arithmetic, bit for bit.
+* PG over a batch of games: the marginal gradient equals ``d π A`` of the full batched evaluation and
+  each member's dense gradient alone.
+* :func:`mpgverify.memo.per_game`: kept per game object, bounded, released with the game; a gate that
+  uses it still records its premise lines on every call.
+* :func:`mpgverify.arrays.as_tensor`'s numpy fast path still refuses what it refused.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import weakref
+from fractions import Fraction
+
+import pytest
+import torch
+
+import randomgames as rg
+from mpgverify.algorithms.gradients import marginal_policy_gradients, policy_gradients
+from mpgverify.algorithms.npg_br import _inner, _value_and_move, outer_step
+from mpgverify.arrays import as_tensor
+from mpgverify.errors import FormatError
+from mpgverify.memo import per_game
+from mpgverify.policy import softmax_policy
+from mpgverify.solvers.batched import GameBatch
+from mpgverify.solvers.evaluation import evaluate
+from mpgverify.solvers.mdp import policy_evaluation
+from mpgverify.solvers.nash import induced_mdp
+from mpgverify.verify.claims import recording_premises
+
+POLICIES = ("uniform", "deterministic", "near-deterministic", "random")
+
+
+def _logits(kind: str, shapes: list[tuple[int, ...]], seed: int = 0) -> tuple[torch.Tensor, ...]:
+    """Logits of one policy kind: uniform (0), deterministic-like (gaps 100: π underflows to one-hot),
+    near-deterministic (gaps 30) or random (standard normal)."""
+    gen = torch.Generator().manual_seed(seed)
+    raw = [torch.randn(*shape, generator=gen, dtype=torch.float64) for shape in shapes]
+    scale = {"uniform": 0.0, "deterministic": 100.0, "near-deterministic": 30.0, "random": 1.0}[kind]
+    return tuple(scale * t for t in raw)
+
+
+def _reference_inner(game, theta, K: int):
+    """NPG-BR's inner loops the long way: every agent K steps of θⁱ ← θⁱ + (Qⁱ − Vⁱ) in its induced MDP,
+    through the general policy_evaluation, whatever its action count; the gain V_K(μ) − V_0(μ)."""
+    probs = softmax_policy(theta)
+    out, gains = [], []
+    for i in range(game.n_agents):
+        P, r = induced_mdp(game, probs, i)
+        th, V0 = theta[i], None
+        for _ in range(K):
+            V, Q, _ = policy_evaluation(P, r, torch.softmax(th, dim=-1), game.gamma)
+            V0 = V if V0 is None else V0
+            th = th + (Q - V[..., None])
+        V_K, _, _ = policy_evaluation(P, r, torch.softmax(th, dim=-1), game.gamma)
+        out.append(th)
+        gains.append(((V_K - V0) * game.mu).sum(-1))
+    return out, torch.stack(gains, dim=-1)
+
+
+@pytest.mark.parametrize("kind", POLICIES)
+def test_a_single_action_agents_inner_loop_keeps_theta_and_the_full_loops_gain(kind: str) -> None:
+    """A single-action agent's inner loop runs one step: its θ comes back exactly θ_t (the K-step loop
+    returns θ_t plus round-off) and its gain is the K-step loop's, bit for bit (the same V_0 and V_K);
+    the other agents' loops equal the reference's to round-off. Dense game, alone and in a batch."""
+    games = [rg.general_mpg_game(seed=s, n_agents=3, n_states=2, n_actions=[1, 3, 2], gamma=0.6) for s in range(3)]
+    theta = _logits(kind, [(3, 2, n) for n in (1, 3, 2)])
+    K = 25
+    batch_out, batch_gains = _inner(GameBatch.stack(games), theta, K, 1.0, 0.0)
+    for b, game in enumerate(games):
+        member = tuple(t[b : b + 1] for t in theta)
+        out, gains = _inner(game, member, K, 1.0, 0.0)
+        want, want_gains = _reference_inner(game, member, K)
+        assert torch.equal(out[0], member[0]), "the single-action agent's θ is returned unchanged"
+        assert torch.equal(batch_out[0][b], theta[0][b]), "… in a batch too"
+        assert float(gains[0, 0]) == float(want_gains[0, 0]), (float(gains[0, 0]), float(want_gains[0, 0]))
+        assert float(batch_gains[b, 0]) == float(want_gains[0, 0])
+        assert float((out[0] - want[0]).abs().max()) <= 1e-12 * K, "the K-step loop moved θ by round-off only"
+        for i in (1, 2):
+            err = float((out[i] - want[i]).abs().max())
+            assert err <= 1e-10 * (1 + float(want[i].abs().max())), f"agent {i}: inner loop off by {err:.3g}"
+            assert torch.equal(batch_out[i][b], out[i][0]), f"agent {i}: batched and alone differ"
+
+
+def test_outer_steps_with_a_single_action_agent_batched_equal_alone() -> None:
+    """NPG-BR outer steps over a batch with a single-action agent and a K per member equal each game's
+    steps alone, bit for bit (the agent kept, its gain, θ)."""
+    games = [rg.dummy_term_game(seed=s, n_agents=3, n_states=3, n_actions=[2, 1, 3]) for s in range(4)]
+    theta = _logits("random", [(4, 3, n) for n in (2, 1, 3)], seed=2)
+    Ks = torch.tensor([1, 6, 11, 3])
+    batch = GameBatch.stack(games)
+    for _ in range(3):
+        stacked, mover, gain = outer_step(batch, theta, Ks, 1.0)
+        for b, game in enumerate(games):
+            alone, m, g = outer_step(game, tuple(t[b : b + 1] for t in theta), int(Ks[b]), 1.0)
+            assert int(mover[b]) == int(m[0]) and float(gain[b]) == float(g[0]), (b, mover, m, gain, g)
+            assert all(torch.equal(stacked[i][b], alone[i][0]) for i in range(3)), f"member {b}: θ differs"
+        theta = stacked
+
+
+@pytest.mark.parametrize("kind", POLICIES)
+@pytest.mark.parametrize("lam", [0.0, 0.3])
+def test_the_inner_step_is_policy_evaluation_bit_for_bit(kind: str, lam: float) -> None:
+    """_value_and_move(λ = 0) is V and Q − V of policy_evaluation exactly (torch.equal), on a stack
+    of MDPs with one discount each; with λ > 0 the barrier's natural direction is added."""
+    from mpgverify.algorithms.gradients import natural_barrier_directions
+
+    gen = torch.Generator().manual_seed(7)
+    G, B, S, A = 2, 5, 3, 3
+    P = torch.rand(G, B, S, A, S, generator=gen, dtype=torch.float64)
+    P = P / P.sum(-1, keepdim=True)
+    r = torch.randn(G, B, S, A, generator=gen, dtype=torch.float64)
+    gamma = torch.tensor([0.0, 0.3, 0.6, 0.9, 0.99], dtype=torch.float64).reshape(B, 1, 1)
+    mu = torch.full((S,), 1.0 / S, dtype=torch.float64)
+    p = torch.softmax(_logits(kind, [(G, B, S, A)])[0], dim=-1)
+    eye = torch.eye(S, dtype=torch.float64)
+    V, move = _value_and_move(P, P.flatten(-3, -2), r, p, eye, gamma, mu, lam)
+    V_ref, Q_ref, d = policy_evaluation(P, r, p, gamma, mu)
+    want = Q_ref - V_ref[..., None]
+    if lam > 0:
+        assert d is not None
+        want = want + natural_barrier_directions((p,), lam, d, 0.0, "unnormalized")[0]
+    assert torch.equal(V, V_ref), float((V - V_ref).abs().max())
+    assert torch.equal(move, want), float((move - want).abs().max())
+
+
+@pytest.mark.parametrize("kind", POLICIES)
+@pytest.mark.parametrize("game_kind", ["mpg", "general-sum"])
+def test_batched_marginal_gradients_equal_d_pi_a_and_each_game_alone(kind: str, game_kind: str) -> None:
+    """PG's gradient over a batch (one LU, the marginalization product) equals Lemma 3.1's ``d π A`` from
+    the full batched evaluation and every member's dense gradient alone, to round-off; γ from 0 to 0.99,
+    three kernel kinds, agents with 1 to 3 actions."""
+    make = rg.general_mpg_game if game_kind == "mpg" else rg.general_sum_game
+    acts = (2, 1, 3)
+    kernels, gammas = ("random", "action_independent", "deterministic"), (0.0, 0.5, 0.9, 0.99)
+    games = [
+        make(seed=k, n_agents=3, n_states=3, n_actions=acts, gamma=gammas[k % 4], transitions=kernels[k % 3])
+        for k in range(6)
+    ]
+    batch = GameBatch.stack(games)
+    probs = softmax_policy(_logits(kind, [(6, 3, n) for n in acts], seed=4))
+    got = marginal_policy_gradients(batch, probs)
+    full = policy_gradients(probs, evaluate(batch, probs))
+    for i, (g, f) in enumerate(zip(got, full, strict=True)):
+        scale = 1.0 + float(f.abs().max())
+        assert float((g - f).abs().max()) <= 1e-11 * scale, f"agent {i}: {float((g - f).abs().max()):.3g}"
+    for b, game in enumerate(games):
+        alone = marginal_policy_gradients(game, tuple(p[b : b + 1] for p in probs))
+        for i in range(3):
+            err = float((got[i][b] - alone[i][0]).abs().max())
+            assert err <= 1e-11 * (1.0 + float(alone[i].abs().max())), f"member {b}, agent {i}: {err:.3g}"
+
+
+def test_per_game_keeps_results_per_game_object_bounded_and_weakly() -> None:
+    """One computation per (game, arguments); two games never share; at most ``keep`` argument tuples per
+    game (the oldest goes); the memo does not keep a game alive."""
+    calls: list[tuple[int, tuple]] = []
+
+    @per_game(keep=2)
+    def f(game, x, *, y=0):
+        calls.append((id(game), (x, y)))
+        return (game.n_agents, x, y)
+
+    a, b = rg.coordination_game(2), rg.coordination_game(2)
+    assert f(a, 1) == f(a, 1) == (2, 1, 0) and len(calls) == 1
+    assert f(b, 1) == (2, 1, 0) and len(calls) == 2, "another game object is computed afresh"
+    f(a, 2), f(a, 3, y=1)  # a now holds (2,), (3, y=1): (1,) was the oldest
+    assert len(calls) == 4
+    f(a, 1)
+    assert len(calls) == 5, "the oldest argument tuple was dropped at keep = 2"
+    f(a, 3, y=1)
+    assert len(calls) == 5
+    gone = weakref.ref(a)
+    del a
+    gc.collect()
+    assert gone() is None, "the memo held the game"
+    with pytest.raises(ValueError, match="keep"):
+        per_game(keep=0)
+
+
+def test_a_memoized_gate_records_its_premise_lines_on_every_call() -> None:
+    """def-4.2's gate (exact smoothness, memoized per game) and section 3's MPG test (memoized residual)
+    word and record the same premise lines the second time as the first, and decide the same."""
+    from properties.premises import section_3_reason
+    from properties.section4 import premises_def_4_2
+
+    game = rg.normal_form_potential_game(seed=3, n_agents=2, n_actions=2)
+    theta = [[[0.1, -0.2]], [[0.3, 0.0]]]
+    witness = {"theta": theta, "theta_prime": theta, "alpha": 1.5, "beta_choice": 0.5}
+    runs = []
+    for _ in range(2):
+        with recording_premises() as lines:
+            gate = premises_def_4_2(game, witness)
+            reason = section_3_reason(game)
+        runs.append((gate.met, dict(gate.facts), reason, list(lines)))
+    assert runs[0] == runs[1], runs
+    assert runs[0][3], "the gates recorded no premise line"
+    assert isinstance(runs[0][1]["alpha"], Fraction) and runs[0][1]["alpha"] == Fraction(3, 2)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ([[0.1, math.nan]], r"x\[0\]\[1\]: must be finite"),
+        ([[0.1, math.inf]], r"x\[0\]\[1\]: must be finite"),
+        ([[0.1, True]], r"x\[0\]\[1\]"),
+        ([[0.1, " 0.5 "]], r"x\[0\]\[1\]"),
+        ([[0.1, 0.2, 0.3]], r"x\[0\]"),
+    ],
+)
+def test_as_tensor_still_refuses_what_it_refused(value, message) -> None:
+    """The numpy fast path of as_tensor (finite and of the right shape) leaves every refusal as it was:
+    non-finite entries, booleans and numeric strings named by index, wrong shapes."""
+    with pytest.raises(FormatError, match=message):
+        as_tensor(value, (1, 2), "x")
+    assert torch.equal(as_tensor([[0.1, -2.0]], (1, 2), "x"), torch.tensor([[0.1, -2.0]], dtype=torch.float64))
