@@ -63,7 +63,7 @@ def _neighbours(claim: Any, parent: Any, size: int) -> list[Any]:
     while len(kids) < size:
         try:
             kids.append(claim.moves.neighbour(parent, rng, 0.1))
-        except (ValueError, RuntimeError, Exception):  # noqa: BLE001 (a move the game refuses: draw another)
+        except Exception:  # a move the game refuses (each tree raises its own error classes): draw another
             continue
     return kids
 
@@ -72,7 +72,7 @@ def _check_each(claim: Any, examples: list[Any]) -> None:
     for ex in examples:
         try:
             claim.check(ex.game, ex.witness)
-        except (ValueError, RuntimeError, Exception):  # noqa: BLE001 (malformed for the claim, as the runner skips it)
+        except Exception:  # malformed for the claim (each tree its own error classes), as the runner skips it
             pass
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import math
-import weakref
 from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
@@ -25,6 +24,7 @@ import torch
 
 from mpgverify.factored import FactoredGame
 from mpgverify.game import Game, MarkovGame
+from mpgverify.memo import per_game
 from mpgverify.policy import joint_policy, softmax_policy
 from mpgverify.solvers.batched import GameBatch
 from mpgverify.solvers.evaluation import Evaluation, evaluate, joint_structure
@@ -76,7 +76,15 @@ class _BatchTables(NamedTuple):
     mu: torch.Tensor  # [B, S, 1]
 
 
-_BATCH_TABLES: weakref.WeakKeyDictionary[GameBatch, _BatchTables] = weakref.WeakKeyDictionary()
+@per_game(keep=1)
+def _batch_tables(game: GameBatch) -> _BatchTables:
+    S, A = game.n_states, game.n_joint_actions
+    return _BatchTables(
+        torch.cat([game.P, game.R.permute(0, 2, 3, 1)], dim=-1),
+        game.P.reshape(-1, S * A, S).mT,
+        game.gamma.reshape(-1, 1, 1),
+        game.mu[..., None],
+    )
 
 
 @marginal_policy_gradients.register
@@ -92,14 +100,7 @@ def _marginal_policy_gradients_batch(  # type: ignore[misc]
     local advantages through every agent's others' weights); equal to it to round-off
     (``tests/test_batched.py``)."""
     S, A = game.n_states, game.n_joint_actions
-    tables = _BATCH_TABLES.get(game)
-    if tables is None:
-        tables = _BATCH_TABLES[game] = _BatchTables(
-            torch.cat([game.P, game.R.permute(0, 2, 3, 1)], dim=-1),
-            game.P.reshape(-1, S * A, S).mT,
-            game.gamma.reshape(-1, 1, 1),
-            game.mu[..., None],
-        )
+    tables = _batch_tables(game)
     st = joint_structure(game.games[0])  # the marginals and offsets depend on the action counts alone
     pi = joint_policy(probs)  # [B, S, A]
     both = (pi.unsqueeze(-2) @ tables.both).squeeze(-2)  # [B, S, S + N]: P_π and every r^i_π

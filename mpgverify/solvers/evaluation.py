@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import math
-import weakref
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -24,6 +23,7 @@ import torch
 
 from mpgverify.errors import MpgverifyError
 from mpgverify.game import Game, MarkovGame
+from mpgverify.memo import per_game
 from mpgverify.policy import expect_over_others, joint_policy
 
 __all__ = [
@@ -234,14 +234,9 @@ class JointStructure(NamedTuple):
     eye: torch.Tensor
 
 
-_STRUCTURES: weakref.WeakKeyDictionary[MarkovGame, JointStructure] = weakref.WeakKeyDictionary()
-
-
+@per_game(keep=1)
 def joint_structure(game: MarkovGame) -> JointStructure:
-    """The game's :class:`JointStructure` (cached per game object; games are immutable)."""
-    cached = _STRUCTURES.get(game)
-    if cached is not None:
-        return cached
+    """The game's :class:`JointStructure` (kept per game object: :func:`mpgverify.memo.per_game`)."""
     flat = game.R.reshape(game.n_agents, -1)
     unique, inverse = torch.unique(flat, dim=0, return_inverse=True)
     A = game.n_joint_actions
@@ -254,6 +249,4 @@ def joint_structure(game: MarkovGame) -> JointStructure:
     rewards = unique.reshape(-1, game.n_states, A)
     both = torch.cat([game.P, rewards.permute(1, 2, 0)], dim=-1)
     eye = torch.eye(game.n_states, dtype=flat.dtype, device=flat.device)
-    out = JointStructure(rewards, tuple(int(k) for k in inverse), torch.cat(cols, 1), offsets, both, eye)
-    _STRUCTURES[game] = out
-    return out
+    return JointStructure(rewards, tuple(int(k) for k in inverse), torch.cat(cols, 1), offsets, both, eye)
