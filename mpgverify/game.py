@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import torch
 
-from mpgverify.arrays import as_tensor, check_probability_rows, normalize_rows
+from mpgverify.arrays import as_tensor, largest_magnitude, probability_rows
 from mpgverify.errors import FormatError
 
 __all__ = ["MAX_VALUE", "MIN_ONE_MINUS_GAMMA", "Game", "MarkovGame"]
@@ -124,23 +124,22 @@ class MarkovGame:
         if mu_len < 1:
             raise FormatError("mu", f"must be a list of state probabilities, got {self.mu!r}")
         n_states = mu_len
-        mu = as_tensor(self.mu, (n_states,), "mu")
-        check_probability_rows(mu, "mu")
+        mu = probability_rows(as_tensor(self.mu, (n_states,), "mu"), "mu")
         transition = as_tensor(self.transition, (n_states, *n_actions, n_states), "transition")
-        check_probability_rows(transition, "transition")
+        transition = probability_rows(transition, "transition")
         rewards = as_tensor(self.rewards, (len(n_actions), n_states, *n_actions), "rewards")
         potential = None if self.potential is None else as_tensor(self.potential, (n_states, *n_actions), "potential")
         for field_name, table in (("rewards", rewards), ("potential", potential)):
-            if table is not None and table.numel() and float(table.abs().max()) / (1.0 - gamma) > MAX_VALUE:
+            if table is not None and table.numel() and (big := largest_magnitude(table)) / (1.0 - gamma) > MAX_VALUE:
                 raise FormatError(
                     field_name,
-                    f"max |entry|/(1 − gamma) = {float(table.abs().max()) / (1.0 - gamma):.3g} exceeds {MAX_VALUE:g}: "
+                    f"max |entry|/(1 − gamma) = {big / (1.0 - gamma):.3g} exceeds {MAX_VALUE:g}: "
                     "values, their sums over agents and their derivatives would overflow float64",
                 )
         object.__setattr__(self, "gamma", float(gamma))
         object.__setattr__(self, "n_actions", n_actions)
-        object.__setattr__(self, "mu", normalize_rows(mu))
-        object.__setattr__(self, "transition", normalize_rows(transition))
+        object.__setattr__(self, "mu", mu)
+        object.__setattr__(self, "transition", transition)
         object.__setattr__(self, "rewards", rewards)
         object.__setattr__(self, "potential", potential)
 

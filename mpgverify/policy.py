@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 
-from mpgverify.arrays import DTYPE, as_tensor, check_probability_rows, normalize_rows
+from mpgverify.arrays import DTYPE, as_tensor, probability_rows
 from mpgverify.errors import FormatError
 from mpgverify.game import Game
 
@@ -75,14 +76,22 @@ def check_policy(game: Game, probs: Sequence[object], field: str = "probs") -> P
         tensors.append(t)
     _check_layout(game, tensors, field)
     out = []
-    for i, t in enumerate(tensors):
-        bad = ~torch.isfinite(t)
-        if bool(bad.any()):
-            where = "".join(f"[{int(k)}]" for k in bad.nonzero()[0])
-            raise FormatError(f"{field}[{i}]{where}", "must be finite")
-        check_probability_rows(t, f"{field}[{i}]")
-        out.append(normalize_rows(t))
+    for i, (p, t) in enumerate(zip(probs, tensors, strict=True)):
+        if isinstance(p, torch.Tensor):  # a converted list was found finite by as_tensor
+            _check_finite(t, f"{field}[{i}]")
+        out.append(probability_rows(t, f"{field}[{i}]"))
     return tuple(out)
+
+
+def _check_finite(t: torch.Tensor, field: str) -> None:
+    """Every entry of ``t`` is finite (decided in numpy for a CPU tensor, the common case)."""
+    a = t.detach().numpy() if t.device.type == "cpu" else None
+    if a is not None and bool(np.isfinite(a).all()):
+        return
+    bad = ~torch.isfinite(t)
+    if bool(bad.any()):
+        where = "".join(f"[{int(k)}]" for k in bad.nonzero()[0])
+        raise FormatError(f"{field}{where}", "must be finite")
 
 
 def check_logits(game: Game, logits: Sequence[object], field: str = "logits") -> Policy:
@@ -93,10 +102,7 @@ def check_logits(game: Game, logits: Sequence[object], field: str = "logits") ->
     for i, p in enumerate(logits):
         if isinstance(p, torch.Tensor):
             t = p if p.dtype == DTYPE else p.to(DTYPE)
-            bad = ~torch.isfinite(t)
-            if bool(bad.any()):
-                where = "".join(f"[{int(k)}]" for k in bad.nonzero()[0])
-                raise FormatError(f"{field}[{i}]{where}", "must be finite")
+            _check_finite(t, f"{field}[{i}]")
         else:
             want = (game.n_states, game.n_actions[i]) if i < game.n_agents else (0, 0)
             t = as_tensor(p, want, f"{field}[{i}]")

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import randomgames.strategies as rgs
 from mpgverify import bounds
 from mpgverify.game import MarkovGame
+from mpgverify.memo import per_game
 from mpgverify.policy import softmax_policy
 from mpgverify.solvers.batched import GameBatch, stack_members
 from mpgverify.solvers.evaluation import evaluate, state_values
@@ -39,12 +40,12 @@ from properties.ratio_nash import (
 )
 from properties.section4_draws import RATIO_NASH, alphas, choices, smooth_games
 from properties.smoothness import (
-    feasible,
+    Interval,
+    feasible_scaled,
     pick,
-    profile_pairs,
     smoothness_constants,
     smoothness_gap,
-    stage,
+    stage_pairs,
 )
 
 __all__ = [
@@ -158,7 +159,6 @@ def _reward_constants(game: MarkovGame, witness: dict[str, Any], reading: str) -
       multilinear in the policies, so pure pairs decide them; λ and μ are picked in their intervals;
     * ``"one-sided"`` (Roughgarden's form, not printed): ``Σ_i rⁱ(π'ⁱ, π⁻ⁱ)(s) ≥ λ r_π'(s) − μ r_π(s)``
       with the witness's λ and μ picked in its valid interval."""
-    pairs = list(profile_pairs(stage(game), game.n_agents))
     mu_c = number(witness, "mu_choice", default=0.0)
     lam_c = number(witness, "lambda_choice", default=0.0)
     if (reason := within("mu_choice", mu_c, 0.0, 1.0, high_open=True)) is not None:
@@ -167,16 +167,28 @@ def _reward_constants(game: MarkovGame, witness: dict[str, Any], reading: str) -
     if reading == "printed":
         if (reason := within("lambda_choice", lam_c, 0.0, 1.0, high_open=True)) is not None:
             return reason
-        lam_iv = feasible((-total_b, -lhs) for _, total_b, lhs in pairs)
-        mu_iv = feasible((total, lhs) for total, _, lhs in pairs)
+        lam_iv, mu_iv = _printed_intervals(game)
         if lam_iv is None or mu_iv is None:
             return "no (λ, μ) makes the rewards smooth in the printed two-sided sense"
         return pick(lam_iv, Fraction(lam_c)), pick(mu_iv, mu_choice)
     lam = Fraction(number(witness, "lambda"))
-    mu_iv = feasible((total, lam * total_b - lhs) for total, total_b, lhs in pairs)
+    # μ·r(a) ≥ λ·r(a') − Σ_i rⁱ(a'ⁱ, a⁻ⁱ), times q·den(λ): integers (stage_pairs), the same interval
+    p, d = lam.numerator, lam.denominator
+    mu_iv = feasible_scaled((d * total, p * total_b - d * lhs) for total, total_b, lhs in stage_pairs(game, 0)[1])
     if mu_iv is None:
         return f"the rewards are (λ, μ)-smooth (one-sided) for no μ at λ = {_shown(lam)}"
     return lam, pick(mu_iv, mu_choice)
+
+
+@per_game()
+def _printed_intervals(game: MarkovGame) -> tuple[Interval | None, Interval | None]:
+    """The printed reading's intervals of λ (``λ r(a') ≤ Σ_i rⁱ(a'ⁱ, a⁻ⁱ)``) and of μ (``Σ_i rⁱ(a'ⁱ, a⁻ⁱ)
+    ≤ μ r(a)``) over every pure pair, in :func:`stage_pairs`'s integers (times q: the same intervals)."""
+    pairs = stage_pairs(game, 0)[1]
+    return (
+        feasible_scaled((-total_b, -lhs) for _, total_b, lhs in pairs),
+        feasible_scaled((total, lhs) for total, _, lhs in pairs),
+    )
 
 
 def premises_prop_4_3(game: MarkovGame, witness: dict[str, Any], *, reading: str = "printed") -> Premises:

@@ -44,6 +44,7 @@ __all__ = [
     "discount_inverse",
     "discount_matrix",
     "feasible",
+    "feasible_scaled",
     "pick",
     "profile_pairs",
     "scaled_pairs",
@@ -53,6 +54,7 @@ __all__ = [
     "smoothness_margin",
     "smoothness_not_established",
     "stage",
+    "stage_pairs",
 ]
 
 #: ``(low, high)`` with None for an unbounded side.
@@ -87,6 +89,22 @@ def feasible(constraints: Iterable[tuple[Fraction, Fraction]]) -> Interval | Non
             hi = b / c if hi is None else min(hi, b / c)
         elif b > 0:
             return None
+    if lo is not None and hi is not None and lo > hi:
+        return None
+    return lo, hi
+
+
+def feasible_scaled(constraints: Iterable[tuple[int, int]]) -> Interval | None:
+    """:func:`feasible` for integer constraints ``c·x ≥ b``, the same interval: for each c only the
+    largest b binds, so one Fraction is built per distinct c instead of one per constraint."""
+    top: dict[int, int] = {}
+    for c, b in constraints:
+        if c not in top or b > top[c]:
+            top[c] = b
+    if top.get(0, 0) > 0:
+        return None
+    lo = max((Fraction(b, c) for c, b in top.items() if c > 0), default=None)
+    hi = min((Fraction(b, c) for c, b in top.items() if c < 0), default=None)
     if lo is not None and hi is not None and lo > hi:
         return None
     return lo, hi
@@ -147,9 +165,10 @@ def scaled_stage(game: MarkovGame, s: int = 0) -> tuple[int, dict[tuple[int, ...
     """:func:`stage` over one common denominator: ``(q, {a: [q·rⁱ(s, a)]})`` with every entry an integer.
     Each float is m·2ᵉ, so q is a power of two and ``Fraction(k, q)`` is exactly the stored reward;
     sums and comparisons in these integers are the rational ones, without a Fraction per operation."""
-    R = game.rewards[:, s]
-    profiles = list(itertools.product(*(range(n) for n in game.n_actions)))
-    ratios = {a: [float(R[(i, *a)]).as_integer_ratio() for i in range(game.n_agents)] for a in profiles}
+    # rⁱ(s, a) per agent, the joint actions flattened in the order itertools.product lists them
+    R = game.rewards[:, s].reshape(game.n_agents, -1).tolist()
+    profiles = itertools.product(*(range(n) for n in game.n_actions))
+    ratios = {a: [row[k].as_integer_ratio() for row in R] for k, a in enumerate(profiles)}
     q = max(d for row in ratios.values() for _, d in row)
     return q, {a: [n * (q // d) for n, d in row] for a, row in ratios.items()}
 
@@ -166,6 +185,14 @@ def scaled_pairs(r: dict[tuple[int, ...], list[int]], n_agents: int) -> Iterator
             yield total[a], total[b], sum(dev[i][b[i]] for i in range(n_agents))
 
 
+@per_game(keep=4)
+def stage_pairs(game: MarkovGame, s: int) -> tuple[int, list[tuple[int, int, int]]]:
+    """``(q, [q·(r(a), r(a'), Σ_i rⁱ(a'ⁱ, a⁻ⁱ)) for every pair (a, a')])``: :func:`scaled_pairs` of
+    :func:`scaled_stage`, listed once per game (the hunter asks again on every move of the witness)."""
+    q, r = scaled_stage(game, s)
+    return q, list(scaled_pairs(r, game.n_agents))
+
+
 def _sizes(r: dict[tuple[int, ...], list[int]]) -> list[int]:
     """The action counts of a stage's profiles (the last profile is the largest in every coordinate)."""
     return [k + 1 for k in max(r)]
@@ -174,10 +201,10 @@ def _sizes(r: dict[tuple[int, ...], list[int]]) -> list[int]:
 def _stage_lines(game: MarkovGame, alpha: Fraction, s: int) -> list[Line]:
     """The lines ``β ↦ r(a)·β + (Σ_i rⁱ(a'ⁱ, a⁻ⁱ) − α r(a'))`` of state s, the lowest per slope; computed in
     the integers of :func:`scaled_stage` (times ``q`` and α's denominator), exactly."""
-    q, r = scaled_stage(game, s)
+    q, pairs = stage_pairs(game, s)
     p, d = alpha.numerator, alpha.denominator
     best: dict[int, int] = {}
-    for total, total_b, lhs in scaled_pairs(r, game.n_agents):
+    for total, total_b, lhs in pairs:
         c = lhs * d - p * total_b  # q·d·(lhs − α·r(a'))
         if total not in best or c < best[total]:
             best[total] = c
@@ -336,10 +363,8 @@ def _interval_text(interval: Any) -> str:
 
 def smoothness_gap(game: MarkovGame, alpha: Fraction, beta: Fraction, s: int = 0) -> Fraction:
     """``min_{a,a'} Σ_i rⁱ(a'ⁱ,a⁻ⁱ) − α r(a') + β r(a)`` at state s (≥ 0 iff its stage is (α, β)-smooth)."""
-    q, r = scaled_stage(game, s)
+    q, pairs = stage_pairs(game, s)
     # over the common denominator q·den(α)·den(β): integers, exactly the rational minimum
     (pa, da), (pb, db) = (alpha.numerator, alpha.denominator), (beta.numerator, beta.denominator)
-    low = min(
-        lhs * da * db - pa * db * total_b + pb * da * total for total, total_b, lhs in scaled_pairs(r, game.n_agents)
-    )
+    low = min(lhs * da * db - pa * db * total_b + pb * da * total for total, total_b, lhs in pairs)
     return Fraction(low, q * da * db)

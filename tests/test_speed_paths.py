@@ -219,3 +219,105 @@ def test_as_tensor_still_refuses_what_it_refused(value, message) -> None:
     with pytest.raises(FormatError, match=message):
         as_tensor(value, (1, 2), "x")
     assert torch.equal(as_tensor([[0.1, -2.0]], (1, 2), "x"), torch.tensor([[0.1, -2.0]], dtype=torch.float64))
+
+
+def _torch_rows_decision(t: torch.Tensor, tol: float) -> tuple[str | None, torch.Tensor]:
+    """check_probability_rows and normalize_rows the torch way (before their numpy fast paths): the
+    refusal's rule (None: accepted) and the rows kept."""
+    from mpgverify.arrays import _renormalize_above
+
+    if bool((t < 0).any()):
+        return "nonnegative", t
+    sums = t.sum(-1, keepdim=True)
+    if bool(((sums - 1.0).abs() > tol).any()):
+        return "probability vector", t
+    needs = (sums - 1.0).abs() > _renormalize_above(t.shape[-1])
+    return None, (torch.where(needs, t / sums, t) if bool(needs.any()) else t)
+
+
+def _rows_near_the_edges(seed: int) -> list[torch.Tensor]:
+    """Probability rows on either side of each decision: sums 1 ± k ulps (the renormalization edge),
+    1 ± (tolerance ∓ an ulp), a negative entry, a zero row, NaN, one and many actions."""
+    from mpgverify.arrays import PROB_TOL
+
+    gen = torch.Generator().manual_seed(seed)
+    rows = []
+    for n in (1, 2, 3, 7, 1000):
+        base = torch.rand(4, n, generator=gen, dtype=torch.float64) + 1e-3
+        base = base / base.sum(-1, keepdim=True)
+        rows.append(base)
+        for off in (1e-16, 3e-16, 1e-15, 5e-15, 0.5 * PROB_TOL, PROB_TOL * (1 - 1e-6), PROB_TOL * (1 + 1e-6), 1e-6):
+            for sign in (1.0, -1.0):
+                r = base.clone()
+                r[:, 0] += sign * off
+                rows.append(r)
+        neg = base.clone()
+        neg[1, 0] = -1e-300
+        rows += [neg, torch.zeros_like(base), torch.full_like(base, math.nan)]
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_probability_rows_fast_path_decides_as_the_torch_path(seed: int) -> None:
+    """The numpy fast paths of check_probability_rows, normalize_rows and probability_rows accept,
+    refuse and renormalize exactly as the torch tests do, bit for bit, on rows at every edge."""
+    from mpgverify.arrays import PROB_TOL, check_probability_rows, normalize_rows, probability_rows
+
+    for t in _rows_near_the_edges(seed):
+        rule, kept = _torch_rows_decision(t, PROB_TOL)
+        for fn in (check_probability_rows, probability_rows):
+            if rule is None:
+                fn(t, "p")
+            else:
+                with pytest.raises(FormatError, match=rule):
+                    fn(t, "p")
+        if rule is None:  # bit for bit (NaN rows, which no constructor lets through, in the same places)
+            for got in (probability_rows(t, "p"), normalize_rows(t)):
+                torch.testing.assert_close(got, kept, rtol=0, atol=0, equal_nan=True, msg=str(t.sum(-1) - 1.0))
+
+
+def _reference_reward_constants(game, witness: dict, reading: str):
+    """Prop 4.3's (λ, μ) the long way: every pure pair in Fractions (profile_pairs of stage), the
+    intervals by feasible — what the gate computed before its integer path."""
+    from properties.smoothness import feasible, pick, profile_pairs, stage
+
+    pairs = list(profile_pairs(stage(game), game.n_agents))
+    mu_choice = Fraction(witness["mu_choice"])
+    if reading == "printed":
+        lam_iv = feasible((-b, -lhs) for _, b, lhs in pairs)
+        mu_iv = feasible((t, lhs) for t, _, lhs in pairs)
+        if lam_iv is None or mu_iv is None:
+            return None
+        return pick(lam_iv, Fraction(witness["lambda_choice"])), pick(mu_iv, mu_choice)
+    lam = Fraction(witness["lambda"])
+    mu_iv = feasible((t, lam * b - lhs) for t, b, lhs in pairs)
+    return None if mu_iv is None else (lam, pick(mu_iv, mu_choice))
+
+
+@pytest.mark.parametrize("reading", ["printed", "one-sided"])
+def test_prop_4_3_integer_constants_equal_the_fraction_computation(reading: str) -> None:
+    """Prop 4.3's gate computes its exact (λ, μ) in integers over one power-of-two denominator
+    (stage_pairs, feasible_scaled): the same rationals as every pair in Fractions, on one-state games of
+    1–3 agents, rewards of either sign, scaled from 1e-300 to 1e100, with stated λ of either sign."""
+    import numpy as np
+
+    from properties.section4 import _reward_constants
+
+    rng = np.random.default_rng(0)
+    checked = 0
+    for k in range(60):
+        n_agents = 1 + k % 3
+        actions = tuple(int(a) for a in rng.integers(1, 4, size=n_agents))
+        game = rg.general_sum_game(seed=k, n_agents=n_agents, n_actions=actions, n_states=1, reward_range=(-1.0, 1.0))
+        scale = [1.0, 1e-300, 1e100, -3.0][k % 4]
+        game = game.replace(rewards=game.rewards * scale)
+        witness = {
+            "lambda": float(rng.uniform(-1, 2)),
+            "lambda_choice": float(rng.uniform(0, 1)),
+            "mu_choice": float(rng.choice([0.0, rng.uniform(0, 1)])),
+        }
+        got = _reward_constants(game, witness, reading)
+        want = _reference_reward_constants(game, witness, reading)
+        assert (None if isinstance(got, str) else got) == want, (k, reading, got, want)
+        checked += not isinstance(got, str)
+    assert checked >= 10, f"only {checked} games had constants: the test compared too little"
