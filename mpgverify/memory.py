@@ -4,7 +4,8 @@ A batch of exact evaluations of a dense game holds, per batch member, the action
 ``Q`` ``[N, S, |A|]``, the joint policy ``[S, |A|]``, the transition under π ``[S, S]`` and, for
 best responses, each agent's induced MDP ``[S, Aⁱ, S]``; :func:`evaluation_bytes` counts them (with
 room for temporaries) and :func:`require_memory` compares against the budget: ``MPGVERIFY_MEMORY_LIMIT``
-(bytes, or with a ``K``/``M``/``G`` suffix) when set, else three quarters of the memory available now.
+(bytes, or with a ``K``/``M``/``G`` suffix) when set, else three quarters of the memory available now
+(read at most every :data:`AVAILABLE_TTL` seconds).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,20 @@ def memory_budget() -> int:
     text = os.environ.get("MPGVERIFY_MEMORY_LIMIT", "").strip()
     if text:
         return parse_bytes(text, "MPGVERIFY_MEMORY_LIMIT")
+    now = time.monotonic()
+    if now - _AVAILABLE[0] > AVAILABLE_TTL:  # /proc/meminfo read at most every AVAILABLE_TTL seconds
+        _AVAILABLE[:] = [now, _available()]
+    return int(_AVAILABLE[1])
+
+
+#: seconds a reading of the memory available is used before it is read again: the hunter asks before
+#: every small solve, and reading /proc/meminfo costs ~25 µs, a good part of such a solve
+AVAILABLE_TTL = 0.5
+_AVAILABLE: list[float] = [-math.inf, 0.0]  # [when read (monotonic), the budget read]
+
+
+def _available() -> int:
+    """Three quarters of the memory available now."""
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemAvailable:"):

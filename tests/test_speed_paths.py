@@ -7,7 +7,10 @@
   each member's dense gradient alone.
 * :func:`mpgverify.memo.per_game`: kept per game object, bounded, released with the game; a gate that
   uses it still records its premise lines on every call.
-* :func:`mpgverify.arrays.as_tensor`'s numpy fast path still refuses what it refused.
+* :func:`mpgverify.arrays.as_tensor`'s numpy fast path still refuses what it refused; the probability
+  rows' numpy fast path accepts, refuses and renormalizes as the torch path.
+* Prop 4.3's exact constants in integers equal the Fraction computation.
+* Φ's range and M are kept per game; the memory budget's reading is reused for a short while.
 """
 
 from __future__ import annotations
@@ -321,3 +324,40 @@ def test_prop_4_3_integer_constants_equal_the_fraction_computation(reading: str)
         assert (None if isinstance(got, str) else got) == want, (k, reading, got, want)
         checked += not isinstance(got, str)
     assert checked >= 10, f"only {checked} games had constants: the test compared too little"
+
+
+def test_game_constants_are_kept_per_game_and_failures_are_raised_again() -> None:
+    """Φ's range and the mismatch coefficient M are kept per game object (the same answer, not
+    recomputed); an Assumption 2.1 failure is not kept: it is raised on every ask."""
+    from mpgverify.errors import AssumptionError
+    from mpgverify.solvers.game_constants import mismatch_coefficient, potential_range
+
+    game = rg.general_mpg_game(seed=1, n_agents=2, n_states=2, n_actions=2)
+    assert potential_range(game) is potential_range(game)
+    assert mismatch_coefficient(game) is mismatch_coefficient(game)
+    fresh = game.replace(name="a copy")  # another object: computed afresh, the same numbers
+    assert potential_range(fresh) is not potential_range(game) and potential_range(fresh) == potential_range(game)
+    P = torch.zeros_like(game.transition)
+    P[..., 0] = 1.0  # state 1 is never reached from μ = (1, 0): Assumption 2.1 fails
+    stuck = game.replace(transition=P, mu=[1.0, 0.0])
+    for _ in range(2):
+        with pytest.raises(AssumptionError, match="never visited"):
+            mismatch_coefficient(stuck)
+
+
+def test_memory_budget_reads_the_available_memory_at_most_every_ttl(monkeypatch) -> None:
+    """The budget read from /proc/meminfo is reused for AVAILABLE_TTL seconds, then read again;
+    MPGVERIFY_MEMORY_LIMIT takes effect at once."""
+    import mpgverify.memory as memory
+
+    reads = []
+    clock = [100.0]
+    monkeypatch.delenv("MPGVERIFY_MEMORY_LIMIT", raising=False)
+    monkeypatch.setattr(memory, "_available", lambda: reads.append(1) or 1000 * len(reads))
+    monkeypatch.setattr(memory.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(memory, "_AVAILABLE", [-math.inf, 0.0])
+    assert memory.memory_budget() == 1000 and memory.memory_budget() == 1000 and len(reads) == 1
+    clock[0] += memory.AVAILABLE_TTL * 1.01
+    assert memory.memory_budget() == 2000 and len(reads) == 2
+    monkeypatch.setenv("MPGVERIFY_MEMORY_LIMIT", "64M")
+    assert memory.memory_budget() == 64 * 2**20

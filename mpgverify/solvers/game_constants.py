@@ -20,6 +20,7 @@ import torch
 from mpgverify.cost import Cost, require_cost
 from mpgverify.errors import AssumptionError, MpgverifyError
 from mpgverify.game import Game, MarkovGame
+from mpgverify.memo import per_game
 from mpgverify.memory import memory_budget
 from mpgverify.solvers.evaluation import at_mu
 from mpgverify.solvers.mdp import policy_iteration
@@ -65,7 +66,8 @@ def potential_range(game: Game) -> PotentialRange:
     raise TypeError(f"no exact solver for a {type(game).__name__}")
 
 
-@potential_range.register
+@potential_range.register(MarkovGame)
+@per_game(keep=1)  # a pure function of the (immutable) game: gates ask it on every witness move
 def _potential_range_dense(game: MarkovGame) -> PotentialRange:
     if game.phi is None:
         raise MpgverifyError(f"game {game.name!r} states no potential φ, so Φ_max/Φ_min are undefined")
@@ -166,7 +168,8 @@ def mismatch_coefficient(game: Game) -> Mismatch:
     raise TypeError(f"no exact solver for a {type(game).__name__}")
 
 
-@mismatch_coefficient.register
+@mismatch_coefficient.register(MarkovGame)
+@per_game(keep=1)  # as Φ's range (a raised AssumptionError is not kept: it is raised again)
 def _mismatch_coefficient_dense(game: MarkovGame) -> Mismatch:
     require_cost(mismatch_cost(game), game, 1, f"the mismatch coefficient M of {game.name}")
     unvisited = assumption_2_1(game)
