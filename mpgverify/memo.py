@@ -1,9 +1,9 @@
 """Results of pure functions of one game, kept per game object.
 
 Games are immutable (:class:`~mpgverify.game.MarkovGame` is a frozen dataclass hashed by identity), so a
-quantity computed from a game alone — an exact smoothness interval, Assumption 4.6's minima, Φ's range, the
-mismatch coefficient M, the
-residual of the MPG membership test — is the same every time it is asked for that game object. The
+quantity computed from a game alone — an exact smoothness interval, Assumption 4.6's minima, Φ's range,
+the mismatch coefficient M, the residual of the MPG membership test — is the same every time it is
+asked for that game object. The
 hunter and the runner's target phase ask again and again: about three of five of their moves change
 the witness only (the policies, ε, σ) and keep the game object, and each neighbour goes through the
 claim's premise gate. :func:`per_game` keeps the answers beside the game (a weak reference: they go
