@@ -3,11 +3,10 @@
 Games are immutable (:class:`~mpgverify.game.MarkovGame` is a frozen dataclass hashed by identity), so a
 quantity computed from a game alone — an exact smoothness interval, Assumption 4.6's minima, Φ's range,
 the mismatch coefficient M, the residual of the MPG membership test — is the same every time it is
-asked for that game object. The
-hunter and the runner's target phase ask again and again: about three of five of their moves change
-the witness only (the policies, ε, σ) and keep the game object, and each neighbour goes through the
-claim's premise gate. :func:`per_game` keeps the answers beside the game (a weak reference: they go
-when the game goes), at most ``keep`` argument tuples per game, the newest last.
+asked for that game object. The hunter and the runner's target phase ask again and again: about three
+of five of their moves change the witness only (the policies, ε, σ) and keep the game object, and each
+neighbour goes through the claim's premise gate. :func:`per_game` keeps the answers beside the game (a
+weak reference: they go when the game goes), at most ``keep`` argument tuples per game, the newest last.
 
 Only pure computations are kept, never a gate's decision or its recorded lines
 (:func:`~mpgverify.verify.claims.premise_checked`): a memoized function returns a value, and the
