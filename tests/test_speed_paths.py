@@ -327,14 +327,15 @@ def test_prop_4_3_integer_constants_equal_the_fraction_computation(reading: str)
 
 
 def test_game_constants_are_kept_per_game_and_failures_are_raised_again() -> None:
-    """Φ's range and the mismatch coefficient M are kept per game object (the same answer, not
-    recomputed); an Assumption 2.1 failure is not kept: it is raised on every ask."""
+    """Φ's range, the mismatch coefficient M and Assumption 2.1's decision are kept per game object (the
+    same answer, not recomputed); M's Assumption 2.1 failure is not kept: it is raised on every ask."""
     from mpgverify.errors import AssumptionError
-    from mpgverify.solvers.game_constants import mismatch_coefficient, potential_range
+    from mpgverify.solvers.game_constants import assumption_2_1, mismatch_coefficient, potential_range
 
     game = rg.general_mpg_game(seed=1, n_agents=2, n_states=2, n_actions=2)
     assert potential_range(game) is potential_range(game)
     assert mismatch_coefficient(game) is mismatch_coefficient(game)
+    assert assumption_2_1(game) is None
     fresh = game.replace(name="a copy")  # another object: computed afresh, the same numbers
     assert potential_range(fresh) is not potential_range(game) and potential_range(fresh) == potential_range(game)
     P = torch.zeros_like(game.transition)
@@ -343,6 +344,7 @@ def test_game_constants_are_kept_per_game_and_failures_are_raised_again() -> Non
     for _ in range(2):
         with pytest.raises(AssumptionError, match="never visited"):
             mismatch_coefficient(stuck)
+    assert assumption_2_1(stuck) is assumption_2_1(stuck) and assumption_2_1(stuck).state == 1
 
 
 def test_memory_budget_reads_the_available_memory_at_most_every_ttl(monkeypatch) -> None:

@@ -125,6 +125,7 @@ class Unvisited(NamedTuple):
     actions: list[list[int]]
 
 
+@per_game(keep=1)  # a pure function of the game, asked by every Section 3 gate on every witness move
 def assumption_2_1(game: MarkovGame) -> Unvisited | None:
     """Assumption 2.1, decided exactly: ``d^π_μ(s) = Σ_t γᵗ Pr^π(s_t = s | s₀ ~ μ) > 0`` for every
     product policy π and state s. Returns None when it holds, else a policy and a state it never visits.
