@@ -18,6 +18,7 @@ from mpgverify.errors import FormatError
 __all__ = [
     "DTYPE",
     "PROB_TOL",
+    "all_finite",
     "as_tensor",
     "check_probability_rows",
     "index_name",
@@ -72,7 +73,7 @@ def as_tensor(value: Any, shape: Sequence[int], field: str) -> torch.Tensor:
     shape = tuple(int(n) for n in shape)
     if isinstance(value, torch.Tensor):
         t = value.detach().to(dtype=DTYPE) if value.dtype != DTYPE else value
-        if tuple(t.shape) == shape and (a := _numbers(t)) is not None and bool(np.isfinite(a).all()):
+        if tuple(t.shape) == shape and all_finite(t):
             return t  # the common case, decided in numpy as below
     else:
         if isinstance(value, (str, bytes, bool)) or value is None:
@@ -118,6 +119,23 @@ def _numbers(t: torch.Tensor) -> np.ndarray | None:
     return t.detach().numpy() if t.device.type == "cpu" and t.numel() else None
 
 
+def all_finite(t: torch.Tensor) -> bool:
+    """Whether every entry of ``t`` is finite (in numpy for a CPU tensor, the common case)."""
+    a = _numbers(t)
+    return bool(np.isfinite(a).all()) if a is not None else bool(torch.isfinite(t).all())
+
+
+def _rows_clearly_within(t: torch.Tensor, bound: float, *, nonnegative: bool) -> bool:
+    """Whether every last-axis row of ``t`` sums to 1 within *half* ``bound`` (and, with ``nonnegative``,
+    has no negative entry), decided in numpy; False where numpy does not decide (not a CPU tensor, or
+    empty). Half: numpy's and torch's float sums may differ by a few ulps, so a row nearer the bound is
+    left to the torch tests below, which decide it as they always did."""
+    a = _numbers(t)
+    if a is None or (nonnegative and not a.min() >= 0):
+        return False
+    return bool(np.abs(a.sum(-1) - 1.0).max() <= 0.5 * bound)
+
+
 def largest_magnitude(t: torch.Tensor) -> float:
     """``max |t|`` of a non-empty tensor."""
     a = _numbers(t)
@@ -126,10 +144,7 @@ def largest_magnitude(t: torch.Tensor) -> float:
 
 def check_probability_rows(t: torch.Tensor, field: str, tol: float = PROB_TOL) -> None:
     """Every last-axis row of ``t`` is nonnegative and sums to 1 within ``tol``."""
-    a = _numbers(t)
-    # clearly fine (half the tolerance: numpy's and torch's float sums may differ by a few ulps, so a
-    # row near the tolerance is decided by the torch test below, as it always was)
-    if a is not None and a.min() >= 0 and np.abs(a.sum(-1) - 1.0).max() <= 0.5 * tol:
+    if _rows_clearly_within(t, tol, nonnegative=True):
         return
     neg = t < 0
     if bool(neg.any()):
@@ -151,8 +166,7 @@ def normalize_rows(t: torch.Tensor) -> torch.Tensor:
     Idempotent: a normalized row sums to 1 within a few ulps, so normalizing again changes no bit.
     """
     above = _renormalize_above(t.shape[-1])
-    a = _numbers(t)
-    if a is not None and np.abs(a.sum(-1) - 1.0).max() <= 0.5 * above:  # clearly untouched (see above)
+    if _rows_clearly_within(t, above, nonnegative=False):
         return t
     sums = t.sum(dim=-1, keepdim=True)
     needs = (sums - 1.0).abs() > above
@@ -164,10 +178,7 @@ def normalize_rows(t: torch.Tensor) -> torch.Tensor:
 def probability_rows(t: torch.Tensor, field: str, tol: float = PROB_TOL) -> torch.Tensor:
     """:func:`check_probability_rows`, then :func:`normalize_rows`: the rows a constructor keeps
     (rows clearly fine for both returned as they are, from one numpy pass)."""
-    a = _numbers(t)
-    if a is not None and a.min() >= 0:
-        off = np.abs(a.sum(-1) - 1.0).max()
-        if off <= 0.5 * min(tol, _renormalize_above(t.shape[-1])):
-            return t
+    if _rows_clearly_within(t, min(tol, _renormalize_above(t.shape[-1])), nonnegative=True):
+        return t
     check_probability_rows(t, field, tol)
     return normalize_rows(t)

@@ -10,10 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import numpy as np
 import torch
 
-from mpgverify.arrays import DTYPE, as_tensor, probability_rows
+from mpgverify.arrays import DTYPE, all_finite, as_tensor, probability_rows
 from mpgverify.errors import FormatError
 from mpgverify.game import Game
 
@@ -84,9 +83,8 @@ def check_policy(game: Game, probs: Sequence[object], field: str = "probs") -> P
 
 
 def _check_finite(t: torch.Tensor, field: str) -> None:
-    """Every entry of ``t`` is finite (decided in numpy for a CPU tensor, the common case)."""
-    a = t.detach().numpy() if t.device.type == "cpu" else None
-    if a is not None and bool(np.isfinite(a).all()):
+    """Every entry of ``t`` is finite (:func:`~mpgverify.arrays.all_finite`), else the first bad index."""
+    if all_finite(t):
         return
     bad = ~torch.isfinite(t)
     if bool(bad.any()):
