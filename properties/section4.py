@@ -41,7 +41,7 @@ from properties.ratio_nash import (
 from properties.section4_draws import RATIO_NASH, alphas, choices, smooth_games
 from properties.smoothness import (
     Interval,
-    feasible_scaled,
+    feasible,
     pick,
     smoothness_constants,
     smoothness_gap,
@@ -174,7 +174,7 @@ def _reward_constants(game: MarkovGame, witness: dict[str, Any], reading: str) -
     lam = Fraction(number(witness, "lambda"))
     # μ·r(a) ≥ λ·r(a') − Σ_i rⁱ(a'ⁱ, a⁻ⁱ), times q·den(λ): integers (stage_pairs), the same interval
     p, d = lam.numerator, lam.denominator
-    mu_iv = feasible_scaled((d * total, p * total_b - d * lhs) for total, total_b, lhs in stage_pairs(game, 0)[1])
+    mu_iv = feasible((d * total, p * total_b - d * lhs) for total, total_b, lhs in stage_pairs(game, 0)[1])
     if mu_iv is None:
         return f"the rewards are (λ, μ)-smooth (one-sided) for no μ at λ = {_shown(lam)}"
     return lam, pick(mu_iv, mu_choice)
@@ -186,8 +186,8 @@ def _printed_intervals(game: MarkovGame) -> tuple[Interval | None, Interval | No
     ≤ μ r(a)``) over every pure pair, in :func:`stage_pairs`'s integers (times q: the same intervals)."""
     pairs = stage_pairs(game, 0)[1]
     return (
-        feasible_scaled((-total_b, -lhs) for _, total_b, lhs in pairs),
-        feasible_scaled((total, lhs) for total, _, lhs in pairs),
+        feasible((-total_b, -lhs) for _, total_b, lhs in pairs),
+        feasible((total, lhs) for total, _, lhs in pairs),
     )
 
 

@@ -44,7 +44,6 @@ __all__ = [
     "discount_inverse",
     "discount_matrix",
     "feasible",
-    "feasible_scaled",
     "pick",
     "profile_pairs",
     "scaled_pairs",
@@ -78,26 +77,11 @@ def profile_pairs(
             yield sum(r[a]), sum(r[b]), sum(r[(*a[:i], b[i], *a[i + 1 :])][i] for i in range(n_agents))
 
 
-def feasible(constraints: Iterable[tuple[Fraction, Fraction]]) -> Interval | None:
-    """``{x : c·x ≥ b for every (c, b)}`` as an interval, or None when it is empty."""
-    lo: Fraction | None = None
-    hi: Fraction | None = None
-    for c, b in constraints:
-        if c > 0:
-            lo = b / c if lo is None else max(lo, b / c)
-        elif c < 0:
-            hi = b / c if hi is None else min(hi, b / c)
-        elif b > 0:
-            return None
-    if lo is not None and hi is not None and lo > hi:
-        return None
-    return lo, hi
-
-
-def feasible_scaled(constraints: Iterable[tuple[int, int]]) -> Interval | None:
-    """:func:`feasible` for integer constraints ``c·x ≥ b``, the same interval: for each c only the
-    largest b binds, so one Fraction is built per distinct c instead of one per constraint."""
-    top: dict[int, int] = {}
+def feasible(constraints: Iterable[tuple[int | Fraction, int | Fraction]]) -> Interval | None:
+    """``{x : c·x ≥ b for every (c, b)}`` as an interval, or None when it is empty; c and b exact
+    (integers or Fractions). For each c only the largest b binds, so one quotient is taken per
+    distinct c (Prop 4.3's gate has 729 constraints and a few dozen distinct c)."""
+    top: dict[int | Fraction, int | Fraction] = {}
     for c, b in constraints:
         if c not in top or b > top[c]:
             top[c] = b

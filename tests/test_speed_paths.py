@@ -281,8 +281,19 @@ def test_probability_rows_fast_path_decides_as_the_torch_path(seed: int) -> None
 
 def _reference_reward_constants(game, witness: dict, reading: str):
     """Prop 4.3's (λ, μ) the long way: every pure pair in Fractions (profile_pairs of stage), the
-    intervals by feasible — what the gate computed before its integer path."""
-    from properties.smoothness import feasible, pick, profile_pairs, stage
+    intervals constraint by constraint — what the gate computed before its integer path."""
+    from properties.smoothness import pick, profile_pairs, stage
+
+    def feasible(constraints):  # {x : c·x ≥ b for every (c, b)}, one Fraction quotient per constraint
+        lo = hi = None
+        for c, b in constraints:
+            if c > 0:
+                lo = b / c if lo is None else max(lo, b / c)
+            elif c < 0:
+                hi = b / c if hi is None else min(hi, b / c)
+            elif b > 0:
+                return None
+        return None if lo is not None and hi is not None and lo > hi else (lo, hi)
 
     pairs = list(profile_pairs(stage(game), game.n_agents))
     mu_choice = Fraction(witness["mu_choice"])
@@ -300,7 +311,7 @@ def _reference_reward_constants(game, witness: dict, reading: str):
 @pytest.mark.parametrize("reading", ["printed", "one-sided"])
 def test_prop_4_3_integer_constants_equal_the_fraction_computation(reading: str) -> None:
     """Prop 4.3's gate computes its exact (λ, μ) in integers over one power-of-two denominator
-    (stage_pairs, feasible_scaled): the same rationals as every pair in Fractions, on one-state games of
+    (stage_pairs, feasible): the same rationals as every pair in Fractions, on one-state games of
     1–3 agents, rewards of either sign, scaled from 1e-300 to 1e100, with stated λ of either sign."""
     import numpy as np
 
