@@ -11,6 +11,8 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
+from mpgverify.interrupts import raise_if_lost
+
 __all__ = ["Progress", "format_seconds"]
 
 
@@ -52,7 +54,10 @@ class Progress:
         return text
 
     def update(self, done: int, note: str = "") -> None:
-        """``done`` units finished; ``note`` (e.g. the claim just finished) is shown beside the count."""
+        """``done`` units finished; ``note`` (e.g. the claim just finished) is shown beside the count.
+        A Ctrl-C that some library swallowed since the last unit is raised again here
+        (:mod:`mpgverify.interrupts`), so a long job stops within one unit."""
+        raise_if_lost()
         self.done = min(done, self.total)
         if self.stream is None:
             return

@@ -526,6 +526,84 @@ def test_a_ctrl_c_python_drops_in_a_callback_is_delivered_again(tmp_path, monkey
     assert not (tmp_path / "g.json").exists()
 
 
+def _swallow_a_ctrl_c() -> None:
+    """A Ctrl-C delivered here and lost, as a library's ``except BaseException: pass`` (or C code that
+    clears errors) loses it."""
+    import signal
+
+    try:
+        signal.raise_signal(signal.SIGINT)
+        for _ in range(10**6):  # the handler runs at the next bytecode boundary
+            pass
+    except BaseException:  # noqa: BLE001 - the point: somebody else's code swallows it
+        pass
+
+
+def test_a_ctrl_c_a_library_swallows_stops_a_long_job_within_one_unit(monkeypatch, capsys) -> None:
+    """The CI case: ``check-algorithm pg --iters 100000`` interrupted in its first seconds ran on past a
+    minute. Here the Ctrl-C is lost inside a step; the job stops at its next unit of progress."""
+    import mpgverify.algorithm_check as check
+
+    steps: list[str] = []
+
+    def call_plugin(what, where, fn, *args, **kwargs):
+        if what == "step":
+            steps.append(where)
+            if len(steps) == 5:
+                _swallow_a_ctrl_c()
+        return fn(*args, **kwargs)
+
+    monkeypatch.setattr(check, "call_plugin", call_plugin)
+    code = main(["check-algorithm", "pg", "--iters", "100000", "--games", "2"])
+    err = capsys.readouterr().err
+    assert code == 130 and "interrupted" in err.strip().splitlines()[-1], (code, err[-500:])
+    assert len(steps) == 5, f"{len(steps) - 5} steps ran after the lost Ctrl-C"
+
+
+def test_a_ctrl_c_lost_in_a_command_without_units_is_exit_130(tmp_path, monkeypatch, capsys) -> None:
+    """No unit of progress comes after the loss: the command's status is still 130, not its own 0."""
+    import mpgverify.cli.games as games
+
+    def save_and_lose_a_ctrl_c(game, path) -> None:
+        _swallow_a_ctrl_c()
+
+    monkeypatch.setattr(games, "save_game", save_and_lose_a_ctrl_c)
+    code = main(["export", "coordination:n=2", "--out", str(tmp_path / "g.json")])
+    err = capsys.readouterr().err
+    assert code == 130 and "interrupted" in err.strip().splitlines()[-1], (code, err)
+    monkeypatch.undo()
+    assert main(["export", "coordination:n=2", "--out", str(tmp_path / "g.json")]) == 0  # nothing left over
+
+
+def test_a_ctrl_c_python_wraps_is_never_a_plugin_failure(monkeypatch, capsys) -> None:
+    """Python turns a KeyboardInterrupt raised in ``__set_name__`` into a RuntimeError: inside a plug-in's
+    step that was "pg raised RuntimeError", the game skipped and the check run on. It is a Ctrl-C."""
+    import mpgverify.algorithm_check as check
+    from mpgverify.algorithms.api import call_plugin
+
+    class Named:
+        def __set_name__(self, owner, name) -> None:
+            raise KeyboardInterrupt
+
+    def step_in_class_creation(*args):
+        type("Lazy", (), {"x": Named()})  # a class created during a lazy import, as the Ctrl-C lands
+
+    with pytest.raises(KeyboardInterrupt):
+        call_plugin("step", "g", step_in_class_creation)
+    steps: list[str] = []
+
+    def wrapped(what, where, fn, *args, **kwargs):
+        if what == "step":
+            steps.append(where)
+            return call_plugin(what, where, step_in_class_creation)
+        return fn(*args, **kwargs)
+
+    monkeypatch.setattr(check, "call_plugin", wrapped)
+    code = main(["check-algorithm", "pg", "--iters", "1000", "--games", "2"])
+    err = capsys.readouterr().err
+    assert code == 130 and "interrupted" in err.strip().splitlines()[-1] and len(steps) == 1, (code, err, steps)
+
+
 def test_a_closed_stdout_pipe_is_not_a_traceback_and_the_work_finishes(tmp_path) -> None:
     import subprocess
 

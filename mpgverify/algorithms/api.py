@@ -34,6 +34,7 @@ import torch
 from mpgverify.cost import Cost
 from mpgverify.errors import FormatError, MpgverifyError
 from mpgverify.game import Game
+from mpgverify.interrupts import caused_by_ctrl_c
 from mpgverify.literals import DECIMAL, INTEGER
 from mpgverify.memory import recording_bytes
 
@@ -165,12 +166,15 @@ def check_declarations(decl: Any, where: str) -> Declarations:
 
 
 def call_plugin(what: str, where: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """``fn(*args)`` with whatever the plug-in raises (or a sys.exit) turned into a PluginFailure."""
+    """``fn(*args)`` with whatever the plug-in raises (or a sys.exit) turned into a PluginFailure, except
+    a Ctrl-C Python wrapped in another exception, which stays a KeyboardInterrupt."""
     try:
         return fn(*args, **kwargs)
     except MpgverifyError:
         raise
     except (Exception, SystemExit) as e:
+        if caused_by_ctrl_c(e):  # a Ctrl-C Python wrapped (in __set_name__): the user's, not the plug-in's
+            raise KeyboardInterrupt from e
         kind = "called sys.exit" if isinstance(e, SystemExit) else f"raised {e.__class__.__name__}"
         raise PluginFailure(f"{where}: {what} {kind}: {e}"[:400]) from None
 

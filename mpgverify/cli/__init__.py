@@ -8,7 +8,6 @@ the shared argument types and option groups are in :mod:`mpgverify.cli.arguments
 
 from __future__ import annotations
 
-import _thread
 import argparse
 import contextlib
 import os
@@ -18,7 +17,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
 
-from mpgverify import __version__
+from mpgverify import __version__, interrupts
 from mpgverify.cli import games, runs, verification
 from mpgverify.cli.arguments import OneLineParser, check_outputs, one_line, resolve_game, resolve_policy
 from mpgverify.errors import MpgverifyError
@@ -114,44 +113,30 @@ def console() -> NoReturn:
     sys.exit(status)
 
 
-def _interrupted(error: BaseException) -> bool:
-    """A Ctrl-C that reached us wrapped in another exception: Python turns a KeyboardInterrupt raised in
-    ``__set_name__`` during class creation (a Ctrl-C while a module is imported) into a RuntimeError
-    whose cause it is."""
-    seen: set[int] = set()
-    link: BaseException | None = error
-    while link is not None and id(link) not in seen:
-        if isinstance(link, KeyboardInterrupt):
-            return True
-        seen.add(id(link))
-        link = link.__cause__ or link.__context__
-    return False
+def _failure(command: str, e: BaseException) -> int:
+    """The one line and status 2 of a command that failed with ``e`` (re-raised when it is no failure of
+    the command's: a SystemExit or GeneratorExit of Python's own, or ``MPGVERIFY_DEBUG=1``)."""
+    if isinstance(e, MpgverifyError):
+        return _fail(command, str(e))
+    if isinstance(e, MemoryError):
+        return _fail(command, "ran out of memory (set MPGVERIFY_MEMORY_LIMIT lower to be refused earlier)")
+    if isinstance(e, OSError):  # a write that the pre-flight check could not foresee (disk full, a path removed)
+        where = f" {e.filename!r}" if getattr(e, "filename", None) else ""
+        return _fail(command, f"cannot read or write{where}: {e.strerror or e}")
+    if isinstance(e, SystemExit):  # a plug-in called sys.exit: its failure, never a pass
+        return _fail(command, f"ALGORITHM: a plug-in called sys.exit({e.code!r}); nothing was checked")
+    if not isinstance(e, Exception) or os.environ.get("MPGVERIFY_DEBUG") == "1":
+        raise e
+    return _fail(
+        command,
+        f"internal error ({e.__class__.__name__}: {e}); please report it with the command line "
+        "(MPGVERIFY_DEBUG=1 shows the traceback)",
+    )
 
 
 def _interrupt(command: str) -> int:
     print(f"mpgverify {command}: interrupted; no file was left half-written", file=sys.stderr)
     return 130
-
-
-def _redeliver_dropped_ctrl_c(previous: Callable[[Any], object]) -> Callable[[Any], object]:
-    """An unraisable-exception hook that gives back a Ctrl-C CPython had to drop: a KeyboardInterrupt
-    raised inside a callback whose exceptions are only printed (a weakref callback of the import
-    machinery, ``_get_module_lock.<locals>.cb``, as a Ctrl-C lands during an import) was "Exception
-    ignored" and the command ran on (a 100,000-iteration ``check-algorithm`` past a minute). Here it is
-    delivered again to the main thread (``_thread.interrupt_main``) from a helper thread 10 ms later, once
-    this hook has returned (delivered from the hook itself, it would be raised in the hook and dropped
-    again), and the command sees it as any Ctrl-C; should it land in such a callback once more, this
-    hook sends it again. Every other unraisable exception goes to ``previous``."""
-
-    def hook(unraisable: Any) -> None:
-        if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
-            later = threading.Timer(0.01, _thread.interrupt_main)
-            later.daemon = True
-            later.start()
-            return
-        previous(unraisable)
-
-    return hook
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -164,12 +149,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     if threading.current_thread() is not threading.main_thread():
         return _main(argv)
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C is KeyboardInterrupt from here on
+    interrupts.acknowledge()  # nothing recorded by an earlier command in this process
+    signal.signal(signal.SIGINT, interrupts.ctrl_c)  # Ctrl-C is KeyboardInterrupt from here on, and recorded
     previous = sys.unraisablehook
-    sys.unraisablehook = _redeliver_dropped_ctrl_c(previous)
+    sys.unraisablehook = interrupts.redeliver_dropped(previous)
     try:
         return _main(argv)
     finally:
+        interrupts.acknowledge()
         sys.unraisablehook = previous
 
 
@@ -179,8 +166,9 @@ def _main(argv: Sequence[str] | None) -> int:
     except SystemExit as stop:  # usage errors (one line, status 2) and --help/--version (status 0)
         return stop.code if isinstance(stop.code, int) else 2
     except (KeyboardInterrupt, Exception) as e:
-        if not _interrupted(e):
+        if not interrupts.caused_by_ctrl_c(e):
             raise
+        interrupts.acknowledge()
         print("mpgverify: interrupted", file=sys.stderr)
         return 130
     handler: Callable[[argparse.Namespace], int] = args.handler
@@ -190,28 +178,15 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         check_outputs(args)
         apply_thread_policy()  # one torch thread until a command meets a large game (mpgverify.threads)
-        return handler(args)
-    except MpgverifyError as e:
-        return _fail(args.command, str(e))
-    except KeyboardInterrupt:
-        return _interrupt(args.command)
-    except MemoryError:
-        return _fail(args.command, "ran out of memory (set MPGVERIFY_MEMORY_LIMIT lower to be refused earlier)")
-    except OSError as e:  # a write that the pre-flight check could not foresee (disk full, a path removed)
-        where = f" {e.filename!r}" if getattr(e, "filename", None) else ""
-        return _fail(args.command, f"cannot read or write{where}: {e.strerror or e}")
-    except SystemExit as stop:  # a plug-in called sys.exit: its failure, never a pass
-        return _fail(args.command, f"ALGORITHM: a plug-in called sys.exit({stop.code!r}); nothing was checked")
-    except Exception as e:
-        if _interrupted(e):
+        status = handler(args)
+        if interrupts.lost():  # a Ctrl-C some library swallowed, with no unit of progress since to raise it
+            raise KeyboardInterrupt
+        return status
+    except BaseException as e:
+        if interrupts.caused_by_ctrl_c(e) or interrupts.lost():  # an error a swallowed Ctrl-C left behind
+            interrupts.acknowledge()
             return _interrupt(args.command)
-        if os.environ.get("MPGVERIFY_DEBUG") == "1":
-            raise
-        return _fail(
-            args.command,
-            f"internal error ({e.__class__.__name__}: {e}); please report it with the command line "
-            "(MPGVERIFY_DEBUG=1 shows the traceback)",
-        )
+        return _failure(args.command, e)
     finally:
         if sys.stdout is not saved and isinstance(sys.stdout, _PipeSafe):
             with contextlib.suppress(Exception):

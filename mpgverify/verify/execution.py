@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Generic, TextIO, TypeVar
 
 from mpgverify.errors import MpgverifyError
+from mpgverify.interrupts import acknowledge
 from mpgverify.progress import Progress
 from mpgverify.threads import apply_thread_policy
 from mpgverify.verify.claims import Claim
@@ -233,6 +234,7 @@ def run_tasks(
             if STOP_REQUESTED.is_set():  # the last task stopped early
                 raise KeyboardInterrupt
     except (KeyboardInterrupt, CancelledError):  # Ctrl-C here, or the scheduler cancelled a task
+        acknowledge()  # handled here: what finished is kept
         for future in futures:
             future.cancel()
         for future, k in futures.items():  # keep what finished before the interrupt
