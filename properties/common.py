@@ -14,6 +14,7 @@ from mpgverify.game import MarkovGame
 from mpgverify.policy import check_logits
 from mpgverify.solvers.batched import stack_members
 from mpgverify.verify.claims import Example, Outcome
+from randomgames.reuse import reused
 
 __all__ = [
     "EPS64",
@@ -79,6 +80,7 @@ def theta_json(theta: Sequence[torch.Tensor]) -> list[Any]:
     return [t.tolist() for t in theta]
 
 
+@reused
 def mpg_games(
     *,
     reward_range: tuple[float, float] = (0.0, 1.0),

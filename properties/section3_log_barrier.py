@@ -175,14 +175,18 @@ def check_lemma_3_5(
 
 
 # -- Theorem 3.6: log-barrier PG reaches ε-Nash within T -------------------------------------------------
+#: Theorem 3.6's games: some agent has two actions
+_THM_3_6_GAMES = mpg_games(max_agents=2, max_states=2, max_actions=2, max_gamma=0.3).filter(
+    lambda g: max(g.n_actions) > 1
+)
+
+
 @st.composite
 def _thm_3_6_examples(draw: Any) -> Example:
     """A game where some agent has two actions, and ε: in three draws of four a fraction in [0.5, 0.95] of
     the Nash-gap of θ₀ = 0 (the uniform policy, when positive), so that the start is not already ε-Nash
     and the run has something to do; else any ε in [0.5, 3]."""
-    game = draw(
-        mpg_games(max_agents=2, max_states=2, max_actions=2, max_gamma=0.3).filter(lambda g: max(g.n_actions) > 1)
-    )
+    game = draw(_THM_3_6_GAMES)
     gap = float(nash_gap(game, uniform_policy(game)).gap)
     if gap > 0 and draw(st.integers(0, 3)) > 0:
         eps = max(draw(st.floats(0.5, 0.95)) * gap, 1e-3)

@@ -78,7 +78,10 @@ def premises_lemma_c3(game: MarkovGame, witness: dict[str, Any]) -> Premises:
 def _eta_fraction(draw: Any, game: MarkovGame) -> dict[str, Any]:
     """η as a fraction of its bound over the whole of (0, 1]: the closed end η = bound exactly, tiny steps
     down to 1e-6, and the interval between."""
-    return {"eta_fraction": draw(st.one_of(st.just(1.0), st.floats(1e-6, 1.0)))}
+    return {"eta_fraction": draw(_LEMMA_C3_FRACTIONS)}
+
+
+_LEMMA_C3_FRACTIONS = st.one_of(st.just(1.0), st.floats(1e-6, 1.0))
 
 
 def _lemma_c3_outcomes(
@@ -184,7 +187,10 @@ def _thm_3_4_decision(limit: tuple[Any, int, str | None], eta: float, moved: flo
 
 
 def _pg_runs(draw: Any, game: MarkovGame) -> dict[str, Any]:
-    return {"steps": 1000, "eta_fraction": draw(st.one_of(st.just(1.0), st.floats(1e-3, 1.0)))}
+    return {"steps": 1000, "eta_fraction": draw(_THM_3_4_FRACTIONS)}
+
+
+_THM_3_4_FRACTIONS = st.one_of(st.just(1.0), st.floats(1e-3, 1.0))
 
 
 def _thm_3_4_outcome(gate: Premises, gap: float, value_scale: float, gap_bound: float) -> Outcome:

@@ -30,6 +30,7 @@ from mpgverify.solvers.nash import nash_gap
 from mpgverify.verify.claims import Example
 from mpgverify.verify.construction import Construction
 from properties.common import stacked_theta, theta_json
+from randomgames.reuse import reused, sampled
 
 __all__ = ["RATIO_NASH", "alphas", "build_ratio_nash", "choices", "epsilons", "ratio_nash_seeds", "smooth_games"]
 
@@ -37,7 +38,7 @@ __all__ = ["RATIO_NASH", "alphas", "build_ratio_nash", "choices", "epsilons", "r
 def alphas(draw: Any) -> float:
     """α of either sign (Def 4.2 restricts neither α nor β): the round values, or any in [−1, 2]."""
     if draw(st.booleans()):
-        return draw(st.sampled_from([1.0, 0.5, 0.25, -0.5]))
+        return draw(sampled((1.0, 0.5, 0.25, -0.5)))
     return draw(st.floats(-1.0, 2.0))
 
 
@@ -50,9 +51,13 @@ def epsilons(draw: Any, high: float = 0.5) -> float:
 
 def choices(draw: Any) -> float:
     """A point of a valid interval (``beta_choice`` etc.): shrinks to 0, the interval's low end."""
-    return draw(st.one_of(st.just(0.0), st.floats(0.0, 0.99)))
+    return draw(_CHOICES)
 
 
+_CHOICES = st.one_of(st.just(0.0), st.floats(0.0, 0.99))
+
+
+@reused
 def smooth_games(max_states: int = 2) -> st.SearchStrategy[MarkovGame]:
     """General games whose smoothness can be decided exactly: one state or a state-only kernel;
     rewards in [−1, 1], drawn from sub-ranges so that every sign pattern of the joint totals
@@ -67,18 +72,28 @@ def smooth_games(max_states: int = 2) -> st.SearchStrategy[MarkovGame]:
     )
 
 
+#: the blend's share: none (the closed end), or any in [0.05, 1] (drawn twice as often)
+_BLEND = st.one_of(st.just(0.0), st.floats(0.05, 1.0), st.floats(0.05, 1.0))
+
+
+@reused
+def _steps_up_to(limit: int) -> st.SearchStrategy[int]:
+    """The run's length: the whole ``limit``, or any count up to it."""
+    return st.one_of(st.just(limit), st.integers(0, limit))
+
+
 @st.composite
 def _seeds(draw: Any) -> Example:
     game = draw(smooth_games())
     eps = epsilons(draw)
     theta = draw(rgs.logits(game, tails=True))
-    reading = draw(st.sampled_from(["as-used", "as-written"]))
+    reading = draw(sampled(("as-used", "as-written")))
     # run to the end, or stop early (the policy on the way is ratio-Nash less often, but when it is it is
     # rarely an exact Nash policy: the informative examples)
     limit = 4 * game.n_agents * max(game.n_actions) + 4
-    steps = draw(st.one_of(st.just(limit), st.integers(0, limit)))
+    steps = draw(_steps_up_to(limit))
     # blend toward uniform by t ∈ [0, ε] (0 apart): ratio-Nash policies that are not exact Nash policies
-    t = draw(st.one_of(st.just(0.0), st.floats(0.05, 1.0), st.floats(0.05, 1.0))) * max(eps, 0.1)
+    t = draw(_BLEND) * max(eps, 0.1)
     constructive = t > 0 and draw(st.integers(0, 3)) > 0
     factor = draw(st.floats(1.0, 1.5)) if constructive else 1.0
     witness = {"theta": theta_json(theta), "eps": eps, "reading": reading, "steps": steps, "t": t}

@@ -47,10 +47,17 @@ from properties.section4_draws import alphas, choices
 from properties.sequences import br_sequences, npg_br_sequences, sequence
 from properties.sequences import trace as trace_of
 from properties.smoothness import discount_inverse, smoothness_constants, smoothness_not_established
+from randomgames.reuse import sampled
 
 __all__ = ["BOOK", "CLAIMS", "assumption_4_6", "assumption_4_6_minima", "premises_thm_4_7"]
 
 BOOK = ClaimBook(section="4")
+
+
+#: σ: small (where (8) is likely violated), or any up to 5
+_SIGMAS = st.one_of(st.floats(1e-3, 0.1), st.floats(0.01, 5.0))
+#: ε: the closed end 0, small, or any up to 0.5
+_EPSILONS = st.one_of(st.just(0.0), st.floats(0.0, 0.05), st.floats(0.05, 0.5))
 
 
 @st.composite
@@ -58,7 +65,7 @@ def _dynamics_examples(draw: Any) -> Example:
     """A game of the class (its agent terms meeting Assumption 4.6 in sum, or per agent, both drawn),
     θ₀, ε, σ, α and the β choice."""
     size: dict[str, Any] = dict(max_agents=3, max_states=2, max_actions=3, max_gamma=0.5)
-    kind = draw(st.sampled_from(["in sum", "in sum", "per agent", "identical interest"]))
+    kind = draw(sampled(("in sum", "in sum", "per agent", "identical interest")))
     if kind == "identical interest":
         game = draw(rgs.identical_interest_games(**size, reward_range=(0.05, 1.0), transitions=("action_independent",)))
     else:
@@ -71,8 +78,8 @@ def _dynamics_examples(draw: Any) -> Example:
         sigma = draw(st.floats(1e-3, 0.1))
     else:
         theta = draw(rgs.logits(game, tails=True))
-        sigma = draw(st.one_of(st.floats(1e-3, 0.1), st.floats(0.01, 5.0)))
-    eps = draw(st.one_of(st.just(0.0), st.floats(0.0, 0.05), st.floats(0.05, 0.5)))  # ε = 0: the closed end
+        sigma = draw(_SIGMAS)
+    eps = draw(_EPSILONS)  # ε = 0: the closed end
     if draw(st.booleans()):  # steered: ε below θ₀'s Nash-gap, so that NPG-BR's sequence has a step (T ≥ 1)
         gap = float(nash_gap(game, softmax_policy(theta)).gap)
         if gap > 0:

@@ -18,6 +18,7 @@ from typing import Any, TypedDict
 from hypothesis import strategies as st
 
 from mpgverify.errors import FormatError
+from randomgames.reuse import reused
 
 __all__ = ["GameSizes", "SizeBounds", "SizeError"]
 
@@ -105,10 +106,7 @@ class GameSizes:
 
     def gammas(self) -> st.SearchStrategy[float]:
         """γ in range; shrinks to ``min_gamma``, and tries the paper's 0.95 and the extremes first."""
-        fixed = [
-            g for g in (self.min_gamma, 0.5, 0.9, 0.95, 0.99, self.max_gamma) if self.min_gamma <= g <= self.max_gamma
-        ]
-        return st.one_of(st.sampled_from(sorted(set(fixed))), st.floats(self.min_gamma, self.max_gamma))
+        return _gammas(self.min_gamma, self.max_gamma)
 
     def draw(self, draw: Any) -> tuple[int, int, tuple[int, ...], float]:
         """(N, |S|, (|A¹|, …, |Aᴺ|), γ), each shrinking to its lower bound."""
@@ -116,3 +114,9 @@ class GameSizes:
         s = draw(st.integers(self.min_states, self.max_states))
         acts = tuple(draw(st.integers(self.min_actions, self.max_actions)) for _ in range(n))
         return n, s, acts, draw(self.gammas())
+
+
+@reused
+def _gammas(low: float, high: float) -> st.SearchStrategy[float]:
+    fixed = [g for g in (low, 0.5, 0.9, 0.95, 0.99, high) if low <= g <= high]
+    return st.one_of(st.sampled_from(sorted(set(fixed))), st.floats(low, high))

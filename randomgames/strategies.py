@@ -32,6 +32,7 @@ from mpgverify.game import MarkovGame
 from mpgverify.policy import Policy, softmax_policy
 from mpgverify.solvers.potential_space import agent_term_bases
 from randomgames import builders as gen
+from randomgames.reuse import reused, sampled
 from randomgames.sizes import GameSizes, SizeBounds, SizeError
 from randomgames.sources import HypothesisSource
 
@@ -81,10 +82,11 @@ def _dynamics(
 ) -> tuple[HypothesisSource, torch.Tensor, torch.Tensor]:
     """A Hypothesis-backed source, then a transition tensor and μ of drawn kinds."""
     src = HypothesisSource(draw)
-    P = gen.draw_transition(src, s, acts, draw(st.sampled_from(list(transitions))))
-    return src, P, gen.draw_mu(src, s, draw(st.sampled_from(list(mus))))
+    P = gen.draw_transition(src, s, acts, draw(sampled(tuple(transitions))))
+    return src, P, gen.draw_mu(src, s, draw(sampled(tuple(mus))))
 
 
+@reused
 @st.composite
 def identical_interest_games(
     draw: Any,
@@ -104,6 +106,7 @@ def identical_interest_games(
     return gen.build_identical_interest(phi, P, mu, gamma, "identical-interest")
 
 
+@reused
 @st.composite
 def dummy_term_games(
     draw: Any,
@@ -123,7 +126,7 @@ def dummy_term_games(
     n, s, acts, gamma = _sizes(sizes).draw(draw)
     src = HypothesisSource(draw)
     P = gen.draw_transition(src, s, acts, "action_independent")
-    mu = gen.draw_mu(src, s, draw(st.sampled_from(list(mus))))
+    mu = gen.draw_mu(src, s, draw(sampled(tuple(mus))))
     phi = src.uniform((s, *acts), *reward_range)
     dummies = torch.stack(
         [src.uniform([s, *acts[:i], 1, *acts[i + 1 :]], *dummy_range).expand(s, *acts) for i in range(n)]
@@ -131,6 +134,7 @@ def dummy_term_games(
     return gen.build_dummy_term(phi, dummies, P, mu, gamma, "dummy-term")
 
 
+@reused
 @st.composite
 def constant_offset_games(
     draw: Any,
@@ -152,6 +156,7 @@ def constant_offset_games(
     return gen.build_constant_offset(phi, src.uniform((n,), *offset_range), P, mu, gamma, "constant-offset")
 
 
+@reused
 def normal_form_potential_games(
     *,
     reward_range: tuple[float, float] = (0.0, 1.0),
@@ -166,6 +171,7 @@ def normal_form_potential_games(
     return dummy_term_games(**one_state, reward_range=reward_range, dummy_range=dummy_range, mus=("uniform",))
 
 
+@reused
 @st.composite
 def general_mpgs(
     draw: Any,
@@ -191,6 +197,7 @@ def general_mpgs(
     return gen.build_general_mpg(phi, z, P, mu, gamma, "general-mpg")
 
 
+@reused
 @st.composite
 def positive_potential_mpgs(
     draw: Any,
@@ -215,7 +222,7 @@ def positive_potential_mpgs(
     n, s, acts, gamma = _sizes(sizes, max_states=2, max_gamma=0.5).draw(draw)
     src = HypothesisSource(draw)
     rows = gen.draw_transition(src, s, (1,), "random").reshape(s, s)
-    mu = gen.draw_mu(src, s, draw(st.sampled_from(list(mus))))
+    mu = gen.draw_mu(src, s, draw(sampled(tuple(mus))))
     phi = src.uniform((s, *acts), *potential_range)
     dummies = torch.stack(
         [src.uniform([s, *acts[:i], 1, *acts[i + 1 :]], *agent_term_range).expand(s, *acts) for i in range(n)]
@@ -233,6 +240,7 @@ def positive_potential_mpgs(
     )
 
 
+@reused
 def coordination_games(
     *,
     min_agents: int = 1,
@@ -257,6 +265,7 @@ def coordination_games(
     )
 
 
+@reused
 @st.composite
 def congestion_games(
     draw: Any,
@@ -294,6 +303,7 @@ def congestion_games(
     )
 
 
+@reused
 def mpgs(
     *,
     reward_range: tuple[float, float] = (0.0, 1.0),
@@ -330,6 +340,7 @@ MPG_CLASSES: dict[str, Any] = {
 }
 
 
+@reused
 @st.composite
 def statewise_potential_controls(
     draw: Any,
@@ -356,6 +367,7 @@ def statewise_potential_controls(
     )
 
 
+@reused
 @st.composite
 def general_sum_controls(draw: Any, **sizes: Unpack[SizeBounds]) -> MarkovGame:
     """General-sum non-MPG controls with a proof (planted matching pennies, noise < 2κ;
@@ -370,6 +382,7 @@ def general_sum_controls(draw: Any, **sizes: Unpack[SizeBounds]) -> MarkovGame:
     )
 
 
+@reused
 @st.composite
 def general_sum_games(
     draw: Any,
@@ -388,6 +401,7 @@ def general_sum_games(
     return gen.build_general_sum(src.uniform((n, s, *acts), *reward_range), P, mu, gamma, "general-sum")
 
 
+@reused
 def non_mpgs(*, max_agents: int = 3, max_states: int = 3, max_actions: int = 3) -> st.SearchStrategy[MarkovGame]:
     """Provably non-MPG controls of both kinds."""
     return st.one_of(
@@ -401,7 +415,7 @@ def _logits(draw: Any, game: MarkovGame, scale: float, tails: bool) -> Policy:
     """:func:`logits`' draw, at module level: a composite defined inside a function is built anew
     (its source parsed by Hypothesis) at every call, which was a quarter of a draw's cost."""
     src = HypothesisSource(draw)
-    kind = draw(st.sampled_from(["box", "wide", "near-deterministic"])) if tails else "box"
+    kind = draw(sampled(("box", "wide", "near-deterministic"))) if tails else "box"
     if kind == "box":
         return tuple(src.uniform((game.n_states, n), -scale, scale) for n in game.n_actions)
     if kind == "wide":
