@@ -158,14 +158,19 @@ def _lemma_3_7_outcome(
     spreads = [eta * (n - factor * a) for n, a in zip(nat, ev.advantages, strict=True)]
     residual = torch.stack([(x.amax(-1) - x.amin(-1)).amax(-1) for x in spreads]).amax(0).tolist()
     # F_s = d(s)(diag π − ππᵀ) has condition ~1/min π: near-deterministic rows (the logits' tails) lose
-    # that much accuracy in F†g, so the float tolerance grows with it and such examples are not informative
+    # that much accuracy in F†g, so the float tolerance grows with it and such examples are not informative.
+    # The residual is in logits, η·(F†g − A): its rounding is that loss relative to η·max |Aⁱ| (rewards of
+    # 5e12 and logit gaps of 700 gave a float residual of 2.5e291 where the exact one is 0: hunt, seed 0).
+    # Beyond float64's range (a scale past 1e300) the tolerance is infinite: such an example decides nothing
     low = torch.stack([p.flatten(1).amin(-1) for p in probs]).amin(0).tolist()
+    largest = torch.stack([a.abs().flatten(1).amax(-1) for a in ev.advantages]).amax(0)  # max |Aⁱ| [B]
+    size = (torch.as_tensor(eta, dtype=torch.float64).flatten() * largest).tolist()
     outs = []
-    for r, m in zip(residual, low, strict=True):
-        cond = 1.0 / max(m, 1e-300)
-        outs.append(
-            dataclasses.replace(identity_outcome(r, scale=min(cond, 1e300)), informative=cond <= CONDITION_LIMIT)
-        )
+    for r, m, z in zip(residual, low, size, strict=True):
+        cond = 1.0 / m if m > 0 else math.inf
+        scale = cond * max(1.0, z)
+        scale = scale if scale <= 1e300 else math.inf  # float64 resolves nothing here: an infinite tolerance
+        outs.append(dataclasses.replace(identity_outcome(r, scale=scale), informative=cond <= CONDITION_LIMIT))
     return outs
 
 
