@@ -270,6 +270,25 @@ def test_outcome_of_a_moved_example_that_breaks_a_shape_is_rejected_not_raised()
     assert r.status == "not found" and r.premises_met == 0
 
 
+def test_an_error_in_a_generation_block_is_raised_as_itself_not_as_flaky() -> None:
+    """A block of draws is judged as one population inside Hypothesis's test: an error there was
+    reported by Hypothesis as a FlakyFailure of the last draw (replayed alone, it passed), which hid the
+    error (a 60 s hunt of every claim ended on one). The block's own error comes out."""
+    import dataclasses
+
+    claim = BY_ID["def-4.2"]
+    calls: list[int] = []
+
+    def batch(games, witnesses, **kwargs):
+        calls.append(len(games))
+        raise ZeroDivisionError("planted in the batched check")
+
+    broken = dataclasses.replace(claim, batch=batch)
+    with pytest.raises(ZeroDivisionError, match="planted"):
+        hunt(broken, evaluations=200, seed_value=0)
+    assert calls, "the batched check was never asked"
+
+
 # -- gradient-guided hunting against the (1+1)-ES, at equal evaluation budgets -------------------------------
 @pytest.mark.parametrize(
     ("claim_id", "scale", "budget"),

@@ -215,8 +215,17 @@ def _generate(
         buffer.append(example)
         room = search.budget.room(share)
         if len(buffer) >= min(GENERATION_BLOCK, GENERATION_BLOCK if room is None else room):
-            flush()
+            try:
+                flush()
+            except _Stop:
+                raise
+            except Exception as e:
+                # the block's evaluation failed, not this draw: Hypothesis would replay this draw alone,
+                # see it pass and report a FlakyFailure that hides the error; it is raised after the run
+                failed.append(e)
+                raise _Stop from None
 
+    failed: list[Exception] = []
     try:
         with independent_of_local_constants():
             draw()
@@ -224,8 +233,10 @@ def _generate(
         # the stop signal ends Hypothesis's run; on the way out Hypothesis may replay an example that
         # stopped and report the replay as flaky, or group several stops: after a find or with the
         # budget spent, any of these is the intended stop; anything else is a real error
-        if not found and search.budget.left(share):
+        if not found and not failed and search.budget.left(share):
             raise
+    if failed:
+        raise failed[0]
     if buffer and not found:  # a last, partial block: the time share ran out mid-block, or Hypothesis's examples
         with contextlib.suppress(_Stop):
             flush()
