@@ -41,6 +41,7 @@ from properties.ratio_nash import (
 from properties.section4_draws import RATIO_NASH, alphas, choices, smooth_games
 from properties.smoothness import (
     Interval,
+    as_float,
     feasible,
     pick,
     smoothness_constants,
@@ -218,17 +219,9 @@ def prop_4_3_gap(
     return gap, f"lambda={_shown(lam)} mu={_shown(mu)} kappa={_shown(kappa)} nu={_shown(nu)}"
 
 
-def _float(q: Fraction) -> float:
-    """``q`` as a float, ±inf beyond float64's range (a subnormal reward makes λ = r/r' ≈ 1e310)."""
-    try:
-        return float(q)
-    except OverflowError:
-        return math.inf if q > 0 else -math.inf
-
-
 def _shown(q: Fraction) -> str:
     """``q`` for a note: 4 significant digits, or its order of magnitude beyond float64's range."""
-    value = _float(q)
+    value = as_float(q)
     if math.isfinite(value):
         return f"{value:.4g}"
     return f"{'-' if q < 0 else ''}~1e{len(str(abs(q.numerator))) - len(str(q.denominator))} (beyond float64)"
@@ -236,7 +229,7 @@ def _shown(q: Fraction) -> str:
 
 def exact_prop_4_3(game: MarkovGame, witness: dict[str, Any], **kw: Any) -> ExactMargin:
     gap, _ = prop_4_3_gap(game, witness, **kw)
-    return ExactMargin(str(gap), _float(gap), observed=str(gap), bound="0")
+    return ExactMargin(str(gap), as_float(gap), observed=str(gap), bound="0")
 
 
 @BOOK.claim(
@@ -289,7 +282,7 @@ def check_prop_4_3(game: MarkovGame, witness: dict[str, Any], **kw: Any) -> Outc
     κ − ν = 1, since ``M_π r = r/(1−γ)`` for every π makes the condition ``r ≥ (κ − ν) r`` for every
     real r — imply the game is (κλ, μν)-smooth. Decided in rational arithmetic."""
     gap, note = prop_4_3_gap(game, witness, **kw)
-    return Outcome(True, _float(gap), 1e-12, _float(gap), 0.0, None, note)
+    return Outcome(True, as_float(gap), 1e-12, as_float(gap), 0.0, None, note)
 
 
 # -- def-4.4 and thm-4.5: ε-ratio-Nash policies and their POA ------------------------------------------------

@@ -28,6 +28,7 @@ checked as printed, or picks a point of the interval with ``beta_choice`` ∈ [0
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
 from typing import Any
@@ -40,6 +41,7 @@ from randomgames.perturb import is_action_independent
 
 __all__ = [
     "Interval",
+    "as_float",
     "beta_interval",
     "discount_inverse",
     "discount_matrix",
@@ -297,16 +299,39 @@ def smoothness_margin(game: MarkovGame, alpha: Fraction, beta: Fraction) -> Frac
     return min(sum((D[s][t] * m[t] for t in range(game.n_states)), Fraction(0)) for s in range(game.n_states))
 
 
+def as_float(q: Fraction) -> float:
+    """``q`` as a float, ±inf beyond float64's range (a subnormal reward r makes a ratio like 1/r ≈ 1e323)."""
+    try:
+        return float(q)
+    except OverflowError:
+        return math.inf if q > 0 else -math.inf
+
+
+def _beyond_float64(beta: Fraction) -> Premises | None:
+    """Undecided when the exact β has no float64 value: the checks that use (α, β) compute in floats
+    (a subnormal joint reward r(a) puts the valid β's low end near 1/r(a) ≈ 1e323; float(β) raised
+    OverflowError and ended a 60 s hunt)."""
+    if math.isfinite(as_float(beta)):
+        return None
+    return Premises.undecided(
+        f"β ≈ {'-' if beta < 0 else ''}1e{len(str(abs(beta.numerator))) - len(str(beta.denominator))} lies beyond "
+        "float64's range (a subnormal reward): the float check cannot use it"
+    )
+
+
 def smoothness_constants(game: MarkovGame, witness: dict[str, Any]) -> tuple[Fraction, Fraction] | Premises:
     """The witness's (α, β), exactly — β as stated (``beta``) or picked by ``beta_choice`` (default 0) in
     the valid interval — when the game is (α, β)-smooth; else the gate's decision (not met, or
-    undecided for a kernel that depends on actions)."""
+    undecided for a kernel that depends on actions or for a β beyond float64's range, which the float
+    checks that use these constants cannot evaluate)."""
     alpha = Fraction(number(witness, "alpha"))
     if (reason := smoothness_not_established(game)) is not None:
         return Premises.undecided(reason)
     if "beta" in witness:
         beta = Fraction(number(witness, "beta"))
         gap = smoothness_margin(game, alpha, beta)
+        if (far := _beyond_float64(beta)) is not None:
+            return far
         if gap < 0:
             return Premises.fail(
                 f"the game is not (α, β)-smooth at α = {float(alpha):.4g}, β = {float(beta):.4g}: "
@@ -326,6 +351,8 @@ def smoothness_constants(game: MarkovGame, witness: dict[str, Any]) -> tuple[Fra
     if interval is None:
         return Premises.fail(f"no β makes the game (α, β)-smooth for α = {float(alpha):.4g}")
     beta = pick(interval, Fraction(choice))
+    if (far := _beyond_float64(beta)) is not None:
+        return far
     premise_checked(
         lambda: (
             f"(α, β)-smooth (Def 4.2, exactly) at α = {float(alpha):.4g}: β = {float(beta):.4g}, the point "
@@ -339,8 +366,8 @@ def _interval_text(interval: Any) -> str:
     """An interval of valid β, in words."""
     try:
         lo, hi = interval
-        left = "(−∞" if lo is None else f"[{float(lo):.4g}"
-        return f"{left}, {'∞)' if hi is None else f'{float(hi):.4g}]'}"
+        left = "(−∞" if lo is None else f"[{as_float(lo):.4g}"
+        return f"{left}, {'∞)' if hi is None else f'{as_float(hi):.4g}]'}"
     except (TypeError, ValueError):
         return str(interval)
 

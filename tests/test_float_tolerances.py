@@ -67,3 +67,34 @@ def test_lemma_3_7_tolerance_keeps_the_planted_step() -> None:
         held, planted = check_lemma_3_7(game, witness), check_lemma_3_7(game, witness, factor=2.0)
         assert held.informative and not held.violated, held
         assert planted.violated and -planted.margin > 1e3 * planted.tol, (factor, planted)
+
+
+def _subnormal_stage_game():
+    """One state, 2 × 2 actions, a joint reward r(a) = 5e-324 (subnormal): the valid β's low end is
+    about 1/r(a) ≈ 1e323, beyond float64."""
+    from mpgverify.game import MarkovGame
+
+    P = torch.ones(1, 2, 2, 1, dtype=torch.float64)
+    R = torch.tensor([[[[5e-324, 0.5], [0.3, 0.2]]], [[[0.0, 0.5], [0.3, 0.2]]]], dtype=torch.float64)
+    return MarkovGame(n_actions=(2, 2), transition=P, rewards=R, gamma=0.5, mu=torch.ones(1, dtype=torch.float64))
+
+
+def test_a_beta_beyond_float64_is_undecided_not_an_overflow() -> None:
+    """def-4.2's check raised OverflowError (float(β)) on such a game, one at a time and in a population,
+    which ended a 60 s hunt; the gate now says undecided, with the reason, wherever (α, β) are asked."""
+    from mpgverify.verify.claims import Example
+    from mpgverify.verify.population import evaluate_population
+    from mpgverify.verify.registry import load_claims
+    from properties.smoothness import smoothness_constants
+
+    game = _subnormal_stage_game()
+    witness = {"theta": [[[0.0, 0.0]], [[0.0, 0.0]]], "theta_prime": [[[1.0, 0.0]], [[0.0, 1.0]]], "alpha": 1.0}
+    gate = smoothness_constants(game, witness | {"beta_choice": 0.5})
+    assert gate.met is None and "float64" in gate.reason, gate  # type: ignore[union-attr]
+    claim = {c.id: c for c in load_claims()}["def-4.2"]
+    examples = [Example(game, witness | {"beta_choice": c}) for c in (0.0, 0.5)]
+    for out in [claim.check(game, examples[0].witness), *evaluate_population(claim, examples, {})]:
+        assert out is not None and out.undecided and not out.premises_met, out
+    # the same game at a β it can take: a stated β in range is decided as before
+    held = smoothness_constants(game, witness | {"beta": 1e100})
+    assert isinstance(held, tuple) or held.met is not None, held

@@ -535,7 +535,7 @@ def _swallow_a_ctrl_c() -> None:
         signal.raise_signal(signal.SIGINT)
         for _ in range(10**6):  # the handler runs at the next bytecode boundary
             pass
-    except BaseException:  # noqa: BLE001 - the point: somebody else's code swallows it
+    except BaseException:  # the point: somebody else's code swallows it
         pass
 
 
