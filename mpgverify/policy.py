@@ -86,10 +86,8 @@ def _check_finite(t: torch.Tensor, field: str) -> None:
     """Every entry of ``t`` is finite (:func:`~mpgverify.arrays.all_finite`), else the first bad index."""
     if all_finite(t):
         return
-    bad = ~torch.isfinite(t)
-    if bool(bad.any()):
-        where = "".join(f"[{int(k)}]" for k in bad.nonzero()[0])
-        raise FormatError(f"{field}{where}", "must be finite")
+    where = "".join(f"[{int(k)}]" for k in (~torch.isfinite(t)).nonzero()[0])
+    raise FormatError(f"{field}{where}", "must be finite")
 
 
 def check_logits(game: Game, logits: Sequence[object], field: str = "logits") -> Policy:

@@ -10,7 +10,6 @@ depends on actions are "premises not met", never counted, and the coverage repor
 from __future__ import annotations
 
 import dataclasses
-import math
 from fractions import Fraction
 from typing import Any
 
@@ -44,6 +43,7 @@ from properties.smoothness import (
     as_float,
     feasible,
     pick,
+    shown,
     smoothness_constants,
     smoothness_gap,
     stage_pairs,
@@ -177,7 +177,7 @@ def _reward_constants(game: MarkovGame, witness: dict[str, Any], reading: str) -
     p, d = lam.numerator, lam.denominator
     mu_iv = feasible((d * total, p * total_b - d * lhs) for total, total_b, lhs in stage_pairs(game, 0)[1])
     if mu_iv is None:
-        return f"the rewards are (λ, μ)-smooth (one-sided) for no μ at λ = {_shown(lam)}"
+        return f"the rewards are (λ, μ)-smooth (one-sided) for no μ at λ = {shown(lam)}"
     return lam, pick(mu_iv, mu_choice)
 
 
@@ -216,15 +216,7 @@ def prop_4_3_gap(
     (≥ 0: the proposition holds here), with a note."""
     lam, mu, kappa, nu = (gate.facts[k] for k in ("lam", "mu", "kappa", "nu"))
     gap = smoothness_gap(game, kappa * lam + Fraction(float(alpha_shift)), mu * nu)
-    return gap, f"lambda={_shown(lam)} mu={_shown(mu)} kappa={_shown(kappa)} nu={_shown(nu)}"
-
-
-def _shown(q: Fraction) -> str:
-    """``q`` for a note: 4 significant digits, or its order of magnitude beyond float64's range."""
-    value = as_float(q)
-    if math.isfinite(value):
-        return f"{value:.4g}"
-    return f"{'-' if q < 0 else ''}~1e{len(str(abs(q.numerator))) - len(str(q.denominator))} (beyond float64)"
+    return gap, f"lambda={shown(lam)} mu={shown(mu)} kappa={shown(kappa)} nu={shown(nu)}"
 
 
 def exact_prop_4_3(game: MarkovGame, witness: dict[str, Any], **kw: Any) -> ExactMargin:

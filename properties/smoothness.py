@@ -50,6 +50,7 @@ __all__ = [
     "profile_pairs",
     "scaled_pairs",
     "scaled_stage",
+    "shown",
     "smoothness_constants",
     "smoothness_gap",
     "smoothness_margin",
@@ -307,16 +308,21 @@ def as_float(q: Fraction) -> float:
         return math.inf if q > 0 else -math.inf
 
 
+def shown(q: Fraction) -> str:
+    """``q`` for a note: 4 significant digits, or its order of magnitude beyond float64's range."""
+    value = as_float(q)
+    if math.isfinite(value):
+        return f"{value:.4g}"
+    return f"{'-' if q < 0 else ''}~1e{len(str(abs(q.numerator))) - len(str(q.denominator))} (beyond float64)"
+
+
 def _beyond_float64(beta: Fraction) -> Premises | None:
     """Undecided when the exact β has no float64 value: the checks that use (α, β) compute in floats
     (a subnormal joint reward r(a) puts the valid β's low end near 1/r(a) ≈ 1e323; float(β) raised
-    OverflowError and ended a 60 s hunt)."""
+    OverflowError and ended a 60 s hunt). A stated β is a witness number, always within range."""
     if math.isfinite(as_float(beta)):
         return None
-    return Premises.undecided(
-        f"β ≈ {'-' if beta < 0 else ''}1e{len(str(abs(beta.numerator))) - len(str(beta.denominator))} lies beyond "
-        "float64's range (a subnormal reward): the float check cannot use it"
-    )
+    return Premises.undecided(f"β = {shown(beta)}, from a subnormal reward: the float check cannot use it")
 
 
 def smoothness_constants(game: MarkovGame, witness: dict[str, Any]) -> tuple[Fraction, Fraction] | Premises:
@@ -330,8 +336,6 @@ def smoothness_constants(game: MarkovGame, witness: dict[str, Any]) -> tuple[Fra
     if "beta" in witness:
         beta = Fraction(number(witness, "beta"))
         gap = smoothness_margin(game, alpha, beta)
-        if (far := _beyond_float64(beta)) is not None:
-            return far
         if gap < 0:
             return Premises.fail(
                 f"the game is not (α, β)-smooth at α = {float(alpha):.4g}, β = {float(beta):.4g}: "
@@ -366,8 +370,8 @@ def _interval_text(interval: Any) -> str:
     """An interval of valid β, in words."""
     try:
         lo, hi = interval
-        left = "(−∞" if lo is None else f"[{as_float(lo):.4g}"
-        return f"{left}, {'∞)' if hi is None else f'{as_float(hi):.4g}]'}"
+        left = "(−∞" if lo is None else f"[{shown(lo)}"
+        return f"{left}, {'∞)' if hi is None else f'{shown(hi)}]'}"
     except (TypeError, ValueError):
         return str(interval)
 

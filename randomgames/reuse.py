@@ -16,6 +16,8 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from hypothesis import strategies as st
+
 __all__ = ["reused", "sampled"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,6 +60,4 @@ def reused(factory: F) -> F:
 def sampled(values: tuple[Any, ...]) -> Any:
     """``st.sampled_from(values)``, one strategy per tuple of plain values (Hypothesis keeps no cache of
     ``sampled_from`` strategies: a draw of a kind from ``st.sampled_from(list(kinds))`` built one)."""
-    from hypothesis import strategies as st
-
     return st.sampled_from(values)
