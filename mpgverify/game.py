@@ -98,6 +98,11 @@ class MarkovGame:
     name: str = "game"
 
     def __post_init__(self) -> None:
+        self._validate(frozenset())
+
+    def _validate(self, trusted: frozenset[str]) -> None:
+        """Validate and normalize the fields in place; those named in ``trusted`` come unchanged from a
+        validated game (:meth:`replace`) and are not checked again."""
         if not isinstance(self.name, str):
             raise FormatError("name", f"must be a string, got {self.name!r}")
         gamma = self.gamma
@@ -124,12 +129,33 @@ class MarkovGame:
         if mu_len < 1:
             raise FormatError("mu", f"must be a list of state probabilities, got {self.mu!r}")
         n_states = mu_len
-        mu = probability_rows(as_tensor(self.mu, (n_states,), "mu"), "mu")
-        transition = as_tensor(self.transition, (n_states, *n_actions, n_states), "transition")
-        transition = probability_rows(transition, "transition")
-        rewards = as_tensor(self.rewards, (len(n_actions), n_states, *n_actions), "rewards")
-        potential = None if self.potential is None else as_tensor(self.potential, (n_states, *n_actions), "potential")
+        # a field carried over unchanged from a validated game (``trusted``, see :meth:`replace`) is
+        # already the tensor validation returns (validation is idempotent: ``normalize_rows``), unless
+        # another change moved the shape it must have
+        shapes = {
+            "mu": (n_states,),
+            "transition": (n_states, *n_actions, n_states),
+            "rewards": (len(n_actions), n_states, *n_actions),
+            "potential": (n_states, *n_actions),
+        }
+        carried = {
+            k for k in trusted & shapes.keys() if getattr(self, k) is None or tuple(getattr(self, k).shape) == shapes[k]
+        }
+        if self.potential is None:
+            carried.add("potential")
+        mu = self.mu if "mu" in carried else probability_rows(as_tensor(self.mu, shapes["mu"], "mu"), "mu")
+        transition = (
+            self.transition
+            if "transition" in carried
+            else probability_rows(as_tensor(self.transition, shapes["transition"], "transition"), "transition")
+        )
+        rewards = self.rewards if "rewards" in carried else as_tensor(self.rewards, shapes["rewards"], "rewards")
+        potential = (
+            self.potential if "potential" in carried else as_tensor(self.potential, shapes["potential"], "potential")
+        )
         for field_name, table in (("rewards", rewards), ("potential", potential)):
+            if field_name in carried and "gamma" in trusted:
+                continue  # its bound below depends on both
             if table is not None and table.numel() and (big := largest_magnitude(table)) / (1.0 - gamma) > MAX_VALUE:
                 raise FormatError(
                     field_name,
@@ -178,7 +204,8 @@ class MarkovGame:
         return self.potential.reshape(self.n_states, self.n_joint_actions)
 
     def replace(self, **changes: Any) -> MarkovGame:
-        """A copy with some fields changed (validated again)."""
+        """A copy with some fields changed: the changed ones validated as the constructor does, the
+        carried ones kept as they are (already validated)."""
         fields: dict[str, Any] = {
             "gamma": self.gamma,
             "n_actions": self.n_actions,
@@ -188,8 +215,22 @@ class MarkovGame:
             "potential": self.potential,
             "name": self.name,
         }
+        unknown = set(changes) - set(fields)
+        if unknown:
+            raise TypeError(f"MarkovGame has no field {sorted(unknown)[0]!r}")
         fields.update(changes)
-        return MarkovGame(**fields)
+        # the tensors carried over unchanged were validated with this game: only the rest is checked
+        # again (all of them when the action counts change; the reward bounds again when γ does)
+        carried = (
+            frozenset()
+            if "n_actions" in changes
+            else frozenset(k for k in ("gamma", "mu", "transition", "rewards", "potential") if k not in changes)
+        )
+        game = object.__new__(MarkovGame)
+        for key, value in fields.items():
+            object.__setattr__(game, key, value)
+        game._validate(carried)
+        return game
 
     def renamed(self, name: str) -> MarkovGame:
         """The same game under another label."""

@@ -8,7 +8,10 @@ parameters θ have the same layout: ``πⁱ(a|s) = exp θⁱ_{s,a} / Σ_b exp θ
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 import torch
 
@@ -24,6 +27,7 @@ __all__ = [
     "deterministic_policy",
     "expect_over_others",
     "joint_policy",
+    "logits_parsed_once",
     "others_weights",
     "random_logits",
     "softmax_policy",
@@ -90,8 +94,38 @@ def _check_finite(t: torch.Tensor, field: str) -> None:
     raise FormatError(f"{field}{where}", "must be finite")
 
 
+#: the lists of logits parsed in the current :func:`logits_parsed_once` scope (None: outside one)
+_PARSED: ContextVar[dict[tuple[Any, ...], tuple[object, Policy]] | None] = ContextVar("_PARSED", default=None)
+
+
+@contextmanager
+def logits_parsed_once() -> Iterator[None]:
+    """Within this scope :func:`check_logits` parses each list of logits once per game shape and field
+    (a population's premise gate and its batched check read the same witness lists): a list seen again
+    — the same object, which nobody mutates while the scope lasts — returns the tensors parsed before
+    (callers clone before changing a tensor). A parse that raises is not kept."""
+    token = _PARSED.set({})
+    try:
+        yield
+    finally:
+        _PARSED.reset(token)
+
+
 def check_logits(game: Game, logits: Sequence[object], field: str = "logits") -> Policy:
     """Validate tabular softmax parameters θ for ``game`` (finite, right shapes)."""
+    parsed = _PARSED.get()
+    if parsed is None or not isinstance(logits, list):
+        return _check_logits(game, logits, field)
+    key = (id(logits), game.n_states, tuple(game.n_actions), field)
+    hit = parsed.get(key)
+    if hit is not None and hit[0] is logits:
+        return hit[1]
+    out = _check_logits(game, logits, field)
+    parsed[key] = (logits, out)  # the list is kept alive with its key: its id is not reused meanwhile
+    return out
+
+
+def _check_logits(game: Game, logits: Sequence[object], field: str) -> Policy:
     if not isinstance(logits, (list, tuple)):
         raise FormatError(field, "must be a list with one entry per agent")
     tensors = []

@@ -16,6 +16,7 @@ drop actions and single-action agents (restricting the witness alike) and round 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,6 +69,10 @@ def _drop_column(value: Any, action: int, probs: bool) -> list[Any]:
     return x.tolist()
 
 
+#: :meth:`Moves._movable`'s last answers, per (moves, game, witness) objects
+_MOVABLE: OrderedDict[tuple[int, int, int], tuple[Moves, MarkovGame, dict[str, Any], list[str]]] = OrderedDict()
+
+
 @dataclass(frozen=True)
 class Moves:
     """:class:`~mpgverify.verify.claims.LocalMoves` for this paper's examples.
@@ -90,11 +95,21 @@ class Moves:
     agent_terms: bool = True
 
     def _movable(self, example: Example) -> list[str]:
+        """The witness keys a move may change. The search draws many neighbours of one parent: the
+        answer for its (game, witness) objects — neither changes in place — is kept for the next ask."""
         game, witness = example.game, example.witness
+        key = (id(self), id(game), id(witness))
+        hit = _MOVABLE.get(key)
+        if hit is not None and hit[0] is self and hit[1] is game and hit[2] is witness:
+            return hit[3]
         keys = [
             k for k in witness if _agent_list(game, witness[k]) or _agent_array(game, witness, witness[k]) is not None
         ]
-        return keys + [k for k in self.ranges if isinstance(witness.get(k), (int, float))]
+        keys += [k for k in self.ranges if isinstance(witness.get(k), (int, float))]
+        _MOVABLE[key] = (self, game, witness, keys)  # the objects kept with their ids: not reused meanwhile
+        while len(_MOVABLE) > 64:
+            _MOVABLE.popitem(last=False)
+        return keys
 
     def neighbour(self, example: Example, rng: np.random.Generator, scale: float) -> Example:
         keys = self._movable(example)

@@ -27,11 +27,15 @@ checked as printed, or picks a point of the interval with ``beta_choice`` ∈ [0
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
 from typing import Any
+
+import numpy as np
+import torch
 
 from mpgverify.game import MarkovGame
 from mpgverify.memo import per_game
@@ -121,11 +125,22 @@ def smoothness_not_established(game: MarkovGame) -> str | None:
     "for one state or a state-only kernel only)"
 
 
+def _content(t: torch.Tensor) -> bytes:
+    """The stored float64 numbers of ``t``, as a cache key (equal bytes: the same exact rationals)."""
+    return t.detach().contiguous().numpy().tobytes()
+
+
 @per_game()
 def discount_matrix(game: MarkovGame) -> list[list[Fraction]]:
-    """``D = (I − γQ)⁻¹`` exactly (Q the state-only kernel, from the stored floats)."""
-    g, Q = Fraction(float(game.gamma)), game.P[:, 0]
-    return discount_inverse(g, [[Fraction(float(Q[s, t])) for t in range(game.n_states)] for s in range(game.n_states)])
+    """``D = (I − γQ)⁻¹`` exactly (Q the state-only kernel, from the stored floats). Kept by content as
+    well: a move of μ or of the rewards keeps γ and Q, hence D."""
+    return _discount_of(float(game.gamma), game.n_states, _content(game.P[:, 0]))
+
+
+@functools.lru_cache(maxsize=256)
+def _discount_of(gamma: float, n_states: int, kernel: bytes) -> list[list[Fraction]]:
+    Q = np.frombuffer(kernel, dtype=np.float64).reshape(n_states, n_states).tolist()
+    return discount_inverse(Fraction(gamma), [[Fraction(q) for q in row] for row in Q])
 
 
 def discount_inverse(gamma: Fraction, Q: Sequence[Sequence[Fraction]]) -> list[list[Fraction]]:
@@ -152,9 +167,13 @@ def scaled_stage(game: MarkovGame, s: int = 0) -> tuple[int, dict[tuple[int, ...
     """:func:`stage` over one common denominator: ``(q, {a: [q·rⁱ(s, a)]})`` with every entry an integer.
     Each float is m·2ᵉ, so q is a power of two and ``Fraction(k, q)`` is exactly the stored reward;
     sums and comparisons in these integers are the rational ones, without a Fraction per operation."""
+    return _scaled(game.rewards, game.n_actions, s)
+
+
+def _scaled(rewards: torch.Tensor, n_actions: tuple[int, ...], s: int) -> tuple[int, dict[tuple[int, ...], list[int]]]:
     # rⁱ(s, a) per agent, the joint actions flattened in the order itertools.product lists them
-    R = game.rewards[:, s].reshape(game.n_agents, -1).tolist()
-    profiles = itertools.product(*(range(n) for n in game.n_actions))
+    R = rewards[:, s].reshape(rewards.shape[0], -1).tolist()
+    profiles = itertools.product(*(range(n) for n in n_actions))
     ratios = {a: [row[k].as_integer_ratio() for row in R] for k, a in enumerate(profiles)}
     q = max(d for row in ratios.values() for _, d in row)
     return q, {a: [n * (q // d) for n, d in row] for a, row in ratios.items()}
@@ -175,9 +194,17 @@ def scaled_pairs(r: dict[tuple[int, ...], list[int]], n_agents: int) -> Iterator
 @per_game(keep=4)
 def stage_pairs(game: MarkovGame, s: int) -> tuple[int, list[tuple[int, int, int]]]:
     """``(q, [q·(r(a), r(a'), Σ_i rⁱ(a'ⁱ, a⁻ⁱ)) for every pair (a, a')])``: :func:`scaled_pairs` of
-    :func:`scaled_stage`, listed once per game (the hunter asks again on every move of the witness)."""
-    q, r = scaled_stage(game, s)
-    return q, list(scaled_pairs(r, game.n_agents))
+    :func:`scaled_stage`, listed once per game (the hunter asks again on every move of the witness) and
+    per content of the stage's rewards (a move of μ, Q or γ keeps them)."""
+    return _stage_pairs_of(game.n_actions, _content(game.rewards[:, s]))
+
+
+@functools.lru_cache(maxsize=64)
+def _stage_pairs_of(n_actions: tuple[int, ...], rewards: bytes) -> tuple[int, list[tuple[int, int, int]]]:
+    n = len(n_actions)
+    R = torch.from_numpy(np.frombuffer(rewards, dtype=np.float64).copy()).reshape(n, 1, *n_actions)
+    q, r = _scaled(R, n_actions, 0)
+    return q, list(scaled_pairs(r, n))
 
 
 def _sizes(r: dict[tuple[int, ...], list[int]]) -> list[int]:
@@ -188,7 +215,10 @@ def _sizes(r: dict[tuple[int, ...], list[int]]) -> list[int]:
 def _stage_lines(game: MarkovGame, alpha: Fraction, s: int) -> list[Line]:
     """The lines ``β ↦ r(a)·β + (Σ_i rⁱ(a'ⁱ, a⁻ⁱ) − α r(a'))`` of state s, the lowest per slope; computed in
     the integers of :func:`scaled_stage` (times ``q`` and α's denominator), exactly."""
-    q, pairs = stage_pairs(game, s)
+    return _lines(*stage_pairs(game, s), alpha)
+
+
+def _lines(q: int, pairs: list[tuple[int, int, int]], alpha: Fraction) -> list[Line]:
     p, d = alpha.numerator, alpha.denominator
     best: dict[int, int] = {}
     for total, total_b, lhs in pairs:
@@ -220,7 +250,13 @@ def _breaks(hull: Sequence[Line]) -> list[Fraction]:
 
 @per_game()
 def _envelopes(game: MarkovGame, alpha: Fraction) -> list[list[Line]]:
-    return [_envelope(_stage_lines(game, alpha, s)) for s in range(game.n_states)]
+    """Each state's lower envelope of :func:`_stage_lines`, kept per stage content and α as well."""
+    return [_envelope_of(game.n_actions, _content(game.rewards[:, s]), alpha) for s in range(game.n_states)]
+
+
+@functools.lru_cache(maxsize=256)
+def _envelope_of(n_actions: tuple[int, ...], rewards: bytes, alpha: Fraction) -> list[Line]:
+    return _envelope(_lines(*_stage_pairs_of(n_actions, rewards), alpha))
 
 
 def _value(hull: Sequence[Line], beta: Fraction) -> Fraction:

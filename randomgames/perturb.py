@@ -37,6 +37,7 @@ import torch
 
 from mpgverify.arrays import DTYPE
 from mpgverify.game import MarkovGame
+from mpgverify.memo import per_game
 from mpgverify.solvers.potential_space import agent_term_bases
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
 Keep = Literal["mpg", "any"]
 
 
+@per_game(keep=1)
 def is_identical_interest(game: MarkovGame) -> bool:
     """Whether every agent's reward equals agent 0's and the stated potential, if any, is that reward
     (exactly): then the game is a potential game for every transition kernel and γ."""
@@ -58,6 +60,7 @@ def is_identical_interest(game: MarkovGame) -> bool:
     return bool(same and (game.potential is None or torch.equal(game.potential, game.rewards[0])))
 
 
+@per_game(keep=1)
 def has_constant_offsets(game: MarkovGame) -> bool:
     """Whether each agent's ``rⁱ − φ`` is one number (φ the stated potential, or agent 0's reward when
     none is stated and all rewards are equal): then the game is an MPG for every P and γ."""
@@ -67,6 +70,7 @@ def has_constant_offsets(game: MarkovGame) -> bool:
     return bool((diff == diff[:, :1]).all())
 
 
+@per_game(keep=1)
 def is_action_independent(game: MarkovGame) -> bool:
     """Whether ``P(s'|s, a)`` does not depend on the joint action a."""
     return bool((game.P == game.P[:, :1]).all())

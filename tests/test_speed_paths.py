@@ -11,6 +11,10 @@
   rows' numpy fast path accepts, refuses and renormalizes as the torch path.
 * Prop 4.3's exact constants in integers equal the Fraction computation.
 * Φ's range and M are kept per game; the memory budget's reading is reused for a short while.
+* ``MarkovGame.replace`` validates only the changed fields: the same game as the constructor, the same
+  refusals.
+* A population parses each witness list of logits once; the moves keep the movable keys of a parent;
+  the exact smoothness pieces are kept by the content of the numbers they read.
 """
 
 from __future__ import annotations
@@ -374,3 +378,133 @@ def test_memory_budget_reads_the_available_memory_at_most_every_ttl(monkeypatch)
     assert memory.memory_budget() == 2000 and len(reads) == 2
     monkeypatch.setenv("MPGVERIFY_MEMORY_LIMIT", "64M")
     assert memory.memory_budget() == 64 * 2**20
+
+
+def _changes(game, kind: str):
+    """One change of ``kind`` to ``game``, as the hunter's moves and the simplifications make them."""
+    gen = torch.Generator().manual_seed(len(kind))
+    noise = torch.randn(game.rewards.shape, generator=gen, dtype=torch.float64)
+    q = game.transition * torch.exp(torch.randn(game.transition.shape, generator=gen, dtype=torch.float64))
+    return {
+        "rewards": {"rewards": game.rewards + noise},
+        "rewards and potential": {"rewards": game.rewards + noise[0], "potential": game.potential + noise[0]},
+        "mu": {"mu": torch.tensor([0.25, 0.75], dtype=torch.float64)},
+        "transition": {"transition": q / q.sum(-1, keepdim=True)},
+        "gamma": {"gamma": 0.5},
+        "name": {"name": "moved"},
+        "n_actions": {
+            "n_actions": (1, 2),
+            "transition": game.transition[:, :1],
+            "rewards": game.rewards[:, :, :1],
+            "potential": game.potential[:, :1],
+        },
+    }[kind]
+
+
+@pytest.mark.parametrize("kind", ["rewards", "rewards and potential", "mu", "transition", "gamma", "name", "n_actions"])
+def test_replace_equals_the_constructor_on_every_field(kind: str) -> None:
+    """``MarkovGame.replace`` validates only the changed fields (the carried ones come validated):
+    each field equals, bit for bit, what the constructor makes of the same fields."""
+    from mpgverify.game import MarkovGame
+
+    game = rg.general_mpg_game(seed=3, n_agents=2, n_states=2, n_actions=2, gamma=0.9)
+    changes = _changes(game, kind)
+    fields = {k: getattr(game, k) for k in ("gamma", "n_actions", "mu", "transition", "rewards", "potential", "name")}
+    got, want = game.replace(**changes), MarkovGame(**{**fields, **changes})
+    for key in fields:
+        a, b = getattr(got, key), getattr(want, key)
+        if isinstance(a, torch.Tensor):
+            torch.testing.assert_close(a, b, rtol=0, atol=0, msg=f"{kind}: field {key} differs")
+        else:
+            assert a == b, f"{kind}: field {key} is {a!r}, the constructor's {b!r}"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"rewards": torch.full((2, 2, 2, 2), math.nan, dtype=torch.float64)}, r"rewards\[0\]\[0\]\[0\]\[0\]"),
+        ({"rewards": torch.full((2, 2, 2, 2), 1e307, dtype=torch.float64)}, "rewards.*overflow"),
+        ({"gamma": 1 - 1e-14}, "gamma"),
+        ({"mu": torch.tensor([0.5, 0.25, 0.25], dtype=torch.float64)}, "transition"),
+        ({"n_actions": (3, 2)}, "transition"),
+        ({"potential": torch.zeros(3, dtype=torch.float64)}, "potential"),
+        ({"name": 3}, "name"),
+    ],
+)
+def test_replace_refuses_what_the_constructor_refuses(changes: dict, message: str) -> None:
+    """A change that breaks a carried field's shape or bound is refused, naming the field."""
+    game = rg.general_mpg_game(seed=3, n_agents=2, n_states=2, n_actions=2, gamma=0.9)
+    with pytest.raises(FormatError, match=message):
+        game.replace(**changes)
+
+
+def test_replace_with_gamma_bounds_the_carried_rewards_again() -> None:
+    """The bound max |r|/(1 − γ) depends on γ: a γ change re-checks the carried rewards."""
+    from mpgverify.game import MarkovGame
+
+    big = MarkovGame(gamma=0.0, n_actions=(1,), mu=[1.0], transition=[[[1.0]]], rewards=[[[1e149]]])
+    with pytest.raises(FormatError, match="rewards"):
+        big.replace(gamma=0.999)
+
+
+def test_logits_parsed_once_returns_the_first_parse_of_the_same_list_only() -> None:
+    """Inside :func:`~mpgverify.policy.logits_parsed_once` a list of logits seen again (the same object,
+    the same game shape and field) returns its first parse; an equal but distinct list, another shape
+    or field is parsed afresh; a malformed list raises on every ask; outside the scope nothing is kept."""
+    from mpgverify.policy import check_logits, logits_parsed_once
+
+    game = rg.general_mpg_game(seed=3, n_agents=2, n_states=2, n_actions=2)
+    theta = [[[0.5, -1.0], [2.0, 0.0]], [[1.0, 1.0], [-3.0, 0.25]]]
+    bad = [[[0.5, "x"], [2.0, 0.0]], [[1.0, 1.0], [-3.0, 0.25]]]
+    plain = check_logits(game, theta)
+    with logits_parsed_once():
+        first = check_logits(game, theta)
+        assert all(a is b for a, b in zip(first, check_logits(game, theta), strict=True)), "the same list: parsed once"
+        twin = check_logits(game, [list(map(list, t)) for t in theta])
+        other = check_logits(game, theta, "witness.theta")
+        assert not any(a is b for a, b in zip(first, twin, strict=True)), "an equal list is another object"
+        assert not any(a is b for a, b in zip(first, other, strict=True)), "another field is another parse"
+        for _ in range(2):
+            with pytest.raises(FormatError, match=r"logits\[0\]"):
+                check_logits(game, bad)
+        for got in (first, twin, other):
+            for a, b in zip(got, plain, strict=True):
+                torch.testing.assert_close(a, b, rtol=0, atol=0)
+    again = check_logits(game, theta)
+    assert not any(a is b for a, b in zip(again, plain, strict=True)), "outside the scope every ask parses"
+
+
+def test_movable_keys_are_those_of_a_fresh_computation() -> None:
+    """:meth:`properties.moves.Moves._movable` keeps its answer per (moves, game, witness) objects: the
+    answer for a new witness of another structure is computed, not the kept one."""
+    from mpgverify.verify.claims import Example
+    from properties.moves import Moves
+
+    game = rg.general_mpg_game(seed=3, n_agents=2, n_states=2, n_actions=2)
+    theta = [[[0.0, 1.0], [2.0, 0.0]], [[1.0, 1.0], [0.0, 0.5]]]
+    moves, narrow = Moves(ranges={"eps": (0.0, 1.0)}), Moves()
+    first = Example(game, {"theta": theta, "eps": 0.5})
+    assert moves._movable(first) == ["theta", "eps"]
+    assert moves._movable(first) == ["theta", "eps"], "asked again"
+    assert narrow._movable(first) == ["theta"], "another Moves, another answer"
+    assert moves._movable(Example(game, {"theta": 3.0, "eps": 0.5})) == ["eps"]
+    assert moves._movable(Example(game, {"eps": "x"})) == []
+
+
+def test_exact_smoothness_kept_by_content_is_that_of_the_game() -> None:
+    """Prop 4.3 / Def 4.2's exact pieces are kept by the content of the numbers they read: a game with
+    the same rewards but another kernel or γ gets its own ``D = (I − γQ)⁻¹``, and equal content gives
+    equal answers (the reference: the computation from the game's own numbers)."""
+    from fractions import Fraction
+
+    from properties.smoothness import beta_interval, discount_inverse, discount_matrix, stage_pairs
+
+    game = rg.identical_interest_game(seed=5, n_agents=2, n_states=2, n_actions=2, transitions="action_independent")
+    for other in (game.replace(gamma=0.3), game.replace(transition=game.transition.flip(-1).contiguous())):
+        Q = other.P[:, 0].tolist()
+        want = discount_inverse(Fraction(other.gamma), [[Fraction(q) for q in row] for row in Q])
+        discount_matrix(game)  # the game's own D is kept first: it must not be what ``other`` gets
+        assert discount_matrix(other) == want, f"D of γ = {other.gamma} differs from its own inverse"
+    twin = game.replace(name="twin")
+    assert stage_pairs(twin, 1) == stage_pairs(game, 1)
+    assert beta_interval(twin, Fraction(1)) == beta_interval(game, Fraction(1))

@@ -21,6 +21,7 @@ Each equals the single-game solver member by member (``tests/test_batched.py``, 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -77,13 +78,17 @@ class GameBatch:
                     f"has actions {list(g.n_actions)} and {g.n_states} states; the batch is "
                     f"{list(shape[0])} and {shape[1]} (one shape per batch)",
                 )
-        phi = torch.stack([g.phi for g in games]) if all(g.phi is not None for g in games) else None  # type: ignore[misc]
+        # the stored tables stacked, then flattened once: [B, S, A, S], [B, N, S, A], [B, S, A]
+        B, (n_actions, S) = len(games), shape
+        A = math.prod(n_actions)
+        potentials = [g.potential for g in games]
+        phi = None if any(p is None for p in potentials) else torch.stack(potentials).reshape(B, S, A)  # type: ignore[arg-type]
         return cls(
             games,
             torch.tensor([g.gamma for g in games], dtype=DTYPE),
             torch.stack([g.mu for g in games]),
-            torch.stack([g.P for g in games]),
-            torch.stack([g.R for g in games]),
+            torch.stack([g.transition for g in games]).reshape(B, S, A, S),
+            torch.stack([g.rewards for g in games]).reshape(B, len(n_actions), S, A),
             phi,
         )
 

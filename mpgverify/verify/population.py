@@ -23,6 +23,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from mpgverify.errors import MpgverifyError
+from mpgverify.policy import logits_parsed_once
 from mpgverify.verify.claims import Claim, Example, Outcome, Premises, not_met_outcome
 from mpgverify.verify.construction import Construction
 from mpgverify.verify.determinism import independent_of_local_constants
@@ -102,7 +103,11 @@ def evaluate_population(
 ) -> list[Outcome | None]:
     """The outcome of ``claim`` on every member of ``examples``, in order (see the module docstring);
     the established members of one shape go ``block`` at a time, in order."""
-    mutation = dict(mutation or {})
+    with logits_parsed_once():  # the gates and the batched checks read the same witness lists
+        return _evaluate(claim, examples, dict(mutation or {}), block)
+
+
+def _evaluate(claim: Claim, examples: Sequence[Example], mutation: dict[str, Any], block: int) -> list[Outcome | None]:
     if claim.batch is None or claim.premises is None or len(examples) < 2:
         return [_one(claim, ex, mutation) for ex in examples]
     out: list[Outcome | None] = [None] * len(examples)
