@@ -29,7 +29,9 @@ R = TypeVar("R")
 
 def per_game(*, keep: int = 8) -> Callable[[Callable[Concatenate[Any, P], R]], Callable[Concatenate[Any, P], R]]:
     """Decorate ``fn(game, *args, **kwargs)``, pure in its arguments (hashable after the game), to keep
-    its last ``keep`` results per game object. The wrapper's ``cache_clear()`` forgets every game."""
+    its last ``keep`` results per game object. The wrapper's ``cache_clear()`` forgets every game;
+    ``prime(game, value, *args)`` keeps an answer computed elsewhere (a batch of games solved at once)
+    and ``known(game, *args)`` says whether one is kept."""
     if keep < 1:
         raise ValueError(f"keep must be ≥ 1, got {keep!r}")
 
@@ -50,7 +52,26 @@ def per_game(*, keep: int = 8) -> Callable[[Callable[Concatenate[Any, P], R]], C
                 slot.popitem(last=False)
             return value
 
+        def prime(game: Any, value: R, *args: Any, **kwargs: Any) -> None:
+            """Keep ``value`` as ``fn(game, *args, **kwargs)`` — computed elsewhere, e.g. for a batch of
+            games at once, and equal to what ``fn`` gives — unless an answer is kept already."""
+            key = (args, tuple(sorted(kwargs.items())))
+            slot = store.get(game)
+            if slot is None:
+                slot = store[game] = OrderedDict()
+            if key not in slot:
+                slot[key] = value
+                if len(slot) > keep:
+                    slot.popitem(last=False)
+
+        def known(game: Any, *args: Any, **kwargs: Any) -> bool:
+            """Whether an answer for these arguments is kept."""
+            slot = store.get(game)
+            return slot is not None and (args, tuple(sorted(kwargs.items()))) in slot
+
         wrapper.cache_clear = store.clear  # type: ignore[attr-defined]
+        wrapper.prime = prime  # type: ignore[attr-defined]
+        wrapper.known = known  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

@@ -20,6 +20,7 @@ from typing import Any
 from mpgverify.errors import FormatError
 from mpgverify.game import MarkovGame
 from mpgverify.memo import per_game
+from mpgverify.solvers.batched import prime_game_constants
 from mpgverify.solvers.game_constants import assumption_2_1
 from mpgverify.solvers.potential_space import agent_term_bases
 from mpgverify.verify.claims import Premises, premise_checked
@@ -33,6 +34,7 @@ __all__ = [
     "mpg_reason",
     "number",
     "positive",
+    "primed_gate",
     "section_3_reason",
     "unit_potential_reason",
     "within",
@@ -200,3 +202,18 @@ def section_3_reason(game: MarkovGame) -> str | None:
     """The standing hypotheses of Section 3 ("where Assumptions 2.1 and 2.3 hold"): an MPG with its stated
     potential (Def 2.2) and Assumption 2.1 (decided exactly); Assumption 2.3 holds for every finite game."""
     return mpg_reason(game) or assumption_2_1_reason(game)
+
+
+def primed_gate(
+    gate: Callable[..., Premises], *, mismatch: bool = False, potential: bool = False
+) -> Callable[..., list[Premises]]:
+    """``gate`` over a population (a claim's ``batch_premises``): the games' M (``mismatch``) and Φ's range
+    (``potential``) solved stacked first (:func:`~mpgverify.solvers.batched.prime_game_constants`: the
+    one-game answers, kept for the gate), then ``gate`` member by member — its decisions, reasons and
+    recorded lines unchanged."""
+
+    def batch_premises(games: list[MarkovGame], witnesses: list[dict[str, Any]], **options: Any) -> list[Premises]:
+        prime_game_constants(games, mismatch=mismatch, potential=potential)
+        return [gate(g, w, **options) for g, w in zip(games, witnesses, strict=True)]
+
+    return batch_premises

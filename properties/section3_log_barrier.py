@@ -53,7 +53,7 @@ from properties.coverage import (
     mpg_space,
 )
 from properties.moves import Moves
-from properties.premises import decide, number, positive, section_3_reason, unit_potential_reason
+from properties.premises import decide, number, positive, primed_gate, section_3_reason, unit_potential_reason
 from properties.relaxations import PotentialSmoothness
 from properties.stationary import ASCENT_EVALUATIONS, STATIONARY
 
@@ -141,6 +141,7 @@ def batch_lemma_3_5(
     statement="if ||grad L_lambda(theta)||_2 <= lambda/(2|S| max_i |A^i|) then pi_theta is 2 lambda M-Nash",
     examples=STATIONARY,
     premises=premises_lemma_3_5,
+    batch_premises=primed_gate(premises_lemma_3_5, mismatch=True),
     mutants={"bound / 10^4": {"bound_scale": 1e-4}},
     moves=Moves(ranges={"lam": (0.05, 1.0)}),
     coverage=_SMALL_MPG,
@@ -154,6 +155,7 @@ def batch_lemma_3_5(
     statement="under the same premise, A^i_theta(s,a) <= 2 lambda/(d(s)|S|)",
     examples=STATIONARY,
     premises=premises_lemma_3_5,
+    batch_premises=primed_gate(premises_lemma_3_5, mismatch=True),
     options={"part": "d1"},
     mutants={"bound / 10^4": {"bound_scale": 1e-4}},
     moves=Moves(ranges={"lam": (0.05, 1.0)}),
@@ -297,6 +299,7 @@ def batch_thm_3_6(
     "+ 32NM|S| max|A|^2 (Phi_max-Phi_min)/eps (tightness: iterations needed / T)",
     examples=_thm_3_6_examples,
     premises=premises_thm_3_6,
+    batch_premises=primed_gate(premises_thm_3_6, mismatch=True, potential=True),
     mutants={"eps / 1000": {"eps_scale": 1e-3}},
     moves=Moves(ranges={"eps": (1e-3, 3.0)}, gamma_cap=None),
     coverage=coverage(AGENTS_UPTO_2, STATES, KERNEL, AGENT_TERMS),

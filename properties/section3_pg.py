@@ -38,6 +38,7 @@ from properties.premises import (
     decide,
     integer,
     number,
+    primed_gate,
     section_3_reason,
     within,
 )
@@ -122,6 +123,7 @@ def batch_lemma_c3(
     "V_phi^t(s) and Q_phi^{t+1}(s,a) >= Q_phi^t(s,a) for all s, a",
     examples=lambda: with_theta(mpg_games(reward_range=(-1.0, 1.0)), extra=_eta_fraction, tails=True),
     premises=premises_lemma_c3,
+    batch_premises=primed_gate(premises_lemma_c3, potential=True),
     mutants={"descent": {"sign": -1.0}},
     moves=Moves(ranges={"eta_fraction": (1e-6, 1.0)}),
     coverage=MPG_COVERAGE_TAILS,

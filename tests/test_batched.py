@@ -194,3 +194,79 @@ def test_batched_hessians_of_a_constant_are_zero() -> None:
     assert H.shape == (3, 2, 2, 2) and not H.any(), H
     H = batched_hessians(lambda X: (X**3).sum(-1, keepdim=True), x)
     assert torch.allclose(H[:, 0], torch.diag_embed(6 * x)), (H, x)
+
+
+def _mdp_games() -> list:
+    """MPGs of one shape over every kernel kind, γ from 0 up, uniform and random μ, and two where
+    Assumption 2.1 fails (γ = 0 and μ on one state)."""
+    kernels = ["random", "action_independent", "deterministic", "sparse"]
+    drawn = [
+        general_mpg_game(
+            seed=k,
+            n_agents=2,
+            n_states=3,
+            n_actions=(2, 3),
+            gamma=(k % 9) / 9,
+            transitions=kernels[k % 4],
+            mu="random" if k % 2 else "uniform",
+        )
+        for k in range(24)
+    ]
+    start = torch.tensor([1.0, 0.0, 0.0], dtype=torch.float64)  # γ = 0: states 1 and 2 are never visited
+    return [*drawn, drawn[1].replace(gamma=0.0, mu=start), drawn[2].replace(gamma=0.0, mu=start)]
+
+
+def test_batched_mismatch_coefficient_equals_each_game_alone_bit_for_bit() -> None:
+    """M, its state and both extreme visitations of every member equal each game's own, bit for bit
+    (the batch runs the one-game arithmetic); a member where Assumption 2.1 fails is named."""
+    from mpgverify.errors import AssumptionError
+    from mpgverify.solvers.game_constants import assumption_2_1, mismatch_coefficient
+
+    games = [g for g in _mdp_games() if assumption_2_1(g) is None]
+    failing = [g for g in _mdp_games() if assumption_2_1(g) is not None]
+    assert len(games) >= 10 and failing, (len(games), len(failing))
+    got = mismatch_coefficient(GameBatch.stack(games))
+    for b, game in enumerate(games):
+        want = mismatch_coefficient(game)
+        assert float(got.M[b]) == want.M and int(got.state[b]) == want.state, (b, float(got.M[b]), want.M)
+        assert torch.equal(got.d_max[b], want.d_max) and torch.equal(got.d_min[b], want.d_min), f"member {b}"
+    with pytest.raises(AssumptionError, match=r"games\[1\]"):
+        mismatch_coefficient(GameBatch.stack([games[0], failing[0]]))
+
+
+def test_primed_constants_are_the_one_game_answers_and_refusals_stay() -> None:
+    """prime_game_constants keeps, for each game, exactly what the one-game solver computes afresh; a
+    game the solver refuses (Assumption 2.1, no φ) is not kept, so the solver still raises for it."""
+    from mpgverify.errors import AssumptionError, MpgverifyError
+    from mpgverify.solvers.batched import prime_game_constants
+    from mpgverify.solvers.game_constants import (
+        _mismatch_coefficient_dense,
+        _potential_range_dense,
+        mismatch_coefficient,
+        potential_range,
+    )
+
+    games = _mdp_games()
+    no_phi = games[0].replace(potential=None)
+    fresh = {}
+    for g in games:
+        try:
+            fresh[id(g)] = (mismatch_coefficient(g), potential_range(g))
+        except AssumptionError:
+            fresh[id(g)] = (None, potential_range(g))
+    _mismatch_coefficient_dense.cache_clear()
+    _potential_range_dense.cache_clear()
+    prime_game_constants([*games, no_phi], mismatch=True, potential=True)
+    for g in games:
+        M, rng = fresh[id(g)]
+        assert _potential_range_dense.known(g) and potential_range(g) == rng
+        if M is None:
+            assert not _mismatch_coefficient_dense.known(g)
+            with pytest.raises(AssumptionError):
+                mismatch_coefficient(g)
+        else:
+            got = mismatch_coefficient(g)
+            assert (got.M, got.state) == (M.M, M.state) and torch.equal(got.d_max, M.d_max), f"{g.name}"
+    assert not _potential_range_dense.known(no_phi)
+    with pytest.raises(MpgverifyError, match="potential"):
+        potential_range(no_phi)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import torch
 
 from mpgverify.arrays import DTYPE
-from mpgverify.errors import FormatError, MpgverifyError
+from mpgverify.errors import AssumptionError, FormatError, MpgverifyError
 from mpgverify.game import MarkovGame
 from mpgverify.policy import joint_policy, others_weights
 from mpgverify.solvers.evaluation import (
@@ -39,12 +39,20 @@ from mpgverify.solvers.evaluation import (
     potential_values,
     state_values,
 )
-from mpgverify.solvers.game_constants import PotentialRange, potential_range
-from mpgverify.solvers.mdp import howard
+from mpgverify.solvers.game_constants import (
+    Mismatch,
+    PotentialRange,
+    _mismatch_coefficient_dense,
+    _potential_range_dense,
+    assumption_2_1,
+    mismatch_coefficient,
+    potential_range,
+)
+from mpgverify.solvers.mdp import MDPSolution, howard
 from mpgverify.solvers.nash import BestResponse, NashGap, best_response, nash_gap
 from mpgverify.solvers.welfare import SocialOptimum, social_optimum, unravel_joint
 
-__all__ = ["GameBatch", "induced_mdps", "stack_members"]
+__all__ = ["PRIME_DIM", "GameBatch", "induced_mdps", "prime_game_constants", "stack_members"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -277,25 +285,104 @@ def _social_optimum_batch(batch: GameBatch) -> SocialOptimum:  # type: ignore[mi
     return SocialOptimum(value=batch.at_mu(sol.V), V=sol.V, actions=unravel_joint(batch.games[0], sol.policy))
 
 
-@potential_range.register
-def _potential_range_batch(batch: GameBatch) -> PotentialRange:  # type: ignore[misc]
-    """``low`` and ``high`` as ``[B]`` tensors: ``Φ_min`` and ``Φ_max`` of each member."""
-    if batch.phi is None:
-        raise FormatError("games", "every game of the batch must state a potential φ for Φ_max/Φ_min")
-    S, A = batch.n_states, batch.n_joint_actions
-    r = torch.stack([batch.phi, -batch.phi], dim=1)  # [B, 2, S, A]
+def _optima(batch: GameBatch, r: torch.Tensor) -> MDPSolution:
+    """``max_σ`` of K reward tables per member, ``r [B, K, S, A]``, by policy iteration on the stack (each
+    member's own P and γ): the arithmetic of :func:`~mpgverify.solvers.mdp.policy_iteration`."""
+    S, A, K = batch.n_states, batch.n_joint_actions, r.shape[1]
     eye = torch.eye(S, dtype=DTYPE, device=r.device)
 
     def q_of(values: torch.Tensor) -> torch.Tensor:
         return r + batch._g(3) * torch.einsum("bsat,bkt->bksa", batch.P, values)
 
     def evaluate_rule(rule: torch.Tensor) -> torch.Tensor:
-        P_rule = batch.P[:, None].expand(-1, 2, S, A, S).gather(-2, rule[..., None, None].expand(*rule.shape, 1, S))
+        P_rule = batch.P[:, None].expand(-1, K, S, A, S).gather(-2, rule[..., None, None].expand(*rule.shape, 1, S))
         r_rule = r.gather(-1, rule[..., None])
         return torch.linalg.solve(eye - batch._g(3) * P_rule.squeeze(-2), r_rule)[..., 0]
 
-    sol = howard(torch.zeros(batch.size, 2, S, dtype=DTYPE, device=r.device), q_of, evaluate_rule)
+    return howard(torch.zeros(batch.size, K, S, dtype=DTYPE, device=r.device), q_of, evaluate_rule)
+
+
+@potential_range.register
+def _potential_range_batch(batch: GameBatch) -> PotentialRange:  # type: ignore[misc]
+    """``low`` and ``high`` as ``[B]`` tensors: ``Φ_min`` and ``Φ_max`` of each member."""
+    if batch.phi is None:
+        raise FormatError("games", "every game of the batch must state a potential φ for Φ_max/Φ_min")
+    sol = _optima(batch, torch.stack([batch.phi, -batch.phi], dim=1))  # [B, 2, S, A]
     return PotentialRange(low=-sol.V[:, 1].amax(-1), high=sol.V[:, 0].amax(-1))  # type: ignore[arg-type]
+
+
+def _extreme_visitation_batch(batch: GameBatch) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(max_π d^π_μ, min_π d^π_μ)`` ``[B, S]``: :func:`~mpgverify.solvers.game_constants.extreme_visitation`
+    over the stack (2S MDP optima per member, ``d = μ + γ U``), in its arithmetic."""
+    S = batch.n_states
+    stage = batch.P.permute(0, 3, 1, 2)  # [B, s, x, a] = P(s | x, a)
+    sol = _optima(batch, torch.cat([stage, -stage], dim=1))
+    U = (sol.V @ batch.mu[:, :, None])[..., 0]  # [B, 2S]: each member's values at its μ
+    vals = torch.cat([batch.mu, batch.mu], dim=1) + batch._g(1) * torch.cat([U[:, :S], -U[:, S:]], dim=1)
+    return vals[:, :S], vals[:, S:]
+
+
+@mismatch_coefficient.register
+def _mismatch_coefficient_batch(batch: GameBatch) -> Mismatch:  # type: ignore[misc]
+    """M of each member: ``M`` and ``state`` ``[B]``, ``d_max`` and ``d_min`` ``[B, S]`` (the one-game
+    definition, :func:`~mpgverify.solvers.game_constants.mismatch_coefficient`, member by member).
+
+    Raises:
+      AssumptionError: naming the first member where Assumption 2.1 fails (M is infinite there).
+    """
+    for k, game in enumerate(batch.games):
+        if (unvisited := assumption_2_1(game)) is not None:
+            raise AssumptionError(
+                "Assumption 2.1 (d^π_μ(s) > 0 for all π, s)",
+                f"games[{k}]: state {unvisited.state} is never visited from mu under actions[agent][state] = "
+                f"{unvisited.actions}, so M is infinite",
+            )
+    d_max, d_min = _extreme_visitation_batch(batch)
+    if not bool((d_min > 0).all()):
+        k = int((d_min <= 0).any(-1).to(torch.int8).argmax())
+        raise AssumptionError(
+            "Assumption 2.1 (d^π_μ(s) > 0 for all π, s)",
+            f"games[{k}]: min_π d^π_μ(s) > 0 holds exactly but underflows float64, so M cannot be represented",
+        )
+    ratio = d_max / d_min
+    state = ratio.argmax(-1)
+    return Mismatch(M=ratio.gather(-1, state[:, None])[:, 0], state=state, d_max=d_max, d_min=d_min)  # type: ignore[arg-type]
+
+
+#: the largest S·A whose constants :func:`prime_game_constants` solves stacked (the hunter's sizes)
+PRIME_DIM = 64
+
+
+def prime_game_constants(games: Sequence[MarkovGame], *, mismatch: bool = False, potential: bool = False) -> None:
+    """Solve M (``mismatch``) and Φ's range (``potential``) for the games whose answers are not kept yet,
+    stacked by shape, and keep each member's answer as the one-game solver's (:func:`mpgverify.memo.per_game`'s
+    ``prime``), so that a population's gates, asking one game at a time, find them. Members the one-game
+    solver refuses (no φ; Assumption 2.1 failing or M underflowing; S·A above :data:`PRIME_DIM`) are left
+    to it, so it raises as it always did."""
+    groups: dict[tuple[tuple[int, ...], int], list[MarkovGame]] = {}
+    for g in {id(g): g for g in games}.values():
+        if isinstance(g, MarkovGame) and g.n_states * g.n_joint_actions <= PRIME_DIM:
+            groups.setdefault((g.n_actions, g.n_states), []).append(g)
+    for members in groups.values():
+        todo = [g for g in members if potential and g.phi is not None and not _potential_range_dense.known(g)]  # type: ignore[attr-defined]
+        if len(todo) > 1:
+            got = _potential_range_batch(GameBatch.stack(todo))
+            for g, low, high in zip(todo, got.low.tolist(), got.high.tolist(), strict=True):  # type: ignore[attr-defined]
+                _potential_range_dense.prime(g, PotentialRange(low=low, high=high))  # type: ignore[attr-defined]
+        todo = [
+            g
+            for g in members
+            if mismatch and not _mismatch_coefficient_dense.known(g) and assumption_2_1(g) is None  # type: ignore[attr-defined]
+        ]
+        if len(todo) > 1:
+            d_max, d_min = _extreme_visitation_batch(GameBatch.stack(todo))
+            ratio = d_max / d_min
+            for k, g in enumerate(todo):
+                if bool((d_min[k] > 0).all()):
+                    s = int(ratio[k].argmax())
+                    _mismatch_coefficient_dense.prime(  # type: ignore[attr-defined]
+                        g, Mismatch(M=float(ratio[k, s]), state=s, d_max=d_max[k].clone(), d_min=d_min[k].clone())
+                    )
 
 
 @at_mu.register
