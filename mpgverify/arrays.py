@@ -6,6 +6,7 @@ string or a NaN in a user's file is reported as ``field[i][j]: rule`` and never 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -70,7 +71,7 @@ def as_tensor(value: Any, shape: Sequence[int], field: str) -> torch.Tensor:
 
     Accepts tensors, numpy arrays and nested lists. Non-finite entries are rejected.
     """
-    shape = tuple(int(n) for n in shape)
+    shape = tuple(map(int, shape))
     if isinstance(value, torch.Tensor):
         t = value.detach().to(dtype=DTYPE) if value.dtype != DTYPE else value
         if tuple(t.shape) == shape and all_finite(t):
@@ -85,11 +86,11 @@ def as_tensor(value: Any, shape: Sequence[int], field: str) -> torch.Tensor:
             raise  # pragma: no cover - _walk always raises for an irregular value
         if arr.shape != shape:
             _walk(value, shape, field, ())
-        t = torch.from_numpy(arr.copy())
-        if isinstance(value, (list, tuple)):
+        # a list's array is numpy's own (nothing else refers to it): only an array passed in is copied
+        t = torch.from_numpy(arr if isinstance(value, (list, tuple)) else arr.copy())
+        if isinstance(value, (list, tuple)) and not _plain_numbers(value, arr.ndim):
             # np.asarray turns True into 1.0 and " 0.5 " into 0.5: the walk rejects both by name.
-            if any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in _flat_leaves(value)):
-                _walk(value, shape, field, ())
+            _walk(value, shape, field, ())
         if arr.shape == shape and bool(np.isfinite(arr).all()):
             return t  # the common case, decided in numpy (a torch reduction costs ~5× as much on a few numbers)
     if tuple(t.shape) != shape:
@@ -99,6 +100,19 @@ def as_tensor(value: Any, shape: Sequence[int], field: str) -> torch.Tensor:
         where = tuple(int(i) for i in bad.nonzero()[0])
         raise FormatError(index_name(field, where), f"must be finite, got {float(t[where])}")
     return t
+
+
+_FLOAT, _LIST = {float}, {list}
+
+
+def _plain_numbers(value: list[Any] | tuple[Any, ...], ndim: int) -> bool:
+    """Whether every leaf of the nested list ``value`` (``ndim`` levels, as numpy found) is an int or a
+    float and not a bool; a list of floats (the common case: one ``tolist()``) is decided by type alone."""
+    if ndim == 1 and set(map(type, value)) == _FLOAT:
+        return True
+    if ndim == 2 and set(map(type, value)) == _LIST and set(map(type, itertools.chain.from_iterable(value))) == _FLOAT:
+        return True
+    return not any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in _flat_leaves(value))
 
 
 def _flat_leaves(value: Any) -> list[Any]:

@@ -24,6 +24,7 @@ import math
 import weakref
 from fractions import Fraction
 
+import numpy as np
 import pytest
 import torch
 
@@ -218,14 +219,35 @@ def test_a_memoized_gate_records_its_premise_lines_on_every_call() -> None:
         ([[0.1, True]], r"x\[0\]\[1\]"),
         ([[0.1, " 0.5 "]], r"x\[0\]\[1\]"),
         ([[0.1, 0.2, 0.3]], r"x\[0\]"),
+        ([(0.1, False)], r"x\[0\]\[1\]"),
+        ((0.1, "1"), r"x\[1\]"),
+        ([[1e308, 1e308]], None),  # finite entries whose sum overflows
+        ([[1, 2.5]], None),
+        ([(0.5, 1)], None),
+        ([np.array([0.5, 1.0])], r"x\[0\]: must be a list"),
     ],
 )
 def test_as_tensor_still_refuses_what_it_refused(value, message) -> None:
-    """The numpy fast path of as_tensor (finite and of the right shape) leaves every refusal as it was:
-    non-finite entries, booleans and numeric strings named by index, wrong shapes."""
-    with pytest.raises(FormatError, match=message):
-        as_tensor(value, (1, 2), "x")
+    """The numpy fast path of as_tensor (finite and of the right shape, a list of floats judged by type)
+    leaves every refusal as it was — non-finite entries, booleans and numeric strings named by index,
+    wrong shapes, an array inside a list — and every acceptance (integers, tuples, huge finite numbers)."""
+    shape = (2,) if isinstance(value, tuple) else (1, 2)
+    if message is None:
+        want = torch.tensor(np.asarray(value, dtype=np.float64))
+        torch.testing.assert_close(as_tensor(value, shape, "x"), want, rtol=0, atol=0)
+    else:
+        with pytest.raises(FormatError, match=message):
+            as_tensor(value, shape, "x")
     assert torch.equal(as_tensor([[0.1, -2.0]], (1, 2), "x"), torch.tensor([[0.1, -2.0]], dtype=torch.float64))
+
+
+def test_as_tensor_of_a_list_owns_its_numbers() -> None:
+    """A list's tensor is numpy's fresh array (no copy needed); an array passed in is copied, so a later
+    change of the caller's array leaves the tensor as it was."""
+    arr = np.array([[0.5, 1.0]])
+    t = as_tensor(arr, (1, 2), "x")
+    arr[0, 0] = 9.0
+    assert float(t[0, 0]) == 0.5
 
 
 def _torch_rows_decision(t: torch.Tensor, tol: float) -> tuple[str | None, torch.Tensor]:
