@@ -3,6 +3,7 @@ Dask cluster; an interrupted hunt keeps its finds; progress lines when stderr is
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -148,3 +149,65 @@ def test_a_task_cancelled_by_the_scheduler_ends_the_job_as_an_interrupt() -> Non
         describe=str,
     )
     assert finished.interrupted and finished.results == ["ran def-2.2", None]
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux: from /proc)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie counts as gone)."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_pool_workers_end_when_the_command_is_killed(how) -> None:
+    """A hunt on 2 workers killed by SIGTERM (``timeout``, ``kill``) or SIGKILL never shuts its pool down:
+    its workers end themselves within seconds instead of living on as orphans holding their memory."""
+    import time
+
+    argv = [sys.executable, "-m", "mpgverify", "hunt", "lemma-3.1", "lemma-3.2", "--seconds", "60", "--workers", "2"]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            # the pool's workers: children of the command that are not multiprocessing's resource tracker
+            workers = [
+                p
+                for p in _children(proc.pid)
+                if "resource_tracker" not in (Path("/proc") / str(p) / "cmdline").read_text(errors="replace")
+            ]
+            if len(workers) >= 2:
+                break
+            time.sleep(0.2)
+        assert len(workers) >= 2, f"no pool workers appeared (exit {proc.poll()}, workers {workers})"
+        time.sleep(3)  # past the workers' start-up: they hold tasks now
+        proc.send_signal(how)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(_alive(p) for p in workers):
+            time.sleep(0.2)
+        left = [p for p in workers if _alive(p)]
+        assert not left, f"workers {left} outlived the command killed by {how.name}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        for p in workers:  # a failure leaves no orphan behind
+            with contextlib.suppress(OSError):
+                os.kill(p, signal.SIGKILL)

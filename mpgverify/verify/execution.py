@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -101,15 +102,32 @@ def hunt_task(
     )
 
 
-def _init_worker(threads: int) -> None:
+#: how often a pool worker checks that its parent is still there (seconds)
+PARENT_CHECK = 0.5
+
+
+def _init_worker(threads: int, parent: int | None = None) -> None:
     """A pool worker: leaves Ctrl-C to the parent (which cancels what has not started), runs the
     claims' small tensors on one thread (:mod:`mpgverify.threads`; ``MPGVERIFY_THREADS`` overrides),
     never more than its share of the cores (torch's default of one thread per core in every worker
     oversubscribes the machine: spinning OpenMP threads made a 0.3 s claim take 8 s on 2 workers × 2
-    threads), and loads the claims once."""
+    threads), ends itself when ``parent`` is gone (:func:`_exit_with_parent`), and loads the claims once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="exit-with-parent").start()
     apply_thread_policy(threads_cap=threads)
     _claims_by_id()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker once its parent process is gone. A parent stopped by SIGTERM (``timeout``, ``kill``)
+    or SIGKILL never shuts its pool down, and its workers lived on as orphans, each holding ~400 MB,
+    until killed by hand (seen after a ``hunt --all`` was killed). An orphan is adopted by another
+    process, so its parent id changes (POSIX)."""
+    while True:
+        time.sleep(PARENT_CHECK)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 class _InProcess(Executor):
@@ -146,7 +164,9 @@ def executor(*, workers: int = 1, scheduler: str | None = None) -> Iterator[Exec
         return
     context = multiprocessing.get_context("spawn")  # torch and fork do not mix
     threads = max(1, default_workers() // workers)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(threads,))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(threads, os.getpid())
+    )
     try:
         yield pool
     finally:
