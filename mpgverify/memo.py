@@ -27,6 +27,11 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def _key(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable:
+    """A call's arguments after the game, as a key."""
+    return args, tuple(sorted(kwargs.items()))
+
+
 def per_game(*, keep: int = 8) -> Callable[[Callable[Concatenate[Any, P], R]], Callable[Concatenate[Any, P], R]]:
     """Decorate ``fn(game, *args, **kwargs)``, pure in its arguments (hashable after the game), to keep
     its last ``keep`` results per game object. The wrapper's ``cache_clear()`` forgets every game;
@@ -38,36 +43,37 @@ def per_game(*, keep: int = 8) -> Callable[[Callable[Concatenate[Any, P], R]], C
     def decorate(fn: Callable[Concatenate[Any, P], R]) -> Callable[Concatenate[Any, P], R]:
         store: weakref.WeakKeyDictionary[Any, OrderedDict[Hashable, R]] = weakref.WeakKeyDictionary()
 
-        @functools.wraps(fn)
-        def wrapper(game: Any, *args: P.args, **kwargs: P.kwargs) -> R:
-            key = (args, tuple(sorted(kwargs.items())))
+        def slot_of(game: Any) -> OrderedDict[Hashable, R]:
             slot = store.get(game)
             if slot is None:
                 slot = store[game] = OrderedDict()
-            elif key in slot:
-                slot.move_to_end(key)
-                return slot[key]
-            value = slot[key] = fn(game, *args, **kwargs)
+            return slot
+
+        def kept(slot: OrderedDict[Hashable, R], key: Hashable, value: R) -> R:
+            slot[key] = value
             if len(slot) > keep:
                 slot.popitem(last=False)
             return value
 
+        @functools.wraps(fn)
+        def wrapper(game: Any, *args: P.args, **kwargs: P.kwargs) -> R:
+            key, slot = _key(args, kwargs), slot_of(game)
+            if key in slot:
+                slot.move_to_end(key)
+                return slot[key]
+            return kept(slot, key, fn(game, *args, **kwargs))
+
         def prime(game: Any, value: R, *args: Any, **kwargs: Any) -> None:
             """Keep ``value`` as ``fn(game, *args, **kwargs)`` — computed elsewhere, e.g. for a batch of
             games at once, and equal to what ``fn`` gives — unless an answer is kept already."""
-            key = (args, tuple(sorted(kwargs.items())))
-            slot = store.get(game)
-            if slot is None:
-                slot = store[game] = OrderedDict()
+            key, slot = _key(args, kwargs), slot_of(game)
             if key not in slot:
-                slot[key] = value
-                if len(slot) > keep:
-                    slot.popitem(last=False)
+                kept(slot, key, value)
 
         def known(game: Any, *args: Any, **kwargs: Any) -> bool:
             """Whether an answer for these arguments is kept."""
             slot = store.get(game)
-            return slot is not None and (args, tuple(sorted(kwargs.items()))) in slot
+            return slot is not None and _key(args, kwargs) in slot
 
         wrapper.cache_clear = store.clear  # type: ignore[attr-defined]
         wrapper.prime = prime  # type: ignore[attr-defined]

@@ -167,12 +167,12 @@ def scaled_stage(game: MarkovGame, s: int = 0) -> tuple[int, dict[tuple[int, ...
     """:func:`stage` over one common denominator: ``(q, {a: [q·rⁱ(s, a)]})`` with every entry an integer.
     Each float is m·2ᵉ, so q is a power of two and ``Fraction(k, q)`` is exactly the stored reward;
     sums and comparisons in these integers are the rational ones, without a Fraction per operation."""
-    return _scaled(game.rewards, game.n_actions, s)
+    return _scaled(game.rewards[:, s].reshape(game.n_agents, -1).tolist(), game.n_actions)
 
 
-def _scaled(rewards: torch.Tensor, n_actions: tuple[int, ...], s: int) -> tuple[int, dict[tuple[int, ...], list[int]]]:
-    # rⁱ(s, a) per agent, the joint actions flattened in the order itertools.product lists them
-    R = rewards[:, s].reshape(rewards.shape[0], -1).tolist()
+def _scaled(R: list[list[float]], n_actions: tuple[int, ...]) -> tuple[int, dict[tuple[int, ...], list[int]]]:
+    """:func:`scaled_stage` of one stage's rewards ``R[i][a]``, per agent, the joint actions flattened in the
+    order itertools.product lists them."""
     profiles = itertools.product(*(range(n) for n in n_actions))
     ratios = {a: [row[k].as_integer_ratio() for row in R] for k, a in enumerate(profiles)}
     q = max(d for row in ratios.values() for _, d in row)
@@ -202,8 +202,7 @@ def stage_pairs(game: MarkovGame, s: int) -> tuple[int, list[tuple[int, int, int
 @functools.lru_cache(maxsize=64)
 def _stage_pairs_of(n_actions: tuple[int, ...], rewards: bytes) -> tuple[int, list[tuple[int, int, int]]]:
     n = len(n_actions)
-    R = torch.from_numpy(np.frombuffer(rewards, dtype=np.float64).copy()).reshape(n, 1, *n_actions)
-    q, r = _scaled(R, n_actions, 0)
+    q, r = _scaled(np.frombuffer(rewards, dtype=np.float64).reshape(n, -1).tolist(), n_actions)
     return q, list(scaled_pairs(r, n))
 
 
@@ -212,13 +211,9 @@ def _sizes(r: dict[tuple[int, ...], list[int]]) -> list[int]:
     return [k + 1 for k in max(r)]
 
 
-def _stage_lines(game: MarkovGame, alpha: Fraction, s: int) -> list[Line]:
-    """The lines ``β ↦ r(a)·β + (Σ_i rⁱ(a'ⁱ, a⁻ⁱ) − α r(a'))`` of state s, the lowest per slope; computed in
-    the integers of :func:`scaled_stage` (times ``q`` and α's denominator), exactly."""
-    return _lines(*stage_pairs(game, s), alpha)
-
-
 def _lines(q: int, pairs: list[tuple[int, int, int]], alpha: Fraction) -> list[Line]:
+    """The lines ``β ↦ r(a)·β + (Σ_i rⁱ(a'ⁱ, a⁻ⁱ) − α r(a'))`` of one state, the lowest per slope, from its
+    :func:`stage_pairs` ``(q, pairs)``; computed in those integers (times ``q`` and α's denominator), exactly."""
     p, d = alpha.numerator, alpha.denominator
     best: dict[int, int] = {}
     for total, total_b, lhs in pairs:
@@ -250,7 +245,7 @@ def _breaks(hull: Sequence[Line]) -> list[Fraction]:
 
 @per_game()
 def _envelopes(game: MarkovGame, alpha: Fraction) -> list[list[Line]]:
-    """Each state's lower envelope of :func:`_stage_lines`, kept per stage content and α as well."""
+    """Each state's lower envelope of its :func:`_lines`, kept per stage content and α as well."""
     return [_envelope_of(game.n_actions, _content(game.rewards[:, s]), alpha) for s in range(game.n_states)]
 
 

@@ -173,7 +173,7 @@ def test_smoothness_integer_arithmetic_is_the_rational_one(scale) -> None:
     """The gate's stage arithmetic over one power-of-two denominator (:func:`scaled_stage`) gives exactly
     what Fractions give: every profile pair's triple, each state's lines, and the stage gap — on seeded
     games whose rewards reach tiny (denominators near 2¹⁰⁷⁴) and large magnitudes."""
-    from properties.smoothness import _stage_lines, profile_pairs, scaled_pairs, scaled_stage, stage
+    from properties.smoothness import _lines, profile_pairs, scaled_pairs, scaled_stage, stage, stage_pairs
 
     rng = np.random.default_rng(11)
     for k in range(40):
@@ -197,7 +197,7 @@ def test_smoothness_integer_arithmetic_is_the_rational_one(scale) -> None:
                 c = lhs - alpha * total_b
                 best[total] = min(best.get(total, c), c)
             want = sorted(best.items(), key=lambda kc: -kc[0])
-            assert _stage_lines(game, alpha, s) == want, f"game {k}, state {s}: lines differ"
+            assert _lines(*stage_pairs(game, s), alpha) == want, f"game {k}, state {s}: lines differ"
             gap = min(lhs - alpha * total_b + beta * total for total, total_b, lhs in exact)
             assert smoothness_gap(game, alpha, beta, s) == gap, f"game {k}, state {s}: gap differs"
 
