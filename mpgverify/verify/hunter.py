@@ -46,6 +46,7 @@ import numpy as np
 import torch
 from hypothesis import HealthCheck, Phase, given, seed, settings, target
 
+from mpgverify.collector import freeze_startup_heap
 from mpgverify.errors import MpgverifyError
 from mpgverify.threads import apply_thread_policy
 from mpgverify.verify.budget import STOP_REQUESTED, Budget, hard_limit
@@ -424,6 +425,7 @@ def hunt(
     if evaluations is None and seconds is None:
         raise ValueError("hunt needs a budget: evaluations or seconds")
     apply_thread_policy()  # the claims' tensors are small: one torch thread (mpgverify.threads)
+    freeze_startup_heap()  # the import-time heap out of the collector's passes (mpgverify.collector)
     mutation = dict(mutation or {})
     search = _Search(claim, mutation, Budget(evaluations, seconds))
     rng = np.random.default_rng(seed_value)

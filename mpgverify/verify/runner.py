@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, seed, settings, target
 
+from mpgverify.collector import freeze_startup_heap
 from mpgverify.errors import MpgverifyError
 from mpgverify.threads import apply_thread_policy
 from mpgverify.verify.claims import Claim, Coverage, ExactMargin, Example, Outcome, PremisesNotMet
@@ -366,6 +367,7 @@ def run_claim(
         (confirmed or not) as the finding. False: one at a time throughout.
     """
     apply_thread_policy()  # the claims' tensors are small: one torch thread (mpgverify.threads)
+    freeze_startup_heap()  # the import-time heap out of the collector's passes (mpgverify.collector)
     start = time.perf_counter()
     known = known_counterexample(claim, known_dir)
     if known is not None:
