@@ -8,7 +8,7 @@ every object alive at that moment to the permanent generation (``gc.freeze()``),
 garbage made afterwards is collected as before, and nothing a check computes depends on when a collection
 runs. Measured beside the same code without it, on the other core and then with the cores swapped (issue
 24): the standard ledger on one core took 18.8 and 19.8 s against 20.1 and 21.1 s; hunts of a fixed
-number of evaluations of seven claims took 0.96–1.08× less time (2% on the sum).
+number of evaluations of seven claims ran 0.96–1.08× as fast (2% faster in sum).
 
 It acts once per process — the first hunt or claim run of a process (a pool worker's included) pays
 the one collection, about 0.1 s — and not at all when the collector is disabled (``gc.disable()``: the
