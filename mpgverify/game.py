@@ -71,6 +71,30 @@ class Game(Protocol):
     def renamed(self, name: str) -> Any: ...
 
 
+def _check_gamma(gamma: Any) -> None:
+    """γ is a number with 0 ≤ γ < 1 and 1 − γ ≥ :data:`MIN_ONE_MINUS_GAMMA`, else :class:`FormatError`."""
+    if isinstance(gamma, bool) or not isinstance(gamma, (int, float)):
+        raise FormatError("gamma", f"must be a number, got {gamma!r}")
+    if not (math.isfinite(gamma) and 0.0 <= gamma < 1.0):
+        raise FormatError("gamma", f"must satisfy 0 ≤ gamma < 1, got {gamma!r}")
+    if 1.0 - gamma < MIN_ONE_MINUS_GAMMA:
+        raise FormatError(
+            "gamma",
+            f"must satisfy 1 − gamma ≥ {MIN_ONE_MINUS_GAMMA:g}: a float64 solve of (I − γP)V = r loses "
+            f"about ε/(1−γ) of relative accuracy and cannot be certified closer to 1, got {gamma!r}",
+        )
+
+
+def _checked_action_counts(n_actions: Any) -> tuple[int, ...]:
+    """The action counts as a tuple of integers ≥ 1, else :class:`FormatError` naming the entry."""
+    if not isinstance(n_actions, (list, tuple)) or len(n_actions) == 0:
+        raise FormatError("n_actions", f"must be a non-empty list of integers, got {n_actions!r}")
+    for i, n in enumerate(n_actions):
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise FormatError(f"n_actions[{i}]", f"must be an integer ≥ 1, got {n!r}")
+    return tuple(int(n) for n in n_actions)
+
+
 @dataclass(frozen=True, eq=False)
 class MarkovGame:
     """A finite discounted Markov game, validated on construction.
@@ -103,32 +127,20 @@ class MarkovGame:
     def _validate(self, trusted: frozenset[str]) -> None:
         """Validate and normalize the fields in place; those named in ``trusted`` come unchanged from a
         validated game (:meth:`replace`) and are not checked again."""
-        if not isinstance(self.name, str):
+        if "name" not in trusted and not isinstance(self.name, str):
             raise FormatError("name", f"must be a string, got {self.name!r}")
         gamma = self.gamma
-        if isinstance(gamma, bool) or not isinstance(gamma, (int, float)):
-            raise FormatError("gamma", f"must be a number, got {gamma!r}")
-        if not (math.isfinite(gamma) and 0.0 <= gamma < 1.0):
-            raise FormatError("gamma", f"must satisfy 0 ≤ gamma < 1, got {gamma!r}")
-        if 1.0 - gamma < MIN_ONE_MINUS_GAMMA:
-            raise FormatError(
-                "gamma",
-                f"must satisfy 1 − gamma ≥ {MIN_ONE_MINUS_GAMMA:g}: a float64 solve of (I − γP)V = r loses "
-                f"about ε/(1−γ) of relative accuracy and cannot be certified closer to 1, got {gamma!r}",
-            )
-        n_actions = self.n_actions
-        if not isinstance(n_actions, (list, tuple)) or len(n_actions) == 0:
-            raise FormatError("n_actions", f"must be a non-empty list of integers, got {n_actions!r}")
-        for i, n in enumerate(n_actions):
-            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-                raise FormatError(f"n_actions[{i}]", f"must be an integer ≥ 1, got {n!r}")
-        n_actions = tuple(int(n) for n in n_actions)
-        if isinstance(self.mu, (list, tuple)) and len(self.mu) == 0:
-            raise FormatError("mu", "must list at least one state")
-        mu_len = len(self.mu) if hasattr(self.mu, "__len__") else -1
-        if mu_len < 1:
-            raise FormatError("mu", f"must be a list of state probabilities, got {self.mu!r}")
-        n_states = mu_len
+        if "gamma" not in trusted:
+            _check_gamma(gamma)
+        n_actions = self.n_actions if "n_actions" in trusted else _checked_action_counts(self.n_actions)
+        if "mu" in trusted:
+            n_states = int(self.mu.shape[0])
+        else:
+            if isinstance(self.mu, (list, tuple)) and len(self.mu) == 0:
+                raise FormatError("mu", "must list at least one state")
+            n_states = len(self.mu) if hasattr(self.mu, "__len__") else -1
+            if n_states < 1:
+                raise FormatError("mu", f"must be a list of state probabilities, got {self.mu!r}")
         # a field carried over unchanged from a validated game (``trusted``, see :meth:`replace`) is
         # already the tensor validation returns (validation is idempotent: ``normalize_rows``), unless
         # another change moved the shape it must have
@@ -224,7 +236,8 @@ class MarkovGame:
         carried = (
             frozenset()
             if "n_actions" in changes
-            else frozenset(k for k in ("gamma", "mu", "transition", "rewards", "potential") if k not in changes)
+            else frozenset(k for k in ("gamma", "mu", "transition", "rewards", "potential", "name") if k not in changes)
+            | {"n_actions"}
         )
         game = object.__new__(MarkovGame)
         for key, value in fields.items():

@@ -131,7 +131,7 @@ def unit_potential_reason(game: MarkovGame, why: str = "the proof assumes") -> s
         return "the game states no potential φ"
     lo, hi = float(game.phi.min()), float(game.phi.max())
     if lo >= 0.0 and hi <= 1.0:
-        premise_checked(f"potential in [0, 1] ({why.removeprefix('the ')}): φ ranges over [{lo:.4g}, {hi:.4g}]")
+        premise_checked(lambda: f"potential in [0, 1] ({why.removeprefix('the ')}): φ ranges over [{lo:.4g}, {hi:.4g}]")
         return None
     return f"{why} a potential in [0, 1]; φ ranges over [{lo:.4g}, {hi:.4g}]"
 
@@ -157,8 +157,10 @@ def mpg_reason(game: MarkovGame) -> str | None:
             f"admissible terms by {worst:.3g}"
         )
     premise_checked(
-        f"an MPG with the stated potential φ (Def 2.2): every agent term rⁱ − φ lies in its admissible space "
-        f"(largest residual {worst:.2g} ≤ {MPG_TOL:g}·(1 + max |rⁱ − φ|))"
+        lambda: (
+            f"an MPG with the stated potential φ (Def 2.2): every agent term rⁱ − φ lies in its admissible space "
+            f"(largest residual {worst:.2g} ≤ {MPG_TOL:g}·(1 + max |rⁱ − φ|))"
+        )
     )
     return None
 

@@ -11,11 +11,13 @@ and each agent's term ``rⁱ − φ`` take either sign as far as the assumption 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import torch
 from hypothesis import strategies as st
 
@@ -25,7 +27,6 @@ from mpgverify.game import MarkovGame
 from mpgverify.memo import per_game
 from mpgverify.policy import softmax_policy
 from mpgverify.solvers.batched import GameBatch
-from mpgverify.solvers.exact import ExactGame, rationalize_game
 from mpgverify.solvers.game_constants import potential_range
 from mpgverify.solvers.nash import nash_gap
 from mpgverify.solvers.welfare import social_optimum, unravel_joint
@@ -95,19 +96,36 @@ def _near_worst(game: MarkovGame, gap: float) -> tuple[torch.Tensor, ...]:
     return tuple(gap * torch.nn.functional.one_hot(acts[i], n).to(torch.float64) for i, n in enumerate(game.n_actions))
 
 
-def _q(x: Any) -> Fraction:
-    """A sympy rational as a :class:`~fractions.Fraction` (the same number; Fraction arithmetic is ~50×
-    faster on these few-entry systems)."""
-    return Fraction(int(x.p), int(x.q))
+def _exact_floor(D: list[list[Fraction]], least: list[Fraction]) -> list[Fraction]:
+    """``min_π E_π[Σ_t γᵗ c(s_t, a_t) | s₀ = s] = (D m)(s)`` for every s, exactly, under a state-only kernel:
+    ``D = (I − γQ)⁻¹`` and ``m(t) = min_a c(t, a)`` (``least``)."""
+    S = len(least)
+    return [sum((D[s][t] * least[t] for t in range(S)), Fraction(0)) for s in range(S)]
 
 
-def _exact_floor(eg: ExactGame, stage_reward: list[list[Fraction]]) -> list[Fraction]:
-    """``min_π E_π[Σ_t γᵗ c(s_t, a_t) | s₀ = s]`` for every s, exactly, under a state-only kernel:
-    ``(I − γQ)⁻¹ min_a c(·, a)``."""
-    S = eg.n_states
-    D = discount_inverse(_q(eg.gamma), [[_q(eg.P[s][0][t]) for t in range(S)] for s in range(S)])
-    m = [min(row) for row in stage_reward]
-    return [sum((D[s][t] * m[t] for t in range(S)), Fraction(0)) for s in range(S)]
+def _row_minima(plus: list[list[list[float]]], minus: list[list[list[float]]]) -> list[Fraction]:
+    """``min_a (Σ_k plus[k][t][a] − Σ_k minus[k][t][a])`` per row t, exactly: every float m·2ᵉ is put over
+    one power-of-two denominator q, so the sums and the minimum are integer operations, and one Fraction
+    is made per row (the same rationals as sums of the floats' Fractions)."""
+    tables = [[[x.as_integer_ratio() for x in row] for row in table] for table in (*plus, *minus)]
+    q = max(d for table in tables for row in table for _, d in row)
+    signs = [1] * len(plus) + [-1] * len(minus)
+    out = []
+    for t in range(len(tables[0])):
+        ints = [0] * len(tables[0][t])
+        for sign, table in zip(signs, tables, strict=True):
+            ints = [v + sign * n * (q // d) for v, (n, d) in zip(ints, table[t], strict=True)]
+        out.append(Fraction(min(ints), q))
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _normalized_discount(gamma: float, n_states: int, kernel: bytes) -> list[list[Fraction]]:
+    """``(I − γQ)⁻¹`` exactly, Q the state-only kernel's rows (the stored floats, ``kernel``) each divided
+    by its exact sum, as :func:`mpgverify.solvers.exact.rationalize_game` normalizes them."""
+    rows = np.frombuffer(kernel, dtype=np.float64).reshape(n_states, n_states).tolist()
+    exact = [[Fraction(x) for x in row] for row in rows]
+    return discount_inverse(Fraction(gamma), [[x / sum(row, Fraction(0)) for x in row] for row in exact])
 
 
 @per_game()
@@ -117,22 +135,22 @@ def assumption_4_6_minima(game: MarkovGame, *, per_agent: bool = False) -> tuple
 
     ``V_π − Φ_π`` is the value of the stage reward ``Σ_i rⁱ − φ`` (not ``Σ_i (rⁱ − φ)``, which is
     ``V − NΦ``), and ``Vⁱ_π − Φ_π`` that of ``rⁱ − φ``; under a state-only kernel each minimum over
-    product policies is ``(I − γQ)⁻¹ min_a c(·, a)`` (module docstring)."""
+    product policies is ``(I − γQ)⁻¹ min_a c(·, a)`` (module docstring). Every stored float is read as
+    the rational it denotes and each kernel row is divided by its exact sum (the exact path's
+    convention, :func:`mpgverify.solvers.exact.rationalize_game`); γ, Q and D are kept by content, so a
+    move of μ or of the rewards reuses D."""
     if game.potential is None:
         return "no stated potential"
     if smoothness_not_established(game) is not None:
         return "Assumption 4.6 is decided exactly for one state or a state-only kernel only"
-    eg = rationalize_game(game)
-    assert eg.phi is not None
-    A, S = len(eg.joint), game.n_states
-    phi = [[_q(v) for v in row] for row in eg.phi]
-    R = [[[_q(v) for v in row] for row in agent] for agent in eg.R]
-    phi_floor = _exact_floor(eg, phi)
+    S, N = game.n_states, game.n_agents
+    D = _normalized_discount(float(game.gamma), S, game.P[:, 0].contiguous().numpy().tobytes())
+    phi = game.phi.tolist()  # type: ignore[union-attr]
+    R = game.R.tolist()
+    phi_floor = _exact_floor(D, _row_minima([phi], []))
     if per_agent:
-        rewards = [[[R[i][s][a] - phi[s][a] for a in range(A)] for s in range(S)] for i in range(game.n_agents)]
-    else:
-        rewards = [[[sum(R[i][s][a] for i in range(game.n_agents)) - phi[s][a] for a in range(A)] for s in range(S)]]
-    return phi_floor, [_exact_floor(eg, c) for c in rewards]
+        return phi_floor, [_exact_floor(D, _row_minima([R[i]], [phi])) for i in range(N)]
+    return phi_floor, [_exact_floor(D, _row_minima(R, [phi]))]
 
 
 def assumption_4_6(game: MarkovGame, *, per_agent: bool = False) -> Premises:
@@ -151,11 +169,14 @@ def assumption_4_6(game: MarkovGame, *, per_agent: bool = False) -> Premises:
             who = f"V^{k}_π − Φ_π" if per_agent else "V_π − Φ_π"
             return Premises.fail(f"min_π ({who})(s) = {float(min(floor)):.4g} < 0")
     who = "Vⁱ_π − Φ_π, every agent i" if per_agent else "V_π − Φ_π"
+    phi_least, surplus_least = float(min(phi_floor)), float(min(min(f) for f in surplus))
     premise_checked(
-        f"Assumption 4.6{' (per agent)' if per_agent else ''}, exactly: min_π Φ_π(s) = {float(min(phi_floor)):.4g} > 0 "
-        f"and min_π ({who})(s) = {float(min(min(f) for f in surplus)):.4g} ≥ 0"
+        lambda: (
+            f"Assumption 4.6{' (per agent)' if per_agent else ''}, exactly: min_π Φ_π(s) = {phi_least:.4g} > 0 "
+            f"and min_π ({who})(s) = {surplus_least:.4g} ≥ 0"
+        )
     )
-    return Premises.hold(phi_floor=float(min(phi_floor)), surplus_floor=float(min(min(f) for f in surplus)))
+    return Premises.hold(phi_floor=phi_least, surplus_floor=surplus_least)
 
 
 def premises_thm_4_7(

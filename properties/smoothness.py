@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -258,12 +258,23 @@ def _value(hull: Sequence[Line], beta: Fraction) -> Fraction:
     return min(k * beta + c for k, c in hull)
 
 
-def _superlevel(
-    f: Callable[[Fraction], Fraction], breaks: list[Fraction], left: Fraction, right: Fraction
-) -> Interval | None:
-    """``{β : f(β) ≥ 0}`` of a concave piecewise-linear f with these breakpoints and ray slopes."""
-    pts = breaks or [Fraction(0)]
-    vals = [f(b) for b in pts]
+def _values_on(hull: Sequence[Line], points: Sequence[Fraction]) -> list[Fraction]:
+    """:func:`_value` of ``hull`` at each of the increasing ``points``: the active line walked left to right
+    (the lines of a lower envelope in decreasing slope are active between consecutive breaks, and both
+    lines of a break give its value), ``O(|hull| + |points|)`` rather than every line at every point."""
+    breaks = _breaks(hull)
+    out, j = [], 0
+    for beta in points:
+        while j < len(breaks) and breaks[j] < beta:
+            j += 1
+        k, c = hull[j]
+        out.append(k * beta + c)
+    return out
+
+
+def _superlevel(vals: list[Fraction], pts: list[Fraction], left: Fraction, right: Fraction) -> Interval | None:
+    """``{β : f(β) ≥ 0}`` of a concave piecewise-linear f given by its values ``vals`` at its increasing
+    breakpoints ``pts`` (one point when it has none) and its ray slopes ``left`` and ``right``."""
     top = max(range(len(pts)), key=lambda k: vals[k])
     if vals[top] < 0:
         # the maximum is on a ray only if that ray rises
@@ -303,13 +314,15 @@ def beta_interval(game: MarkovGame, alpha: Fraction) -> Interval | None:
     assert smoothness_not_established(game) is None
     hulls = _envelopes(game, alpha)
     D = discount_matrix(game)
-    breaks = sorted({b for h in hulls for b in _breaks(h)})
+    pts = sorted({b for h in hulls for b in _breaks(h)}) or [Fraction(0)]
+    at = [_values_on(h, pts) for h in hulls]  # at[t][j] = _value(hulls[t], pts[j])
     out: Interval = (None, None)
     for s in range(game.n_states):
-        f = lambda beta, s=s: sum((D[s][t] * _value(hulls[t], beta) for t in range(game.n_states)), Fraction(0))
+        # f(β) = Σ_t D[s][t] · _value(hulls[t], β) at every breakpoint
+        vals = [sum((D[s][t] * at[t][j] for t in range(game.n_states)), Fraction(0)) for j in range(len(pts))]
         left = sum((D[s][t] * hulls[t][0][0] for t in range(game.n_states)), Fraction(0))
         right = sum((D[s][t] * hulls[t][-1][0] for t in range(game.n_states)), Fraction(0))
-        got = _superlevel(f, breaks, left, right)
+        got = _superlevel(vals, pts, left, right)
         if got is None:
             return None
         lo = got[0] if out[0] is None else out[0] if got[0] is None else max(out[0], got[0])

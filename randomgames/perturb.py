@@ -30,7 +30,7 @@ restricted potential), and dropping an agent left with a single action.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import torch
@@ -74,6 +74,34 @@ def has_constant_offsets(game: MarkovGame) -> bool:
 def is_action_independent(game: MarkovGame) -> bool:
     """Whether ``P(s'|s, a)`` does not depend on the joint action a."""
     return bool((game.P == game.P[:, :1]).all())
+
+
+class _RewardSpan(NamedTuple):
+    """A game's reward range and, per state and joint action, the room a common-reward move δ(s, a) has."""
+
+    low: float  # min over agents, states and joint actions of rⁱ(s, a)
+    high: float
+    width: float  # max(high − low, 10⁻³): the unit of reward moves
+    lower: torch.Tensor  # [S, A¹..Aᴺ]: δ ≥ lower keeps every rⁱ ≥ low (and φ ≥ min φ)
+    upper: torch.Tensor  # δ ≤ upper keeps every rⁱ ≤ high (and φ ≤ max φ)
+
+
+@per_game(keep=1)
+def _reward_span(game: MarkovGame) -> _RewardSpan:
+    """:class:`_RewardSpan` of ``game``, kept per game: the hunter draws many neighbours of one parent."""
+    low, high = float(game.rewards.min()), float(game.rewards.max())
+    lower, upper = low - game.rewards.min(0).values, high - game.rewards.max(0).values
+    if game.potential is not None:
+        phi_low, phi_high = float(game.potential.min()), float(game.potential.max())
+        lower = torch.maximum(lower, phi_low - game.potential)
+        upper = torch.minimum(upper, phi_high - game.potential)
+    return _RewardSpan(low, high, max(high - low, 1e-3), lower, upper)
+
+
+@per_game(keep=1)
+def _bases(game: MarkovGame) -> tuple[torch.Tensor, ...]:
+    """The agents' admissible-term bases under ``game``'s kernel and γ, kept per game (read only here)."""
+    return agent_term_bases(game.transition, game.gamma)
 
 
 def _log_noise(p: torch.Tensor, rng: np.random.Generator, scale: float) -> torch.Tensor:
@@ -129,29 +157,23 @@ def perturb_game(
         assert gamma_cap is not None
         gamma = float(np.clip(game.gamma + scale * 0.2 * rng.standard_normal(), 0.0, gamma_cap))
         return game.replace(gamma=gamma)
-    low, high = float(game.rewards.min()), float(game.rewards.max())
-    width = max(high - low, 1e-3)
+    span = _reward_span(game)
     if keep == "any" and game.potential is None:
         noise = torch.from_numpy(rng.standard_normal(tuple(game.rewards.shape))).to(DTYPE)
-        return game.replace(rewards=(game.rewards + scale * width * noise).clamp(low, high))
+        return game.replace(rewards=(game.rewards + scale * span.width * noise).clamp(span.low, span.high))
     # one δ(s, a) for all agents, cut so that every agent stays inside [low, high] and φ inside its range
-    delta = scale * width * torch.from_numpy(rng.standard_normal(tuple(game.rewards.shape[1:]))).to(DTYPE)
-    lower, upper = low - game.rewards.min(0).values, high - game.rewards.max(0).values
-    if game.potential is not None:
-        phi_low, phi_high = float(game.potential.min()), float(game.potential.max())
-        lower = torch.maximum(lower, phi_low - game.potential)
-        upper = torch.minimum(upper, phi_high - game.potential)
-    delta = torch.minimum(torch.maximum(delta, lower), upper)
+    delta = scale * span.width * torch.from_numpy(rng.standard_normal(tuple(game.rewards.shape[1:]))).to(DTYPE)
+    delta = torch.minimum(torch.maximum(delta, span.lower), span.upper)
     potential = None if game.potential is None else game.potential + delta
     return game.replace(rewards=game.rewards + delta, potential=potential)
 
 
 def _agent_term_noise(game: MarkovGame, rng: np.random.Generator, scale: float) -> torch.Tensor:
     """``[N, S, A¹..Aᴺ]``: for each agent a random admissible agent term, ``scale × (reward width)`` in size."""
-    width = max(float(game.rewards.max() - game.rewards.min()), 1e-3)
+    width = _reward_span(game).width  # max(r_max − r_min, 10⁻³): the same subtraction of the same floats
     shape = game.rewards.shape[1:]
     out = []
-    for B in agent_term_bases(game.transition, game.gamma):
+    for B in _bases(game):
         z = torch.from_numpy(rng.standard_normal(B.shape[1])).to(DTYPE)
         u = B @ z
         out.append((u / max(float(u.abs().max()), 1e-12)).reshape(shape))

@@ -202,6 +202,28 @@ def test_smoothness_integer_arithmetic_is_the_rational_one(scale) -> None:
             assert smoothness_gap(game, alpha, beta, s) == gap, f"game {k}, state {s}: gap differs"
 
 
+def test_envelope_walk_equals_the_least_line() -> None:
+    """The interval's values at the breakpoints (:func:`_values_on`: the active line walked along sorted
+    points) are exactly :func:`_value`'s (the least hull line at each point), at every break of each
+    state's envelope, between and beyond them, ties included (α = 1 on integer-valued rewards)."""
+    from properties.smoothness import _breaks, _envelopes, _value, _values_on
+
+    rng = np.random.default_rng(12)
+    points = 0
+    for k in range(60):
+        game = _state_only(rng, k)
+        if k % 3 == 0:
+            game = game.replace(rewards=game.rewards.mul(2).round())
+        for alpha in (Fraction(1), Fraction(float(rng.uniform(-1, 2)))):
+            for s, hull in enumerate(_envelopes(game, alpha)):
+                breaks = _breaks(hull)
+                pts = sorted({*breaks, *(b + Fraction(1, 7) for b in breaks), Fraction(float(rng.uniform(-40, 40)))})
+                want = [_value(hull, b) for b in pts]
+                assert _values_on(hull, pts) == want, f"game {k}, state {s}, α = {alpha}: the walk differs"
+                points += len(pts)
+    assert points > 300, f"only {points} points compared"
+
+
 def test_statewise_smoothness_is_only_sufficient() -> None:
     """The counterexample to the state-by-state test, named: one agent, two states, a state-only kernel,
     α = 2. Stage gaps: m₀(β) = −1 + 0.5β and m₁(β) = −0.2 − 0.1β (β ≥ 0), so no β makes every stage
