@@ -8,7 +8,7 @@ parameters θ have the same layout: ``πⁱ(a|s) = exp θⁱ_{s,a} / Σ_b exp θ
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -27,11 +27,11 @@ __all__ = [
     "deterministic_policy",
     "expect_over_others",
     "joint_policy",
-    "logits_parsed_once",
     "others_weights",
     "random_logits",
     "softmax_policy",
     "uniform_policy",
+    "witnesses_parsed_once",
 ]
 
 #: A product policy: ``probs[i]`` is ``[*B, S, Aⁱ]``.
@@ -67,6 +67,10 @@ def check_policy(game: Game, probs: Sequence[object], field: str = "probs") -> P
     Each ``probs[i][..., s, :]`` must be a probability vector (nonnegative, sum 1 within 1e-9;
     renormalized when off by more than a few ulps). Nested lists are accepted.
     """
+    return _parsed_once(game, probs, field, "probs", _check_policy)
+
+
+def _check_policy(game: Game, probs: Sequence[object], field: str) -> Policy:
     if not isinstance(probs, (list, tuple)):
         raise FormatError(field, "must be a list with one entry per agent")
     tensors = []
@@ -94,16 +98,17 @@ def _check_finite(t: torch.Tensor, field: str) -> None:
     raise FormatError(f"{field}{where}", "must be finite")
 
 
-#: the lists of logits parsed in the current :func:`logits_parsed_once` scope (None: outside one)
+#: the witness lists parsed in the current :func:`witnesses_parsed_once` scope (None: outside one)
 _PARSED: ContextVar[dict[tuple[Any, ...], tuple[object, Policy]] | None] = ContextVar("_PARSED", default=None)
 
 
 @contextmanager
-def logits_parsed_once() -> Iterator[None]:
-    """Within this scope :func:`check_logits` parses each list of logits once per game shape and field
-    (a population's premise gate and its batched check read the same witness lists): a list seen again
-    — the same object, which nobody mutates while the scope lasts — returns the tensors parsed before
-    (callers clone before changing a tensor). A parse that raises is not kept."""
+def witnesses_parsed_once() -> Iterator[None]:
+    """Within this scope :func:`check_logits` and :func:`check_policy` parse each list once per game shape,
+    field and kind (a population's premise gates and its batched check read the same witness lists, and
+    the neighbours of one parent that move its game share its witness): a list seen again — the same
+    object, which nobody mutates while the scope lasts — returns the tensors parsed before (callers clone
+    before changing a tensor). A parse that raises is not kept."""
     token = _PARSED.set({})
     try:
         yield
@@ -111,18 +116,25 @@ def logits_parsed_once() -> Iterator[None]:
         _PARSED.reset(token)
 
 
+def _parsed_once(
+    game: Game, value: Sequence[object], field: str, kind: str, parse: Callable[[Game, Sequence[object], str], Policy]
+) -> Policy:
+    """``parse(game, value, field)``, or inside :func:`witnesses_parsed_once` its first result for this list."""
+    parsed = _PARSED.get()
+    if parsed is None or not isinstance(value, list):
+        return parse(game, value, field)
+    key = (kind, id(value), game.n_states, tuple(game.n_actions), field)
+    hit = parsed.get(key)
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    out = parse(game, value, field)
+    parsed[key] = (value, out)  # the list is kept alive with its key: its id is not reused meanwhile
+    return out
+
+
 def check_logits(game: Game, logits: Sequence[object], field: str = "logits") -> Policy:
     """Validate tabular softmax parameters θ for ``game`` (finite, right shapes)."""
-    parsed = _PARSED.get()
-    if parsed is None or not isinstance(logits, list):
-        return _check_logits(game, logits, field)
-    key = (id(logits), game.n_states, tuple(game.n_actions), field)
-    hit = parsed.get(key)
-    if hit is not None and hit[0] is logits:
-        return hit[1]
-    out = _check_logits(game, logits, field)
-    parsed[key] = (logits, out)  # the list is kept alive with its key: its id is not reused meanwhile
-    return out
+    return _parsed_once(game, logits, field, "logits", _check_logits)
 
 
 def _check_logits(game: Game, logits: Sequence[object], field: str) -> Policy:

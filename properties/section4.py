@@ -42,6 +42,7 @@ from properties.smoothness import (
     Interval,
     as_float,
     feasible,
+    per_stage,
     pick,
     shown,
     smoothness_constants,
@@ -108,8 +109,12 @@ def _def_4_2_outcome(V: torch.Tensor, gate: Premises, beta_shift: float) -> Outc
     lhs = sum(V[i, i] for i in range(N))
     rhs = float(alpha) * V[N].sum(0) - (float(beta) - beta_shift) * V[N + 1].sum(0)
     s = int(torch.argmin(lhs - rhs))
-    lo, hi = float(lhs[s]), float(rhs[s])  # type: ignore[index]
-    note = f"alpha = {float(alpha):.4g}, beta = {float(beta):.6g}, s = {s}"
+    return _outcome_at(gate, s, float(lhs[s]), float(rhs[s]))  # type: ignore[index]
+
+
+def _outcome_at(gate: Premises, s: int, lo: float, hi: float) -> Outcome:
+    """def-4.2's outcome at its worst state s, where ``Σ_i Vⁱ(π'ⁱ, π⁻ⁱ)(s) = lo`` and the bound is ``hi``."""
+    note = f"alpha = {float(gate.facts['alpha']):.4g}, beta = {float(gate.facts['beta']):.6g}, s = {s}"
     return Outcome(True, lo - hi, 1e-9 * (1 + abs(lo) + abs(hi)), lo, hi, None, note)
 
 
@@ -123,7 +128,15 @@ def batch_def_4_2(
     batch = GameBatch.stack([g for g in games for _ in range(N + 2)])
     V = state_values(batch, tuple(torch.cat([p[j] for p in policies]) for j in range(N)))  # type: ignore[arg-type]
     V = V.reshape(len(games), N + 2, N, -1)
-    return [_def_4_2_outcome(V[b], gate, beta_shift) for b, gate in enumerate(gates)]
+    # _def_4_2_outcome's arithmetic with a member axis, the same operations in the same order
+    alpha = torch.tensor([float(g.facts["alpha"]) for g in gates], dtype=V.dtype)[:, None]
+    beta = torch.tensor([float(g.facts["beta"]) - beta_shift for g in gates], dtype=V.dtype)[:, None]
+    lhs = sum(V[:, i, i] for i in range(N))
+    rhs = alpha * V[:, N].sum(1) - beta * V[:, N + 1].sum(1)
+    worst = torch.argmin(lhs - rhs, dim=1, keepdim=True)  # type: ignore[operator]
+    states = worst[:, 0].tolist()
+    los, his = lhs.gather(1, worst)[:, 0].tolist(), rhs.gather(1, worst)[:, 0].tolist()  # type: ignore[union-attr]
+    return [_outcome_at(gate, s, lo, hi) for gate, s, lo, hi in zip(gates, states, los, his, strict=True)]
 
 
 @BOOK.claim(
@@ -184,8 +197,13 @@ def _reward_constants(game: MarkovGame, witness: dict[str, Any], reading: str) -
 @per_game()
 def _printed_intervals(game: MarkovGame) -> tuple[Interval | None, Interval | None]:
     """The printed reading's intervals of λ (``λ r(a') ≤ Σ_i rⁱ(a'ⁱ, a⁻ⁱ)``) and of μ (``Σ_i rⁱ(a'ⁱ, a⁻ⁱ)
-    ≤ μ r(a)``) over every pure pair, in :func:`stage_pairs`'s integers (times q: the same intervals)."""
-    pairs = stage_pairs(game, 0)[1]
+    ≤ μ r(a)``) over every pure pair, kept per game and per stage content (:func:`_printed_of_stage`)."""
+    return _printed_of_stage(game, 0)
+
+
+@per_stage
+def _printed_of_stage(q: int, pairs: list[tuple[int, int, int]]) -> tuple[Interval | None, Interval | None]:
+    """:func:`_printed_intervals` from one stage's :func:`stage_pairs` integers (times q: the same intervals)."""
     return (
         feasible((-total_b, -lhs) for _, total_b, lhs in pairs),
         feasible((total, lhs) for total, _, lhs in pairs),

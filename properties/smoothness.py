@@ -30,9 +30,9 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -50,6 +50,7 @@ __all__ = [
     "discount_inverse",
     "discount_matrix",
     "feasible",
+    "per_stage",
     "pick",
     "profile_pairs",
     "scaled_pairs",
@@ -62,6 +63,8 @@ __all__ = [
     "stage",
     "stage_pairs",
 ]
+
+T = TypeVar("T")
 
 #: ``(low, high)`` with None for an unbounded side.
 Interval = tuple[Fraction | None, Fraction | None]
@@ -204,6 +207,18 @@ def _stage_pairs_of(n_actions: tuple[int, ...], rewards: bytes) -> tuple[int, li
     n = len(n_actions)
     q, r = _scaled(np.frombuffer(rewards, dtype=np.float64).reshape(n, -1).tolist(), n_actions)
     return q, list(scaled_pairs(r, n))
+
+
+def per_stage(fn: Callable[[int, list[tuple[int, int, int]]], T]) -> Callable[[MarkovGame, int], T]:
+    """``fn(q, pairs)`` of a state's :func:`stage_pairs`, as ``f(game, s)`` kept by the content of that
+    stage's rewards (the last 64 stages): a move of μ, Q or γ — or of another state — reuses it."""
+    kept = functools.lru_cache(maxsize=64)(lambda n_actions, rewards: fn(*_stage_pairs_of(n_actions, rewards)))
+
+    @functools.wraps(fn)
+    def of_stage(game: MarkovGame, s: int) -> T:
+        return kept(game.n_actions, _content(game.rewards[:, s]))
+
+    return of_stage
 
 
 def _sizes(r: dict[tuple[int, ...], list[int]]) -> list[int]:

@@ -469,30 +469,41 @@ def test_replace_with_gamma_bounds_the_carried_rewards_again() -> None:
         big.replace(gamma=0.999)
 
 
-def test_logits_parsed_once_returns_the_first_parse_of_the_same_list_only() -> None:
-    """Inside :func:`~mpgverify.policy.logits_parsed_once` a list of logits seen again (the same object,
-    the same game shape and field) returns its first parse; an equal but distinct list, another shape
-    or field is parsed afresh; a malformed list raises on every ask; outside the scope nothing is kept."""
-    from mpgverify.policy import check_logits, logits_parsed_once
+@pytest.mark.parametrize("kind", ["logits", "probs"])
+def test_witnesses_parsed_once_returns_the_first_parse_of_the_same_list_only(kind: str) -> None:
+    """Inside :func:`~mpgverify.policy.witnesses_parsed_once` a list of logits or of policy probabilities
+    seen again (the same object, the same game shape and field) returns its first parse; an equal but
+    distinct list, another field, or the same list read as the other kind is parsed afresh; a malformed
+    list raises on every ask; outside the scope nothing is kept."""
+    from mpgverify.policy import check_logits, check_policy, witnesses_parsed_once
 
     game = rg.general_mpg_game(seed=3, n_agents=2, n_states=2, n_actions=2)
-    theta = [[[0.5, -1.0], [2.0, 0.0]], [[1.0, 1.0], [-3.0, 0.25]]]
-    bad = [[[0.5, "x"], [2.0, 0.0]], [[1.0, 1.0], [-3.0, 0.25]]]
-    plain = check_logits(game, theta)
-    with logits_parsed_once():
-        first = check_logits(game, theta)
-        assert all(a is b for a, b in zip(first, check_logits(game, theta), strict=True)), "the same list: parsed once"
-        twin = check_logits(game, [list(map(list, t)) for t in theta])
-        other = check_logits(game, theta, "witness.theta")
+    if kind == "logits":
+        check, other_check = check_logits, check_policy
+        value = [[[0.5, -1.0], [2.0, 0.0]], [[1.0, 1.0], [-3.0, 0.25]]]
+        bad = [[[0.5, "x"], [2.0, 0.0]], [[1.0, 1.0], [-3.0, 0.25]]]
+    else:
+        check, other_check = check_policy, check_logits
+        value = [[[0.5, 0.5], [1.0, 0.0]], [[0.25, 0.75], [0.0, 1.0]]]
+        bad = [[[0.5, 0.6], [1.0, 0.0]], [[0.25, 0.75], [0.0, 1.0]]]
+    plain = check(game, value)
+    with witnesses_parsed_once():
+        first = check(game, value)
+        assert all(a is b for a, b in zip(first, check(game, value), strict=True)), "the same list: parsed once"
+        twin = check(game, [list(map(list, t)) for t in value])
+        other = check(game, value, "witness.field")
         assert not any(a is b for a, b in zip(first, twin, strict=True)), "an equal list is another object"
         assert not any(a is b for a, b in zip(first, other, strict=True)), "another field is another parse"
+        if kind == "probs":
+            as_logits = other_check(game, value, "probs")
+            assert not any(a is b for a, b in zip(first, as_logits, strict=True)), "another kind is another parse"
         for _ in range(2):
-            with pytest.raises(FormatError, match=r"logits\[0\]"):
-                check_logits(game, bad)
+            with pytest.raises(FormatError, match=r"\[0\]"):
+                check(game, bad)
         for got in (first, twin, other):
             for a, b in zip(got, plain, strict=True):
                 torch.testing.assert_close(a, b, rtol=0, atol=0)
-    again = check_logits(game, theta)
+    again = check(game, value)
     assert not any(a is b for a, b in zip(again, plain, strict=True)), "outside the scope every ask parses"
 
 

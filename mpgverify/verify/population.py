@@ -23,7 +23,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from mpgverify.errors import MpgverifyError
-from mpgverify.policy import logits_parsed_once
+from mpgverify.policy import witnesses_parsed_once
 from mpgverify.verify.claims import Claim, Example, Outcome, Premises, not_met_outcome
 from mpgverify.verify.construction import Construction
 from mpgverify.verify.determinism import independent_of_local_constants
@@ -103,7 +103,7 @@ def evaluate_population(
 ) -> list[Outcome | None]:
     """The outcome of ``claim`` on every member of ``examples``, in order (see the module docstring);
     the established members of one shape go ``block`` at a time, in order."""
-    with logits_parsed_once():  # the gates and the batched checks read the same witness lists
+    with witnesses_parsed_once():  # the gates and the batched checks read the same witness lists
         return _evaluate(claim, examples, dict(mutation or {}), block)
 
 
