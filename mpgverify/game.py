@@ -18,6 +18,7 @@ field              shape                       meaning
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -181,18 +182,18 @@ class MarkovGame:
         object.__setattr__(self, "rewards", rewards)
         object.__setattr__(self, "potential", potential)
 
-    # -- sizes ---------------------------------------------------------------------------------
-    @property
+    # -- sizes (kept on first use: the fields never change after validation) ---------------------
+    @functools.cached_property
     def n_agents(self) -> int:
         """N."""
         return len(self.n_actions)
 
-    @property
+    @functools.cached_property
     def n_states(self) -> int:
         """S = |S|."""
         return int(self.mu.shape[0])
 
-    @property
+    @functools.cached_property
     def n_joint_actions(self) -> int:
         """A = Π_i |Aⁱ|."""
         return math.prod(self.n_actions)
