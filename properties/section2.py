@@ -108,13 +108,15 @@ def batch_def_2_2(
         gV = torch.autograd.grad(at.V_mu[:, j].sum(), leaves[j], retain_graph=True)[0]
         gPhi = torch.autograd.grad(at.Phi_mu.sum(), leaves[j], retain_graph=True)[0]
         gaps.append((gV - gPhi).abs().flatten(1).amax(-1))
-    out = []
-    for b, (_, _, i) in enumerate(pairs):
-        values = float(((V[b, 1, i] - V[b, 0, i]) - (Phi[b, 1] - Phi[b, 0])).abs().max())
-        residual = max(values, float(gaps[i][b]))
-        scale = float(V[b, 0].abs().max()) + float(Phi[b, 0].abs().max())
-        out.append(identity_outcome(residual, scale=scale))
-    return out
+    # per member b with its agent i_b, as check_def_2_2 computes it (the same operations, a member axis)
+    rows, agent = torch.arange(B), torch.tensor([i for _, _, i in pairs])
+    values = ((V[rows, 1, agent] - V[rows, 0, agent]) - (Phi[:, 1] - Phi[:, 0])).abs().amax(-1).tolist()
+    grad_gaps = torch.stack(gaps)[agent, rows].tolist()
+    scales = zip(V[:, 0].abs().amax((-2, -1)).tolist(), Phi[:, 0].abs().amax(-1).tolist(), strict=True)
+    return [
+        identity_outcome(max(v, g), scale=sv + sp)
+        for v, g, (sv, sp) in zip(values, grad_gaps, scales, strict=True)
+    ]
 
 
 @BOOK.claim(
