@@ -114,8 +114,7 @@ def batch_def_2_2(
     grad_gaps = torch.stack(gaps)[agent, rows].tolist()
     scales = zip(V[:, 0].abs().amax((-2, -1)).tolist(), Phi[:, 0].abs().amax(-1).tolist(), strict=True)
     return [
-        identity_outcome(max(v, g), scale=sv + sp)
-        for v, g, (sv, sp) in zip(values, grad_gaps, scales, strict=True)
+        identity_outcome(max(v, g), scale=sv + sp) for v, g, (sv, sp) in zip(values, grad_gaps, scales, strict=True)
     ]
 
 

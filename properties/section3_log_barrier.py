@@ -17,7 +17,6 @@ from mpgverify.algorithms.gradients import (
     log_barrier_gradients,
     marginal_policy_gradients,
     member_log_barriers,
-    policy_gradients,
 )
 from mpgverify.algorithms.pg import pg
 from mpgverify.game import MarkovGame
@@ -68,9 +67,14 @@ _SMALL_MPG = coverage(AGENTS_UPTO_2, STATES, KERNEL, AGENT_TERMS, POTENTIAL_SIGN
 
 # -- Lemma 3.5: approximate stationary points of L_λ are 2λM-Nash -------------------------------------------
 def _grad_L(game: MarkovGame, theta: tuple[torch.Tensor, ...], lam: float) -> tuple[torch.Tensor, ...]:
+    """``∇_θⁱ L_λ(θ) = ∇_θⁱ Φ_θ(μ) + λ ∇_θⁱ (log barrier)`` per agent: ``∇_θⁱ Φ = ∇_θⁱ Vⁱ`` (an MPG, Def 2.2)
+    ``= d(s) πⁱ(a|s) Aⁱ(s, a)`` (Lemma 3.1), computed as the marginal ``d(s) Σ_{a⁻ⁱ} π(a|s)(Qⁱ(s, a) − Vⁱ(s))``
+    (:func:`~mpgverify.algorithms.gradients.marginal_policy_gradients`, the PG iteration's path: one LU
+    for every agent's values and d, about a third of a full evaluation's cost)."""
     probs = softmax_policy(theta)
-    ev = evaluate(game, probs)
-    return tuple(g + b for g, b in zip(policy_gradients(probs, ev), log_barrier_gradients(probs, lam), strict=True))
+    return tuple(
+        g + b for g, b in zip(marginal_policy_gradients(game, probs), log_barrier_gradients(probs, lam), strict=True)
+    )
 
 
 #: an example of Lemma 3.5 is informative when π_θ is not already (exactly) Nash
