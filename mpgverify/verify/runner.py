@@ -236,13 +236,20 @@ def _in_blocks(claim: Claim, n: int, seed_value: int, mutation: dict[str, Any], 
     return not targeted or _target_phase(claim, n - len(drawn), judged, seed_value, mutation, stats, chunks)
 
 
+#: block mode's first chunk: an early violation costs at most this many examples' work beyond one at a
+#: time, and a claim that holds pays fewer small stacks (chunks of 1, 2 and 4 split the mixed shapes of
+#: the first draws into stacks of one or two: the standard ledger's claims took 7% longer, same rows)
+FIRST_CHUNK = 8
+
+
 @dataclass
 class _Chunks:
-    """Block mode's chunk sizes 1, 2, 4, …, :data:`~mpgverify.verify.population.BLOCK`, one schedule for
-    a claim's whole run: the draws and every round of the target phase continue it (a round does not
-    start again at 1, which cost a target round of 32 neighbours six masked loops instead of one)."""
+    """Block mode's chunk sizes :data:`FIRST_CHUNK`, twice that, …, :data:`~mpgverify.verify.population.BLOCK`,
+    one schedule for a claim's whole run: the draws and every round of the target phase continue it (a
+    round does not start again at the first size, which cost a target round of 32 neighbours six masked
+    loops instead of one)."""
 
-    size: int = 1
+    size: int = FIRST_CHUNK
 
     def take(self) -> int:
         size, self.size = self.size, min(2 * self.size, BLOCK)
@@ -253,7 +260,7 @@ def _judge(
     claim: Claim, examples: list[Example], mutation: dict[str, Any], stats: _Stats, chunks: _Chunks
 ) -> list[tuple[Example, Outcome]] | None:
     """Every member's outcome in order, recorded into ``stats``; None at the first violation. The members
-    go in chunks of 1, 2, 4, … in order (``chunks``), so that an early violation ends the work about
+    go in chunks of 8, 16, 32, … in order (``chunks``), so that an early violation ends the work about
     where one at a time would (a false claim's dynamics run their full length), while a claim that holds
     soon gets large blocks. A member the batched path found malformed is re-run alone, so that its error
     surfaces as it would alone."""
