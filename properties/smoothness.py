@@ -323,11 +323,31 @@ def _superlevel(vals: list[Fraction], pts: list[Fraction], left: Fraction, right
     return lo, hi
 
 
+def _all_lines_nonnegative(lines: Sequence[Line]) -> Interval | None:
+    """``{β : k β + c ≥ 0 for every line (k, c)}``, exactly: the superlevel set ``{β : min_k (k β + c) ≥ 0}``
+    of one state's envelope, whose ends are the roots ``−c/k`` of the lines that bind (None: empty)."""
+    lo: Fraction | None = None
+    hi: Fraction | None = None
+    for k, c in lines:
+        if k == 0:
+            if c < 0:
+                return None
+        elif k > 0:
+            lo = -c / k if lo is None else max(lo, -c / k)
+        else:
+            hi = -c / k if hi is None else min(hi, -c / k)
+    if lo is not None and hi is not None and lo > hi:
+        return None
+    return lo, hi
+
+
 @per_game()
 def beta_interval(game: MarkovGame, alpha: Fraction) -> Interval | None:
     """Every β for which ``game`` is (α, β)-smooth, exactly (module docstring); None when none is."""
     assert smoothness_not_established(game) is None
     hulls = _envelopes(game, alpha)
+    if game.n_states == 1:  # f = D m with D = 1/(1 − γ) > 0: where every line of the envelope is ≥ 0
+        return _all_lines_nonnegative(hulls[0])
     D = discount_matrix(game)
     pts = sorted({b for h in hulls for b in _breaks(h)}) or [Fraction(0)]
     at = [_values_on(h, pts) for h in hulls]  # at[t][j] = _value(hulls[t], pts[j])

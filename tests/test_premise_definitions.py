@@ -205,11 +205,12 @@ def test_smoothness_integer_arithmetic_is_the_rational_one(scale) -> None:
 def test_envelope_walk_equals_the_least_line() -> None:
     """The interval's values at the breakpoints (:func:`_values_on`: the active line walked along sorted
     points) are exactly :func:`_value`'s (the least hull line at each point), at every break of each
-    state's envelope, between and beyond them, ties included (α = 1 on integer-valued rewards)."""
-    from properties.smoothness import _breaks, _envelopes, _value, _values_on
+    state's envelope, between and beyond them, ties included (α = 1 on integer-valued rewards); and a
+    single state's interval (every line ≥ 0) is what the breakpoint search finds on its envelope."""
+    from properties.smoothness import _all_lines_nonnegative, _breaks, _envelopes, _superlevel, _value, _values_on
 
     rng = np.random.default_rng(12)
-    points = 0
+    points = intervals = 0
     for k in range(60):
         game = _state_only(rng, k)
         if k % 3 == 0:
@@ -221,7 +222,13 @@ def test_envelope_walk_equals_the_least_line() -> None:
                 want = [_value(hull, b) for b in pts]
                 assert _values_on(hull, pts) == want, f"game {k}, state {s}, α = {alpha}: the walk differs"
                 points += len(pts)
-    assert points > 300, f"only {points} points compared"
+                # one state's interval: every line ≥ 0, as the breakpoint search over the envelope finds it
+                ends = breaks or [Fraction(0)]
+                searched = _superlevel(_values_on(hull, ends), ends, hull[0][0], hull[-1][0])
+                got = _all_lines_nonnegative(hull)
+                assert got == searched, f"game {k}, state {s}, α = {alpha}: {got} vs {searched}"
+                intervals += got is not None
+    assert points > 300 and intervals > 50, f"only {points} points and {intervals} non-empty intervals compared"
 
 
 def test_statewise_smoothness_is_only_sufficient() -> None:
