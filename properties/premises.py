@@ -22,7 +22,7 @@ from mpgverify.game import MarkovGame
 from mpgverify.memo import per_game
 from mpgverify.solvers.batched import prime_game_constants
 from mpgverify.solvers.game_constants import assumption_2_1
-from mpgverify.solvers.potential_space import agent_term_bases
+from mpgverify.solvers.potential_space import agent_term_basis
 from mpgverify.verify.claims import Premises, premise_checked
 
 __all__ = [
@@ -147,7 +147,8 @@ def mpg_reason(game: MarkovGame) -> str | None:
     Equivalently, each agent term ``uⁱ = rⁱ − φ`` has a value that agent i's policy cannot change,
     i.e. lies in the admissible space 𝒰ⁱ(P, γ) (:func:`mpgverify.solvers.potential_space.agent_term_bases`,
     a linear subspace): decided by the residual of uⁱ's projection onto its orthonormal basis,
-    ``≤ MPG_TOL·(1 + max |uⁱ|)``. None when it holds."""
+    ``≤ MPG_TOL·(1 + max |uⁱ|)`` (a zero term lies in every subspace: its residual is 0 with no basis
+    built, as for identical-interest games under any kernel). None when it holds."""
     if game.potential is None:
         return "the game states no potential φ (Def 2.2)"
     outside, worst = _agent_term_residual(game)
@@ -172,8 +173,11 @@ def _agent_term_residual(game: MarkovGame) -> tuple[int | None, float]:
     assert game.potential is not None
     terms = (game.rewards - game.potential).reshape(game.n_agents, -1)
     worst = 0.0
-    for i, B in enumerate(agent_term_bases(game.transition, game.gamma)):
+    for i in range(game.n_agents):
         u = terms[i]
+        if not bool(u.any()):
+            continue  # a zero term lies in every subspace; its residual u − B Bᵀu is exactly 0 (no basis needed)
+        B = agent_term_basis(game.transition, game.gamma, i)
         residual = float((u - B @ (B.T @ u)).abs().max())
         if residual > MPG_TOL * (1.0 + float(u.abs().max())):
             return i, residual

@@ -541,3 +541,27 @@ def test_exact_smoothness_kept_by_content_is_that_of_the_game() -> None:
     twin = game.replace(name="twin")
     assert stage_pairs(twin, 1) == stage_pairs(game, 1)
     assert beta_interval(twin, Fraction(1)) == beta_interval(game, Fraction(1))
+
+
+def test_zero_agent_terms_need_no_basis(monkeypatch) -> None:
+    """Def 2.2's membership test skips the basis of an agent whose term rⁱ − φ is zero (identical interest,
+    any kernel): the decision and the largest residual are the full computation's (0 and 0.0), and no basis
+    is built; a game with a nonzero term still builds its bases and decides as before."""
+    import properties.premises as pm
+    from mpgverify.solvers import potential_space
+
+    built: list[int] = []
+    real = potential_space.agent_term_basis
+
+    def counted(transition, gamma, agent, **kw):
+        built.append(agent)
+        return real(transition, gamma, agent, **kw)
+
+    monkeypatch.setattr(pm, "agent_term_basis", counted)
+    same = rg.identical_interest_game(seed=5, n_agents=3, n_states=2, n_actions=2)
+    assert torch.equal(same.potential, same.rewards[0])
+    assert pm._agent_term_residual(same) == (None, 0.0) and pm.mpg_reason(same) is None
+    assert built == [], f"bases built for zero terms: {built}"
+    general = rg.general_mpg_game(seed=5, n_agents=2, n_states=2, n_actions=2)
+    outside, worst = pm._agent_term_residual(general)
+    assert outside is None and 0.0 <= worst <= 1e-9 and built == [0, 1], (outside, worst, built)
