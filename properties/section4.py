@@ -102,20 +102,22 @@ def _deviations(game: MarkovGame, witness: dict[str, Any]) -> tuple[torch.Tensor
     return tuple(torch.stack([*(q[j] if j == i else p[j] for i in range(N)), q[j], p[j]]) for j in range(N))
 
 
-def _def_4_2_outcome(V: torch.Tensor, gate: Premises, beta_shift: float) -> Outcome:
-    """def-4.2's outcome from the values ``[N + 2, N, S]`` of :func:`_deviations`' policies."""
-    alpha, beta = gate.facts["alpha"], gate.facts["beta"]
-    N = V.shape[1]
-    lhs = sum(V[i, i] for i in range(N))
-    rhs = float(alpha) * V[N].sum(0) - (float(beta) - beta_shift) * V[N + 1].sum(0)
-    s = int(torch.argmin(lhs - rhs))
-    return _outcome_at(gate, s, float(lhs[s]), float(rhs[s]))  # type: ignore[index]
-
-
-def _outcome_at(gate: Premises, s: int, lo: float, hi: float) -> Outcome:
-    """def-4.2's outcome at its worst state s, where ``Σ_i Vⁱ(π'ⁱ, π⁻ⁱ)(s) = lo`` and the bound is ``hi``."""
-    note = f"alpha = {float(gate.facts['alpha']):.4g}, beta = {float(gate.facts['beta']):.6g}, s = {s}"
-    return Outcome(True, lo - hi, 1e-9 * (1 + abs(lo) + abs(hi)), lo, hi, None, note)
+def _def_4_2_outcomes(V: torch.Tensor, gates: list[Premises], beta_shift: float) -> list[Outcome]:
+    """def-4.2's outcome per member from the values ``[B, N + 2, N, S]`` of :func:`_deviations`' policies:
+    ``Σ_i Vⁱ(π'ⁱ, π⁻ⁱ)(s)`` against ``α V_π'(s) − β V_π(s)`` at the worst state s."""
+    N = V.shape[2]
+    alpha = torch.tensor([float(g.facts["alpha"]) for g in gates], dtype=V.dtype)[:, None]
+    beta = torch.tensor([float(g.facts["beta"]) - beta_shift for g in gates], dtype=V.dtype)[:, None]
+    lhs = sum(V[:, i, i] for i in range(N))
+    rhs = alpha * V[:, N].sum(1) - beta * V[:, N + 1].sum(1)
+    worst = torch.argmin(lhs - rhs, dim=1, keepdim=True)  # type: ignore[operator]
+    states = worst[:, 0].tolist()
+    los, his = lhs.gather(1, worst)[:, 0].tolist(), rhs.gather(1, worst)[:, 0].tolist()  # type: ignore[union-attr]
+    out = []
+    for gate, s, lo, hi in zip(gates, states, los, his, strict=True):
+        note = f"alpha = {float(gate.facts['alpha']):.4g}, beta = {float(gate.facts['beta']):.6g}, s = {s}"
+        out.append(Outcome(True, lo - hi, 1e-9 * (1 + abs(lo) + abs(hi)), lo, hi, None, note))
+    return out
 
 
 def batch_def_4_2(
@@ -127,16 +129,7 @@ def batch_def_4_2(
     policies = [_deviations(g, w) for g, w in zip(games, witnesses, strict=True)]
     batch = GameBatch.stack([g for g in games for _ in range(N + 2)])
     V = state_values(batch, tuple(torch.cat([p[j] for p in policies]) for j in range(N)))  # type: ignore[arg-type]
-    V = V.reshape(len(games), N + 2, N, -1)
-    # _def_4_2_outcome's arithmetic with a member axis, the same operations in the same order
-    alpha = torch.tensor([float(g.facts["alpha"]) for g in gates], dtype=V.dtype)[:, None]
-    beta = torch.tensor([float(g.facts["beta"]) - beta_shift for g in gates], dtype=V.dtype)[:, None]
-    lhs = sum(V[:, i, i] for i in range(N))
-    rhs = alpha * V[:, N].sum(1) - beta * V[:, N + 1].sum(1)
-    worst = torch.argmin(lhs - rhs, dim=1, keepdim=True)  # type: ignore[operator]
-    states = worst[:, 0].tolist()
-    los, his = lhs.gather(1, worst)[:, 0].tolist(), rhs.gather(1, worst)[:, 0].tolist()  # type: ignore[union-attr]
-    return [_outcome_at(gate, s, lo, hi) for gate, s, lo, hi in zip(gates, states, los, his, strict=True)]
+    return _def_4_2_outcomes(V.reshape(len(games), N + 2, N, -1), gates, beta_shift)
 
 
 @BOOK.claim(
@@ -155,7 +148,7 @@ def batch_def_4_2(
 def check_def_4_2(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, beta_shift: float = 0.0) -> Outcome:
     """def-4.2: with (α, β) valid by the exact test, ``Σ_i Vⁱ(π'ⁱ, π⁻ⁱ)(s) ≥ α V_π'(s) − β V_π(s)`` for
     mixed π, π' at every state s (the worst state is reported): one batched evaluation of N + 2 policies."""
-    return _def_4_2_outcome(state_values(game, _deviations(game, witness)), gate, beta_shift)
+    return _def_4_2_outcomes(state_values(game, _deviations(game, witness))[None], [gate], beta_shift)[0]
 
 
 # -- prop-4.3 ----------------------------------------------------------------------------------------------
@@ -201,7 +194,7 @@ def _printed_intervals(game: MarkovGame) -> tuple[Interval | None, Interval | No
     return _printed_of_stage(game, 0)
 
 
-@per_stage
+@per_stage()
 def _printed_of_stage(q: int, pairs: list[tuple[int, int, int]]) -> tuple[Interval | None, Interval | None]:
     """:func:`_printed_intervals` from one stage's :func:`stage_pairs` integers (times q: the same intervals)."""
     return (

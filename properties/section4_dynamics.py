@@ -11,13 +11,11 @@ and each agent's term ``rⁱ − φ`` take either sign as far as the assumption 
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
 import torch
 from hypothesis import strategies as st
 
@@ -47,7 +45,7 @@ from properties.ratio_nash import ratio_eps_reason
 from properties.section4_draws import alphas, choices
 from properties.sequences import br_sequences, npg_br_sequences, sequence
 from properties.sequences import trace as trace_of
-from properties.smoothness import discount_inverse, smoothness_constants, smoothness_not_established
+from properties.smoothness import discount_matrix, smoothness_constants, smoothness_not_established
 from randomgames.reuse import sampled
 
 __all__ = ["BOOK", "CLAIMS", "assumption_4_6", "assumption_4_6_minima", "premises_thm_4_7"]
@@ -119,15 +117,6 @@ def _row_minima(plus: list[list[list[float]]], minus: list[list[list[float]]]) -
     return out
 
 
-@functools.lru_cache(maxsize=64)
-def _normalized_discount(gamma: float, n_states: int, kernel: bytes) -> list[list[Fraction]]:
-    """``(I − γQ)⁻¹`` exactly, Q the state-only kernel's rows (the stored floats, ``kernel``) each divided
-    by its exact sum, as :func:`mpgverify.solvers.exact.rationalize_game` normalizes them."""
-    rows = np.frombuffer(kernel, dtype=np.float64).reshape(n_states, n_states).tolist()
-    exact = [[Fraction(x) for x in row] for row in rows]
-    return discount_inverse(Fraction(gamma), [[x / sum(row, Fraction(0)) for x in row] for row in exact])
-
-
 @per_game()
 def assumption_4_6_minima(game: MarkovGame, *, per_agent: bool = False) -> tuple[list[Any], list[list[Any]]] | str:
     """``(min_π Φ_π(s) per s, [min_π (V_π − Φ_π)(s) per s])`` exactly, ``V_π = Σ_i Vⁱ_π`` as printed —
@@ -137,14 +126,14 @@ def assumption_4_6_minima(game: MarkovGame, *, per_agent: bool = False) -> tuple
     ``V − NΦ``), and ``Vⁱ_π − Φ_π`` that of ``rⁱ − φ``; under a state-only kernel each minimum over
     product policies is ``(I − γQ)⁻¹ min_a c(·, a)`` (module docstring). Every stored float is read as
     the rational it denotes and each kernel row is divided by its exact sum (the exact path's
-    convention, :func:`mpgverify.solvers.exact.rationalize_game`); γ, Q and D are kept by content, so a
-    move of μ or of the rewards reuses D."""
+    convention, :func:`mpgverify.solvers.exact.rationalize_game`; :func:`~properties.smoothness.discount_matrix`
+    with ``normalized_rows``, kept by γ and Q, so a move of μ or of the rewards reuses D)."""
     if game.potential is None:
         return "no stated potential"
     if smoothness_not_established(game) is not None:
         return "Assumption 4.6 is decided exactly for one state or a state-only kernel only"
-    S, N = game.n_states, game.n_agents
-    D = _normalized_discount(float(game.gamma), S, game.P[:, 0].contiguous().numpy().tobytes())
+    N = game.n_agents
+    D = discount_matrix(game, normalized_rows=True)
     phi = game.phi.tolist()  # type: ignore[union-attr]
     R = game.R.tolist()
     phi_floor = _exact_floor(D, _row_minima([phi], []))

@@ -134,16 +134,21 @@ def _content(t: torch.Tensor) -> bytes:
 
 
 @per_game()
-def discount_matrix(game: MarkovGame) -> list[list[Fraction]]:
-    """``D = (I − γQ)⁻¹`` exactly (Q the state-only kernel, from the stored floats). Kept by content as
-    well: a move of μ or of the rewards keeps γ and Q, hence D."""
-    return _discount_of(float(game.gamma), game.n_states, _content(game.P[:, 0]))
+def discount_matrix(game: MarkovGame, *, normalized_rows: bool = False) -> list[list[Fraction]]:
+    """``D = (I − γQ)⁻¹`` exactly, Q the state-only kernel: the stored floats as they are, or with
+    ``normalized_rows`` each row divided by its exact sum (the exact path's convention,
+    :func:`mpgverify.solvers.exact.rationalize_game`). Kept by content as well: a move of μ or of the
+    rewards keeps γ and Q, hence D."""
+    return _discount_of(float(game.gamma), game.n_states, _content(game.P[:, 0]), normalized_rows)
 
 
 @functools.lru_cache(maxsize=256)
-def _discount_of(gamma: float, n_states: int, kernel: bytes) -> list[list[Fraction]]:
-    Q = np.frombuffer(kernel, dtype=np.float64).reshape(n_states, n_states).tolist()
-    return discount_inverse(Fraction(gamma), [[Fraction(q) for q in row] for row in Q])
+def _discount_of(gamma: float, n_states: int, kernel: bytes, normalized_rows: bool) -> list[list[Fraction]]:
+    rows = np.frombuffer(kernel, dtype=np.float64).reshape(n_states, n_states).tolist()
+    Q = [[Fraction(q) for q in row] for row in rows]
+    if normalized_rows:
+        Q = [[q / sum(row, Fraction(0)) for q in row] for row in Q]
+    return discount_inverse(Fraction(gamma), Q)
 
 
 def discount_inverse(gamma: Fraction, Q: Sequence[Sequence[Fraction]]) -> list[list[Fraction]]:
@@ -209,16 +214,23 @@ def _stage_pairs_of(n_actions: tuple[int, ...], rewards: bytes) -> tuple[int, li
     return q, list(scaled_pairs(r, n))
 
 
-def per_stage(fn: Callable[[int, list[tuple[int, int, int]]], T]) -> Callable[[MarkovGame, int], T]:
-    """``fn(q, pairs)`` of a state's :func:`stage_pairs`, as ``f(game, s)`` kept by the content of that
-    stage's rewards (the last 64 stages): a move of μ, Q or γ — or of another state — reuses it."""
-    kept = functools.lru_cache(maxsize=64)(lambda n_actions, rewards: fn(*_stage_pairs_of(n_actions, rewards)))
+def per_stage(*, keep: int = 64) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Decorate ``fn(q, pairs, *args)`` of a state's :func:`stage_pairs` (``args`` hashable) into
+    ``f(game, s, *args)``, kept by the content of that stage's rewards and ``args`` (the last ``keep``):
+    a move of μ, Q or γ — or of another state — reuses it."""
 
-    @functools.wraps(fn)
-    def of_stage(game: MarkovGame, s: int) -> T:
-        return kept(game.n_actions, _content(game.rewards[:, s]))
+    def decorate(fn: Callable[..., T]) -> Callable[..., T]:
+        kept = functools.lru_cache(maxsize=keep)(
+            lambda n_actions, rewards, *args: fn(*_stage_pairs_of(n_actions, rewards), *args)
+        )
 
-    return of_stage
+        @functools.wraps(fn)
+        def of_stage(game: MarkovGame, s: int, *args: Any) -> T:
+            return kept(game.n_actions, _content(game.rewards[:, s]), *args)
+
+        return of_stage
+
+    return decorate
 
 
 def _sizes(r: dict[tuple[int, ...], list[int]]) -> list[int]:
@@ -261,12 +273,12 @@ def _breaks(hull: Sequence[Line]) -> list[Fraction]:
 @per_game()
 def _envelopes(game: MarkovGame, alpha: Fraction) -> list[list[Line]]:
     """Each state's lower envelope of its :func:`_lines`, kept per stage content and α as well."""
-    return [_envelope_of(game.n_actions, _content(game.rewards[:, s]), alpha) for s in range(game.n_states)]
+    return [_envelope_of(game, s, alpha) for s in range(game.n_states)]
 
 
-@functools.lru_cache(maxsize=256)
-def _envelope_of(n_actions: tuple[int, ...], rewards: bytes, alpha: Fraction) -> list[Line]:
-    return _envelope(_lines(*_stage_pairs_of(n_actions, rewards), alpha))
+@per_stage(keep=256)
+def _envelope_of(q: int, pairs: list[tuple[int, int, int]], alpha: Fraction) -> list[Line]:
+    return _envelope(_lines(q, pairs, alpha))
 
 
 def _value(hull: Sequence[Line], beta: Fraction) -> Fraction:

@@ -344,6 +344,12 @@ def _mismatch_coefficient_batch(batch: GameBatch) -> Mismatch:  # type: ignore[m
             "Assumption 2.1 (d^π_μ(s) > 0 for all π, s)",
             f"games[{k}]: min_π d^π_μ(s) > 0 holds exactly but underflows float64, so M cannot be represented",
         )
+    return _mismatch_rows(d_max, d_min)
+
+
+def _mismatch_rows(d_max: torch.Tensor, d_min: torch.Tensor) -> Mismatch:
+    """M of each member from its extreme visitations ``[B, S]``: ``max_s d_max(s)/d_min(s)`` and the state
+    attaining it (a member with a zero ``d_min`` gets an infinite or undefined M: callers check first)."""
     ratio = d_max / d_min
     state = ratio.argmax(-1)
     return Mismatch(M=ratio.gather(-1, state[:, None])[:, 0], state=state, d_max=d_max, d_min=d_min)  # type: ignore[arg-type]
@@ -376,12 +382,12 @@ def prime_game_constants(games: Sequence[MarkovGame], *, mismatch: bool = False,
         ]
         if len(todo) > 1:
             d_max, d_min = _extreme_visitation_batch(GameBatch.stack(todo))
-            ratio = d_max / d_min
+            rows = _mismatch_rows(d_max, d_min)
+            Ms, states = rows.M.tolist(), rows.state.tolist()  # type: ignore[attr-defined]
             for k, g in enumerate(todo):
-                if bool((d_min[k] > 0).all()):
-                    s = int(ratio[k].argmax())
+                if bool((d_min[k] > 0).all()):  # else the one-game solver raises, as it always did
                     _mismatch_coefficient_dense.prime(  # type: ignore[attr-defined]
-                        g, Mismatch(M=float(ratio[k, s]), state=s, d_max=d_max[k].clone(), d_min=d_min[k].clone())
+                        g, Mismatch(M=Ms[k], state=states[k], d_max=d_max[k].clone(), d_min=d_min[k].clone())
                     )
 
 
