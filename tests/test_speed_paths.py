@@ -30,7 +30,7 @@ import torch
 
 import randomgames as rg
 from mpgverify.algorithms.gradients import marginal_policy_gradients, policy_gradients
-from mpgverify.algorithms.npg_br import _inner, _value_and_move, outer_step
+from mpgverify.algorithms.npg_br import _inner, _step_views, _value_and_move, outer_step
 from mpgverify.arrays import as_tensor
 from mpgverify.errors import FormatError
 from mpgverify.memo import per_game
@@ -113,13 +113,15 @@ def test_outer_steps_with_a_single_action_agent_batched_equal_alone() -> None:
 
 @pytest.mark.parametrize("kind", POLICIES)
 @pytest.mark.parametrize("lam", [0.0, 0.3])
-def test_the_inner_step_is_policy_evaluation_bit_for_bit(kind: str, lam: float) -> None:
+@pytest.mark.parametrize("shape", [(2, 5, 3, 3), (1, 5, 1, 3), (3, 5, 2, 1), (1, 5, 3, 2)])
+def test_the_inner_step_is_policy_evaluation_bit_for_bit(kind: str, lam: float, shape: tuple[int, ...]) -> None:
     """_value_and_move(λ = 0) is V and Q − V of policy_evaluation exactly (torch.equal), on a stack
-    of MDPs with one discount each; with λ > 0 the barrier's natural direction is added."""
+    of MDPs ``[G, B, S, A]`` with one discount each (one state, one action included); with λ > 0 the
+    barrier's natural direction is added."""
     from mpgverify.algorithms.gradients import natural_barrier_directions
 
     gen = torch.Generator().manual_seed(7)
-    G, B, S, A = 2, 5, 3, 3
+    G, B, S, A = shape
     P = torch.rand(G, B, S, A, S, generator=gen, dtype=torch.float64)
     P = P / P.sum(-1, keepdim=True)
     r = torch.randn(G, B, S, A, generator=gen, dtype=torch.float64)
@@ -127,7 +129,7 @@ def test_the_inner_step_is_policy_evaluation_bit_for_bit(kind: str, lam: float) 
     mu = torch.full((S,), 1.0 / S, dtype=torch.float64)
     p = torch.softmax(_logits(kind, [(G, B, S, A)])[0], dim=-1)
     eye = torch.eye(S, dtype=torch.float64)
-    V, move = _value_and_move(P, P.flatten(-3, -2), r, p, eye, gamma, mu, lam)
+    V, move = _value_and_move(P, _step_views(P), r, p, eye, gamma, mu, lam)
     V_ref, Q_ref, d = policy_evaluation(P, r, p, gamma, mu)
     want = Q_ref - V_ref[..., None]
     if lam > 0:

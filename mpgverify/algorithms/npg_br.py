@@ -68,9 +68,17 @@ def _steps_for(n_actions: int, K: int) -> int:
     return min(K, 1) if n_actions == 1 else K
 
 
+def _step_views(P: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``P [.., S, A, S]`` as the two stacks of matrices the inner step multiplies: ``[.. · S, A, S]``
+    (one row block per state, for ``P_π(s, ·) = Σ_a π(a|s) P(s, a, ·)``) and ``[.., S·A, S]`` (for
+    ``Q = r + γ P V``). Views, made once per loop."""
+    S, A = P.shape[-3], P.shape[-2]
+    return P.reshape(-1, A, S), P.reshape(-1, S * A, S)
+
+
 def _value_and_move(
     P: torch.Tensor,
-    flat: torch.Tensor,
+    views: tuple[torch.Tensor, torch.Tensor],
     r: torch.Tensor,
     p: torch.Tensor,
     eye: torch.Tensor,
@@ -78,18 +86,22 @@ def _value_and_move(
     mu: torch.Tensor,
     lam: float,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """One inner step in a stack of induced MDPs (``P [.., S, A, S]``, ``flat`` its ``[.., S·A, S]`` view):
+    """One inner step in a stack of induced MDPs (``P [.., S, A, S]``, ``views`` its :func:`_step_views`):
     the values ``V = (I − γ P_π)⁻¹ r_π`` ``[.., S]`` and the move ``Āⁱ(s, aⁱ) = Q(s, aⁱ) − V(s)``, plus
     the log barrier's natural direction when ``lam > 0``. Without the barrier this is
     :func:`~mpgverify.solvers.mdp.policy_evaluation`'s arithmetic inline, operation for operation (the
-    same numbers, bit for bit), without the general function's Q and d: the loop of every NPG-BR claim."""
+    same numbers, bit for bit), without the general function's Q and d: the loop of every NPG-BR claim.
+    Its two products are ``bmm`` on the 3-D views, the kernel ``matmul`` folds its batch dimensions
+    into, without ``matmul``'s broadcasting work at every step (~40 against ~50 µs a step)."""
     if lam > 0:
         V, Q, d = policy_evaluation(P, r, p, gamma, mu)
         assert d is not None
         return V, Q - V[..., None] + natural_barrier_directions((p,), lam, d, 0.0, "unnormalized")[0]
-    M = eye - gamma * (p.unsqueeze(-2) @ P).squeeze(-2)
+    rows, flat = views
+    S, A = eye.shape[0], p.shape[-1]
+    M = eye - gamma * torch.bmm(p.reshape(-1, 1, A), rows).view(*p.shape[:-1], S)  # I − γ P_π
     V = torch.linalg.solve_ex(M, (p * r).sum(-1, keepdim=True))[0]  # [.., S, 1]; I − γP_π is nonsingular (γ < 1)
-    return V.squeeze(-1), r + gamma * (flat @ V).reshape(p.shape) - V
+    return V.squeeze(-1), r + gamma * torch.bmm(flat, V.view(-1, S, 1)).view(p.shape) - V
 
 
 @functools.singledispatch
@@ -139,10 +151,10 @@ def _inner_dense(
         P = torch.stack([mdps[i][0] for i in members])  # [G, B, S, A, S]
         r = torch.stack([mdps[i][1] for i in members])  # [G, B, S, A]
         th = start = torch.stack([theta[i] for i in members])
-        flat = P.flatten(-3, -2)  # [G, B, S·A, S]
+        views = _step_views(P)
         V0 = None
         for _ in range(_steps_for(n, K)):
-            V, move = _value_and_move(P, flat, r, torch.softmax(th, dim=-1), eye, game.gamma, game.mu, lam)
+            V, move = _value_and_move(P, views, r, torch.softmax(th, dim=-1), eye, game.gamma, game.mu, lam)
             V0 = V if V0 is None else V0
             th = th + (move if lr == 1.0 else lr * move)
         th = start if n == 1 else th
@@ -176,13 +188,13 @@ def _inner_batch(  # type: ignore[misc]
         P = torch.stack([m[0] for m in mdps])  # [G, B, S, A, S]
         r = torch.stack([m[1] for m in mdps])  # [G, B, S, A]
         th = start = torch.stack([theta[i] for i in members])
-        flat = P.flatten(-3, -2)  # [G, B, S·A, S]
+        views = _step_views(P)
         V0 = None
         everyone = int(steps.min())  # steps every member takes: no mask needed
         stops = set(steps.tolist())  # the mask changes only where some member's K ends (min K among them)
         active = (everyone < steps)[None, :, None, None]
         for k in range(_steps_for(n, int(steps.max()))):
-            V, move = _value_and_move(P, flat, r, torch.softmax(th, dim=-1), eye, gamma, game.mu, lam)
+            V, move = _value_and_move(P, views, r, torch.softmax(th, dim=-1), eye, gamma, game.mu, lam)
             V0 = V if V0 is None else V0
             moved = th + (move if lr == 1.0 else lr * move)  # η = 1 (the claims'): 1·x is x, one product fewer
             if k < everyone:
