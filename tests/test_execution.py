@@ -151,6 +151,95 @@ def test_a_task_cancelled_by_the_scheduler_ends_the_job_as_an_interrupt() -> Non
     assert finished.interrupted and finished.results == ["ran def-2.2", None]
 
 
+def _failing_on(bad: str, error: Exception):
+    """A task that returns ``ran ID``, except on claim ``bad``, where it raises ``error``."""
+
+    def task(claim, **options):
+        if getattr(claim, "id", claim) == bad:
+            raise error
+        return f"ran {getattr(claim, 'id', claim)}"
+
+    return task
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_keep_going_keeps_the_other_tasks_and_names_the_failed_one(workers) -> None:
+    """A job that keeps going: the failing task's result is None, the others run and are kept in order,
+    and ``failed`` names the claim with its error; without keep_going the error ends the job."""
+    from mpgverify.verify.execution import executor, run_tasks
+
+    claims = select_claims(load_claims(), ["def-2.2", "lemma-3.1", "lemma-c.2"])
+    jobs = [(c, {}) for c in claims]
+    bug = TypeError("a bug in one claim")
+    task = _failing_on("lemma-3.1", bug) if workers == 1 else _remote_failing_task
+    with executor(workers=workers) as pool:
+        finished = run_tasks(task, jobs, pool=pool, progress=Progress("t", 3, None), describe=str, keep_going=True)
+    assert finished.results == ["ran def-2.2", None, "ran lemma-c.2"], finished.results
+    assert [cid for cid, _ in finished.failed] == ["lemma-3.1"], finished.failed
+    assert isinstance(finished.failed[0][1], TypeError) and "a bug in one claim" in str(finished.failed[0][1])
+    assert not finished.interrupted
+    with executor(workers=workers) as pool, pytest.raises(TypeError, match="a bug in one claim"):
+        run_tasks(task, jobs, pool=pool, progress=Progress("t", 3, None), describe=str)
+
+
+def _remote_failing_task(claim, **options):  # module level: a pool worker imports it by name
+    return _failing_on("lemma-3.1", TypeError("a bug in one claim"))(claim, **options)
+
+
+def test_keep_going_never_takes_a_ctrl_c_for_a_failure() -> None:
+    """An error whose chain holds a KeyboardInterrupt is an interrupt, not one task's failure."""
+    from mpgverify.verify.execution import executor, run_tasks
+
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as ctrl_c:
+            raise RuntimeError("wrapped") from ctrl_c
+    except RuntimeError as e:
+        wrapped = e
+    claims = select_claims(load_claims(), ["def-2.2", "lemma-3.1"])
+    with executor(workers=1) as pool, pytest.raises(RuntimeError, match="wrapped"):
+        run_tasks(
+            _failing_on("def-2.2", wrapped),
+            [(c, {}) for c in claims],
+            pool=pool,
+            progress=Progress("t", 2, None),
+            describe=str,
+            keep_going=True,
+        )
+
+
+@pytest.mark.parametrize("debug", ["0", "1"])
+def test_one_hunt_failing_keeps_the_others(tmp_path, capsys, monkeypatch, debug) -> None:
+    """``hunt`` of several claims where one hunt raises an error nobody foresaw: the other hunts'
+    records are written, the failed claim gets one line naming it (its traceback under
+    MPGVERIFY_DEBUG=1), and the exit status is 2."""
+    import mpgverify.verify.execution as execution
+
+    real = execution.hunt
+
+    def hunt(claim, **options):
+        if claim.id == "lemma-3.1":
+            raise ZeroDivisionError("planted")
+        return real(claim, **options)
+
+    monkeypatch.setattr(execution, "hunt", hunt)
+    monkeypatch.setenv("MPGVERIFY_DEBUG", debug)
+    out = tmp_path / "h.json"
+    args = ["hunt", "def-2.2", "lemma-3.1", "lemma-c.2", "--evaluations", "20", "--workers", "1"]
+    code = main([*args, "--counterexamples", str(tmp_path / "cx"), "--json", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert [r["id"] for r in json.loads(out.read_text())] == ["def-2.2", "lemma-c.2"]
+    lines = [line for line in err.splitlines() if "lemma-3.1: error:" in line]
+    assert lines == [
+        "mpgverify hunt: lemma-3.1: error: internal error (ZeroDivisionError: planted); please report it with the "
+        "command line (MPGVERIFY_DEBUG=1 shows the traceback)"
+    ], err
+    assert "1 of 3 hunts failed; the other 2 hunts' records and confirmed counterexamples are kept" in err
+    assert ("Traceback (most recent call last)" in err) == (debug == "1"), err
+
+
 def _children(pid: int) -> list[int]:
     """The processes whose parent is ``pid`` (Linux: from /proc)."""
     out = []

@@ -467,7 +467,11 @@ def test_two_hunts_on_one_ledger_and_one_folder_lose_nothing(tmp_path) -> None:
         assert merged[rid]["hunt"]["evaluations"] in mine, (rid, merged[rid].get("hunt"), mine)  # none lost
     found = [r["counterexample"] for rec in records for r in rec if r["counterexample"]]
     assert len(found) == len(set(found)) and all(Path(f).is_file() for f in found), found
-    assert any("~2" in Path(f).stem for f in found), found  # the same claim refuted twice: both files kept
+    wrote = [h["thm-4.5"]["counterexample"] for h in hunted if h["thm-4.5"]["counterexample"]]
+    assert all(h["thm-4.5"]["status"] == "refuted" for h in hunted), hunted
+    # Both hunts start with no thm-4.5 file, so both write it: one as thm-4.5~2.json. A hunt that
+    # started after the other had written it (a slow start on a busy machine) does not write a second.
+    assert (len(wrote) == 2 and any("~2" in Path(f).stem for f in wrote)) or len(wrote) == 1, wrote
 
 
 @pytest.mark.parametrize(

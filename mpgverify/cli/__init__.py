@@ -19,7 +19,15 @@ from typing import Any, NoReturn, TextIO
 
 from mpgverify import __version__, interrupts
 from mpgverify.cli import games, runs, verification
-from mpgverify.cli.arguments import OneLineParser, check_outputs, one_line, resolve_game, resolve_policy
+from mpgverify.cli.arguments import (
+    OneLineParser,
+    check_outputs,
+    debugging,
+    failure_line,
+    one_line,
+    resolve_game,
+    resolve_policy,
+)
 from mpgverify.errors import MpgverifyError
 from mpgverify.threads import apply_thread_policy
 
@@ -116,22 +124,11 @@ def console() -> NoReturn:
 def _failure(command: str, e: BaseException) -> int:
     """The one line and status 2 of a command that failed with ``e`` (re-raised when it is no failure of
     the command's: a SystemExit or GeneratorExit of Python's own, or ``MPGVERIFY_DEBUG=1``)."""
-    if isinstance(e, MpgverifyError):
-        return _fail(command, str(e))
-    if isinstance(e, MemoryError):
-        return _fail(command, "ran out of memory (set MPGVERIFY_MEMORY_LIMIT lower to be refused earlier)")
-    if isinstance(e, OSError):  # a write that the pre-flight check could not foresee (disk full, a path removed)
-        where = f" {e.filename!r}" if getattr(e, "filename", None) else ""
-        return _fail(command, f"cannot read or write{where}: {e.strerror or e}")
     if isinstance(e, SystemExit):  # a plug-in called sys.exit: its failure, never a pass
         return _fail(command, f"ALGORITHM: a plug-in called sys.exit({e.code!r}); nothing was checked")
-    if not isinstance(e, Exception) or os.environ.get("MPGVERIFY_DEBUG") == "1":
-        raise e
-    return _fail(
-        command,
-        f"internal error ({e.__class__.__name__}: {e}); please report it with the command line "
-        "(MPGVERIFY_DEBUG=1 shows the traceback)",
-    )
+    if isinstance(e, Exception) and (isinstance(e, MpgverifyError | MemoryError | OSError) or not debugging()):
+        return _fail(command, failure_line(e))
+    raise e
 
 
 def _interrupt(command: str) -> int:

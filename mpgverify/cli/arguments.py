@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from mpgverify.builtin_games import BUILTIN_GAMES, REPRESENTATIONS, parse_game_spec
-from mpgverify.errors import FormatError
+from mpgverify.errors import FormatError, MpgverifyError
 from mpgverify.formats import load_game, load_policy
 from mpgverify.game import Game, MarkovGame
 from mpgverify.literals import DECIMAL, INTEGER
@@ -35,7 +35,9 @@ __all__ = [
     "check_outputs",
     "counterexample_dir",
     "counterexamples_option",
+    "debugging",
     "dense_game",
+    "failure_line",
     "finite",
     "game_argument",
     "integer",
@@ -316,6 +318,27 @@ def _exists(text: str) -> bool:
 
 
 _LINE_BREAKS = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")  # every break str.splitlines knows
+
+
+def debugging() -> bool:
+    """``MPGVERIFY_DEBUG=1``: an error the library did not foresee shows its traceback."""
+    return os.environ.get("MPGVERIFY_DEBUG") == "1"
+
+
+def failure_line(e: Exception) -> str:
+    """What a command says when ``e`` ended its work (or one claim's, in a hunt of several): the library's
+    own message, memory, a read or write that failed, else an internal error to report."""
+    if isinstance(e, MpgverifyError):
+        return str(e)
+    if isinstance(e, MemoryError):
+        return "ran out of memory (set MPGVERIFY_MEMORY_LIMIT lower to be refused earlier)"
+    if isinstance(e, OSError):  # a write that the pre-flight check could not foresee (disk full, a path removed)
+        where = f" {e.filename!r}" if getattr(e, "filename", None) else ""
+        return f"cannot read or write{where}: {e.strerror or e}"
+    return (
+        f"internal error ({e.__class__.__name__}: {e}); please report it with the command line "
+        "(MPGVERIFY_DEBUG=1 shows the traceback)"
+    )
 
 
 def one_line(message: str) -> str:

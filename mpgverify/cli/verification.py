@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,11 @@ from mpgverify.cli.arguments import (
     SEED,
     counterexample_dir,
     counterexamples_option,
+    debugging,
+    failure_line,
     finite,
     integer,
+    one_line,
     parallel_options,
     report_written,
 )
@@ -121,6 +125,10 @@ def _hunt(args: argparse.Namespace) -> int:
                 write_text(args.markdown, render_markdown_json(merged))
                 written.append(args.markdown)
     report_written(written)
+    for cid, error in finished.failed:  # after the others' records are written
+        print(f"mpgverify hunt: {cid}: error: {one_line(failure_line(error))}", file=sys.stderr)
+        if debugging():
+            traceback.print_exception(error, file=sys.stderr)
     if finished.interrupted:
         print(
             f"mpgverify hunt: interrupted: {len(results)} of {len(claims)} hunts finished; their records and "
@@ -128,6 +136,13 @@ def _hunt(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
+    if finished.failed:
+        print(
+            f"mpgverify hunt: {len(finished.failed)} of {len(claims)} hunts failed; the other {len(results)} "
+            "hunts' records and confirmed counterexamples are kept",
+            file=sys.stderr,
+        )
+        return 2
     return 1 if any(r.status == "refuted" and new for r, new in results) else 0
 
 

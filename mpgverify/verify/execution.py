@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Generic, TextIO, TypeVar
 
 from mpgverify.errors import MpgverifyError
-from mpgverify.interrupts import acknowledge
+from mpgverify.interrupts import acknowledge, caused_by_ctrl_c
 from mpgverify.progress import Progress
 from mpgverify.threads import apply_thread_policy
 from mpgverify.verify.claims import Claim
@@ -197,11 +197,12 @@ def _first_interrupt_stops_gently(local: bool) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Finished(Generic[T]):
-    """What a job returned: results in task order (None where a task did not finish) and whether it
-    was interrupted."""
+    """What a job returned: results in task order (None where a task did not finish), whether it
+    was interrupted, and (``run_tasks(keep_going=True)``) each task that failed: its claim id and error."""
 
     results: list[T | None]
     interrupted: bool
+    failed: tuple[tuple[str, Exception], ...] = ()
 
     @property
     def done(self) -> list[T]:
@@ -225,10 +226,15 @@ def run_tasks(
     pool: Executor,
     progress: Progress,
     describe: Callable[[T], str],
+    keep_going: bool = False,
 ) -> Finished[T]:
     """``task(claim, **options)`` for every job on ``pool`` (a claim goes to another process by its id,
     so it must be registered). Ctrl-C cancels what has not started and returns what finished; in this
-    process the first Ctrl-C lets the running hunt stop at its next budget check and keeps its record."""
+    process the first Ctrl-C lets the running hunt stop at its next budget check and keeps its record.
+
+    A task that raises ends the job with its error, unless ``keep_going``: then its result is None, the
+    other tasks run on, and :attr:`Finished.failed` names it with its error (a Ctrl-C is never a
+    task's failure)."""
     local = isinstance(pool, _InProcess)
     if not local:
         unknown = [c.id for c, _ in jobs if c.id not in _claims_by_id()]
@@ -236,6 +242,20 @@ def run_tasks(
             raise MpgverifyError(f"claim {unknown[0]!r} is not registered: only --workers 1 can run it")
     results: list[T | None] = [None] * len(jobs)
     futures: dict[Future[T], int] = {}
+    failed: dict[int, Exception] = {}
+
+    def collect(future: Future[T], k: int) -> None:
+        claim, options = jobs[k]
+        error = future.exception()
+        if error is None:
+            results[k] = future.result() if local else _write_back(future.result(), options.get("counterexample_dir"))
+            progress.advance(f"{claim.id}: {describe(future.result())}")
+        elif keep_going and isinstance(error, Exception) and not caused_by_ctrl_c(error):
+            failed[k] = error
+            progress.advance(f"{claim.id}: failed ({error.__class__.__name__})")
+        else:
+            raise error
+
     try:
         with _first_interrupt_stops_gently(local):
             for k, (claim, options) in enumerate(jobs):
@@ -245,12 +265,9 @@ def run_tasks(
                 future = pool.submit(partial(task, claim if local else claim.id, **sent))
                 futures[future] = k
                 if future.done():  # in this process: report as it goes
-                    results[k] = future.result()
-                    progress.advance(f"{claim.id}: {describe(future.result())}")
-            for future in as_completed([f for f, k in futures.items() if results[k] is None]):
-                k = futures[future]
-                results[k] = _write_back(future.result(), jobs[k][1].get("counterexample_dir"))
-                progress.advance(f"{jobs[k][0].id}: {describe(future.result())}")
+                    collect(future, k)
+            for future in as_completed([f for f, k in futures.items() if results[k] is None and k not in failed]):
+                collect(future, futures[future])
             if STOP_REQUESTED.is_set():  # the last task stopped early
                 raise KeyboardInterrupt
     except (KeyboardInterrupt, CancelledError):  # Ctrl-C here, or the scheduler cancelled a task
@@ -260,10 +277,16 @@ def run_tasks(
         for future, k in futures.items():  # keep what finished before the interrupt
             if results[k] is None and future.done() and not future.cancelled() and future.exception() is None:
                 results[k] = _write_back(future.result(), jobs[k][1].get("counterexample_dir"))
-        return Finished(results, interrupted=True)
+        return Finished(results, interrupted=True, failed=_named(jobs, failed))
     except BrokenExecutor as e:
         raise MpgverifyError(f"a worker process died ({e.__class__.__name__}: {e})") from None
-    return Finished(results, interrupted=False)
+    return Finished(results, interrupted=False, failed=_named(jobs, failed))
+
+
+def _named(
+    jobs: Sequence[tuple[Claim, dict[str, Any]]], failed: dict[int, Exception]
+) -> tuple[tuple[str, Exception], ...]:
+    return tuple((jobs[k][0].id, failed[k]) for k in sorted(failed))
 
 
 def run_hunts(
@@ -308,9 +331,10 @@ def run_hunts(
             pool=pool,
             progress=bar,
             describe=lambda r: f"{r.status} ({sum(r.evaluations.values())} evaluations, {r.seconds:.1f} s)",
+            keep_going=True,  # one claim's error must not lose the others' hunts (minutes each)
         )
     if closest_dir is not None:
-        finished = Finished([_save_closest(r, closest_dir) for r in finished.results], finished.interrupted)
+        finished = dataclasses.replace(finished, results=[_save_closest(r, closest_dir) for r in finished.results])
     return finished, fresh
 
 
