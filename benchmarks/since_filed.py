@@ -1,6 +1,6 @@
 """Examples per second now against the code issue 24 was filed on, claim by claim (the issue's table).
 
-    python benchmarks/since_filed.py [--markdown] [--json PATH] [--ref 1cabea4] [--only ID …]
+    python benchmarks/since_filed.py [--markdown] [--json PATH] [--ref 1cabea4] [--only ID …] [--same]
 
 Issue 24 measured, per claim, the cost of drawing examples and of checking them one at a time, on one
 core with one torch thread. This script measures that on the code of ``--ref`` (the commit the issue
@@ -16,6 +16,12 @@ in another process, on this tree, each side the way it evaluates examples:
 Both sides are seeded alike but draw from their own strategies, so the examples differ; a rate is
 examples per second on each side's own examples. The two processes run one after the other on one
 machine and the ratio is now ÷ then. Numbers go to the README, never into tests.
+
+``--same`` measures the checks alone on **the same examples**: this tree draws them (the runner's
+draws and the hunter's neighbours, as above) and writes them in the counterexample file's game and
+witness encoding; each side then reads them back with its own parser and judges them its own way (then:
+``claim.check`` one at a time; now: in blocks and populations of 16), the draws and moves excluded.
+Each side also counts the examples whose premises held, so the two did the same work.
 """
 
 from __future__ import annotations
@@ -68,12 +74,15 @@ def _neighbours(claim: Any, parent: Any, size: int) -> list[Any]:
     return kids
 
 
-def _check_each(claim: Any, examples: list[Any]) -> None:
+def _check_each(claim: Any, examples: list[Any]) -> list[Any]:
+    """``claim.check`` on each example, one at a time: the outcomes (None where the example raised)."""
+    out = []
     for ex in examples:
         try:
-            claim.check(ex.game, ex.witness)
+            out.append(claim.check(ex.game, ex.witness))
         except Exception:  # malformed for the claim (each tree its own error classes), as the runner skips it
-            pass
+            out.append(None)
+    return out
 
 
 def measure(ids: list[str], draws: int, size: int) -> list[dict[str, Any]]:
@@ -112,9 +121,77 @@ def measure(ids: list[str], draws: int, size: int) -> list[dict[str, Any]]:
     return rows
 
 
-def _side(tree: Path, ids: list[str], draws: int, size: int) -> list[dict[str, Any]]:
+def export(ids: list[str], draws: int, size: int, path: Path) -> None:
+    """This tree's draws and neighbours of every claim in ``ids``, written to ``path`` (JSON: per claim,
+    ``runner`` and ``hunter`` lists of ``{"game", "witness"}`` in the counterexample file's encoding)."""
+    import torch
+
+    from mpgverify.formats import game_to_json, json_text
+    from mpgverify.verify.population import fresh_draw
+    from mpgverify.verify.registry import load_claims
+
+    torch.set_num_threads(1)
+    claims, out = {c.id: c for c in load_claims()}, {}
+    for cid in ids:
+        claim = claims[cid]
+        drawn = fresh_draw(claim, draws, 0)
+        parent = next((ex for ex in drawn if claim.premises(ex.game, ex.witness).met is True), drawn[0])
+        out[cid] = {
+            part: [{"game": game_to_json(ex.game), "witness": ex.witness} for ex in examples]
+            for part, examples in (("runner", drawn), ("hunter", _neighbours(claim, parent, size)))
+        }
+    path.write_text(json_text(out, indent=None))
+
+
+def measure_same(ids: list[str], path: Path) -> list[dict[str, Any]]:
+    """This process's tree on the examples of ``path`` (:func:`export`): per claim, seconds per example
+    of the checks alone and how many examples' premises held, on the runner's and the hunter's path."""
+    import torch
+
+    from mpgverify.formats import game_from_json
+    from mpgverify.verify.registry import load_claims
+
+    torch.set_num_threads(1)
+    claims, saved = {c.id: c for c in load_claims()}, json.loads(path.read_text())
+    try:
+        from mpgverify.verify.population import evaluate_population
+    except ImportError:  # the code the issue was filed on: one at a time
+        evaluate_population = None  # type: ignore[assignment]
+    rows = []
+    for cid in ids:
+        claim, row = claims[cid], {"id": cid}
+        for part, chunk in (("runner", None), ("hunter", 16)):
+            examples = [_example(game_from_json(e["game"]), e["witness"]) for e in saved[cid][part]]
+            start = time.perf_counter()
+            if evaluate_population is None:
+                outcomes = _check_each(claim, examples)
+            else:
+                step = chunk or len(examples)
+                outcomes = [
+                    o for k in range(0, len(examples), step) for o in evaluate_population(claim, examples[k : k + step])
+                ]
+            row[f"{part}_s"] = (time.perf_counter() - start) / len(examples)
+            row[f"{part}_met"] = sum(o is not None and o.premises_met for o in outcomes)
+            row[f"{part}_n"] = len(examples)
+        rows.append(row)
+        print(
+            f"{cid}: runner {row['runner_s'] * 1e3:.2f} ms, hunter {row['hunter_s'] * 1e3:.2f} ms",
+            file=sys.stderr,
+            flush=True,
+        )
+    return rows
+
+
+def _example(game: Any, witness: dict[str, Any]) -> Any:
+    from mpgverify.verify.claims import Example
+
+    return Example(game, witness)
+
+
+def _side(tree: Path, ids: list[str], draws: int, size: int, same: Path | None = None) -> list[dict[str, Any]]:
     env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1", "MPGVERIFY_THREADS": "1"}
     args = [sys.executable, str(Path(__file__).resolve()), "--measure", "--draws", str(draws), "--size", str(size)]
+    args += [] if same is None else ["--same-file", str(same)]
     out = subprocess.run([*args, "--only", *ids], env=env, cwd=tree, check=True, capture_output=True, text=True)
     sys.stderr.write(out.stderr)
     return json.loads(out.stdout)  # type: ignore[no-any-return]
@@ -134,6 +211,24 @@ def _markdown(then: list[dict[str, Any]], now: list[dict[str, Any]], ref: str) -
     return "\n".join(lines)
 
 
+def _markdown_same(then: list[dict[str, Any]], now: list[dict[str, Any]], ref: str) -> str:
+    lines = [
+        f"| claim | runner draws: premises held ({ref} / now) | ms per example: {ref} → now | ratio "
+        f"| hunter neighbours: premises held | ms per example: {ref} → now | ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for a, b in zip(then, now, strict=True):
+        cells = [f"`{a['id']}`"]
+        for part in ("runner", "hunter"):
+            cells += [
+                f"{a[part + '_met']} / {b[part + '_met']} of {b[part + '_n']}",
+                f"{a[part + '_s'] * 1e3:.2f} → {b[part + '_s'] * 1e3:.3f}",
+                f"{a[part + '_s'] / b[part + '_s']:.1f}×",
+            ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true")
@@ -142,25 +237,33 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=20, help="examples drawn per claim (issue 24: 20)")
     parser.add_argument("--size", type=int, default=64, help="neighbours judged per claim on the hunter's path")
     parser.add_argument("--only", nargs="*", default=None)
+    parser.add_argument("--same", action="store_true", help="the checks alone, on the same examples (see above)")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--same-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     ids = args.only or list(SLOWEST)
     if args.measure:
-        print(json.dumps(measure(ids, args.draws, args.size)))
+        rows = measure(ids, args.draws, args.size) if args.same_file is None else measure_same(ids, args.same_file)
+        print(json.dumps(rows))
         return
     with tempfile.TemporaryDirectory() as tmp:
+        same = None
+        if args.same:
+            same = Path(tmp) / "examples.json"
+            export(ids, args.draws, args.size, same)
         tree = Path(tmp) / "filed"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(tree), args.ref], check=True,
                        capture_output=True)  # fmt: skip
         try:
-            then = _side(tree, ids, args.draws, args.size)
+            then = _side(tree, ids, args.draws, args.size, same)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)
-    now = _side(ROOT, ids, args.draws, args.size)
+        now = _side(ROOT, ids, args.draws, args.size, same)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"ref": args.ref, "then": then, "now": now}, indent=2))
-    print(_markdown(then, now, args.ref) if args.markdown else json.dumps({"then": then, "now": now}))
+        args.json.write_text(json.dumps({"ref": args.ref, "same": args.same, "then": then, "now": now}, indent=2))
+    table = _markdown_same if args.same else _markdown
+    print(table(then, now, args.ref) if args.markdown else json.dumps({"then": then, "now": now}))
 
 
 if __name__ == "__main__":
