@@ -4,7 +4,8 @@
   arithmetic); the hot step :func:`~mpgverify.algorithms.npg_br._value_and_move` is
   :func:`~mpgverify.solvers.mdp.policy_evaluation`'s arithmetic, bit for bit.
 * PG over a batch of games: the marginal gradient equals ``d π A`` of the full batched evaluation and
-  each member's dense gradient alone.
+  each member's dense gradient alone. Lemma 3.5's gate takes its ‖∇L_λ‖ from one stack: a member's
+  norm is the same number alone (a stack of one) and in a population.
 * :func:`mpgverify.memo.per_game`: kept per game object, bounded, released with the game; a gate that
   uses it still records its premise lines on every call.
 * :func:`mpgverify.arrays.as_tensor`'s numpy fast path still refuses what it refused; the probability
@@ -567,3 +568,25 @@ def test_zero_agent_terms_need_no_basis(monkeypatch) -> None:
     general = rg.general_mpg_game(seed=5, n_agents=2, n_states=2, n_actions=2)
     outside, worst = pm._agent_term_residual(general)
     assert outside is None and 0.0 <= worst <= 1e-9 and built == [0, 1], (outside, worst, built)
+
+
+@pytest.mark.parametrize("kind", POLICIES)
+def test_lemma_3_5_norms_are_the_same_alone_and_stacked(kind: str) -> None:
+    """Lemma 3.5's gate reads ‖∇L_λ(θ)‖₂ from one stacked gradient: each member's norm in a stack of 12
+    (different games, θ and λ) equals, exactly, its norm in a stack of one — so the gate decides a member
+    alike in the runner, the hunter's populations and replay — and agrees with the dense gradient alone
+    to round-off."""
+    from properties.section3_log_barrier import _grad_L, _stationarity_norms
+
+    acts = (2, 1, 3)
+    games = [
+        rg.general_mpg_game(seed=k, n_agents=3, n_states=2, n_actions=acts, gamma=0.3 * (k % 4)) for k in range(12)
+    ]
+    thetas = [_logits(kind, [(2, n) for n in acts], seed=k) for k in range(12)]
+    lams = [0.05 * (k + 1) for k in range(12)]
+    stacked = _stationarity_norms(games, thetas, lams)
+    for k, (game, theta, lam) in enumerate(zip(games, thetas, lams, strict=True)):
+        alone = _stationarity_norms([game], [theta], [lam])[0]
+        assert stacked[k] == alone, f"member {k}: stacked {stacked[k]!r}, alone {alone!r}"
+        dense = float(torch.sqrt(sum((g * g).sum() for g in _grad_L(game, theta, lam))))
+        assert math.isclose(alone, dense, rel_tol=1e-12, abs_tol=1e-15), f"member {k}: {alone} vs dense {dense}"
