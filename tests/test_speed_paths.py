@@ -1,7 +1,8 @@
 """The shortcuts taken for speed (issue 24) give what the long way gives.
 
 * NPG-BR's inner loop: a single-action agent runs one step, not K (its move is zero in exact
-  arithmetic); the hot step :func:`~mpgverify.algorithms.npg_br._value_and_move` is
+  arithmetic); agents with 2 and 3 actions run as one stack, padded by actions of θ = −∞, each
+  agent's loop its own bit for bit; the hot step :func:`~mpgverify.algorithms.npg_br._value_and_move` is
   :func:`~mpgverify.solvers.mdp.policy_evaluation`'s arithmetic, bit for bit.
 * PG over a batch of games: the marginal gradient equals ``d π A`` of the full batched evaluation and
   each member's dense gradient alone. Lemma 3.5's gate takes its ‖∇L_λ‖ from one stack: a member's
@@ -94,6 +95,25 @@ def test_a_single_action_agents_inner_loop_keeps_theta_and_the_full_loops_gain(k
             err = float((out[i] - want[i]).abs().max())
             assert err <= 1e-10 * (1 + float(want[i].abs().max())), f"agent {i}: inner loop off by {err:.3g}"
             assert torch.equal(batch_out[i][b], out[i][0]), f"agent {i}: batched and alone differ"
+
+
+@pytest.mark.parametrize("kind", POLICIES)
+@pytest.mark.parametrize("acts", [(3, 2), (2, 3, 2), (1, 3, 2), (3, 1, 2), (2, 2)])
+def test_padded_inner_loops_are_each_agents_own_loop_bit_for_bit(kind: str, acts: tuple[int, ...]) -> None:
+    """The agents with 2 and 3 actions take their K steps in one stack, the narrower ones padded by
+    actions of θ = −∞: every agent's θ_{t,K} and gain equal its own loop in its own (unpadded) MDP
+    exactly (torch.equal), γ from 0 to 0.95, one to three states."""
+    for S, gamma in ((1, 0.0), (2, 0.6), (3, 0.95)):
+        game = rg.general_mpg_game(seed=S, n_agents=len(acts), n_states=S, n_actions=list(acts), gamma=gamma)
+        theta = _logits(kind, [(1, S, n) for n in acts], seed=S)
+        out, gains = _inner(game, theta, 20, 1.0, 0.0)
+        want, want_gains = _reference_inner(game, theta, 20)
+        for i, n in enumerate(acts):
+            if n == 1:
+                continue  # one step, θ returned as it was (the test above)
+            assert out[i].shape == want[i].shape, f"agent {i}: {tuple(out[i].shape)} vs {tuple(want[i].shape)}"
+            assert torch.equal(out[i], want[i]), f"S={S}, agent {i}: off by {float((out[i] - want[i]).abs().max()):.3g}"
+            assert float(gains[0, i]) == float(want_gains[0, i]), f"S={S}, agent {i}: gain differs"
 
 
 def test_outer_steps_with_a_single_action_agent_batched_equal_alone() -> None:

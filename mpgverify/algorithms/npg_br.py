@@ -15,6 +15,8 @@ eq. (5) has no step size; ``lr`` is η (1.0 reads it literally). One ``step`` is
 from __future__ import annotations
 
 import functools
+import math
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import torch
@@ -133,25 +135,57 @@ def _inner(
     return out, gains
 
 
+def _action_groups(n_actions: tuple[int, ...]) -> list[tuple[int, list[int]]]:
+    """The agents whose inner loops run as one stack: (width, agents) — every agent with two or more
+    actions in one stack padded to the widest (:func:`_padded`), the single-action agents in another
+    (one step each: :func:`_steps_for`)."""
+    many = [i for i, n in enumerate(n_actions) if n > 1]
+    one = [i for i, n in enumerate(n_actions) if n == 1]
+    return [(w, g) for w, g in ((max((n_actions[i] for i in many), default=0), many), (1, one)) if g]
+
+
+def _padded(x: torch.Tensor, width: int, fill: float, axis: int) -> torch.Tensor:
+    """``x`` with its action axis (``axis``) widened to ``width`` by entries equal to ``fill``."""
+    missing = width - x.shape[axis]
+    if missing == 0:
+        return x
+    shape = list(x.shape)
+    shape[axis] = missing
+    return torch.cat([x, x.new_full(shape, fill)], dim=axis)
+
+
+def _stacked_mdps(
+    mdps: Mapping[int, tuple[torch.Tensor, torch.Tensor]],
+    theta: tuple[torch.Tensor, ...],
+    members: list[int],
+    width: int,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(P ``[G, *B, S, width, S]``, r ``[G, *B, S, width]``, θ ``[G, *B, S, width]``) of the agents in
+    ``members``, an agent with fewer actions padded by actions it never takes: θ = −∞ (π = 0 exactly),
+    reward 0 and a zero kernel row. Each pad adds exact zeros to the sums over actions (0·x = 0,
+    x + 0 = x) and the real entries' arithmetic is the agent's own, bit for bit
+    (``tests/test_speed_paths.py``); so agents with 2 and 3 actions take their K steps together."""
+    P = torch.stack([_padded(mdps[i][0], width, 0.0, -2) for i in members])
+    r = torch.stack([_padded(mdps[i][1], width, 0.0, -1) for i in members])
+    th = torch.stack([_padded(theta[i], width, -math.inf, -1) for i in members])
+    return P, r, th
+
+
 @_inner.register
 def _inner_dense(
     game: MarkovGame, theta: tuple[torch.Tensor, ...], K: int, lr: float, lam: float
 ) -> tuple[list[torch.Tensor], torch.Tensor]:
-    """The dense path: the agents' induced MDPs built once per outer step; agents with equal action
-    counts run as one batch."""
+    """The dense path: the agents' induced MDPs built once per outer step; the agents run as one stack
+    (:func:`_action_groups`). A log barrier (``lam > 0``) reads every action, so each action count is
+    its own stack there."""
     probs = softmax_policy(theta)
-    mdps = [induced_mdp(game, probs, i) for i in range(game.n_agents)]
+    mdps = {i: induced_mdp(game, probs, i) for i in range(game.n_agents)}
     eye = torch.eye(game.n_states, dtype=theta[0].dtype, device=theta[0].device)
-    groups: dict[int, list[int]] = {}
-    for i, n in enumerate(game.n_actions):
-        groups.setdefault(n, []).append(i)
     out: list[torch.Tensor] = list(theta)
     gains = torch.zeros(*theta[0].shape[:-2], game.n_agents, dtype=theta[0].dtype, device=theta[0].device)
-    for n, members in groups.items():
-        P = torch.stack([mdps[i][0] for i in members])  # [G, B, S, A, S]
-        r = torch.stack([mdps[i][1] for i in members])  # [G, B, S, A]
-        th = start = torch.stack([theta[i] for i in members])
-        views = _step_views(P)
+    for n, members in _groups(game.n_actions, lam):
+        P, r, th = _stacked_mdps(mdps, theta, members, n)  # [G, B, S, n, S], [G, B, S, n], [G, B, S, n]
+        start, views = th, _step_views(P)
         V0 = None
         for _ in range(_steps_for(n, K)):
             V, move = _value_and_move(P, views, r, torch.softmax(th, dim=-1), eye, game.gamma, game.mu, lam)
@@ -161,9 +195,19 @@ def _inner_dense(
         V_K, _, _ = policy_evaluation(P, r, torch.softmax(th, dim=-1), game.gamma)
         assert V0 is not None
         for g, i in enumerate(members):
-            out[i] = th[g]
+            out[i] = th[g][..., : game.n_actions[i]]
             gains[..., i] = at_mu(game, V_K[g] - V0[g])
     return out, gains
+
+
+def _groups(n_actions: tuple[int, ...], lam: float) -> list[tuple[int, list[int]]]:
+    """The stacks of the inner loops: :func:`_action_groups`, or one per action count with a barrier."""
+    if lam == 0:
+        return _action_groups(n_actions)
+    groups: dict[int, list[int]] = {}
+    for i, n in enumerate(n_actions):
+        groups.setdefault(n, []).append(i)
+    return list(groups.items())
 
 
 @_inner.register
@@ -178,17 +222,12 @@ def _inner_batch(  # type: ignore[misc]
     probs = softmax_policy(theta)
     gamma = game.gamma.reshape(B, 1, 1)  # broadcasts as [1, B, 1, 1] against [G, B, S, ·]
     eye = torch.eye(game.n_states, dtype=theta[0].dtype, device=theta[0].device)
-    groups: dict[int, list[int]] = {}
-    for i, n in enumerate(game.n_actions):
-        groups.setdefault(n, []).append(i)
     out: list[torch.Tensor] = list(theta)
     gains = torch.zeros(B, game.n_agents, dtype=theta[0].dtype, device=theta[0].device)
-    for n, members in groups.items():
-        mdps = [induced_mdps(game, probs, i) for i in members]
-        P = torch.stack([m[0] for m in mdps])  # [G, B, S, A, S]
-        r = torch.stack([m[1] for m in mdps])  # [G, B, S, A]
-        th = start = torch.stack([theta[i] for i in members])
-        views = _step_views(P)
+    mdps = {i: induced_mdps(game, probs, i) for i in range(game.n_agents)}
+    for n, members in _groups(game.n_actions, lam):
+        P, r, th = _stacked_mdps(mdps, theta, members, n)
+        start, views = th, _step_views(P)
         V0 = None
         everyone = int(steps.min())  # steps every member takes: no mask needed
         stops = set(steps.tolist())  # the mask changes only where some member's K ends (min K among them)
@@ -207,7 +246,7 @@ def _inner_batch(  # type: ignore[misc]
         V_K, _, _ = policy_evaluation(P, r, torch.softmax(th, dim=-1), gamma)
         V0 = V_K if V0 is None else V0
         for g, i in enumerate(members):
-            out[i] = th[g]
+            out[i] = th[g][..., : game.n_actions[i]]
             gains[:, i] = game.at_mu(V_K[g] - V0[g])
     return out, gains
 
