@@ -144,6 +144,16 @@ def _action_groups(n_actions: tuple[int, ...]) -> list[tuple[int, list[int]]]:
     return [(w, g) for w, g in ((max((n_actions[i] for i in many), default=0), many), (1, one)) if g]
 
 
+def _groups(n_actions: tuple[int, ...], lam: float) -> list[tuple[int, list[int]]]:
+    """The stacks of the inner loops: :func:`_action_groups`, or one per action count with a barrier."""
+    if lam == 0:
+        return _action_groups(n_actions)
+    groups: dict[int, list[int]] = {}
+    for i, n in enumerate(n_actions):
+        groups.setdefault(n, []).append(i)
+    return list(groups.items())
+
+
 def _padded(x: torch.Tensor, width: int, fill: float, axis: int) -> torch.Tensor:
     """``x`` with its action axis (``axis``) widened to ``width`` by entries equal to ``fill``."""
     missing = width - x.shape[axis]
@@ -198,16 +208,6 @@ def _inner_dense(
             out[i] = th[g][..., : game.n_actions[i]]
             gains[..., i] = at_mu(game, V_K[g] - V0[g])
     return out, gains
-
-
-def _groups(n_actions: tuple[int, ...], lam: float) -> list[tuple[int, list[int]]]:
-    """The stacks of the inner loops: :func:`_action_groups`, or one per action count with a barrier."""
-    if lam == 0:
-        return _action_groups(n_actions)
-    groups: dict[int, list[int]] = {}
-    for i, n in enumerate(n_actions):
-        groups.setdefault(n, []).append(i)
-    return list(groups.items())
 
 
 @_inner.register
