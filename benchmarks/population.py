@@ -8,7 +8,7 @@ For every claim with a batched check (:attr:`mpgverify.verify.claims.Claim.batch
 * **examples per second**, one at a time (``claim.check``) against batched
   (:func:`mpgverify.verify.population.evaluate_population`), on two populations of ``--size``:
   a hunter's (the costliest of 12 drawn examples and its neighbours: one shape) and a runner's
-  (Hypothesis draws: mixed shapes);
+  (Hypothesis draws: mixed shapes), each side cold on its own copy (:func:`_cold`, :func:`_fresh`);
 * **hunt evaluations per second**: a ``--seconds`` hunt with the (1+1)-ES (``offspring=1``, the hunt as
   it was) against the (1+λ)-ES over populations (``offspring=16``);
 * **planted-violation find rate** at equal wall time: the claim's first mutant, ``--seeds`` hunts of
@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from mpgverify.errors import MpgverifyError
+from mpgverify.formats import game_from_json, game_to_json
 from mpgverify.verify.claims import Claim, Example
 from mpgverify.verify.hunter import hunt
 from mpgverify.verify.population import draw_examples, evaluate_population
@@ -65,11 +66,37 @@ def _family(claim: Claim, size: int) -> list[Example]:
     return kids
 
 
+def _fresh(population: list[Example]) -> list[Example]:
+    """The same examples on new game objects (read back from their JSON, exactly): nothing kept per game
+    object by an earlier evaluation carries over."""
+    return [Example(game_from_json(game_to_json(ex.game)), dict(ex.witness)) for ex in population]
+
+
+#: the packages whose kept results (``cache_clear``: per game, per content, per stage) :func:`_cold` forgets
+_PACKAGES = ("mpgverify.solvers", "mpgverify.algorithms", "properties", "randomgames.perturb")
+
+
+def _cold() -> None:
+    """Forget every result kept by the solvers and the claims' gates (agent-term bases, exact stage
+    pieces, D = (I − γQ)⁻¹, M, Φ's range, …), so that the side timed next starts as a fresh process."""
+    for name, module in list(sys.modules.items()):
+        if name.startswith(_PACKAGES):
+            for value in list(vars(module).values()):
+                clear = getattr(value, "cache_clear", None)
+                if callable(clear) and not isinstance(value, type):
+                    clear()
+
+
 def throughput(claim: Claim, size: int) -> dict[str, Any]:
+    """Examples per second one at a time and batched, each side cold (:func:`_cold`) on its own copy of
+    the population (:func:`_fresh`): neither finds what the other computed."""
     row: dict[str, Any] = {"id": claim.id}
     for name, population in (("hunter", _family(claim, size)), ("runner", draw_examples(claim, size, 1))):
-        one = _timed(lambda p=population: _one_at_a_time(claim, p))
-        batched = _timed(lambda p=population: evaluate_population(claim, p))
+        mine, theirs = _fresh(population), _fresh(population)
+        _cold()
+        one = _timed(lambda p=mine: _one_at_a_time(claim, p))
+        _cold()
+        batched = _timed(lambda p=theirs: evaluate_population(claim, p))
         row[name] = {
             "size": len(population),
             "one_per_s": len(population) / one,

@@ -228,6 +228,7 @@ def per_stage(*, keep: int = 64) -> Callable[[Callable[..., T]], Callable[..., T
         def of_stage(game: MarkovGame, s: int, *args: Any) -> T:
             return kept(game.n_actions, _content(game.rewards[:, s]), *args)
 
+        of_stage.cache_clear = kept.cache_clear  # type: ignore[attr-defined]  # forgets every stage, as lru_cache's
         return of_stage
 
     return decorate

@@ -170,6 +170,15 @@ def agent_term_basis(transition: torch.Tensor, gamma: float, agent: int, *, seed
     return basis
 
 
+def _forget_bases() -> None:
+    """Empty the cache of bases (``agent_term_basis.cache_clear()``, as functools' caches name it)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+agent_term_basis.cache_clear = _forget_bases  # type: ignore[attr-defined]
+
+
 def _basis(P: torch.Tensor, gamma: float, n_actions: tuple[int, ...], agent: int, seed: int) -> torch.Tensor:
     """:func:`agent_term_basis` computed (``P`` as ``[S, A, S]``)."""
     S, A = int(P.shape[0]), int(P.shape[1])

@@ -1,0 +1,46 @@
+"""Meta-tests of the benchmarks' helpers: a benchmark that compares two ways of doing the same work must
+start each side as a fresh process would (issue 24: the population benchmark's batched side once ran
+after the one-at-a-time side on the same game objects and found their kept results)."""
+
+from __future__ import annotations
+
+import torch
+
+from benchmarks.population import _cold, _fresh
+from mpgverify.solvers import potential_space
+from mpgverify.verify.population import draw_examples, evaluate_population
+from mpgverify.verify.registry import load_claims
+from properties import premises, smoothness
+
+BY_ID = {c.id: c for c in load_claims()}
+
+
+def test_cold_forgets_what_the_gates_and_solvers_kept() -> None:
+    """After a population is judged, results are kept per game object (Def 2.2's residual), per content
+    (agent-term bases, exact stage pieces) and per stage; ``_cold()`` forgets all of them."""
+    claim = BY_ID["thm-4.7@per-agent"]
+    population = draw_examples(claim, 12, 0)
+    evaluate_population(claim, population)
+    with_potential = [ex.game for ex in population if ex.game.potential is not None]
+    assert any(premises._agent_term_residual.known(g) for g in with_potential), "nothing was kept per game"
+    assert smoothness._stage_pairs_of.cache_info().currsize > 0, "no stage was kept"
+    _cold()
+    assert not any(premises._agent_term_residual.known(g) for g in with_potential)
+    assert smoothness._stage_pairs_of.cache_info().currsize == 0
+    assert smoothness._discount_of.cache_info().currsize == 0
+    assert len(potential_space._CACHE) == 0, f"{len(potential_space._CACHE)} agent-term bases still kept"
+
+
+def test_fresh_copies_are_the_same_examples_on_new_game_objects() -> None:
+    """``_fresh`` gives equal games (every array bit for bit) and equal witnesses, on new objects."""
+    claim = BY_ID["lemma-3.5"]
+    population = draw_examples(claim, 6, 0)
+    for ex, copy in zip(population, _fresh(population), strict=True):
+        assert copy.game is not ex.game and copy.witness is not ex.witness
+        assert copy.witness == ex.witness
+        for field in ("rewards", "transition", "mu"):
+            assert torch.equal(getattr(copy.game, field), getattr(ex.game, field)), field
+        assert copy.game.gamma == ex.game.gamma and copy.game.n_actions == ex.game.n_actions
+        assert (copy.game.potential is None) == (ex.game.potential is None)
+        if ex.game.potential is not None:
+            assert torch.equal(copy.game.potential, ex.game.potential)
