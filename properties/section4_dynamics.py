@@ -45,7 +45,12 @@ from properties.ratio_nash import ratio_eps_reason
 from properties.section4_draws import alphas, choices
 from properties.sequences import br_sequences, npg_br_sequences, sequence
 from properties.sequences import trace as trace_of
-from properties.smoothness import discount_matrix, smoothness_constants, smoothness_not_established
+from properties.smoothness import (
+    discount_matrix,
+    over_one_denominator,
+    smoothness_constants,
+    smoothness_not_established,
+)
 from randomgames.reuse import sampled
 
 __all__ = ["BOOK", "CLAIMS", "assumption_4_6", "assumption_4_6_minima", "premises_thm_4_7"]
@@ -102,18 +107,21 @@ def _exact_floor(D: list[list[Fraction]], least: list[Fraction]) -> list[Fractio
 
 
 def _row_minima(plus: list[list[list[float]]], minus: list[list[list[float]]]) -> list[Fraction]:
-    """``min_a (Σ_k plus[k][t][a] − Σ_k minus[k][t][a])`` per row t, exactly: every float m·2ᵉ is put over
-    one power-of-two denominator q, so the sums and the minimum are integer operations, and one Fraction
-    is made per row (the same rationals as sums of the floats' Fractions)."""
-    tables = [[[x.as_integer_ratio() for x in row] for row in table] for table in (*plus, *minus)]
-    q = max(d for table in tables for row in table for _, d in row)
+    """``min_a (Σ_k plus[k][t][a] − Σ_k minus[k][t][a])`` per row t, exactly: every float is put over one
+    power-of-two denominator q (:func:`~properties.smoothness.over_one_denominator`), so the sums and the
+    minimum are integer operations, and one Fraction is made per row (the same rationals as sums of the
+    floats' Fractions)."""
+    tables = (*plus, *minus)
+    q, flat = over_one_denominator([x for table in tables for row in table for x in row])
+    it = iter(flat)
+    ints = [[[next(it) for _ in row] for row in table] for table in tables]  # the tables' shapes again
     signs = [1] * len(plus) + [-1] * len(minus)
     out = []
-    for t in range(len(tables[0])):
-        ints = [0] * len(tables[0][t])
-        for sign, table in zip(signs, tables, strict=True):
-            ints = [v + sign * n * (q // d) for v, (n, d) in zip(ints, table[t], strict=True)]
-        out.append(Fraction(min(ints), q))
+    for t in range(len(ints[0])):
+        sums = [
+            sum(sign * table[t][a] for sign, table in zip(signs, ints, strict=True)) for a in range(len(ints[0][t]))
+        ]
+        out.append(Fraction(min(sums), q))
     return out
 
 

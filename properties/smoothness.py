@@ -50,6 +50,7 @@ __all__ = [
     "discount_inverse",
     "discount_matrix",
     "feasible",
+    "over_one_denominator",
     "per_stage",
     "pick",
     "profile_pairs",
@@ -178,13 +179,22 @@ def scaled_stage(game: MarkovGame, s: int = 0) -> tuple[int, dict[tuple[int, ...
     return _scaled(game.rewards[:, s].reshape(game.n_agents, -1).tolist(), game.n_actions)
 
 
+def over_one_denominator(xs: Sequence[float]) -> tuple[int, list[int]]:
+    """``(q, [k…])`` with every float ``x = k/q`` exactly: each float is m·2ᵉ, so q, the largest of their
+    denominators (a power of two), is a multiple of every one of them. Sums and comparisons of the k are
+    the rational ones, without a Fraction per operation."""
+    ratios = [x.as_integer_ratio() for x in xs]
+    q = max(d for _, d in ratios)
+    return q, [n * (q // d) for n, d in ratios]
+
+
 def _scaled(R: list[list[float]], n_actions: tuple[int, ...]) -> tuple[int, dict[tuple[int, ...], list[int]]]:
     """:func:`scaled_stage` of one stage's rewards ``R[i][a]``, per agent, the joint actions flattened in the
     order itertools.product lists them."""
+    N = len(R)
+    q, ints = over_one_denominator([row[k] for k in range(len(R[0])) for row in R])  # profile by profile
     profiles = itertools.product(*(range(n) for n in n_actions))
-    ratios = {a: [row[k].as_integer_ratio() for row in R] for k, a in enumerate(profiles)}
-    q = max(d for row in ratios.values() for _, d in row)
-    return q, {a: [n * (q // d) for n, d in row] for a, row in ratios.items()}
+    return q, {a: ints[k * N : (k + 1) * N] for k, a in enumerate(profiles)}
 
 
 def scaled_pairs(r: dict[tuple[int, ...], list[int]], n_agents: int) -> Iterator[tuple[int, int, int]]:
