@@ -332,9 +332,13 @@ def check_thm_3_8_inner(
     return _inner_outcome(game, eps, K, start_gap, shortfalls, eps_scale)
 
 
-def _npg_br_run(game: MarkovGame, witness: dict[str, Any], K: int) -> tuple[list[float], list[float], float, float]:
+def _npg_br_run(
+    game: MarkovGame, witness: dict[str, Any], K: int, until: float | None = None
+) -> tuple[list[float], list[float], float, float]:
     """(Nash-gaps, Φ(μ) values, ε, the outer-step bound) along NPG-BR with K ≥ 4/((1−γ)²ε), η = 1,
-    run for the bound's ⌊2(Φ_max − Φ_min)/ε⌋ + 1 outer steps."""
+    run for the bound's ⌊2(Φ_max − Φ_min)/ε⌋ + 1 outer steps, or, with ``until``, only until the first
+    iterate whose gap is ≤ ``until`` (its gap is the last recorded): Theorem 3.8 asks when the first
+    ε-Nash policy comes, and nothing after it changes that answer."""
     eps = float(witness["eps"])
     low, high = potential_range(game)
     bound = bounds.thm_3_8_outer_steps(high - low, eps)
@@ -346,17 +350,19 @@ def _npg_br_run(game: MarkovGame, witness: dict[str, Any], K: int) -> tuple[list
         probs = alg.policy(state)
         gaps.append(float(nash_gap(game, probs).gap))
         phis.append(float(evaluate(game, probs).Phi_mu[0]))  # type: ignore[index]
+        if until is not None and gaps[-1] <= until:
+            break
         if t < steps:
             state = alg.step(game, state)
     return gaps, phis, eps, bound + 1
 
 
 def _npg_br_runs(
-    games: list[MarkovGame], witnesses: list[dict[str, Any]], Ks: list[int]
+    games: list[MarkovGame], witnesses: list[dict[str, Any]], Ks: list[int], until: list[float] | None = None
 ) -> list[tuple[list[float], list[float], float, float]]:
     """:func:`_npg_br_run` for same-shape games at once: one stacked outer step for all, each member
-    with its own K (masked) and its own number of outer steps (a member that has taken them leaves
-    the batch)."""
+    with its own K (masked), its own number of outer steps and its own ``until`` (a member that has
+    taken its steps, or reached a gap ≤ its ``until``, leaves the batch)."""
     batch = GameBatch.stack(games)
     eps = [float(w["eps"]) for w in witnesses]
     rng = potential_range(batch)
@@ -375,7 +381,7 @@ def _npg_br_runs(
         ):  # type: ignore[union-attr]
             gaps[b].append(g)
             phis[b].append(phi)
-        keep = [j for j, b in enumerate(alive) if t < steps[b]]
+        keep = [j for j, b in enumerate(alive) if t < steps[b] and (until is None or gaps[b][-1] > until[b])]
         if not keep:
             break
         if len(keep) < len(alive):
@@ -389,14 +395,16 @@ def batch_thm_3_8(
     games: list[MarkovGame], witnesses: list[dict[str, Any]], *, gates: list[Premises], eps_scale: float = 1.0
 ) -> list[Outcome]:
     """:func:`check_thm_3_8` over same-shape games at once (:func:`_npg_br_runs`)."""
-    runs = _npg_br_runs(games, witnesses, [int(g.facts["K"]) for g in gates])
+    targets = [eps_scale * float(w["eps"]) for w in witnesses]
+    runs = _npg_br_runs(games, witnesses, [int(g.facts["K"]) for g in gates], until=targets)
     return [_thm_3_8_outcome(gaps, eps, allowed, eps_scale) for gaps, _, eps, allowed in runs]
 
 
 def _thm_3_8_outcome(gaps: list[float], eps: float, allowed: float, eps_scale: float) -> Outcome:
     target = eps_scale * eps
     needed = next((t for t, g in enumerate(gaps) if g <= target), len(gaps))
-    out = upper_bound_outcome(needed, allowed, note=f"min gap {min(gaps):.3g} vs eps {target:.3g}")
+    seen = f"gap {gaps[needed]:.3g} at t = {needed}" if needed < len(gaps) else f"min gap {min(gaps):.3g}"
+    out = upper_bound_outcome(needed, allowed, note=f"{seen} vs eps {target:.3g}")
     return dataclasses.replace(out, informative=gaps[0] > eps)
 
 
@@ -441,7 +449,8 @@ def check_thm_3_8(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, 
     """thm-3.8: the first ε-Nash policy comes within ``2(Φ_max − Φ_min)/ε + 1`` outer steps. Observed:
     the outer steps actually taken to reach it (the bound + 1 when never reached), so the tightness
     is steps needed ÷ steps allowed."""
-    gaps, _, eps, allowed = _npg_br_run(game, witness, int(gate.facts["K"]))
+    target = eps_scale * float(witness["eps"])
+    gaps, _, eps, allowed = _npg_br_run(game, witness, int(gate.facts["K"]), until=target)
     return _thm_3_8_outcome(gaps, eps, allowed, eps_scale)
 
 

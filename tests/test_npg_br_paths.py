@@ -125,3 +125,35 @@ def test_the_inner_step_is_policy_evaluation_bit_for_bit(kind: str, lam: float, 
         want = want + natural_barrier_directions((p,), lam, d, 0.0, "unnormalized")[0]
     assert torch.equal(V, V_ref), float((V - V_ref).abs().max())
     assert torch.equal(move, want), float((move - want).abs().max())
+
+
+@pytest.mark.parametrize("eps_scale", [1.0, 0.1])
+def test_thm_3_8_stops_at_its_first_eps_nash_iterate_with_the_full_runs_outcome(eps_scale: float) -> None:
+    """thm-3.8 asks when the first ε-Nash iterate comes; its run stops there (``until``). Its outcome —
+    observed steps, margin, tightness, informative — equals the one read off the full run of the bound's
+    ⌊2(Φ_max − Φ_min)/ε⌋ + 1 outer steps, alone and batched, and the stop saves steps on some draws."""
+    from mpgverify.verify.population import draw_examples, evaluate_population
+    from mpgverify.verify.registry import load_claims
+    from properties.section3_npg import _npg_br_run, _thm_3_8_outcome
+
+    claim = next(c for c in load_claims() if c.id == "thm-3.8")
+    examples = [ex for ex in draw_examples(claim, 40, 3) if claim.premises(ex.game, ex.witness).met]
+    batched = evaluate_population(claim, examples, {"eps_scale": eps_scale})
+    shorter = 0
+    for ex, stacked in zip(examples, batched, strict=True):
+        gate = claim.premises(ex.game, ex.witness)
+        K, target = int(gate.facts["K"]), eps_scale * float(ex.witness["eps"])
+        full, _, eps, allowed = _npg_br_run(ex.game, ex.witness, K)
+        early = _npg_br_run(ex.game, ex.witness, K, until=target)[0]
+        assert early == full[: len(early)], "the stopped run is a prefix of the full run"
+        shorter += len(early) < len(full)
+        want = _thm_3_8_outcome(full, eps, allowed, eps_scale)
+        for got in (claim.check(ex.game, ex.witness, **{"eps_scale": eps_scale}), stacked):
+            assert got is not None
+            assert (got.observed, got.margin, got.tightness, got.informative) == (
+                want.observed,
+                want.margin,
+                want.tightness,
+                want.informative,
+            ), f"{ex.witness}: got {got}, the full run gives {want}"
+    assert len(examples) >= 10 and shorter >= 5, f"{shorter} of {len(examples)} runs stopped early"
