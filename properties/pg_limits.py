@@ -64,6 +64,11 @@ def _step_and_size(old: tuple[torch.Tensor, ...], new: tuple[torch.Tensor, ...])
 def _stationary_reason(game: MarkovGame, state: Any, k: int, spread: float) -> str | None:
     """Part (ii) of :func:`pg_limit`'s certificate on a stopped run (``spread``: Φ_max − Φ_min)."""
     adv = max(float(a.abs().max()) for a in evaluate(game, softmax_policy(state.theta)).advantages)
+    return _stationary_text(adv, k, spread)
+
+
+def _stationary_text(adv: float, k: int, spread: float) -> str | None:
+    """Part (ii)'s decision from the limit's largest ``|Aⁱ(s, a)|``: None when stationary, else why not."""
     if adv > STATIONARY_TOL * (1.0 + spread):
         return (
             f"θ_t stopped moving in floats after {k} steps, but the limit is not stationary (max |Aⁱ(s, a)| = "
@@ -72,15 +77,29 @@ def _stationary_reason(game: MarkovGame, state: Any, k: int, spread: float) -> s
     return None
 
 
+def _largest_advantages(batch: GameBatch, theta: tuple[torch.Tensor, ...]) -> list[float]:
+    """Each member's ``max |Aⁱ(s, a)|`` at θ ``[B, S, Aⁱ]``, from one stacked evaluation: the number
+    :func:`_stationary_reason` reads from the member's own, bit for bit (``tests/test_population.py``)."""
+    adv = evaluate(batch, softmax_policy(theta)).advantages
+    return torch.stack([a.abs().flatten(1).amax(1) for a in adv]).amax(0).tolist()
+
+
 def pg_limits(
-    games: list[MarkovGame], theta0s: list[tuple[torch.Tensor, ...]], etas: list[float], steps: list[int]
+    games: list[MarkovGame],
+    theta0s: list[tuple[torch.Tensor, ...]],
+    etas: list[float],
+    steps: list[int],
+    spreads: list[float] | None = None,
 ) -> list[tuple[Any, int, str | None]]:
     """:func:`pg_limit` for same-shape games at once: one stacked PG step ``θ_b ← θ_b + η_b ∇Vⁱ_b`` (the
     gradients d π A of the batched evaluation) for every member still moving; a member leaves the batch
-    when θ stops moving or its ``steps`` run out, and its stationarity is then certified alone."""
+    when θ stops moving or its ``steps`` run out, and the stationarity of the members that stopped at a
+    step is certified in one stacked evaluation. ``spreads``: each member's Φ_max − Φ_min, when known."""
     batch = GameBatch.stack(games)
-    extremes = potential_range(batch)
-    spread = (extremes.high - extremes.low).tolist()  # type: ignore[operator,attr-defined]
+    if spreads is None:
+        extremes = potential_range(batch)
+        spreads = (extremes.high - extremes.low).tolist()  # type: ignore[operator,attr-defined]
+    spread = spreads
     theta = stack_members(theta0s)
     eta = torch.tensor(etas, dtype=theta[0].dtype)[:, None, None]
     alive = list(range(len(games)))
@@ -92,12 +111,17 @@ def pg_limits(
         last, size = _step_and_size(theta, new)
         theta = new
         stopped = (last <= STEP_TOL * (1.0 + size)).tolist()
+        done = [j for j in range(len(alive)) if stopped[j]]
+        adv: dict[int, float] = {}
+        if done:  # the members that stopped at this step: their stationarity in one stacked evaluation
+            largest = _largest_advantages(batch.select(done), tuple(t[done] for t in theta))
+            adv = dict(zip(done, largest, strict=True))
         keep = []
         for j, b in enumerate(alive):
             if stopped[j] or k == steps[b]:
                 state = TabularState(theta=tuple(t[j : j + 1] for t in theta), t=k)
                 reason = (
-                    _stationary_reason(games[b], state, k, spread[b])
+                    _stationary_text(adv[j], k, spread[b])
                     if stopped[j]
                     else f"θ_t did not stop moving in {steps[b]} steps (Assumption 3.3 not established)"
                 )

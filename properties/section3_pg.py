@@ -144,29 +144,45 @@ def premises_thm_3_4(game: MarkovGame, witness: dict[str, Any]) -> Premises:
     Φ_min)), 4(1−γ)³/(41N))`` with ``eta_fraction ∈ (0, 1]`` (default 1: η at its bound); θ₀ any;
     Assumption 3.3 (θ_t converges) certified on the run of ``steps`` ≥ 1 steps (:func:`pg_limit`).
     Facts: the limit ``state``, ``eta`` and the initial gradient's largest entry ``moved``."""
-    setup = _thm_3_4_setup(game, witness)
-    if isinstance(setup, Premises):
-        return setup
-    theta0, steps, eta, moved = setup
+    rules = _thm_3_4_rules(game, witness)
+    if isinstance(rules, Premises):
+        return rules
+    theta0, steps, fraction = rules
+    low, high = potential_range(game)
+    eta = fraction * bounds.thm_3_4_step(game.n_agents, game.gamma, high - low)
+    probs = softmax_policy(theta0)
+    moved = max(float(g.abs().max()) for g in policy_gradients(probs, evaluate(game, probs)))
     return _thm_3_4_decision(pg_limit(game, theta0, eta, steps), eta, moved)
 
 
 def batch_premises_thm_3_4(games: list[MarkovGame], witnesses: list[dict[str, Any]]) -> list[Premises]:
-    """:func:`premises_thm_3_4` over same-shape games at once: the rules one by one, then every PG run
-    whose rules hold in one stacked run (:func:`properties.pg_limits.pg_limits`)."""
-    setups = [_thm_3_4_setup(g, w) for g, w in zip(games, witnesses, strict=True)]
-    runs = [k for k, s in enumerate(setups) if not isinstance(s, Premises)]
-    out: list[Premises] = [s if isinstance(s, Premises) else Premises.undecided("") for s in setups]
+    """:func:`premises_thm_3_4` over same-shape games at once: the rules one by one, then for every member
+    whose rules hold, Φ's range (η), the initial gradient (``moved``) and the PG run with its certificate
+    in stacks (:func:`properties.pg_limits.pg_limits`). The stacked range, evaluation and advantages are
+    each game's own numbers, bit for bit (``tests/test_population.py``), so the decisions are the gate's."""
+    rules = [_thm_3_4_rules(g, w) for g, w in zip(games, witnesses, strict=True)]
+    runs = [k for k, r in enumerate(rules) if not isinstance(r, Premises)]
+    out: list[Premises] = [r if isinstance(r, Premises) else Premises.undecided("") for r in rules]
     if runs:
-        args = [setups[k] for k in runs]
-        limits = pg_limits([games[k] for k in runs], [a[0] for a in args], [a[2] for a in args], [a[1] for a in args])  # type: ignore[index]
-        for k, a, limit in zip(runs, args, limits, strict=True):
-            out[k] = _thm_3_4_decision(limit, a[2], a[3])  # type: ignore[index]
+        args: list[tuple[Any, int, float]] = [rules[k] for k in runs]  # type: ignore[misc]
+        batch = GameBatch.stack([games[k] for k in runs])
+        extremes = potential_range(batch)
+        spreads = (extremes.high - extremes.low).tolist()  # type: ignore[operator,attr-defined]
+        N, gamma = batch.n_agents, batch.gamma.tolist()
+        etas = [a[2] * bounds.thm_3_4_step(N, g, sp) for a, g, sp in zip(args, gamma, spreads, strict=True)]
+        theta0 = stack_members([a[0] for a in args])
+        probs = softmax_policy(theta0)
+        grads = policy_gradients(probs, evaluate(batch, probs))
+        moved = torch.stack([g.abs().flatten(1).amax(1) for g in grads]).amax(0).tolist()
+        limits = pg_limits([games[k] for k in runs], [a[0] for a in args], etas, [a[1] for a in args], spreads)
+        for k, eta, m, limit in zip(runs, etas, moved, limits, strict=True):
+            out[k] = _thm_3_4_decision(limit, eta, m)
     return out
 
 
-def _thm_3_4_setup(game: MarkovGame, witness: dict[str, Any]) -> Premises | tuple[Any, int, float, float]:
-    """The rules of :func:`premises_thm_3_4` before the PG run: a failed rule, or (θ₀, steps, η, moved)."""
+def _thm_3_4_rules(game: MarkovGame, witness: dict[str, Any]) -> Premises | tuple[Any, int, float]:
+    """The rules of :func:`premises_thm_3_4` before any number of the game: a failed rule, or (θ₀, steps,
+    eta_fraction)."""
     theta0 = theta_of(game, witness)
     steps = integer(witness, "steps", cap=100_000)
     fraction = number(witness, "eta_fraction", default=1.0)
@@ -174,11 +190,7 @@ def _thm_3_4_setup(game: MarkovGame, witness: dict[str, Any]) -> Premises | tupl
     rule = rule or at_least("steps", steps, 1)
     if rule is not None:
         return Premises.fail(rule)
-    low, high = potential_range(game)
-    eta = fraction * bounds.thm_3_4_step(game.n_agents, game.gamma, high - low)
-    probs = softmax_policy(theta0)
-    moved = max(float(g.abs().max()) for g in policy_gradients(probs, evaluate(game, probs)))
-    return theta0, steps, eta, moved
+    return theta0, steps, fraction
 
 
 def _thm_3_4_decision(limit: tuple[Any, int, str | None], eta: float, moved: float) -> Premises:
