@@ -32,7 +32,7 @@ from properties.coverage import (
     mpg_space,
 )
 from properties.moves import Moves
-from properties.pg_limits import MOVED, pg_limit, pg_limits
+from properties.pg_limits import MOVED, pg_limits
 from properties.premises import (
     at_least,
     decide,
@@ -142,24 +142,21 @@ def check_lemma_c3(game: MarkovGame, witness: dict[str, Any], *, gate: Premises,
 def premises_thm_3_4(game: MarkovGame, witness: dict[str, Any]) -> Premises:
     """Theorem 3.4: Section 3's hypotheses; the step ``η = eta_fraction · min((1−γ)/(N max(5,√N)(Φ_max −
     Φ_min)), 4(1−γ)³/(41N))`` with ``eta_fraction ∈ (0, 1]`` (default 1: η at its bound); θ₀ any;
-    Assumption 3.3 (θ_t converges) certified on the run of ``steps`` ≥ 1 steps (:func:`pg_limit`).
-    Facts: the limit ``state``, ``eta`` and the initial gradient's largest entry ``moved``."""
-    rules = _thm_3_4_rules(game, witness)
-    if isinstance(rules, Premises):
-        return rules
-    theta0, steps, fraction = rules
-    low, high = potential_range(game)
-    eta = fraction * bounds.thm_3_4_step(game.n_agents, game.gamma, high - low)
-    probs = softmax_policy(theta0)
-    moved = max(float(g.abs().max()) for g in policy_gradients(probs, evaluate(game, probs)))
-    return _thm_3_4_decision(pg_limit(game, theta0, eta, steps), eta, moved)
+    Assumption 3.3 (θ_t converges) certified on the run of ``steps`` ≥ 1 steps (the certificate of
+    :func:`properties.pg_limits.pg_limit`). Facts: the limit ``state``, ``eta`` and the initial
+    gradient's largest entry ``moved``.
+
+    Decided as a population of one (:func:`batch_premises_thm_3_4`): a member's numbers do not depend
+    on the stack it is in, bit for bit, so the gate alone and in a population are one computation."""
+    return batch_premises_thm_3_4([game], [witness])[0]
 
 
 def batch_premises_thm_3_4(games: list[MarkovGame], witnesses: list[dict[str, Any]]) -> list[Premises]:
     """:func:`premises_thm_3_4` over same-shape games at once: the rules one by one, then for every member
-    whose rules hold, Φ's range (η), the initial gradient (``moved``) and the PG run with its certificate
-    in stacks (:func:`properties.pg_limits.pg_limits`). The stacked range, evaluation and advantages are
-    each game's own numbers, bit for bit (``tests/test_population.py``), so the decisions are the gate's."""
+    whose rules hold, Φ's range (η), the initial gradient ``max |d π A|`` (``moved``) and the PG run with
+    its certificate in stacks (:func:`properties.pg_limits.pg_limits`). Each member's numbers are the
+    same alone (a stack of one) and in any stack (``tests/test_pg_limit_paths.py``), and equal to the
+    one-game solvers' and to the library's PG run (:func:`~properties.pg_limits.pg_limit`) to round-off."""
     rules = [_thm_3_4_rules(g, w) for g, w in zip(games, witnesses, strict=True)]
     runs = [k for k, r in enumerate(rules) if not isinstance(r, Premises)]
     out: list[Premises] = [r if isinstance(r, Premises) else Premises.undecided("") for r in rules]

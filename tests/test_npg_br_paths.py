@@ -2,10 +2,10 @@
 
 * A single-action agent runs one step, not K (its move is zero in exact arithmetic).
 * Agents with 2 and 3 actions run as one stack, padded by actions of θ = −∞: each agent's loop is its
-  own, bit for bit.
+  own (to round-off: the pads add exact zeros, but the products may accumulate in another order).
 * The hot step :func:`~mpgverify.algorithms.npg_br._value_and_move` is
   :func:`~mpgverify.solvers.mdp.policy_evaluation`'s arithmetic, bit for bit.
-* A batch of games with a K per member equals each game's outer steps alone.
+* A batch of games with a K per member equals each game's outer steps alone (to round-off).
 """
 
 from __future__ import annotations
@@ -66,10 +66,12 @@ def test_a_single_action_agents_inner_loop_keeps_theta_and_the_full_loops_gain(k
 
 @pytest.mark.parametrize("kind", POLICIES)
 @pytest.mark.parametrize("acts", [(3, 2), (2, 3, 2), (1, 3, 2), (3, 1, 2), (2, 2)])
-def test_padded_inner_loops_are_each_agents_own_loop_bit_for_bit(kind: str, acts: tuple[int, ...]) -> None:
+def test_padded_inner_loops_are_each_agents_own_loop(kind: str, acts: tuple[int, ...]) -> None:
     """The agents with 2 and 3 actions take their K steps in one stack, the narrower ones padded by
-    actions of θ = −∞: every agent's θ_{t,K} and gain equal its own loop in its own (unpadded) MDP
-    exactly (torch.equal), γ from 0 to 0.95, one to three states."""
+    actions of θ = −∞: every agent's θ_{t,K} and gain equal its own loop in its own (unpadded) MDP, γ
+    from 0 to 0.95, one to three states. In exact arithmetic a pad adds zeros; in floats the products
+    over 3 actions and over 2 may accumulate in another order (bit for bit with AVX2 kernels, a few ulps
+    apart with AVX-512 ones), so the check is to 1e-12 relative: far below any tolerance of a claim."""
     for S, gamma in ((1, 0.0), (2, 0.6), (3, 0.95)):
         game = rg.general_mpg_game(seed=S, n_agents=len(acts), n_states=S, n_actions=list(acts), gamma=gamma)
         theta = logits_of(kind, [(1, S, n) for n in acts], seed=S)
@@ -79,13 +81,16 @@ def test_padded_inner_loops_are_each_agents_own_loop_bit_for_bit(kind: str, acts
             if n == 1:
                 continue  # one step, θ returned as it was (the test above)
             assert out[i].shape == want[i].shape, f"agent {i}: {tuple(out[i].shape)} vs {tuple(want[i].shape)}"
-            assert torch.equal(out[i], want[i]), f"S={S}, agent {i}: off by {float((out[i] - want[i]).abs().max()):.3g}"
-            assert float(gains[0, i]) == float(want_gains[0, i]), f"S={S}, agent {i}: gain differs"
+            err = float((out[i] - want[i]).abs().max())
+            assert err <= 1e-12 * (1 + float(want[i].abs().max())), f"S={S}, agent {i}: θ off by {err:.3g}"
+            g, w = float(gains[0, i]), float(want_gains[0, i])
+            assert abs(g - w) <= 1e-12 * (1 + abs(w)), f"S={S}, agent {i}: gain {g!r} vs {w!r}"
 
 
 def test_outer_steps_with_a_single_action_agent_batched_equal_alone() -> None:
     """NPG-BR outer steps over a batch with a single-action agent and a K per member equal each game's
-    steps alone, bit for bit (the agent kept, its gain, θ)."""
+    steps alone: the agent kept exactly, its gain and θ to 1e-12 relative (the batch builds the induced
+    MDPs with batched products, which on some CPUs accumulate in another order than one game's)."""
     games = [rg.dummy_term_game(seed=s, n_agents=3, n_states=3, n_actions=[2, 1, 3]) for s in range(4)]
     theta = logits_of("random", [(4, 3, n) for n in (2, 1, 3)], seed=2)
     Ks = torch.tensor([1, 6, 11, 3])
@@ -94,8 +99,11 @@ def test_outer_steps_with_a_single_action_agent_batched_equal_alone() -> None:
         stacked, mover, gain = outer_step(batch, theta, Ks, 1.0)
         for b, game in enumerate(games):
             alone, m, g = outer_step(game, tuple(t[b : b + 1] for t in theta), int(Ks[b]), 1.0)
-            assert int(mover[b]) == int(m[0]) and float(gain[b]) == float(g[0]), (b, mover, m, gain, g)
-            assert all(torch.equal(stacked[i][b], alone[i][0]) for i in range(3)), f"member {b}: θ differs"
+            assert int(mover[b]) == int(m[0]), (b, mover, m)
+            assert abs(float(gain[b]) - float(g[0])) <= 1e-12 * (1 + abs(float(g[0]))), (b, gain, g)
+            for i in range(3):
+                err = float((stacked[i][b] - alone[i][0]).abs().max())
+                assert err <= 1e-12 * (1 + float(alone[i].abs().max())), f"member {b}, agent {i}: θ off by {err:.3g}"
         theta = stacked
 
 

@@ -173,8 +173,10 @@ def _stacked_mdps(
     """(P ``[G, *B, S, width, S]``, r ``[G, *B, S, width]``, θ ``[G, *B, S, width]``) of the agents in
     ``members``, an agent with fewer actions padded by actions it never takes: θ = −∞ (π = 0 exactly),
     reward 0 and a zero kernel row. Each pad adds exact zeros to the sums over actions (0·x = 0,
-    x + 0 = x) and the real entries' arithmetic is the agent's own, bit for bit
-    (``tests/test_speed_paths.py``); so agents with 2 and 3 actions take their K steps together."""
+    x + 0 = x), so in exact arithmetic the loop is the agent's own; in floats a product over 3 actions
+    may accumulate in another order than over 2 (bit for bit with AVX2 kernels, ulps apart with
+    AVX-512 ones; ``tests/test_npg_br_paths.py``). So agents with 2 and 3 actions take their K steps
+    together."""
     P = torch.stack([_padded(mdps[i][0], width, 0.0, -2) for i in members])
     r = torch.stack([_padded(mdps[i][1], width, 0.0, -1) for i in members])
     th = torch.stack([_padded(theta[i], width, -math.inf, -1) for i in members])

@@ -317,7 +317,9 @@ def _extreme_visitation_batch(batch: GameBatch) -> tuple[torch.Tensor, torch.Ten
     S = batch.n_states
     stage = batch.P.permute(0, 3, 1, 2)  # [B, s, x, a] = P(s | x, a)
     sol = _optima(batch, torch.cat([stage, -stage], dim=1))
-    U = (sol.V @ batch.mu[:, :, None])[..., 0]  # [B, 2S]: each member's values at its μ
+    # [B, 2S]: each member's values at its μ, one matrix–vector product per member as for one game (a
+    # batched product accumulates in another order on some CPUs: AVX-512 kernels differ in the last bit)
+    U = torch.stack([v @ m for v, m in zip(sol.V, batch.mu, strict=True)])
     vals = torch.cat([batch.mu, batch.mu], dim=1) + batch._g(1) * torch.cat([U[:, :S], -U[:, S:]], dim=1)
     return vals[:, :S], vals[:, S:]
 
