@@ -21,6 +21,7 @@ __all__ = [
     "flat_theta",
     "hessian",
     "identity_outcome",
+    "largest_entries",
     "lower_bound_outcome",
     "mpg_games",
     "spectral_norm",
@@ -160,3 +161,8 @@ def identity_outcome(residual: float, *, scale: float, premises_met: bool = True
     """``lhs = rhs``: margin = −|lhs − rhs|, float tolerance 1e-9 relative to the quantities' scale."""
     tol = 1e-9 * (1.0 + abs(scale))
     return Outcome(premises_met, -abs(residual), tol, abs(residual), 0.0, None, note)
+
+
+def largest_entries(per_agent: Sequence[torch.Tensor]) -> list[float]:
+    """Each member's largest ``|x|`` over every agent's tensor ``[B, …]`` (a stack's ``max_i max |xⁱ|``)."""
+    return torch.stack([x.abs().flatten(1).amax(1) for x in per_agent]).amax(0).tolist()

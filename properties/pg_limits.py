@@ -1,7 +1,7 @@
 """Assumption 3.3 certified on a PG run (Theorem 3.4's premise): PG (3) from θ₀ until θ_t stops
 moving, then the limit's stationarity — for one game (:func:`pg_limit`) or for a population of
 same-shape games at once (:func:`pg_limits`: each member with its own η and its own stop, masked;
-equal to :func:`pg_limit` member by member)."""
+equal to :func:`pg_limit` member by member to round-off, and the same numbers in any stack)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from mpgverify.policy import softmax_policy
 from mpgverify.solvers.batched import GameBatch, stack_members
 from mpgverify.solvers.evaluation import evaluate
 from mpgverify.solvers.game_constants import potential_range
+from properties.common import largest_entries
 
 __all__ = ["MOVED", "STATIONARY_TOL", "STEP_TOL", "pg_limit", "pg_limits"]
 
@@ -78,32 +79,27 @@ def _stationary_text(adv: float, k: int, spread: float) -> str | None:
 
 
 def _largest_advantages(batch: GameBatch, theta: tuple[torch.Tensor, ...]) -> list[float]:
-    """Each member's ``max |Aⁱ(s, a)|`` at θ ``[B, S, Aⁱ]``, from one stacked evaluation: the number
-    :func:`_stationary_reason` reads from the member's own, bit for bit (``tests/test_population.py``)."""
-    adv = evaluate(batch, softmax_policy(theta)).advantages
-    return torch.stack([a.abs().flatten(1).amax(1) for a in adv]).amax(0).tolist()
+    """Each member's ``max |Aⁱ(s, a)|`` at θ ``[B, S, Aⁱ]``, from one stacked evaluation: the same number in
+    any stack, and :func:`_stationary_reason`'s from the member's own evaluation to round-off
+    (``tests/test_pg_limit_paths.py``)."""
+    return largest_entries(evaluate(batch, softmax_policy(theta)).advantages)
 
 
 def pg_limits(
-    games: list[MarkovGame],
+    batch: GameBatch,
     theta0s: list[tuple[torch.Tensor, ...]],
     etas: list[float],
     steps: list[int],
-    spreads: list[float] | None = None,
+    spreads: list[float],
 ) -> list[tuple[Any, int, str | None]]:
-    """:func:`pg_limit` for same-shape games at once: one stacked PG step ``θ_b ← θ_b + η_b ∇Vⁱ_b`` (the
-    gradients d π A of the batched evaluation) for every member still moving; a member leaves the batch
-    when θ stops moving or its ``steps`` run out, and the stationarity of the members that stopped at a
-    step is certified in one stacked evaluation. ``spreads``: each member's Φ_max − Φ_min, when known."""
-    batch = GameBatch.stack(games)
-    if spreads is None:
-        extremes = potential_range(batch)
-        spreads = (extremes.high - extremes.low).tolist()  # type: ignore[operator,attr-defined]
-    spread = spreads
+    """:func:`pg_limit` for a batch of games at once (``spreads``: each member's Φ_max − Φ_min): one stacked
+    PG step ``θ_b ← θ_b + η_b ∇Vⁱ_b`` (the gradients d π A of the batched evaluation) for every member still
+    moving; a member leaves the batch when θ stops moving or its ``steps`` run out, and the stationarity
+    of the members that stopped at a step is certified in one stacked evaluation."""
     theta = stack_members(theta0s)
     eta = torch.tensor(etas, dtype=theta[0].dtype)[:, None, None]
-    alive = list(range(len(games)))
-    out: list[tuple[Any, int, str | None]] = [None] * len(games)  # type: ignore[list-item]
+    alive = list(range(batch.size))
+    out: list[tuple[Any, int, str | None]] = [None] * batch.size  # type: ignore[list-item]
     for k in range(1, max(steps) + 1):
         probs = softmax_policy(theta)
         grads = marginal_policy_gradients(batch, probs)
@@ -121,7 +117,7 @@ def pg_limits(
             if stopped[j] or k == steps[b]:
                 state = TabularState(theta=tuple(t[j : j + 1] for t in theta), t=k)
                 reason = (
-                    _stationary_text(adv[j], k, spread[b])
+                    _stationary_text(adv[j], k, spreads[b])
                     if stopped[j]
                     else f"θ_t did not stop moving in {steps[b]} steps (Assumption 3.3 not established)"
                 )

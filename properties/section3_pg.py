@@ -20,6 +20,7 @@ from mpgverify.solvers.game_constants import potential_range
 from mpgverify.solvers.nash import nash_gap
 from mpgverify.verify.claims import ClaimBook, Outcome, Premises
 from properties.common import (
+    largest_entries,
     mpg_games,
     stacked_theta,
     theta_of,
@@ -99,7 +100,7 @@ def _lemma_c3_outcomes(
     Q1 = phi + gamma * (game.P @ V1[..., None, :, None]).squeeze(-1)
     worst = torch.minimum((V1 - V0).amin(-1), (Q1 - Q0).flatten(1).amin(-1)).tolist()
     scale = V0.abs().amax(-1).tolist()
-    moved = torch.stack([g.abs().flatten(1).amax(-1) for g in grads]).amax(0).tolist()
+    moved = largest_entries(grads)
     return [
         Outcome(True, w, 1e-12 * (1.0 + c), -w, 0.0, None, f"eta = {e:.3g}", informative=m > 1e-12)
         for w, c, m, e in zip(worst, scale, moved, eta.flatten().tolist(), strict=True)
@@ -170,8 +171,8 @@ def batch_premises_thm_3_4(games: list[MarkovGame], witnesses: list[dict[str, An
         theta0 = stack_members([a[0] for a in args])
         probs = softmax_policy(theta0)
         grads = policy_gradients(probs, evaluate(batch, probs))
-        moved = torch.stack([g.abs().flatten(1).amax(1) for g in grads]).amax(0).tolist()
-        limits = pg_limits([games[k] for k in runs], [a[0] for a in args], etas, [a[1] for a in args], spreads)
+        moved = largest_entries(grads)
+        limits = pg_limits(batch, [a[0] for a in args], etas, [a[1] for a in args], spreads)
         for k, eta, m, limit in zip(runs, etas, moved, limits, strict=True):
             out[k] = _thm_3_4_decision(limit, eta, m)
     return out
