@@ -1,6 +1,6 @@
 """Examples per second now against the code issue 24 was filed on, claim by claim (the issue's table).
 
-    python benchmarks/since_filed.py [--markdown] [--json PATH] [--ref 1cabea4] [--only ID …] [--same]
+    python benchmarks/since_filed.py [--markdown] [--json PATH] [--ref 1cabea4] [--only ID …] [--chains 4] [--same]
 
 Issue 24 measured, per claim, the cost of drawing examples and of checking them one at a time, on one
 core with one torch thread. This script measures that on the code of ``--ref`` (the commit the issue
@@ -10,8 +10,12 @@ in another process, on this tree, each side the way it evaluates examples:
 * **runner**: then, ``--draws`` Hypothesis draws and ``claim.check`` one at a time; now, the same
   number drawn afresh (:func:`~mpgverify.verify.population.fresh_draw`, no memory of earlier draws) and
   judged in blocks (:func:`~mpgverify.verify.population.evaluate_population`), the draws included;
-* **hunter**: a drawn example's ``--size`` neighbours (the claim's moves) — then checked one at a time
-  (the (1+1)-ES), now judged as populations of 16, as the hunter's (1+λ)-ES does — the moves included.
+* **hunter**: ``--size`` neighbours (the claim's moves) of the hunter's pool — the first
+  ``--chains`` draws whose premises hold, ``--size // --chains`` neighbours each — then checked one at
+  a time (the (1+1)-ES), now judged as the hunter's (1+λ)-ES judges a generation: every chain's
+  offspring together, as one population (``--chains`` × :data:`~mpgverify.verify.hunter.OFFSPRING` =
+  4 × 16), stacked by shape — the moves included. ``--chains 1`` judges one chain's 16 offspring at a
+  time (the figures given before the stop of 7 December 2026, second session).
 
 Both sides are seeded alike but draw from their own strategies, so the examples differ; a rate is
 examples per second on each side's own examples. The two processes run one after the other on one
@@ -62,20 +66,27 @@ def _draw(claim: Any, n: int, seed_value: int) -> list[Any]:
     return drawn
 
 
-def _parent(claim: Any, drawn: list[Any]) -> Any:
-    """The hunter's parent among the draws: the first whose premises hold (else the first draw)."""
-    return next((ex for ex in drawn if claim.premises(ex.game, ex.witness).met is True), drawn[0])
+def _parents(claim: Any, drawn: list[Any], chains: int) -> list[Any]:
+    """The hunter's pool among the draws: the first ``chains`` whose premises hold (topped up with the
+    first draws where fewer hold)."""
+    held = [ex for ex in drawn if claim.premises(ex.game, ex.witness).met is True]
+    return (held + [ex for ex in drawn if not any(ex is h for h in held)])[:chains]
 
 
-def _neighbours(claim: Any, parent: Any, size: int) -> list[Any]:
+def _neighbours(claim: Any, parents: list[Any], size: int) -> list[Any]:
+    """``size // len(parents)`` neighbours of each parent, the chains' offspring in the order the hunter
+    lists a generation's (chain by chain)."""
     import numpy as np
 
     rng, kids = np.random.default_rng(0), []
-    while len(kids) < size:
-        try:
-            kids.append(claim.moves.neighbour(parent, rng, 0.1))
-        except Exception:  # a move the game refuses (each tree raises its own error classes): draw another
-            continue
+    for parent in parents:
+        mine: list[Any] = []
+        while len(mine) < size // len(parents):
+            try:
+                mine.append(claim.moves.neighbour(parent, rng, 0.1))
+            except Exception:  # a move the game refuses (each tree raises its own error classes): draw another
+                continue
+        kids += mine
     return kids
 
 
@@ -90,7 +101,7 @@ def _check_each(claim: Any, examples: list[Any]) -> list[Any]:
     return out
 
 
-def measure(ids: list[str], draws: int, size: int) -> list[dict[str, Any]]:
+def measure(ids: list[str], draws: int, size: int, chains: int) -> list[dict[str, Any]]:
     """This process's tree: per claim, seconds per example on the runner's and the hunter's path."""
     import torch
 
@@ -112,21 +123,27 @@ def measure(ids: list[str], draws: int, size: int) -> list[dict[str, Any]]:
             drawn = fresh_draw(claim, draws, 0)
             evaluate_population(claim, drawn)
         runner = (time.perf_counter() - start) / len(drawn)
-        parent = _parent(claim, drawn)  # not timed: its premises are asked to choose it
+        parents = _parents(claim, drawn, chains)  # not timed: their premises are asked to choose them
         start = time.perf_counter()
-        kids = _neighbours(claim, parent, size)
+        kids = _neighbours(claim, parents, size)
         if evaluate_population is None:
             _check_each(claim, kids)
         else:
-            for k in range(0, len(kids), 16):
-                evaluate_population(claim, kids[k : k + 16])
+            _generations(claim, kids, chains, evaluate_population)
         hunter = (time.perf_counter() - start) / len(kids)
         rows.append({"id": cid, "runner_s": runner, "hunter_s": hunter, "draws": len(drawn)})
         print(f"{cid}: runner {runner * 1e3:.2f} ms, hunter {hunter * 1e3:.2f} ms", file=sys.stderr, flush=True)
     return rows
 
 
-def export(ids: list[str], draws: int, size: int, path: Path) -> None:
+def _generations(claim: Any, kids: list[Any], chains: int, evaluate_population: Any) -> list[Any]:
+    """``kids`` judged a generation at a time, as the hunter does: ``chains`` × 16 offspring per
+    population (the last one shorter)."""
+    step = chains * 16
+    return [o for k in range(0, len(kids), step) for o in evaluate_population(claim, kids[k : k + step])]
+
+
+def export(ids: list[str], draws: int, size: int, chains: int, path: Path) -> None:
     """This tree's draws and neighbours of every claim in ``ids``, written to ``path`` (JSON: per claim,
     ``runner`` and ``hunter`` lists of ``{"game", "witness"}`` in the counterexample file's encoding)."""
     import torch
@@ -142,12 +159,15 @@ def export(ids: list[str], draws: int, size: int, path: Path) -> None:
         drawn = fresh_draw(claim, draws, 0)
         out[cid] = {
             part: [{"game": game_to_json(ex.game), "witness": ex.witness} for ex in examples]
-            for part, examples in (("runner", drawn), ("hunter", _neighbours(claim, _parent(claim, drawn), size)))
+            for part, examples in (
+                ("runner", drawn),
+                ("hunter", _neighbours(claim, _parents(claim, drawn, chains), size)),
+            )
         }
     path.write_text(json_text(out, indent=None))
 
 
-def measure_same(ids: list[str], path: Path) -> list[dict[str, Any]]:
+def measure_same(ids: list[str], path: Path, chains: int) -> list[dict[str, Any]]:
     """This process's tree on the examples of ``path`` (:func:`export`): per claim, seconds per example
     of the checks alone and how many examples' premises held, on the runner's and the hunter's path."""
     import torch
@@ -164,16 +184,15 @@ def measure_same(ids: list[str], path: Path) -> list[dict[str, Any]]:
     rows = []
     for cid in ids:
         claim, row = claims[cid], {"id": cid}
-        for part, chunk in (("runner", None), ("hunter", 16)):
+        for part in ("runner", "hunter"):
             examples = [_example(game_from_json(e["game"]), e["witness"]) for e in saved[cid][part]]
             start = time.perf_counter()
             if evaluate_population is None:
                 outcomes = _check_each(claim, examples)
+            elif part == "runner":
+                outcomes = evaluate_population(claim, examples)
             else:
-                step = chunk or len(examples)
-                outcomes = [
-                    o for k in range(0, len(examples), step) for o in evaluate_population(claim, examples[k : k + step])
-                ]
+                outcomes = _generations(claim, examples, chains, evaluate_population)
             row[f"{part}_s"] = (time.perf_counter() - start) / len(examples)
             row[f"{part}_met"] = sum(o is not None and o.premises_met for o in outcomes)
             row[f"{part}_n"] = len(examples)
@@ -192,9 +211,12 @@ def _example(game: Any, witness: dict[str, Any]) -> Any:
     return Example(game, witness)
 
 
-def _side(tree: Path, ids: list[str], draws: int, size: int, same: Path | None = None) -> list[dict[str, Any]]:
+def _side(
+    tree: Path, ids: list[str], draws: int, size: int, chains: int, same: Path | None = None
+) -> list[dict[str, Any]]:
     env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1", "MPGVERIFY_THREADS": "1"}
     args = [sys.executable, str(Path(__file__).resolve()), "--measure", "--draws", str(draws), "--size", str(size)]
+    args += ["--chains", str(chains)]
     args += [] if same is None else ["--same-file", str(same)]
     out = subprocess.run([*args, "--only", *ids], env=env, cwd=tree, check=True, capture_output=True, text=True)
     sys.stderr.write(out.stderr)
@@ -240,6 +262,7 @@ def main() -> None:
     parser.add_argument("--ref", default="1cabea4", help="the commit issue 24 was filed on")
     parser.add_argument("--draws", type=int, default=20, help="examples drawn per claim (issue 24: 20)")
     parser.add_argument("--size", type=int, default=64, help="neighbours judged per claim on the hunter's path")
+    parser.add_argument("--chains", type=int, default=4, help="the hunter's chains (its pool), 16 offspring each")
     parser.add_argument("--only", nargs="*", default=None)
     parser.add_argument("--same", action="store_true", help="the checks alone, on the same examples (see above)")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
@@ -247,22 +270,26 @@ def main() -> None:
     args = parser.parse_args()
     ids = args.only or list(SLOWEST)
     if args.measure:
-        rows = measure(ids, args.draws, args.size) if args.same_file is None else measure_same(ids, args.same_file)
+        rows = (
+            measure(ids, args.draws, args.size, args.chains)
+            if args.same_file is None
+            else measure_same(ids, args.same_file, args.chains)
+        )
         print(json.dumps(rows))
         return
     with tempfile.TemporaryDirectory() as tmp:
         same = None
         if args.same:
             same = Path(tmp) / "examples.json"
-            export(ids, args.draws, args.size, same)
+            export(ids, args.draws, args.size, args.chains, same)
         tree = Path(tmp) / "filed"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(tree), args.ref], check=True,
                        capture_output=True)  # fmt: skip
         try:
-            then = _side(tree, ids, args.draws, args.size, same)
+            then = _side(tree, ids, args.draws, args.size, args.chains, same)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)
-        now = _side(ROOT, ids, args.draws, args.size, same)
+        now = _side(ROOT, ids, args.draws, args.size, args.chains, same)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"ref": args.ref, "same": args.same, "then": then, "now": now}, indent=2))

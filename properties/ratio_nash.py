@@ -47,22 +47,24 @@ def probs_of(game: MarkovGame, witness: dict[str, Any]) -> tuple[torch.Tensor, .
     return check_policy(game, witness["probs"], "witness.probs")
 
 
-def _ratio_values(games: list[MarkovGame], probs: list[tuple[torch.Tensor, ...]]) -> list[tuple[Any, Any]]:
-    """Each member's (own values ``Vⁱ_π(μ)``, best-response values ``max_π'ⁱ Vⁱ(π'ⁱ, π⁻ⁱ)(μ)``), each
-    ``[N]``: one game alone, or the stack's values and best responses at once."""
+def _ratio_values(games: list[MarkovGame], probs: list[tuple[torch.Tensor, ...]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The members' own values ``Vⁱ_π(μ)`` and best-response values ``max_π'ⁱ Vⁱ(π'ⁱ, π⁻ⁱ)(μ)``, each
+    ``[B, N]``: one game alone, or the stack's values and best responses at once."""
     if len(games) == 1:
         V = at_mu(games[0], state_values(games[0], probs[0]))
-        return [(V, nash_gap(games[0], probs[0], V_mu=V).best_values)]
+        return V[None], nash_gap(games[0], probs[0], V_mu=V).best_values[None]
     batch = GameBatch.stack(games)
     stacked = stack_members(probs)
     V = batch.at_mu(state_values(batch, stacked))  # type: ignore[arg-type]  # [B, N]
-    best = nash_gap(batch, stacked, V_mu=V).best_values  # type: ignore[arg-type]
-    return list(zip(V, best, strict=True))
+    return V, nash_gap(batch, stacked, V_mu=V).best_values  # type: ignore[arg-type]
 
 
-def _ratio_nash(V: torch.Tensor, best: torch.Tensor, eps: float, reading: str) -> bool:
-    """ε-ratio-Nash under ``reading``, with a round-off slack of 1e-12 relative to the values."""
-    return bool(is_ratio_nash(V, best, eps, reading, tol=1e-12 * (1 + float(best.abs().max()))))
+def _ratio_nash(V: torch.Tensor, best: torch.Tensor, eps: list[float], reading: str) -> list[bool]:
+    """Each member ε-ratio-Nash under ``reading`` (``V``, ``best`` ``[B, N]``, one ε each), with a round-off
+    slack of 1e-12 relative to its values ``1e-12·(1 + maxᵢ |bestⁱ|)``: elementwise, the float operations
+    of one member alone."""
+    e = torch.tensor(eps, dtype=V.dtype)[:, None]
+    return is_ratio_nash(V, best, e, reading, tol=1e-12 * (1 + best.abs().amax(-1, keepdim=True))).tolist()
 
 
 def premises_def_4_4(game: MarkovGame, witness: dict[str, Any], *, reading: str = "as-used") -> Premises:
@@ -88,13 +90,13 @@ def batch_premises_def_4_4(
         if reason is None:
             live.append(k)
     if live:
-        for k, (V, best) in zip(live, _ratio_values([games[k] for k in live], [probs[k] for k in live]), strict=True):
-            eps = epsilons[k]
-            ok = _ratio_nash(V, best, eps, reading)
+        V, best = _ratio_values([games[k] for k in live], [probs[k] for k in live])
+        oks = _ratio_nash(V, best, [epsilons[k] for k in live], reading)
+        for j, (k, ok) in enumerate(zip(live, oks, strict=True)):
             out[k] = (
-                Premises.hold(V=V, best=best)
+                Premises.hold(V=V[j], best=best[j])
                 if ok
-                else Premises.fail(f"the policy is not {eps:.3g}-ratio-Nash ({reading})")
+                else Premises.fail(f"the policy is not {epsilons[k]:.3g}-ratio-Nash ({reading})")
             )
     return out  # type: ignore[return-value]
 
@@ -143,15 +145,16 @@ def batch_premises_thm_4_5(
         return out  # type: ignore[return-value]
     members = [games[k] for k in live]
     probs = [rules[k][0] for k in live]  # type: ignore[index]
-    values = _ratio_values(members, probs)
+    V, best = _ratio_values(members, probs)
+    oks = _ratio_nash(V, best, [rules[k][1] for k in live], reading)  # type: ignore[index]
     optima = (
         [float(social_optimum(members[0]).value)]
         if len(live) == 1
         else social_optimum(GameBatch.stack(members)).value.tolist()  # type: ignore[arg-type]
     )
-    for k, p, (V, best), optimum in zip(live, probs, values, optima, strict=True):
+    for k, p, ok, optimum in zip(live, probs, oks, optima, strict=True):
         _, eps, alpha, beta = rules[k]  # type: ignore[misc]
-        if not _ratio_nash(V, best, eps, reading):
+        if not ok:
             out[k] = Premises.fail(f"not ε-ratio-Nash ({reading})")
         elif abs(optimum) <= 1e-12:
             out[k] = Premises.fail("the optimal social value is 0: the POA (Def 4.1) is undefined")

@@ -297,12 +297,28 @@ def batch_def_4_4(
     reading: str = "as-used",
     eps_scale: float = 1.0,
 ) -> list[Outcome]:
-    """:func:`check_def_4_4` over same-shape games: its arithmetic on each gate's values, which the batched
-    gate (:func:`properties.ratio_nash.batch_premises_def_4_4`) solved for the stack at once."""
+    """:func:`check_def_4_4` over same-shape games: its arithmetic on the gates' values, which the batched
+    gate (:func:`properties.ratio_nash.batch_premises_def_4_4`) solved for the stack at once, stacked
+    ``[B, N]`` (elementwise, each member's float operations alone)."""
+    V = torch.stack([gate.facts["V"] for gate in gates])
+    best = torch.stack([gate.facts["best"] for gate in gates])
+    eps = torch.tensor([float(w["eps"]) for w in witnesses], dtype=V.dtype)[:, None]
+    excess, tol, moved = _def_4_4_arithmetic(V, best, eps * eps_scale)
     return [
-        check_def_4_4(g, w, gate=gate, reading=reading, eps_scale=eps_scale)
-        for g, w, gate in zip(games, witnesses, gates, strict=True)
+        Outcome(True, -x, t, x, 0.0, None, "", informative=m)
+        for x, t, m in zip(excess.tolist(), tol.tolist(), moved.tolist(), strict=True)
     ]
+
+
+def _def_4_4_arithmetic(
+    V: torch.Tensor, best: torch.Tensor, eps: torch.Tensor | float
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per member (``[*B, N]``; ε, already scaled, a number or ``[*B, 1]``): the excess
+    ``maxᵢ (bestⁱ − Vⁱ − ε bestⁱ)``, the tolerance ``1e-9 (1 + maxᵢ |bestⁱ|)``, and whether some agent has a
+    gain ``bestⁱ − Vⁱ`` above it."""
+    excess = (best - V - eps * best).amax(-1)
+    tol = 1e-9 * (1 + best.abs().amax(-1))
+    return excess, tol, (best - V).amax(-1) > tol
 
 
 @BOOK.claim(
@@ -343,12 +359,8 @@ def check_def_4_4(
     """An ε-ratio-Nash policy (per ``reading``) leaves every agent a gain of at most ε times its
     best-response value: ``max_π'ⁱ Vⁱ − Vⁱ_π ≤ ε max_π'ⁱ Vⁱ`` (a relative ε-Nash, the role Def 4.4
     plays in Theorem 4.5)."""
-    eps = float(witness["eps"])
-    V, best = gate.facts["V"], gate.facts["best"]
-    excess = float((best - V - eps * eps_scale * best).max())
-    tol = 1e-9 * (1 + float(best.abs().max()))
-    moved = float((best - V).max()) > tol
-    return Outcome(True, -excess, tol, excess, 0.0, None, "", informative=moved)
+    excess, tol, moved = _def_4_4_arithmetic(gate.facts["V"], gate.facts["best"], float(witness["eps"]) * eps_scale)
+    return Outcome(True, -float(excess), float(tol), float(excess), 0.0, None, "", informative=bool(moved))
 
 
 def _thm_4_5_outcome(gate: Premises, social: float, bound_scale: float) -> Outcome:

@@ -23,24 +23,41 @@ concave and piecewise linear in β, so the valid β form an interval (possibly e
 found exactly from the breakpoints of the lower envelopes m_{s'}; a witness either states ``beta``,
 checked as printed, or picks a point of the interval with ``beta_choice`` ∈ [0, 1) (0 = the smallest
 β, the strongest premise). Kernels that depend on actions are *undecided* here (not "not met").
+
+Each stage's lines and envelope come from :mod:`properties.stage_lines` (exact integers over one
+denominator). f_s's signs at the breakpoints are integer sums over common denominators; Fractions are
+formed only at the ends of the valid set.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 from typing import Any, TypeVar
 
 import numpy as np
-import torch
 
 from mpgverify.game import MarkovGame
 from mpgverify.memo import per_game
 from mpgverify.verify.claims import Premises, premise_checked
 from properties.premises import number
+from properties.stage_lines import (
+    Line,
+    content,
+    envelope_of,
+    hull_breaks,
+    hull_value,
+    over_one_denominator,
+    per_stage,
+    profile_pairs,
+    scaled_pairs,
+    scaled_stage,
+    stage,
+    stage_pairs,
+    values_on,
+)
 from randomgames.perturb import is_action_independent
 
 __all__ = [
@@ -69,23 +86,6 @@ T = TypeVar("T")
 
 #: ``(low, high)`` with None for an unbounded side.
 Interval = tuple[Fraction | None, Fraction | None]
-Line = tuple[Fraction, Fraction]  # (slope, intercept)
-
-
-def stage(game: MarkovGame, s: int = 0) -> dict[tuple[int, ...], list[Fraction]]:
-    """Exact stage rewards ``rⁱ(s, a)`` of state ``s``, per pure profile a."""
-    R = game.rewards[:, s]
-    profiles = itertools.product(*(range(n) for n in game.n_actions))
-    return {a: [Fraction(float(R[(i, *a)])) for i in range(game.n_agents)] for a in profiles}
-
-
-def profile_pairs(
-    r: dict[tuple[int, ...], list[Fraction]], n_agents: int
-) -> Iterator[tuple[Fraction, Fraction, Fraction]]:
-    """``(r(a), r(a'), Σ_i rⁱ(a'ⁱ, a⁻ⁱ))`` for every pair of pure profiles (a, a'), exact."""
-    for a in r:
-        for b in r:
-            yield sum(r[a]), sum(r[b]), sum(r[(*a[:i], b[i], *a[i + 1 :])][i] for i in range(n_agents))
 
 
 def feasible(constraints: Iterable[tuple[int | Fraction, int | Fraction]]) -> Interval | None:
@@ -129,18 +129,13 @@ def smoothness_not_established(game: MarkovGame) -> str | None:
     "for one state or a state-only kernel only)"
 
 
-def _content(t: torch.Tensor) -> bytes:
-    """The stored float64 numbers of ``t``, as a cache key (equal bytes: the same exact rationals)."""
-    return t.detach().contiguous().numpy().tobytes()
-
-
 @per_game()
 def discount_matrix(game: MarkovGame, *, normalized_rows: bool = False) -> list[list[Fraction]]:
     """``D = (I − γQ)⁻¹`` exactly, Q the state-only kernel: the stored floats as they are, or with
     ``normalized_rows`` each row divided by its exact sum (the exact path's convention,
     :func:`mpgverify.solvers.exact.rationalize_game`). Kept by content as well: a move of μ or of the
     rewards keeps γ and Q, hence D."""
-    return _discount_of(float(game.gamma), game.n_states, _content(game.P[:, 0]), normalized_rows)
+    return _discount_of(float(game.gamma), game.n_states, content(game.P[:, 0]), normalized_rows)
 
 
 @functools.lru_cache(maxsize=256)
@@ -172,177 +167,51 @@ def discount_inverse(gamma: Fraction, Q: Sequence[Sequence[Fraction]]) -> list[l
     return inv
 
 
-def scaled_stage(game: MarkovGame, s: int = 0) -> tuple[int, dict[tuple[int, ...], list[int]]]:
-    """:func:`stage` over one common denominator: ``(q, {a: [q·rⁱ(s, a)]})`` with every entry an integer.
-    Each float is m·2ᵉ, so q is a power of two and ``Fraction(k, q)`` is exactly the stored reward;
-    sums and comparisons in these integers are the rational ones, without a Fraction per operation."""
-    return _scaled(game.rewards[:, s].reshape(game.n_agents, -1).tolist(), game.n_actions)
-
-
-def over_one_denominator(xs: Sequence[float]) -> tuple[int, list[int]]:
-    """``(q, [k…])`` with every float ``x = k/q`` exactly: each float is m·2ᵉ, so q, the largest of their
-    denominators (a power of two), is a multiple of every one of them. Sums and comparisons of the k are
-    the rational ones, without a Fraction per operation."""
-    ratios = [x.as_integer_ratio() for x in xs]
-    q = max(d for _, d in ratios)
-    return q, [n * (q // d) for n, d in ratios]
-
-
-def _scaled(R: list[list[float]], n_actions: tuple[int, ...]) -> tuple[int, dict[tuple[int, ...], list[int]]]:
-    """:func:`scaled_stage` of one stage's rewards ``R[i][a]``, per agent, the joint actions flattened in the
-    order itertools.product lists them."""
-    N = len(R)
-    q, ints = over_one_denominator([row[k] for k in range(len(R[0])) for row in R])  # profile by profile
-    profiles = itertools.product(*(range(n) for n in n_actions))
-    return q, {a: ints[k * N : (k + 1) * N] for k, a in enumerate(profiles)}
-
-
-def scaled_pairs(r: dict[tuple[int, ...], list[int]], n_agents: int) -> Iterator[tuple[int, int, int]]:
-    """:func:`profile_pairs` on :func:`scaled_stage`'s integers (the same triples, times q)."""
-    total = {a: sum(row) for a, row in r.items()}
-    # deviation[a][i][x] = rⁱ(x, a⁻ⁱ): agent i alone switching to x
-    sizes = _sizes(r)
-    deviation = {a: [[r[(*a[:i], x, *a[i + 1 :])][i] for x in range(n)] for i, n in enumerate(sizes)] for a in r}
-    for a in r:
-        dev = deviation[a]
-        for b in r:
-            yield total[a], total[b], sum(dev[i][b[i]] for i in range(n_agents))
-
-
-@per_game(keep=4)
-def stage_pairs(game: MarkovGame, s: int) -> tuple[int, list[tuple[int, int, int]]]:
-    """``(q, [q·(r(a), r(a'), Σ_i rⁱ(a'ⁱ, a⁻ⁱ)) for every pair (a, a')])``: :func:`scaled_pairs` of
-    :func:`scaled_stage`, listed once per game (the hunter asks again on every move of the witness) and
-    per content of the stage's rewards (a move of μ, Q or γ keeps them)."""
-    return _stage_pairs_of(game.n_actions, _content(game.rewards[:, s]))
-
-
-@functools.lru_cache(maxsize=64)
-def _stage_pairs_of(n_actions: tuple[int, ...], rewards: bytes) -> tuple[int, list[tuple[int, int, int]]]:
-    n = len(n_actions)
-    q, r = _scaled(np.frombuffer(rewards, dtype=np.float64).reshape(n, -1).tolist(), n_actions)
-    return q, list(scaled_pairs(r, n))
-
-
-def per_stage(*, keep: int = 64) -> Callable[[Callable[..., T]], Callable[..., T]]:
-    """Decorate ``fn(q, pairs, *args)`` of a state's :func:`stage_pairs` (``args`` hashable) into
-    ``f(game, s, *args)``, kept by the content of that stage's rewards and ``args`` (the last ``keep``):
-    a move of μ, Q or γ — or of another state — reuses it."""
-
-    def decorate(fn: Callable[..., T]) -> Callable[..., T]:
-        kept = functools.lru_cache(maxsize=keep)(
-            lambda n_actions, rewards, *args: fn(*_stage_pairs_of(n_actions, rewards), *args)
-        )
-
-        @functools.wraps(fn)
-        def of_stage(game: MarkovGame, s: int, *args: Any) -> T:
-            return kept(game.n_actions, _content(game.rewards[:, s]), *args)
-
-        of_stage.cache_clear = kept.cache_clear  # type: ignore[attr-defined]  # forgets every stage, as lru_cache's
-        return of_stage
-
-    return decorate
-
-
-def _sizes(r: dict[tuple[int, ...], list[int]]) -> list[int]:
-    """The action counts of a stage's profiles (the last profile is the largest in every coordinate)."""
-    return [k + 1 for k in max(r)]
-
-
-def _lines(q: int, pairs: list[tuple[int, int, int]], alpha: Fraction) -> list[Line]:
-    """The lines ``β ↦ r(a)·β + (Σ_i rⁱ(a'ⁱ, a⁻ⁱ) − α r(a'))`` of one state, the lowest per slope, from its
-    :func:`stage_pairs` ``(q, pairs)``; computed in those integers (times ``q`` and α's denominator), exactly."""
-    p, d = alpha.numerator, alpha.denominator
-    best: dict[int, int] = {}
-    for total, total_b, lhs in pairs:
-        c = lhs * d - p * total_b  # q·d·(lhs − α·r(a'))
-        if total not in best or c < best[total]:
-            best[total] = c
-    lines = [(Fraction(k, q), Fraction(c, q * d)) for k, c in best.items()]
-    return sorted(lines, key=lambda kc: -kc[0])  # slopes decreasing: left to right on the envelope
-
-
-def _envelope(lines: Sequence[Line]) -> list[Line]:
-    """The lower envelope (pointwise minimum) of lines sorted by decreasing slope, left to right."""
-    hull: list[Line] = []
-    for line in lines:
-        while len(hull) >= 2:
-            (k1, c1), (k2, c2) = hull[-2], hull[-1]
-            k3, c3 = line
-            if (c3 - c1) / (k1 - k3) <= (c2 - c1) / (k1 - k2):  # the middle line is never the lowest
-                hull.pop()
-            else:
-                break
-        hull.append(line)
-    return hull
-
-
-def _breaks(hull: Sequence[Line]) -> list[Fraction]:
-    return [(c2 - c1) / (k1 - k2) for (k1, c1), (k2, c2) in itertools.pairwise(hull)]
-
-
 @per_game()
 def _envelopes(game: MarkovGame, alpha: Fraction) -> list[list[Line]]:
     """Each state's lower envelope of its :func:`_lines`, kept per stage content and α as well."""
-    return [_envelope_of(game, s, alpha) for s in range(game.n_states)]
-
-
-@per_stage(keep=256)
-def _envelope_of(q: int, pairs: list[tuple[int, int, int]], alpha: Fraction) -> list[Line]:
-    return _envelope(_lines(q, pairs, alpha))
-
-
-def _value(hull: Sequence[Line], beta: Fraction) -> Fraction:
-    return min(k * beta + c for k, c in hull)
-
-
-def _values_on(hull: Sequence[Line], points: Sequence[Fraction]) -> list[Fraction]:
-    """:func:`_value` of ``hull`` at each of the increasing ``points``: the active line walked left to right
-    (the lines of a lower envelope in decreasing slope are active between consecutive breaks, and both
-    lines of a break give its value), ``O(|hull| + |points|)`` rather than every line at every point."""
-    breaks = _breaks(hull)
-    out, j = [], 0
-    for beta in points:
-        while j < len(breaks) and breaks[j] < beta:
-            j += 1
-        k, c = hull[j]
-        out.append(k * beta + c)
-    return out
+    return [envelope_of(game, s, alpha) for s in range(game.n_states)]
 
 
 def _superlevel(vals: list[Fraction], pts: list[Fraction], left: Fraction, right: Fraction) -> Interval | None:
     """``{β : f(β) ≥ 0}`` of a concave piecewise-linear f given by its values ``vals`` at its increasing
     breakpoints ``pts`` (one point when it has none) and its ray slopes ``left`` and ``right``."""
-    top = max(range(len(pts)), key=lambda k: vals[k])
-    if vals[top] < 0:
+    return _superlevel_by(vals, vals.__getitem__, pts, left, right)
+
+
+def _superlevel_by(
+    signed: Sequence[int | Fraction],
+    value: Callable[[int], Fraction],
+    pts: list[Fraction],
+    left: Fraction,
+    right: Fraction,
+) -> Interval | None:
+    """:func:`_superlevel` from ``signed[j]``, of the sign of f at ``pts[j]`` (f's value times a positive
+    number, which may differ from point to point), and ``value(j)``, f's value there, asked only at the
+    ends of the set. f is concave, so its nonnegative breakpoints are consecutive: the set's ends lie on
+    the pieces leaving that run, or on a rising ray when no breakpoint is nonnegative."""
+    nonneg = [k for k in range(len(pts)) if signed[k] >= 0]
+    if not nonneg:
         # the maximum is on a ray only if that ray rises
         if left < 0:
-            top_side = "left"
-        elif right > 0:
-            top_side = "right"
-        else:
-            return None
-        if top_side == "left":
-            return None, pts[0] - vals[0] / left
-        return pts[-1] - vals[-1] / right, None
+            return None, pts[0] - value(0) / left
+        if right > 0:
+            return pts[-1] - value(len(pts) - 1) / right, None
+        return None
     lo: Fraction | None
     hi: Fraction | None
-    k = top
-    while k > 0 and vals[k - 1] >= 0:
-        k -= 1
+    k = nonneg[0]
     if k > 0:
-        (b0, v0), (b1, v1) = (pts[k - 1], vals[k - 1]), (pts[k], vals[k])
+        (b0, v0), (b1, v1) = (pts[k - 1], value(k - 1)), (pts[k], value(k))
         lo = b0 + (0 - v0) * (b1 - b0) / (v1 - v0)
     else:
-        lo = None if left <= 0 else pts[0] - vals[0] / left
-    k = top
-    while k < len(pts) - 1 and vals[k + 1] >= 0:
-        k += 1
+        lo = None if left <= 0 else pts[0] - value(0) / left
+    k = nonneg[-1]
     if k < len(pts) - 1:
-        (b0, v0), (b1, v1) = (pts[k], vals[k]), (pts[k + 1], vals[k + 1])
+        (b0, v0), (b1, v1) = (pts[k], value(k)), (pts[k + 1], value(k + 1))
         hi = b0 + (0 - v0) * (b1 - b0) / (v1 - v0)
     else:
-        hi = None if right >= 0 else pts[-1] - vals[-1] / right
+        hi = None if right >= 0 else pts[-1] - value(len(pts) - 1) / right
     return lo, hi
 
 
@@ -372,15 +241,21 @@ def beta_interval(game: MarkovGame, alpha: Fraction) -> Interval | None:
     if game.n_states == 1:  # f = D m with D = 1/(1 − γ) > 0: where every line of the envelope is ≥ 0
         return _all_lines_nonnegative(hulls[0])
     D = discount_matrix(game)
-    pts = sorted({b for h in hulls for b in _breaks(h)}) or [Fraction(0)]
-    at = [_values_on(h, pts) for h in hulls]  # at[t][j] = _value(hulls[t], pts[j])
+    S = game.n_states
+    pts = sorted({b for h in hulls for b in hull_breaks(h)}) or [Fraction(0)]
+    at = [values_on(h, pts) for h in hulls]  # at[t][j] = hull_value(hulls[t], pts[j])
+    # f_s(β_j) = Σ_t D[s][t] · at[t][j] = (Σ_t Dn[s][t] · an[t][j]) / (L · den_j): D over its common
+    # denominator L, each point's values over theirs (den_j > 0), so the integer sums carry f's signs
+    L = math.lcm(*(x.denominator for row in D for x in row))
+    Dn = [[x.numerator * (L // x.denominator) for x in row] for row in D]
+    den = [math.lcm(*(at[t][j].denominator for t in range(S))) for j in range(len(pts))]
+    an = [[at[t][j].numerator * (den[j] // at[t][j].denominator) for j in range(len(pts))] for t in range(S)]
     out: Interval = (None, None)
-    for s in range(game.n_states):
-        # f(β) = Σ_t D[s][t] · _value(hulls[t], β) at every breakpoint
-        vals = [sum((D[s][t] * at[t][j] for t in range(game.n_states)), Fraction(0)) for j in range(len(pts))]
-        left = sum((D[s][t] * hulls[t][0][0] for t in range(game.n_states)), Fraction(0))
-        right = sum((D[s][t] * hulls[t][-1][0] for t in range(game.n_states)), Fraction(0))
-        got = _superlevel(vals, pts, left, right)
+    for s in range(S):
+        signed = [sum(Dn[s][t] * an[t][j] for t in range(S)) for j in range(len(pts))]
+        left = sum((D[s][t] * hulls[t][0][0] for t in range(S)), Fraction(0))
+        right = sum((D[s][t] * hulls[t][-1][0] for t in range(S)), Fraction(0))
+        got = _superlevel_by(signed, lambda j, signed=signed: Fraction(signed[j], L * den[j]), pts, left, right)
         if got is None:
             return None
         lo = got[0] if out[0] is None else out[0] if got[0] is None else max(out[0], got[0])
@@ -398,7 +273,7 @@ def smoothness_margin(game: MarkovGame, alpha: Fraction, beta: Fraction) -> Frac
     assert smoothness_not_established(game) is None
     hulls = _envelopes(game, alpha)
     D = discount_matrix(game)
-    m = [_value(h, beta) for h in hulls]
+    m = [hull_value(h, beta) for h in hulls]
     return min(sum((D[s][t] * m[t] for t in range(game.n_states)), Fraction(0)) for s in range(game.n_states))
 
 

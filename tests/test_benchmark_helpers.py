@@ -10,7 +10,7 @@ from benchmarks.population import _cold, _fresh
 from mpgverify.solvers import potential_space
 from mpgverify.verify.population import draw_examples, evaluate_population
 from mpgverify.verify.registry import load_claims
-from properties import premises, smoothness
+from properties import premises, smoothness, stage_lines
 
 BY_ID = {c.id: c for c in load_claims()}
 
@@ -23,10 +23,11 @@ def test_cold_forgets_what_the_gates_and_solvers_kept() -> None:
     evaluate_population(claim, population)
     with_potential = [ex.game for ex in population if ex.game.potential is not None]
     assert any(premises._agent_term_residual.known(g) for g in with_potential), "nothing was kept per game"
-    assert smoothness._stage_pairs_of.cache_info().currsize > 0, "no stage was kept"
+    assert stage_lines._envelope_kept.cache_info().currsize > 0, "no stage was kept"
     _cold()
     assert not any(premises._agent_term_residual.known(g) for g in with_potential)
-    assert smoothness._stage_pairs_of.cache_info().currsize == 0
+    assert stage_lines._envelope_kept.cache_info().currsize == 0
+    assert stage_lines._stage_pairs_of.cache_info().currsize == 0
     assert smoothness._discount_of.cache_info().currsize == 0
     assert len(potential_space._CACHE) == 0, f"{len(potential_space._CACHE)} agent-term bases still kept"
 

@@ -173,7 +173,7 @@ def test_smoothness_integer_arithmetic_is_the_rational_one(scale) -> None:
     """The gate's stage arithmetic over one power-of-two denominator (:func:`scaled_stage`) gives exactly
     what Fractions give: every profile pair's triple, each state's lines, and the stage gap — on seeded
     games whose rewards reach tiny (denominators near 2¹⁰⁷⁴) and large magnitudes."""
-    from properties.smoothness import _lines, profile_pairs, scaled_pairs, scaled_stage, stage, stage_pairs
+    from properties.stage_lines import _lines, profile_pairs, scaled_pairs, scaled_stage, stage, stage_pairs
 
     rng = np.random.default_rng(11)
     for k in range(40):
@@ -202,12 +202,89 @@ def test_smoothness_integer_arithmetic_is_the_rational_one(scale) -> None:
             assert smoothness_gap(game, alpha, beta, s) == gap, f"game {k}, state {s}: gap differs"
 
 
+def _near_ties(game: MarkovGame, rng: np.random.Generator) -> MarkovGame:
+    """``game`` with its rewards rounded to quarters and nudged by a few ulps here and there: profile pairs
+    whose intercepts tie exactly or differ by round-off, where a float screen could pick the wrong one."""
+    r = game.rewards.mul(4).round().div(4)
+    nudge = torch.from_numpy(rng.integers(-3, 4, size=tuple(r.shape))).to(r.dtype)
+    return game.replace(rewards=torch.where(nudge != 0, r + nudge * torch.finfo(r.dtype).eps * r.abs(), r))
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-300, 3.0e10, 2.0**-1060])
+def test_envelope_in_integers_is_the_fractions_envelope(scale) -> None:
+    """Each state's lines as the gate finds them (:func:`_screened_lines`: every slope's least intercept
+    screened in floats, then exact on the pairs within the float error) are exactly those of every profile
+    pair in integers (:func:`_scaled_lines` of :func:`stage_pairs`); the envelope made of them (only the
+    hull made Fractions) is exactly the hull of the Fraction lines, and it is their pointwise minimum: at
+    every break, between and beyond them, the least line of all equals the least hull line. Seeded games
+    with three agents of three actions and smaller ones; exact ties (integer and quarter rewards, α = 1),
+    near-ties a few ulps apart, α with a long binary expansion; tiny, subnormal and large rewards."""
+    from properties.stage_lines import (
+        _envelope,
+        _lines,
+        _scaled_lines,
+        _screened_lines,
+        content,
+        envelope_of,
+        hull_breaks,
+        hull_value,
+        stage_pairs,
+    )
+
+    rng = np.random.default_rng(13)
+    hulls = screened = 0
+    for k in range(48):
+        game = (
+            _state_only(rng, k)
+            if k % 2
+            else gen.general_sum_game(
+                seed=k, n_agents=3, n_states=2, n_actions=3, gamma=0.5, transitions="action_independent"
+            )
+        )
+        if k % 4 == 1:
+            game = game.replace(rewards=game.rewards.mul(2).round())
+        if k % 4 == 2:
+            game = _near_ties(game, rng)
+        game = game.replace(rewards=game.rewards * scale)
+        for alpha in (Fraction(1), Fraction(float(rng.uniform(-1, 2))), Fraction(1, 3) + Fraction(1, 2**60)):
+            alpha = Fraction(float(alpha))  # a witness number: a float
+            for s in range(game.n_states):
+                q, pairs = stage_pairs(game, s)
+                got_lines = _screened_lines(game.n_actions, content(game.rewards[:, s]), alpha)
+                assert got_lines == (q, _scaled_lines(pairs, alpha)), f"game {k}, state {s}, α = {alpha}: lines differ"
+                screened += len(got_lines[1])
+                lines = _lines(q, pairs, alpha)
+                got, want = envelope_of(game, s, alpha), _envelope(lines)
+                assert got == want, f"game {k}, state {s}, α = {alpha}: {got} vs {want}"
+                breaks = hull_breaks(got)
+                for b in {*breaks, *(x + Fraction(1, 3) for x in breaks), Fraction(-50), Fraction(50)}:
+                    least = min(kk * b + c for kk, c in lines)
+                    at = hull_value(got, b)
+                    assert at == least, f"game {k}, state {s}, β = {b}: hull {at} vs {least}"
+                hulls += len(got) > 2
+    assert hulls > 20 and screened > 500, f"only {hulls} envelopes with more than two lines, {screened} lines"
+
+
+def test_screened_lines_fall_back_to_every_pair_beyond_float64() -> None:
+    """Where the float screen overflows (rewards of 1e149, within a game's bound, and α = 1e300: their
+    product is beyond float64), the lines are every pair's, computed exactly — the same as
+    :func:`_scaled_lines` of :func:`stage_pairs`."""
+    from properties.stage_lines import _scaled_lines, _screened_lines, content, stage_pairs
+
+    game = gen.general_sum_game(seed=3, n_agents=2, n_states=1, n_actions=3, gamma=0.0)
+    game = game.replace(rewards=game.rewards * 1e149)
+    alpha = Fraction(1e300)
+    q, pairs = stage_pairs(game, 0)
+    assert _screened_lines(game.n_actions, content(game.rewards[:, 0]), alpha) == (q, _scaled_lines(pairs, alpha))
+
+
 def test_envelope_walk_equals_the_least_line() -> None:
-    """The interval's values at the breakpoints (:func:`_values_on`: the active line walked along sorted
-    points) are exactly :func:`_value`'s (the least hull line at each point), at every break of each
+    """The interval's values at the breakpoints (:func:`values_on`: the active line walked along sorted
+    points) are exactly :func:`hull_value`'s (the least hull line at each point), at every break of each
     state's envelope, between and beyond them, ties included (α = 1 on integer-valued rewards); and a
     single state's interval (every line ≥ 0) is what the breakpoint search finds on its envelope."""
-    from properties.smoothness import _all_lines_nonnegative, _breaks, _envelopes, _superlevel, _value, _values_on
+    from properties.smoothness import _all_lines_nonnegative, _envelopes, _superlevel
+    from properties.stage_lines import hull_breaks, hull_value, values_on
 
     rng = np.random.default_rng(12)
     points = intervals = 0
@@ -217,18 +294,71 @@ def test_envelope_walk_equals_the_least_line() -> None:
             game = game.replace(rewards=game.rewards.mul(2).round())
         for alpha in (Fraction(1), Fraction(float(rng.uniform(-1, 2)))):
             for s, hull in enumerate(_envelopes(game, alpha)):
-                breaks = _breaks(hull)
+                breaks = hull_breaks(hull)
                 pts = sorted({*breaks, *(b + Fraction(1, 7) for b in breaks), Fraction(float(rng.uniform(-40, 40)))})
-                want = [_value(hull, b) for b in pts]
-                assert _values_on(hull, pts) == want, f"game {k}, state {s}, α = {alpha}: the walk differs"
+                want = [hull_value(hull, b) for b in pts]
+                assert values_on(hull, pts) == want, f"game {k}, state {s}, α = {alpha}: the walk differs"
                 points += len(pts)
                 # one state's interval: every line ≥ 0, as the breakpoint search over the envelope finds it
                 ends = breaks or [Fraction(0)]
-                searched = _superlevel(_values_on(hull, ends), ends, hull[0][0], hull[-1][0])
+                searched = _superlevel(values_on(hull, ends), ends, hull[0][0], hull[-1][0])
                 got = _all_lines_nonnegative(hull)
                 assert got == searched, f"game {k}, state {s}, α = {alpha}: {got} vs {searched}"
                 intervals += got is not None
     assert points > 300 and intervals > 50, f"only {points} points and {intervals} non-empty intervals compared"
+
+
+def test_beta_interval_in_integers_is_the_fractions_interval() -> None:
+    """The valid β of a game with several states (:func:`beta_interval`: f_s's signs at the breakpoints
+    from integer sums over common denominators, Fractions only at the set's ends) is exactly the interval
+    the breakpoint search finds on f_s's Fraction values, ``Σ_t D[s][t] · m_t(β)`` at every breakpoint —
+    on state-only games with 2–3 states, γ = 0 to 0.9, ties (rewards in halves, α = 1), empty sets, rays
+    and bounded intervals, several breakpoints inside the set."""
+    from properties.smoothness import _envelopes, _superlevel, discount_matrix
+    from properties.stage_lines import hull_breaks, values_on
+
+    def by_fractions(game: MarkovGame, alpha: Fraction):
+        hulls, D, S = _envelopes(game, alpha), discount_matrix(game), game.n_states
+        pts = sorted({b for h in hulls for b in hull_breaks(h)}) or [Fraction(0)]
+        at = [values_on(h, pts) for h in hulls]
+        out = (None, None)
+        for s in range(S):
+            vals = [sum((D[s][t] * at[t][j] for t in range(S)), Fraction(0)) for j in range(len(pts))]
+            left = sum((D[s][t] * hulls[t][0][0] for t in range(S)), Fraction(0))
+            right = sum((D[s][t] * hulls[t][-1][0] for t in range(S)), Fraction(0))
+            got = _superlevel(vals, pts, left, right)
+            if got is None:
+                return None
+            lo = got[0] if out[0] is None else out[0] if got[0] is None else max(out[0], got[0])
+            hi = got[1] if out[1] is None else out[1] if got[1] is None else min(out[1], got[1])
+            if lo is not None and hi is not None and lo > hi:
+                return None
+            out = (lo, hi)
+        return out
+
+    rng = np.random.default_rng(14)
+    kinds: dict[str, int] = {"empty": 0, "ray": 0, "bounded": 0, "a run of nonnegative breakpoints": 0}
+    for k in range(90):
+        game = gen.general_sum_game(
+            seed=100 + k,
+            n_agents=int(rng.integers(1, 4)),
+            n_states=int(rng.integers(2, 4)),
+            n_actions=int(rng.integers(2, 4)),
+            gamma=float(rng.choice([0.0, 0.3, 0.9])),
+            reward_range=(float(rng.choice([-1.0, -0.2, 0.1])), 1.0),
+            transitions="action_independent",
+        )
+        if k % 3 == 0:
+            game = game.replace(rewards=game.rewards.mul(2).round().div(2))
+        for alpha in (Fraction(1), Fraction(float(rng.uniform(-1, 2))), Fraction(float(rng.uniform(0, 0.2)))):
+            got, want = beta_interval(game, alpha), by_fractions(game, alpha)
+            assert got == want, f"game {k}, α = {alpha}: {got} vs {want}"
+            kinds["empty" if got is None else "ray" if None in got else "bounded"] += 1
+            pts = {b for h in _envelopes(game, alpha) for b in hull_breaks(h)}
+            kinds["a run of nonnegative breakpoints"] += got is not None and (
+                sum((got[0] is None or got[0] <= b) and (got[1] is None or b <= got[1]) for b in pts) > 1
+            )
+    assert min(kinds.values()) >= 5, f"too few of some kind of interval: {kinds}"
 
 
 def test_statewise_smoothness_is_only_sufficient() -> None:

@@ -42,10 +42,10 @@ class BRState(NamedTuple):
 
 
 def is_ratio_nash(
-    V: torch.Tensor, best: torch.Tensor, eps: float | torch.Tensor, reading: str, *, tol: float = 0.0
+    V: torch.Tensor, best: torch.Tensor, eps: float | torch.Tensor, reading: str, *, tol: float | torch.Tensor = 0.0
 ) -> torch.Tensor:
     """ε-ratio-Nash test of Def 4.4 from own values ``V`` and best-response values ``best`` ``[*B, N]``,
-    each inequality allowed a slack of ``tol`` (``eps``: a number, or ``[*B, 1]``, one per member)."""
+    each inequality allowed a slack of ``tol`` (``eps`` and ``tol``: a number, or ``[*B, 1]``, one per member)."""
     if reading == "as-used":
         return (V >= (1 - eps) * best - tol).all(dim=-1)
     return (best <= (1 - eps) * V + tol).all(dim=-1)
