@@ -67,6 +67,7 @@ __all__ = [
     "discount_inverse",
     "discount_matrix",
     "feasible",
+    "intersect",
     "over_one_denominator",
     "per_stage",
     "pick",
@@ -256,14 +257,20 @@ def beta_interval(game: MarkovGame, alpha: Fraction) -> Interval | None:
         left = sum((D[s][t] * hulls[t][0][0] for t in range(S)), Fraction(0))
         right = sum((D[s][t] * hulls[t][-1][0] for t in range(S)), Fraction(0))
         got = _superlevel_by(signed, lambda j, signed=signed: Fraction(signed[j], L * den[j]), pts, left, right)
-        if got is None:
+        both = None if got is None else intersect(out, got)
+        if both is None:
             return None
-        lo = got[0] if out[0] is None else out[0] if got[0] is None else max(out[0], got[0])
-        hi = got[1] if out[1] is None else out[1] if got[1] is None else min(out[1], got[1])
-        if lo is not None and hi is not None and lo > hi:
-            return None
-        out = (lo, hi)
+        out = both
     return out
+
+
+def intersect(a: Interval, b: Interval) -> Interval | None:
+    """The intersection of two intervals (None: empty)."""
+    lo = b[0] if a[0] is None else a[0] if b[0] is None else max(a[0], b[0])
+    hi = b[1] if a[1] is None else a[1] if b[1] is None else min(a[1], b[1])
+    if lo is not None and hi is not None and lo > hi:
+        return None
+    return lo, hi
 
 
 @per_game()

@@ -140,6 +140,16 @@ def _state_only(rng: np.random.Generator, seed: int) -> MarkovGame:
     )
 
 
+def _stage_game(rng: np.random.Generator, k: int) -> MarkovGame:
+    """The stage-arithmetic tests' k-th game: a small state-only game (odd k), else three agents of three
+    actions on two states (27 profiles, 729 pairs a state)."""
+    if k % 2:
+        return _state_only(rng, k)
+    return gen.general_sum_game(
+        seed=k, n_agents=3, n_states=2, n_actions=3, gamma=0.5, transitions="action_independent"
+    )
+
+
 def test_smoothness_gate_against_enumeration() -> None:
     """(α, β)-smoothness (Def 4.2, def-4.2's gate with a stated β) against the oracle's enumeration
     of every pair of deterministic product policies, and its value against mixed menu pairs; β drawn
@@ -177,13 +187,7 @@ def test_smoothness_integer_arithmetic_is_the_rational_one(scale) -> None:
 
     rng = np.random.default_rng(11)
     for k in range(40):
-        game = (
-            _state_only(rng, k)
-            if k % 2
-            else gen.general_sum_game(
-                seed=k, n_agents=3, n_states=2, n_actions=3, gamma=0.5, transitions="action_independent"
-            )
-        )
+        game = _stage_game(rng, k)
         game = game.replace(rewards=game.rewards * scale)
         alpha = Fraction(float(rng.uniform(-1, 2)))
         beta = Fraction(float(rng.uniform(-3, 30)))
@@ -234,13 +238,7 @@ def test_envelope_in_integers_is_the_fractions_envelope(scale) -> None:
     rng = np.random.default_rng(13)
     hulls = screened = 0
     for k in range(48):
-        game = (
-            _state_only(rng, k)
-            if k % 2
-            else gen.general_sum_game(
-                seed=k, n_agents=3, n_states=2, n_actions=3, gamma=0.5, transitions="action_independent"
-            )
-        )
+        game = _stage_game(rng, k)
         if k % 4 == 1:
             game = game.replace(rewards=game.rewards.mul(2).round())
         if k % 4 == 2:
@@ -314,7 +312,7 @@ def test_beta_interval_in_integers_is_the_fractions_interval() -> None:
     the breakpoint search finds on f_s's Fraction values, ``Σ_t D[s][t] · m_t(β)`` at every breakpoint —
     on state-only games with 2–3 states, γ = 0 to 0.9, ties (rewards in halves, α = 1), empty sets, rays
     and bounded intervals, several breakpoints inside the set."""
-    from properties.smoothness import _envelopes, _superlevel, discount_matrix
+    from properties.smoothness import _envelopes, _superlevel, discount_matrix, intersect
     from properties.stage_lines import hull_breaks, values_on
 
     def by_fractions(game: MarkovGame, alpha: Fraction):
@@ -327,13 +325,9 @@ def test_beta_interval_in_integers_is_the_fractions_interval() -> None:
             left = sum((D[s][t] * hulls[t][0][0] for t in range(S)), Fraction(0))
             right = sum((D[s][t] * hulls[t][-1][0] for t in range(S)), Fraction(0))
             got = _superlevel(vals, pts, left, right)
-            if got is None:
+            out = None if got is None else intersect(out, got)
+            if out is None:
                 return None
-            lo = got[0] if out[0] is None else out[0] if got[0] is None else max(out[0], got[0])
-            hi = got[1] if out[1] is None else out[1] if got[1] is None else min(out[1], got[1])
-            if lo is not None and hi is not None and lo > hi:
-                return None
-            out = (lo, hi)
         return out
 
     rng = np.random.default_rng(14)
