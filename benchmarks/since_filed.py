@@ -15,11 +15,13 @@ in another process, on this tree, each side the way it evaluates examples:
   a time (the (1+1)-ES), now judged as the hunter's (1+λ)-ES judges a generation: every chain's
   offspring together, as one population (``--chains`` × :data:`~mpgverify.verify.hunter.OFFSPRING` =
   4 × 16), stacked by shape — the moves included. ``--chains 1`` judges one chain's 16 offspring at a
-  time (the figures given before the stop of 7 December 2026, second session).
+  time (the figures of the README before the second stop of 7 December 2026).
 
 Both sides are seeded alike but draw from their own strategies, so the examples differ; a rate is
-examples per second on each side's own examples. The two processes run one after the other on one
-machine and the ratio is now ÷ then. Numbers go to the README, never into tests.
+examples per second on each side's own examples. Each process first draws and judges two examples of the
+first claim (seed 1) untimed, so the first row is not charged the process's first-call costs. The two
+processes run one after the other on one machine and the ratio is now ÷ then. Numbers go to the README,
+never into tests.
 
 ``--same`` measures the checks alone on **the same examples**: this tree draws them (the runner's
 draws and the hunter's neighbours, as above) and writes them in the counterexample file's game and
@@ -113,6 +115,7 @@ def measure(ids: list[str], draws: int, size: int, chains: int) -> list[dict[str
         from mpgverify.verify.population import evaluate_population, fresh_draw
     except ImportError:  # the code the issue was filed on: one at a time
         evaluate_population = fresh_draw = None  # type: ignore[assignment]
+    _warm_up(claims[ids[0]], fresh_draw is None)
     rows = []
     for cid in ids:
         claim, start = claims[cid], time.perf_counter()
@@ -134,6 +137,17 @@ def measure(ids: list[str], draws: int, size: int, chains: int) -> list[dict[str
         rows.append({"id": cid, "runner_s": runner, "hunter_s": hunter, "draws": len(drawn)})
         print(f"{cid}: runner {runner * 1e3:.2f} ms, hunter {hunter * 1e3:.2f} ms", file=sys.stderr, flush=True)
     return rows
+
+
+def _warm_up(claim: Any, then: bool) -> None:
+    """Two examples of ``claim`` drawn (seed 1) and judged, not timed: the process's first-call costs (lazy
+    imports, the first solves) are not charged to the first row."""
+    if then:
+        _check_each(claim, _draw(claim, 2, 1))
+    else:
+        from mpgverify.verify.population import evaluate_population, fresh_draw
+
+        evaluate_population(claim, fresh_draw(claim, 2, 1))
 
 
 def _generations(claim: Any, kids: list[Any], chains: int, evaluate_population: Any) -> list[Any]:
@@ -181,6 +195,7 @@ def measure_same(ids: list[str], path: Path, chains: int) -> list[dict[str, Any]
         from mpgverify.verify.population import evaluate_population
     except ImportError:  # the code the issue was filed on: one at a time
         evaluate_population = None  # type: ignore[assignment]
+    _warm_up(claims[ids[0]], evaluate_population is None)
     rows = []
     for cid in ids:
         claim, row = claims[cid], {"id": cid}
