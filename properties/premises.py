@@ -24,6 +24,7 @@ from mpgverify.solvers.batched import prime_game_constants
 from mpgverify.solvers.game_constants import assumption_2_1
 from mpgverify.solvers.potential_space import agent_term_basis
 from mpgverify.verify.claims import Premises, premise_checked
+from randomgames.perturb import is_action_independent
 
 __all__ = [
     "assumption_2_1_reason",
@@ -148,7 +149,9 @@ def mpg_reason(game: MarkovGame) -> str | None:
     i.e. lies in the admissible space 𝒰ⁱ(P, γ) (:func:`mpgverify.solvers.potential_space.agent_term_bases`,
     a linear subspace): decided by the residual of uⁱ's projection onto its orthonormal basis,
     ``≤ MPG_TOL·(1 + max |uⁱ|)`` (a zero term lies in every subspace: its residual is 0 with no basis
-    built, as for identical-interest games under any kernel). None when it holds."""
+    built, as for identical-interest games under any kernel). Under an action-independent kernel the space
+    is the terms that do not depend on aⁱ, whatever P and γ, and the projection is the mean over aⁱ: no
+    basis is built either. None when it holds."""
     if game.potential is None:
         return "the game states no potential φ (Def 2.2)"
     outside, worst = _agent_term_residual(game)
@@ -171,14 +174,22 @@ def _agent_term_residual(game: MarkovGame) -> tuple[int | None, float]:
     """:func:`mpg_reason`'s test (a stated potential): (the first agent whose term lies outside its
     admissible space, its residual), or (None, the largest residual)."""
     assert game.potential is not None
-    terms = (game.rewards - game.potential).reshape(game.n_agents, -1)
+    terms = game.rewards - game.potential  # [N, S, A¹..Aᴺ]
+    dummy = is_action_independent(game)
     worst = 0.0
     for i in range(game.n_agents):
         u = terms[i]
         if not bool(u.any()):
             continue  # a zero term lies in every subspace; its residual u − B Bᵀu is exactly 0 (no basis needed)
-        B = agent_term_basis(game.transition, game.gamma, i)
-        residual = float((u - B @ (B.T @ u)).abs().max())
+        if dummy:
+            # an action-independent kernel: 𝒰ⁱ is the terms that do not depend on aⁱ, for every P and γ (the
+            # state's own weight D(s, s) ≥ 1 in its value forbids any other), and the orthogonal projection
+            # onto them is the mean over aⁱ (tests/test_premise_definitions.py: the basis's residual)
+            residual = float((u - u.mean(dim=1 + i, keepdim=True)).abs().max())
+        else:
+            B = agent_term_basis(game.transition, game.gamma, i)
+            flat = u.reshape(-1)
+            residual = float((flat - B @ (B.T @ flat)).abs().max())
         if residual > MPG_TOL * (1.0 + float(u.abs().max())):
             return i, residual
         worst = max(worst, residual)

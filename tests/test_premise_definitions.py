@@ -422,14 +422,16 @@ def test_lemma_3_5_stationarity_against_finite_differences() -> None:
         assert math.isclose(ours, theirs, rel_tol=1e-5, abs_tol=1e-7), f"game {k}: {ours} vs {theirs}"
 
 
-def test_mpg_membership_against_the_potential_identity() -> None:
+@pytest.mark.parametrize("kernel", ["random", "action_independent"])
+def test_mpg_membership_against_the_potential_identity(kernel: str) -> None:
     """ "An MPG with the stated potential" (Def 2.2) against the identity itself on menu policy pairs:
-    met ⇒ residual at float level on every pair; a perturbed game (one reward entry moved by 1e-3
-    under an action-dependent kernel) ⇒ not met, and the identity fails on some pair."""
+    met ⇒ residual at float level on every pair; a perturbed game (one reward entry moved by 1e-3) ⇒ not
+    met unless still an MPG, and the identity fails on some pair — under an action-dependent kernel (the
+    admissible terms from their basis) and an action-independent one (the mean over the agent's action)."""
     rng = np.random.default_rng(8)
     rejected = 0
     for k in range(GAMES):
-        game = _small(rng, k, transitions="random")
+        game = _small(rng, k, transitions=kernel)
         perturb = k % 2 == 1 and game.n_agents == 2 and max(game.n_actions) > 1
         if perturb:
             r = game.rewards.clone()
@@ -448,6 +450,52 @@ def test_mpg_membership_against_the_potential_identity() -> None:
             rejected += 1
             assert perturb, f"game {k}: an MPG by construction was rejected: {mpg_reason(game)}"
     assert rejected > 20, f"perturbed games must be rejected: {rejected}"
+
+
+def test_dummy_term_residual_is_the_basis_residual() -> None:
+    """Under an action-independent kernel, Def 2.2's admissible terms are those not depending on the
+    agent's own action, and the gate's residual (the distance to the mean over that action) is the
+    projection residual onto the agent-term basis (:func:`agent_term_basis`, the null space of the
+    conditions) to round-off: on MPGs (residual at float level), on games whose agent terms were moved
+    off the space (residual ≥ 1e-4, rejected by both), one state or several, γ from 0 to 0.9, one-action
+    agents included."""
+    from mpgverify.solvers.potential_space import agent_term_basis
+    from properties.premises import _agent_term_residual
+
+    rng = np.random.default_rng(15)
+    compared = off = 0
+    for k in range(120):
+        game = gen.general_mpg_game(
+            seed=200 + k,
+            n_agents=int(rng.integers(1, 4)),
+            n_states=int(rng.integers(1, 3)),
+            n_actions=int(rng.integers(1, 4)),
+            gamma=float(rng.choice([0.0, 0.5, 0.9])),
+            transitions="action_independent",
+        )
+        if k % 2:
+            r = game.rewards.clone()
+            r[int(rng.integers(game.n_agents))].view(-1)[int(rng.integers(r[0].numel()))] += 1e-3
+            game = game.replace(rewards=r)
+        assert is_action_independent(game)
+        terms = game.rewards - game.potential
+        worst_basis, first_out = 0.0, None
+        for i in range(game.n_agents):
+            u = terms[i].reshape(-1)
+            B = agent_term_basis(game.transition, game.gamma, i)
+            basis = float((u - B @ (B.T @ u)).abs().max())
+            dummy = float((terms[i] - terms[i].mean(dim=1 + i, keepdim=True)).abs().max())
+            assert abs(basis - dummy) <= 1e-12 * (1 + float(u.abs().max())), f"game {k}, agent {i}: {basis} vs {dummy}"
+            if basis > 1e-9 * (1 + float(u.abs().max())) and first_out is None:
+                first_out = i
+            worst_basis = max(worst_basis, basis) if first_out is None else worst_basis
+            compared += 1
+        outside, worst = _agent_term_residual(game)
+        assert outside == first_out, f"game {k}: the gate says agent {outside} is outside, the basis {first_out}"
+        off += outside is not None
+        if outside is None:
+            assert abs(worst - worst_basis) <= 1e-12, f"game {k}: largest residual {worst} vs {worst_basis}"
+    assert compared > 200 and off > 20, f"compared {compared} agents, {off} games off the space"
 
 
 def test_softmax_menu_policies_are_valid() -> None:
