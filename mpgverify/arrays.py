@@ -21,6 +21,7 @@ __all__ = [
     "PROB_TOL",
     "all_finite",
     "as_tensor",
+    "broadcast_shape",
     "check_probability_rows",
     "index_name",
     "largest_magnitude",
@@ -196,3 +197,17 @@ def probability_rows(t: torch.Tensor, field: str, tol: float = PROB_TOL) -> torc
         return t
     check_probability_rows(t, field, tol)
     return normalize_rows(t)
+
+
+def broadcast_shape(*shapes: Sequence[int]) -> tuple[int, ...]:
+    """The shape ``shapes`` broadcast to, by NumPy's rule (``torch.broadcast_shapes``'s answer, without its
+    first call's import of torch.fx's symbolic shapes and sympy, ~0.3 s, or its ~8 µs a call). Raises
+    ValueError when they do not broadcast."""
+    out = [1] * max((len(s) for s in shapes), default=0)
+    for shape in shapes:
+        for k, d in enumerate(shape, start=len(out) - len(shape)):
+            if d != 1:
+                if out[k] not in (1, d):
+                    raise ValueError(f"shapes {[tuple(s) for s in shapes]} do not broadcast")
+                out[k] = d
+    return tuple(out)

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from mpgverify.arrays import DTYPE, all_finite, as_tensor, probability_rows
+from mpgverify.arrays import DTYPE, all_finite, as_tensor, broadcast_shape, probability_rows
 from mpgverify.errors import FormatError
 from mpgverify.game import Game
 
@@ -239,6 +239,6 @@ def expect_over_others(
         averaged = True
     y = y.reshape(*y.shape[: y.dim() - N - n_trailing], acts[agent], *trailing)
     if not averaged:  # the result still takes the policy's batch shape
-        batch = torch.broadcast_shapes(x.shape[: lead - 2], probs[agent].shape[:-2])
+        batch = broadcast_shape(x.shape[: lead - 2], probs[agent].shape[:-2])
         y = y.expand(*batch, *y.shape[y.dim() - 2 - n_trailing :]).clone()
     return y

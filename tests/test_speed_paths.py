@@ -489,3 +489,28 @@ def test_lemma_3_5_norms_are_the_same_alone_and_stacked(kind: str) -> None:
         assert stacked[k] == alone, f"member {k}: stacked {stacked[k]!r}, alone {alone!r}"
         dense = float(torch.sqrt(sum((g * g).sum() for g in _grad_L(game, theta, lam))))
         assert math.isclose(alone, dense, rel_tol=1e-12, abs_tol=1e-15), f"member {k}: {alone} vs dense {dense}"
+
+
+def test_broadcast_shape_is_torchs() -> None:
+    """The solvers' :func:`broadcast_shape` gives ``torch.broadcast_shapes``'s answer on every pair and
+    triple of shapes of rank ≤ 3 over sizes {0, 1, 2, 3} that broadcast, and refuses (ValueError) every
+    one that torch refuses; no shapes give ()."""
+    import itertools
+
+    from mpgverify.arrays import broadcast_shape
+
+    shapes = [s for r in range(4) for s in itertools.product((0, 1, 2, 3), repeat=r)]
+    agreed = refused = 0
+    for combo in itertools.chain(
+        itertools.product(shapes, repeat=2), itertools.islice(itertools.product(shapes, repeat=3), 0, None, 7)
+    ):
+        try:
+            want = tuple(torch.broadcast_shapes(*combo))
+        except RuntimeError:
+            with pytest.raises(ValueError):
+                broadcast_shape(*combo)
+            refused += 1
+            continue
+        assert broadcast_shape(*combo) == want, f"{combo}: {broadcast_shape(*combo)} vs {want}"
+        agreed += 1
+    assert broadcast_shape() == () and agreed > 1000 and refused > 1000, (agreed, refused)

@@ -14,6 +14,8 @@ from typing import NamedTuple
 
 import torch
 
+from mpgverify.arrays import broadcast_shape
+
 __all__ = ["MDPSolution", "howard", "policy_evaluation", "policy_iteration"]
 
 
@@ -83,7 +85,7 @@ def policy_iteration(
     Returns:
       :class:`MDPSolution`.
     """
-    batch = torch.broadcast_shapes(P.shape[:-3], r.shape[:-2])
+    batch = broadcast_shape(P.shape[:-3], r.shape[:-2])
     S, A = r.shape[-2], r.shape[-1]
     P_shared = P  # not expanded: a matmul over an expanded P would materialize it once per batch member
     P = P.expand(*batch, S, A, S)
