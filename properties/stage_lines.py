@@ -236,7 +236,7 @@ def _screened_lines(n_actions: tuple[int, ...], rewards: bytes, alpha: Fraction)
     A = R.shape[1]
     p, d = alpha.numerator, alpha.denominator
     totals = [sum(ints[a * N : (a + 1) * N]) for a in range(A)]  # q·r(a), exact
-    dev = _deviations(n_actions)
+    dev, where = _deviations(n_actions), _deviation_entries(n_actions)
     a_f = float(alpha)
     with np.errstate(over="ignore", invalid="ignore"):
         lhs = R[np.arange(N)[:, None, None], dev].sum(0)  # [A, A]: Σ_i rⁱ(a'ⁱ, a⁻ⁱ) at [a, a']
@@ -245,18 +245,25 @@ def _screened_lines(n_actions: tuple[int, ...], rewards: bytes, alpha: Fraction)
     if not (np.isfinite(c).all() and np.isfinite(scale)):
         return _stage_pairs_of(n_actions, rewards)[0], _scaled_lines(_stage_pairs_of(n_actions, rewards)[1], alpha)
     slack = 2.0 * (_SCREEN_RTOL * scale + _SCREEN_ATOL)
-    slope = {k: j for j, k in enumerate(dict.fromkeys(totals))}  # each distinct exact slope's number
-    group = np.array([slope[k] for k in totals])  # [A]: the slope of each row a
-    least = np.full(len(slope), np.inf)
-    np.minimum.at(least, group, c.min(1))  # each slope's least float intercept
+    least: dict[int, float] = {}  # each slope's least float intercept
+    for k, m in zip(totals, c.min(1).tolist(), strict=True):
+        least[k] = min(least.get(k, m), m)
+    rows, cols = np.nonzero(c <= (np.array([least[k] for k in totals]) + slack)[:, None])
     best: dict[int, int] = {}
-    for a, b in zip(*np.nonzero(c <= (least[group] + slack)[:, None]), strict=True):
-        a, b = int(a), int(b)
-        exact = d * sum(ints[int(dev[i, a, b]) * N + i] for i in range(N)) - p * totals[b]
+    for a, b in zip(rows.tolist(), cols.tolist(), strict=True):
+        exact = d * sum(ints[j] for j in where[a][b]) - p * totals[b]
         k = totals[a]
         if k not in best or exact < best[k]:
             best[k] = exact
     return q, sorted(best.items(), key=lambda kc: -kc[0])  # every slope has its least float's pair at least
+
+
+@functools.lru_cache(maxsize=64)
+def _deviation_entries(n_actions: tuple[int, ...]) -> list[list[list[int]]]:
+    """``[a][b]``: the positions in :func:`_screened_lines`' profile-by-profile integers of the N rewards
+    ``rⁱ(bⁱ, a⁻ⁱ)``, i = 1..N (:func:`_deviations`, as plain lists)."""
+    dev, N = _deviations(n_actions), len(n_actions)
+    return (dev * N + np.arange(N)[:, None, None]).transpose(1, 2, 0).tolist()  # type: ignore[no-any-return]
 
 
 def hull_value(hull: Sequence[Line], beta: Fraction) -> Fraction:
