@@ -14,7 +14,7 @@ from mpgverify.algorithms.pg import pg
 from mpgverify.algorithms.tabular import TabularState
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
-from mpgverify.solvers.batched import GameBatch, stack_members
+from mpgverify.solvers.batched import GameBatch
 from mpgverify.solvers.evaluation import evaluate
 from mpgverify.solvers.game_constants import potential_range
 from properties.common import largest_entries
@@ -87,16 +87,17 @@ def _largest_advantages(batch: GameBatch, theta: tuple[torch.Tensor, ...]) -> li
 
 def pg_limits(
     batch: GameBatch,
-    theta0s: list[tuple[torch.Tensor, ...]],
+    theta0: tuple[torch.Tensor, ...],
     etas: list[float],
     steps: list[int],
     spreads: list[float],
 ) -> list[tuple[Any, int, str | None]]:
-    """:func:`pg_limit` for a batch of games at once (``spreads``: each member's Φ_max − Φ_min): one stacked
-    PG step ``θ_b ← θ_b + η_b ∇Vⁱ_b`` (the gradients d π A of the batched evaluation) for every member still
-    moving; a member leaves the batch when θ stops moving or its ``steps`` run out, and the stationarity
-    of the members that stopped at a step is certified in one stacked evaluation."""
-    theta = stack_members(theta0s)
+    """:func:`pg_limit` for a batch of games at once (``theta0``: the members' θ₀ stacked, ``[B, S, Aⁱ]`` per
+    agent; ``spreads``: each member's Φ_max − Φ_min): one stacked PG step ``θ_b ← θ_b + η_b ∇Vⁱ_b`` (the
+    gradients d π A of the batched evaluation) for every member still moving; a member leaves the batch
+    when θ stops moving or its ``steps`` run out, and the stationarity of the members that stopped at a
+    step is certified in one stacked evaluation."""
+    theta = theta0
     eta = torch.tensor(etas, dtype=theta[0].dtype)[:, None, None]
     alive = list(range(batch.size))
     out: list[tuple[Any, int, str | None]] = [None] * batch.size  # type: ignore[list-item]

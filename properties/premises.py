@@ -175,13 +175,12 @@ def _agent_term_residual(game: MarkovGame) -> tuple[int | None, float]:
     admissible space, its residual), or (None, the largest residual)."""
     assert game.potential is not None
     terms = game.rewards - game.potential  # [N, S, A¹..Aᴺ]
-    dummy = is_action_independent(game)
     worst = 0.0
     for i in range(game.n_agents):
         u = terms[i]
         if not bool(u.any()):
             continue  # a zero term lies in every subspace; its residual u − B Bᵀu is exactly 0 (no basis needed)
-        if dummy:
+        if is_action_independent(game):  # kept per game: asked once
             # an action-independent kernel: 𝒰ⁱ is the terms that do not depend on aⁱ, for every P and γ (the
             # state's own weight D(s, s) ≥ 1 in its value forbids any other), and the orthogonal projection
             # onto them is the mean over aⁱ (tests/test_premise_definitions.py: the basis's residual)

@@ -172,7 +172,7 @@ def batch_premises_thm_3_4(games: list[MarkovGame], witnesses: list[dict[str, An
         probs = softmax_policy(theta0)
         grads = policy_gradients(probs, evaluate(batch, probs))
         moved = largest_entries(grads)
-        limits = pg_limits(batch, [a[0] for a in args], etas, [a[1] for a in args], spreads)
+        limits = pg_limits(batch, theta0, etas, [a[1] for a in args], spreads)
         for k, eta, m, limit in zip(runs, etas, moved, limits, strict=True):
             out[k] = _thm_3_4_decision(limit, eta, m)
     return out

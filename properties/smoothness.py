@@ -170,7 +170,8 @@ def discount_inverse(gamma: Fraction, Q: Sequence[Sequence[Fraction]]) -> list[l
 
 @per_game()
 def _envelopes(game: MarkovGame, alpha: Fraction) -> list[list[Line]]:
-    """Each state's lower envelope of its :func:`_lines`, kept per stage content and α as well."""
+    """Each state's lower envelope of its lines (:func:`~properties.stage_lines.envelope_of`), kept per stage
+    content and α as well."""
     return [envelope_of(game, s, alpha) for s in range(game.n_states)]
 
 

@@ -146,16 +146,10 @@ def _sizes(r: dict[tuple[int, ...], list[int]]) -> list[int]:
     return [k + 1 for k in max(r)]
 
 
-def _lines(q: int, pairs: list[tuple[int, int, int]], alpha: Fraction) -> list[Line]:
-    """The lines ``β ↦ r(a)·β + (Σ_i rⁱ(a'ⁱ, a⁻ⁱ) − α r(a'))`` of one state, the lowest per slope, from its
-    :func:`stage_pairs` ``(q, pairs)``; computed in those integers (times ``q`` and α's denominator), exactly."""
-    d = alpha.denominator
-    return [(Fraction(k, q), Fraction(c, q * d)) for k, c in _scaled_lines(pairs, alpha)]
-
-
 def _scaled_lines(pairs: list[tuple[int, int, int]], alpha: Fraction) -> list[tuple[int, int]]:
-    """:func:`_lines` as integers ``(K, C)``, the line ``(K/q, C/(q·d))`` (d: α's denominator): one per slope,
-    the lowest, slopes decreasing."""
+    """The lines ``β ↦ r(a)·β + (Σ_i rⁱ(a'ⁱ, a⁻ⁱ) − α r(a'))`` of one state from its :func:`stage_pairs`
+    ``(q, pairs)``, the lowest per slope, slopes decreasing, as integers ``(K, C)``: the line
+    ``(K/q, C/(q·d))`` (d: α's denominator), exactly."""
     p, d = alpha.numerator, alpha.denominator
     best: dict[int, int] = {}
     for total, total_b, lhs in pairs:
@@ -189,7 +183,7 @@ def hull_breaks(hull: Sequence[Line]) -> list[Fraction]:
 
 
 def envelope_of(game: MarkovGame, s: int, alpha: Fraction) -> list[Line]:
-    """State ``s``'s envelope of :func:`_lines`, found on their integers (:func:`_screened_lines`): only the
+    """State ``s``'s envelope of its lines, found on their integers (:func:`_screened_lines`): only the
     hull's lines become Fractions (``tests/test_premise_definitions.py`` holds it equal to the Fractions'
     hull). Kept per stage content and α: a move of μ, Q or γ — or of another state — reuses it."""
     return _envelope_kept(game.n_actions, content(game.rewards[:, s]), alpha)

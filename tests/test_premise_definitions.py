@@ -183,7 +183,7 @@ def test_smoothness_integer_arithmetic_is_the_rational_one(scale) -> None:
     """The gate's stage arithmetic over one power-of-two denominator (:func:`scaled_stage`) gives exactly
     what Fractions give: every profile pair's triple, each state's lines, and the stage gap — on seeded
     games whose rewards reach tiny (denominators near 2¹⁰⁷⁴) and large magnitudes."""
-    from properties.stage_lines import _lines, profile_pairs, scaled_pairs, scaled_stage, stage, stage_pairs
+    from properties.stage_lines import _scaled_lines, profile_pairs, scaled_pairs, scaled_stage, stage, stage_pairs
 
     rng = np.random.default_rng(11)
     for k in range(40):
@@ -196,14 +196,24 @@ def test_smoothness_integer_arithmetic_is_the_rational_one(scale) -> None:
             exact = list(profile_pairs(stage(game, s), game.n_agents))
             scaled = [tuple(Fraction(x, q) for x in t) for t in scaled_pairs(r, game.n_agents)]
             assert scaled == exact, f"game {k}, state {s}: the integer triples differ"
-            best: dict[Fraction, Fraction] = {}
-            for total, total_b, lhs in exact:
-                c = lhs - alpha * total_b
-                best[total] = min(best.get(total, c), c)
-            want = sorted(best.items(), key=lambda kc: -kc[0])
-            assert _lines(*stage_pairs(game, s), alpha) == want, f"game {k}, state {s}: lines differ"
+            q, pairs = stage_pairs(game, s)
+            lines = [(Fraction(K, q), Fraction(C, q * alpha.denominator)) for K, C in _scaled_lines(pairs, alpha)]
+            assert lines == _fraction_lines(exact, alpha), f"game {k}, state {s}: lines differ"
             gap = min(lhs - alpha * total_b + beta * total for total, total_b, lhs in exact)
             assert smoothness_gap(game, alpha, beta, s) == gap, f"game {k}, state {s}: gap differs"
+
+
+def _fraction_lines(
+    exact: list[tuple[Fraction, Fraction, Fraction]], alpha: Fraction
+) -> list[tuple[Fraction, Fraction]]:
+    """The oracle's lines of a stage from its Fraction triples ``(r(a), r(a'), Σ_i rⁱ(a'ⁱ, a⁻ⁱ))`` over every
+    profile pair (:func:`profile_pairs`): β ↦ r(a)·β + (Σ_i rⁱ(a'ⁱ, a⁻ⁱ) − α r(a')), the lowest per slope,
+    slopes decreasing."""
+    best: dict[Fraction, Fraction] = {}
+    for total, total_b, lhs in exact:
+        c = lhs - alpha * total_b
+        best[total] = min(best.get(total, c), c)
+    return sorted(best.items(), key=lambda kc: -kc[0])
 
 
 def _near_ties(game: MarkovGame, rng: np.random.Generator) -> MarkovGame:
@@ -225,13 +235,14 @@ def test_envelope_in_integers_is_the_fractions_envelope(scale) -> None:
     near-ties a few ulps apart, α with a long binary expansion; tiny, subnormal and large rewards."""
     from properties.stage_lines import (
         _envelope,
-        _lines,
         _scaled_lines,
         _screened_lines,
         content,
         envelope_of,
         hull_breaks,
         hull_value,
+        profile_pairs,
+        stage,
         stage_pairs,
     )
 
@@ -244,6 +255,7 @@ def test_envelope_in_integers_is_the_fractions_envelope(scale) -> None:
         if k % 4 == 2:
             game = _near_ties(game, rng)
         game = game.replace(rewards=game.rewards * scale)
+        exact = [list(profile_pairs(stage(game, s), game.n_agents)) for s in range(game.n_states)]
         for alpha in (Fraction(1), Fraction(float(rng.uniform(-1, 2))), Fraction(1, 3) + Fraction(1, 2**60)):
             alpha = Fraction(float(alpha))  # a witness number: a float
             for s in range(game.n_states):
@@ -251,7 +263,7 @@ def test_envelope_in_integers_is_the_fractions_envelope(scale) -> None:
                 got_lines = _screened_lines(game.n_actions, content(game.rewards[:, s]), alpha)
                 assert got_lines == (q, _scaled_lines(pairs, alpha)), f"game {k}, state {s}, α = {alpha}: lines differ"
                 screened += len(got_lines[1])
-                lines = _lines(q, pairs, alpha)
+                lines = _fraction_lines(exact[s], alpha)
                 got, want = envelope_of(game, s, alpha), _envelope(lines)
                 assert got == want, f"game {k}, state {s}, α = {alpha}: {got} vs {want}"
                 breaks = hull_breaks(got)
