@@ -32,6 +32,7 @@ formed only at the ends of the valid set.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
@@ -47,7 +48,7 @@ from properties.stage_lines import (
     Line,
     content,
     envelope_of,
-    hull_breaks,
+    hull_ints,
     hull_value,
     over_one_denominator,
     per_stage,
@@ -56,7 +57,6 @@ from properties.stage_lines import (
     scaled_stage,
     stage,
     stage_pairs,
-    values_on,
 )
 from randomgames.perturb import is_action_independent
 
@@ -139,6 +139,19 @@ def discount_matrix(game: MarkovGame, *, normalized_rows: bool = False) -> list[
     return _discount_of(float(game.gamma), game.n_states, content(game.P[:, 0]), normalized_rows)
 
 
+@per_game()
+def discount_scaled(game: MarkovGame) -> tuple[int, list[list[int]]]:
+    """:func:`discount_matrix` over one common denominator: ``(L, Dn)`` with ``D[s][t] = Dn[s][t]/L``."""
+    return _discount_scaled_of(float(game.gamma), game.n_states, content(game.P[:, 0]))
+
+
+@functools.lru_cache(maxsize=256)
+def _discount_scaled_of(gamma: float, n_states: int, kernel: bytes) -> tuple[int, list[list[int]]]:
+    D = _discount_of(gamma, n_states, kernel, False)
+    L = math.lcm(*(x.denominator for row in D for x in row))
+    return L, [[x.numerator * (L // x.denominator) for x in row] for row in D]
+
+
 @functools.lru_cache(maxsize=256)
 def _discount_of(gamma: float, n_states: int, kernel: bytes, normalized_rows: bool) -> list[list[Fraction]]:
     rows = np.frombuffer(kernel, dtype=np.float64).reshape(n_states, n_states).tolist()
@@ -175,23 +188,19 @@ def _envelopes(game: MarkovGame, alpha: Fraction) -> list[list[Line]]:
     return [envelope_of(game, s, alpha) for s in range(game.n_states)]
 
 
-def _superlevel(vals: list[Fraction], pts: list[Fraction], left: Fraction, right: Fraction) -> Interval | None:
-    """``{β : f(β) ≥ 0}`` of a concave piecewise-linear f given by its values ``vals`` at its increasing
-    breakpoints ``pts`` (one point when it has none) and its ray slopes ``left`` and ``right``."""
-    return _superlevel_by(vals, vals.__getitem__, pts, left, right)
-
-
-def _superlevel_by(
+def _superlevel(
     signed: Sequence[int | Fraction],
     value: Callable[[int], Fraction],
-    pts: list[Fraction],
+    pts: Sequence[Fraction],
     left: Fraction,
     right: Fraction,
 ) -> Interval | None:
-    """:func:`_superlevel` from ``signed[j]``, of the sign of f at ``pts[j]`` (f's value times a positive
-    number, which may differ from point to point), and ``value(j)``, f's value there, asked only at the
-    ends of the set. f is concave, so its nonnegative breakpoints are consecutive: the set's ends lie on
-    the pieces leaving that run, or on a rising ray when no breakpoint is nonnegative."""
+    """``{β : f(β) ≥ 0}`` of a concave piecewise-linear f with increasing breakpoints ``pts`` (one point when
+    it has none) and ray slopes ``left`` and ``right``, from ``signed[j]``, of the sign of f at ``pts[j]``
+    (f's value times a positive number, which may differ from point to point), and ``value(j)``, f's value
+    there, asked only at the ends of the set. f is concave, so its nonnegative breakpoints are consecutive:
+    the set's ends lie on the pieces leaving that run, or on a rising ray when no breakpoint is
+    nonnegative."""
     nonneg = [k for k in range(len(pts)) if signed[k] >= 0]
     if not nonneg:
         # the maximum is on a ray only if that ray rises
@@ -217,52 +226,113 @@ def _superlevel_by(
     return lo, hi
 
 
-def _all_lines_nonnegative(lines: Sequence[Line]) -> Interval | None:
-    """``{β : k β + c ≥ 0 for every line (k, c)}``, exactly: the superlevel set ``{β : min_k (k β + c) ≥ 0}``
-    of one state's envelope, whose ends are the roots ``−c/k`` of the lines that bind (None: empty)."""
-    lo: Fraction | None = None
-    hi: Fraction | None = None
-    for k, c in lines:
-        if k == 0:
-            if c < 0:
+def _all_lines_nonnegative(q_hull: tuple[int, list[tuple[int, int]]], d: int) -> Interval | None:
+    """``{β : k β + c ≥ 0 for every line (k, c)}`` of one state's envelope in :func:`hull_ints`' integers
+    (``(K/q, C/(q·d))``), exactly: the superlevel set ``{β : min_k (k β + c) ≥ 0}``, whose ends are the roots
+    ``−C/(d·K)`` of the lines that bind, compared cross-multiplied; only the two ends become Fractions
+    (None: empty)."""
+    lo: tuple[int, int] | None = None  # (numerator, denominator > 0)
+    hi: tuple[int, int] | None = None
+    for K, C in q_hull[1]:
+        if K == 0:
+            if C < 0:
                 return None
-        elif k > 0:
-            lo = -c / k if lo is None else max(lo, -c / k)
-        else:
-            hi = -c / k if hi is None else min(hi, -c / k)
-    if lo is not None and hi is not None and lo > hi:
+        elif K > 0:  # β ≥ −C/(d K)
+            root = (-C, d * K)
+            if lo is None or root[0] * lo[1] > lo[0] * root[1]:
+                lo = root
+        else:  # β ≤ C/(d·(−K))
+            root = (C, -d * K)
+            if hi is None or root[0] * hi[1] < hi[0] * root[1]:
+                hi = root
+    if lo is not None and hi is not None and lo[0] * hi[1] > hi[0] * lo[1]:
         return None
-    return lo, hi
+    return (None if lo is None else Fraction(*lo)), (None if hi is None else Fraction(*hi))
+
+
+class _Points(Sequence[Fraction]):
+    """Increasing rational points kept as integer pairs ``(n, m)``, m > 0; a point becomes a Fraction
+    only when asked for (:func:`_superlevel` asks at the ends of the set)."""
+
+    def __init__(self, pairs: list[tuple[int, int]]) -> None:
+        self.pairs = pairs
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __getitem__(self, j: Any) -> Any:
+        return Fraction(*self.pairs[j])
+
+
+def _sorted_points(points: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The distinct rationals ``n/m`` (m > 0) of ``points``, increasing. Sorted by their floats (``n / m`` of
+    two ints is correctly rounded, so a smaller rational never has a larger float), then each run of equal
+    floats ordered exactly and its repeats dropped (cross-multiplied). Beyond float64's range: by Fractions."""
+    try:
+        keyed = sorted((n / m, n, m) for n, m in points)
+    except OverflowError:
+        return [(f.numerator, f.denominator) for f in sorted({Fraction(n, m) for n, m in points})]
+    out: list[tuple[int, int]] = []
+    k = 0
+    while k < len(keyed):
+        j = k + 1
+        while j < len(keyed) and keyed[j][0] == keyed[k][0]:
+            j += 1
+        run = [(n, m) for _, n, m in keyed[k:j]]
+        if len(run) > 1:
+            run = [(f.numerator, f.denominator) for f in sorted({Fraction(n, m) for n, m in run})]
+        out += run
+        k = j
+    return out
+
+
+def _interval_in_integers(
+    hulls: list[tuple[int, list[tuple[int, int]]]], d: int, L: int, Dn: list[list[int]]
+) -> Interval | None:
+    """``{β : f_s(β) ≥ 0 for every s}``, ``f_s = Σ_t D[s][t] m_t(β)``, from each state's envelope in
+    :func:`hull_ints`' integers and ``D = Dn/L``. A break of state t's envelope between lines (K₁, C₁) and
+    (K₂, C₂) is ``β = (C₂ − C₁)/(d·(K₁ − K₂))``; at a point ``n/m`` the active line's value is
+    ``(K n d + C m)/(q_t d m)``, so ``L·d·m·Q·f_s(n/m) = Σ_t Dn[s][t] (K n d + C m)(Q/q_t)`` (Q the largest
+    q_t, a multiple of each: powers of two) is an integer of f_s's sign. Fractions: the set's ends only."""
+    S, Q = len(hulls), max(q for q, _ in hulls)
+    breaks = [[(c2 - c1, d * (k1 - k2)) for (k1, c1), (k2, c2) in itertools.pairwise(hull)] for _, hull in hulls]
+    pts = _sorted_points([b for bs in breaks for b in bs]) or [(0, 1)]
+    w = []  # w[t][j] = (K n d + C m)(Q/q_t) of state t's active line at point j
+    for (q, hull), bs in zip(hulls, breaks, strict=True):
+        row, j, up = [], 0, Q // q
+        for n, m in pts:
+            while j < len(bs) and bs[j][0] * m < n * bs[j][1]:  # break j lies left of n/m: the next line
+                j += 1
+            K, C = hull[j]
+            row.append((K * n * d + C * m) * up)
+        w.append(row)
+    first = [hull[0][0] * (Q // q) for q, hull in hulls]  # each envelope's leftmost (steepest) slope, times Q
+    last = [hull[-1][0] * (Q // q) for q, hull in hulls]
+    points = _Points(pts)
+    out: Interval = (None, None)
+    for s in range(S):
+        D_s = Dn[s]
+        signed = [sum(D_s[t] * w[t][j] for t in range(S)) for j in range(len(pts))]
+        left = Fraction(sum(D_s[t] * first[t] for t in range(S)), L * Q)
+        right = Fraction(sum(D_s[t] * last[t] for t in range(S)), L * Q)
+        got = _superlevel(
+            signed, lambda j, signed=signed: Fraction(signed[j], L * d * pts[j][1] * Q), points, left, right
+        )
+        both = None if got is None else intersect(out, got)
+        if both is None:
+            return None
+        out = both
+    return out
 
 
 @per_game()
 def beta_interval(game: MarkovGame, alpha: Fraction) -> Interval | None:
     """Every β for which ``game`` is (α, β)-smooth, exactly (module docstring); None when none is."""
     assert smoothness_not_established(game) is None
-    hulls = _envelopes(game, alpha)
+    hulls = [hull_ints(game, s, alpha) for s in range(game.n_states)]
     if game.n_states == 1:  # f = D m with D = 1/(1 − γ) > 0: where every line of the envelope is ≥ 0
-        return _all_lines_nonnegative(hulls[0])
-    D = discount_matrix(game)
-    S = game.n_states
-    pts = sorted({b for h in hulls for b in hull_breaks(h)}) or [Fraction(0)]
-    at = [values_on(h, pts) for h in hulls]  # at[t][j] = hull_value(hulls[t], pts[j])
-    # f_s(β_j) = Σ_t D[s][t] · at[t][j] = (Σ_t Dn[s][t] · an[t][j]) / (L · den_j): D over its common
-    # denominator L, each point's values over theirs (den_j > 0), so the integer sums carry f's signs
-    L = math.lcm(*(x.denominator for row in D for x in row))
-    Dn = [[x.numerator * (L // x.denominator) for x in row] for row in D]
-    den = [math.lcm(*(at[t][j].denominator for t in range(S))) for j in range(len(pts))]
-    an = [[at[t][j].numerator * (den[j] // at[t][j].denominator) for j in range(len(pts))] for t in range(S)]
-    out: Interval = (None, None)
-    for s in range(S):
-        signed = [sum(Dn[s][t] * an[t][j] for t in range(S)) for j in range(len(pts))]
-        left = sum((D[s][t] * hulls[t][0][0] for t in range(S)), Fraction(0))
-        right = sum((D[s][t] * hulls[t][-1][0] for t in range(S)), Fraction(0))
-        got = _superlevel_by(signed, lambda j, signed=signed: Fraction(signed[j], L * den[j]), pts, left, right)
-        both = None if got is None else intersect(out, got)
-        if both is None:
-            return None
-        out = both
-    return out
+        return _all_lines_nonnegative(hulls[0], alpha.denominator)
+    return _interval_in_integers(hulls, alpha.denominator, *discount_scaled(game))
 
 
 def intersect(a: Interval, b: Interval) -> Interval | None:

@@ -31,7 +31,7 @@ __all__ = [
     "Line",
     "content",
     "envelope_of",
-    "hull_breaks",
+    "hull_ints",
     "hull_value",
     "over_one_denominator",
     "per_stage",
@@ -39,8 +39,8 @@ __all__ = [
     "scaled_pairs",
     "scaled_stage",
     "stage",
+    "stage_bytes",
     "stage_pairs",
-    "values_on",
 ]
 
 T = TypeVar("T")
@@ -67,6 +67,14 @@ def profile_pairs(
 def content(t: torch.Tensor) -> bytes:
     """The stored float64 numbers of ``t``, as a cache key (equal bytes: the same exact rationals)."""
     return t.detach().contiguous().numpy().tobytes()
+
+
+@per_game(keep=1)
+def stage_bytes(game: MarkovGame) -> tuple[bytes, ...]:
+    """:func:`content` of each state's rewards ``rewards[:, s]`` (``[N, A¹..Aᴺ]``), from one numpy view of the
+    game's rewards: slicing a tensor per state and per ask cost more than the rest of a kept lookup."""
+    R = game.rewards.detach().numpy()
+    return tuple(R[:, s].tobytes() for s in range(game.n_states))
 
 
 def scaled_stage(game: MarkovGame, s: int = 0) -> tuple[int, dict[tuple[int, ...], list[int]]]:
@@ -111,7 +119,7 @@ def stage_pairs(game: MarkovGame, s: int) -> tuple[int, list[tuple[int, int, int
     """``(q, [q·(r(a), r(a'), Σ_i rⁱ(a'ⁱ, a⁻ⁱ)) for every pair (a, a')])``: :func:`scaled_pairs` of
     :func:`scaled_stage`, listed once per game (the hunter asks again on every move of the witness) and
     per content of the stage's rewards (a move of μ, Q or γ keeps them)."""
-    return _stage_pairs_of(game.n_actions, content(game.rewards[:, s]))
+    return _stage_pairs_of(game.n_actions, stage_bytes(game)[s])
 
 
 @functools.lru_cache(maxsize=64)
@@ -133,7 +141,7 @@ def per_stage(*, keep: int = 64) -> Callable[[Callable[..., T]], Callable[..., T
 
         @functools.wraps(fn)
         def of_stage(game: MarkovGame, s: int, *args: Any) -> T:
-            return kept(game.n_actions, content(game.rewards[:, s]), *args)
+            return kept(game.n_actions, stage_bytes(game)[s], *args)
 
         of_stage.cache_clear = kept.cache_clear  # type: ignore[attr-defined]  # forgets every stage, as lru_cache's
         return of_stage
@@ -178,25 +186,38 @@ def _envelope(lines: Sequence[tuple[Any, Any]]) -> list[Any]:
     return hull
 
 
-def hull_breaks(hull: Sequence[Line]) -> list[Fraction]:
-    return [(c2 - c1) / (k1 - k2) for (k1, c1), (k2, c2) in itertools.pairwise(hull)]
-
-
 def envelope_of(game: MarkovGame, s: int, alpha: Fraction) -> list[Line]:
     """State ``s``'s envelope of its lines, found on their integers (:func:`_screened_lines`): only the
     hull's lines become Fractions (``tests/test_premise_definitions.py`` holds it equal to the Fractions'
     hull). Kept per stage content and α: a move of μ, Q or γ — or of another state — reuses it."""
-    return _envelope_kept(game.n_actions, content(game.rewards[:, s]), alpha)
+    return _envelope_kept(game.n_actions, stage_bytes(game)[s], alpha)
+
+
+def hull_ints(game: MarkovGame, s: int, alpha: Fraction) -> tuple[int, list[tuple[int, int]]]:
+    """:func:`envelope_of` in :func:`_screened_lines`' integers: ``(q, [(K, C)…])``, the line ``(K/q, C/(q·d))``
+    (d: α's denominator), slopes decreasing. Kept as :func:`envelope_of`."""
+    return _hull_kept(game.n_actions, stage_bytes(game)[s], alpha)
+
+
+@functools.lru_cache(maxsize=256)
+def _hull_kept(n_actions: tuple[int, ...], rewards: bytes, alpha: Fraction) -> tuple[int, list[tuple[int, int]]]:
+    q, lines = _screened_lines(n_actions, rewards, alpha)
+    return q, _envelope(lines)
 
 
 @functools.lru_cache(maxsize=256)
 def _envelope_kept(n_actions: tuple[int, ...], rewards: bytes, alpha: Fraction) -> list[Line]:
-    q, lines = _screened_lines(n_actions, rewards, alpha)
+    q, hull = _hull_kept(n_actions, rewards, alpha)
     qd = q * alpha.denominator
-    return [(Fraction(k, q), Fraction(c, qd)) for k, c in _envelope(lines)]
+    return [(Fraction(k, q), Fraction(c, qd)) for k, c in hull]
 
 
-envelope_of.cache_clear = _envelope_kept.cache_clear  # type: ignore[attr-defined]  # as per_stage's
+def _forget_envelopes() -> None:
+    _envelope_kept.cache_clear()
+    _hull_kept.cache_clear()
+
+
+envelope_of.cache_clear = _forget_envelopes  # type: ignore[attr-defined]  # as per_stage's
 
 
 @functools.lru_cache(maxsize=64)
@@ -262,17 +283,3 @@ def _deviation_entries(n_actions: tuple[int, ...]) -> list[list[list[int]]]:
 
 def hull_value(hull: Sequence[Line], beta: Fraction) -> Fraction:
     return min(k * beta + c for k, c in hull)
-
-
-def values_on(hull: Sequence[Line], points: Sequence[Fraction]) -> list[Fraction]:
-    """:func:`hull_value` of ``hull`` at each of the increasing ``points``: the active line walked left to right
-    (the lines of a lower envelope in decreasing slope are active between consecutive breaks, and both
-    lines of a break give its value), ``O(|hull| + |points|)`` rather than every line at every point."""
-    breaks = hull_breaks(hull)
-    out, j = [], 0
-    for beta in points:
-        while j < len(breaks) and breaks[j] < beta:
-            j += 1
-        k, c = hull[j]
-        out.append(k * beta + c)
-    return out

@@ -10,6 +10,7 @@ deterministic, near-deterministic with logit gaps up to 100, Dirichlet), and ass
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 
@@ -239,7 +240,6 @@ def test_envelope_in_integers_is_the_fractions_envelope(scale) -> None:
         _screened_lines,
         content,
         envelope_of,
-        hull_breaks,
         hull_value,
         profile_pairs,
         stage,
@@ -266,7 +266,7 @@ def test_envelope_in_integers_is_the_fractions_envelope(scale) -> None:
                 lines = _fraction_lines(exact[s], alpha)
                 got, want = envelope_of(game, s, alpha), _envelope(lines)
                 assert got == want, f"game {k}, state {s}, α = {alpha}: {got} vs {want}"
-                breaks = hull_breaks(got)
+                breaks = _breaks(got)
                 for b in {*breaks, *(x + Fraction(1, 3) for x in breaks), Fraction(-50), Fraction(50)}:
                     least = min(kk * b + c for kk, c in lines)
                     at = hull_value(got, b)
@@ -288,55 +288,107 @@ def test_screened_lines_fall_back_to_every_pair_beyond_float64() -> None:
     assert _screened_lines(game.n_actions, content(game.rewards[:, 0]), alpha) == (q, _scaled_lines(pairs, alpha))
 
 
-def test_envelope_walk_equals_the_least_line() -> None:
-    """The interval's values at the breakpoints (:func:`values_on`: the active line walked along sorted
-    points) are exactly :func:`hull_value`'s (the least hull line at each point), at every break of each
-    state's envelope, between and beyond them, ties included (α = 1 on integer-valued rewards); and a
-    single state's interval (every line ≥ 0) is what the breakpoint search finds on its envelope."""
-    from properties.smoothness import _all_lines_nonnegative, _envelopes, _superlevel
-    from properties.stage_lines import hull_breaks, hull_value, values_on
+def _breaks(hull: list[tuple[Fraction, Fraction]]) -> list[Fraction]:
+    """Where consecutive lines of an envelope (slopes decreasing) meet, left to right."""
+    return [(c2 - c1) / (k1 - k2) for (k1, c1), (k2, c2) in itertools.pairwise(hull)]
+
+
+def _nonnegative_set(vals: list[Fraction], pts: list[Fraction], left: Fraction, right: Fraction):
+    """The oracle's ``{β : f(β) ≥ 0}`` of a piecewise-linear f given by its values at increasing points and
+    its ray slopes: piece by piece (each ray and segment, where its line is ≥ 0 on it), then the hull of
+    the pieces' sets, which is their union since f is concave. None: empty."""
+    parts = []
+    for (b0, v0), (b1, v1) in itertools.pairwise(zip(pts, vals, strict=True)):
+        if v0 >= 0 and v1 >= 0:
+            parts.append((b0, b1))
+        elif v0 >= 0 or v1 >= 0:
+            root = b0 - v0 * (b1 - b0) / (v1 - v0)
+            parts.append((b0, root) if v0 >= 0 else (root, b1))
+    for b, v, slope, side in ((pts[0], vals[0], left, -1), (pts[-1], vals[-1], right, 1)):
+        # the ray β = b + side·t, t ≥ 0, where f = v + slope·(β − b)
+        far = None if slope * side >= 0 else b - v / slope  # where a falling ray crosses 0
+        if v >= 0:
+            parts.append((None, b) if side < 0 and far is None else (far, b) if side < 0 else (b, far))
+        elif slope * side > 0:  # a rising ray from below 0
+            root = b - v / slope
+            parts.append((None, root) if side < 0 else (root, None))
+    if not parts:
+        return None
+    lows, highs = [p[0] for p in parts], [p[1] for p in parts]
+    return (None if None in lows else min(lows)), (None if None in highs else max(highs))
+
+
+def test_one_state_interval_is_where_every_line_is_nonnegative() -> None:
+    """A single state's valid β (:func:`_all_lines_nonnegative`: the binding roots of its envelope's lines in
+    integers, cross-multiplied) is the oracle's set where the least line is ≥ 0, found piece by piece on the
+    Fraction envelope's values at its breaks (:func:`hull_value`), ties included (α = 1 on integer-valued
+    rewards); empty sets, rays and bounded intervals."""
+    from properties.smoothness import _all_lines_nonnegative, _envelopes
+    from properties.stage_lines import hull_ints, hull_value
 
     rng = np.random.default_rng(12)
-    points = intervals = 0
+    kinds = {"empty": 0, "ray": 0, "bounded": 0}
     for k in range(60):
         game = _state_only(rng, k)
         if k % 3 == 0:
             game = game.replace(rewards=game.rewards.mul(2).round())
         for alpha in (Fraction(1), Fraction(float(rng.uniform(-1, 2)))):
             for s, hull in enumerate(_envelopes(game, alpha)):
-                breaks = hull_breaks(hull)
-                pts = sorted({*breaks, *(b + Fraction(1, 7) for b in breaks), Fraction(float(rng.uniform(-40, 40)))})
-                want = [hull_value(hull, b) for b in pts]
-                assert values_on(hull, pts) == want, f"game {k}, state {s}, α = {alpha}: the walk differs"
-                points += len(pts)
-                # one state's interval: every line ≥ 0, as the breakpoint search over the envelope finds it
-                ends = breaks or [Fraction(0)]
-                searched = _superlevel(values_on(hull, ends), ends, hull[0][0], hull[-1][0])
-                got = _all_lines_nonnegative(hull)
-                assert got == searched, f"game {k}, state {s}, α = {alpha}: {got} vs {searched}"
-                intervals += got is not None
-    assert points > 300 and intervals > 50, f"only {points} points and {intervals} non-empty intervals compared"
+                ends = _breaks(hull) or [Fraction(0)]
+                want = _nonnegative_set([hull_value(hull, b) for b in ends], ends, hull[0][0], hull[-1][0])
+                got = _all_lines_nonnegative(hull_ints(game, s, alpha), alpha.denominator)
+                assert got == want, f"game {k}, state {s}, α = {alpha}: {got} vs {want}"
+                kinds["empty" if got is None else "ray" if None in got else "bounded"] += 1
+    assert min(kinds.values()) >= 5, f"too few of some kind of interval: {kinds}"
+
+
+def test_points_sorted_exactly() -> None:
+    """The breakpoints' order (:func:`_sorted_points`: by correctly rounded floats, runs of equal floats
+    ordered exactly) is the Fractions' order with repeats dropped: equal rationals in other terms, distinct
+    rationals one ulp apart or closer (the same float), zero, and points beyond float64's range."""
+    from properties.smoothness import _sorted_points
+
+    rng = np.random.default_rng(15)
+    big = 2**80
+    for k in range(300):
+        pts = []
+        for _ in range(int(rng.integers(1, 12))):
+            n, m = int(rng.integers(-50, 50)), int(rng.integers(1, 20))
+            pts.append((n, m))
+            if rng.random() < 0.3:
+                f = int(rng.integers(2, 5))
+                pts.append((n * f, m * f))  # the same rational
+            if rng.random() < 0.3:
+                pts.append((n * big + 1, m * big))  # a rational a hair above n/m: the same float
+            if rng.random() < 0.3:
+                pts.append((n * big - 1, m * big))
+        if k % 50 == 0:
+            pts.append((10**400 * (1 if k % 100 else -1), 3))  # beyond float64: the Fractions' sort
+        want = sorted({Fraction(n, m) for n, m in pts})
+        got = [Fraction(n, m) for n, m in _sorted_points(pts)]
+        assert got == want, f"case {k}: {got} vs {want}"
 
 
 def test_beta_interval_in_integers_is_the_fractions_interval() -> None:
-    """The valid β of a game with several states (:func:`beta_interval`: f_s's signs at the breakpoints
-    from integer sums over common denominators, Fractions only at the set's ends) is exactly the interval
-    the breakpoint search finds on f_s's Fraction values, ``Σ_t D[s][t] · m_t(β)`` at every breakpoint —
-    on state-only games with 2–3 states, γ = 0 to 0.9, ties (rewards in halves, α = 1), empty sets, rays
-    and bounded intervals, several breakpoints inside the set."""
-    from properties.smoothness import _envelopes, _superlevel, discount_matrix, intersect
-    from properties.stage_lines import hull_breaks, values_on
+    """The valid β of a game with several states (:func:`beta_interval`: each envelope's breaks and
+    f_s's signs at them in integers over common denominators, Fractions only at the set's ends) is
+    exactly the oracle's set where ``f_s = Σ_t D[s][t] · m_t`` is ≥ 0 for every s, from f_s's Fraction values
+    (the least Fraction hull line, :func:`hull_value`) at every breakpoint — on state-only games with 2–3
+    states, γ = 0 to 0.9, ties (rewards in halves, α = 1), empty sets, rays and bounded intervals, several
+    breakpoints inside the set."""
+    from properties.smoothness import _envelopes, discount_matrix, intersect
+    from properties.stage_lines import hull_value
 
     def by_fractions(game: MarkovGame, alpha: Fraction):
         hulls, D, S = _envelopes(game, alpha), discount_matrix(game), game.n_states
-        pts = sorted({b for h in hulls for b in hull_breaks(h)}) or [Fraction(0)]
-        at = [values_on(h, pts) for h in hulls]
+        pts = sorted({b for h in hulls for b in _breaks(h)}) or [Fraction(0)]
+        at = [[hull_value(h, b) for b in pts] for h in hulls]
         out = (None, None)
         for s in range(S):
             vals = [sum((D[s][t] * at[t][j] for t in range(S)), Fraction(0)) for j in range(len(pts))]
             left = sum((D[s][t] * hulls[t][0][0] for t in range(S)), Fraction(0))
             right = sum((D[s][t] * hulls[t][-1][0] for t in range(S)), Fraction(0))
-            got = _superlevel(vals, pts, left, right)
+            got = _nonnegative_set(vals, pts, left, right)
             out = None if got is None else intersect(out, got)
             if out is None:
                 return None
@@ -360,7 +412,7 @@ def test_beta_interval_in_integers_is_the_fractions_interval() -> None:
             got, want = beta_interval(game, alpha), by_fractions(game, alpha)
             assert got == want, f"game {k}, α = {alpha}: {got} vs {want}"
             kinds["empty" if got is None else "ray" if None in got else "bounded"] += 1
-            pts = {b for h in _envelopes(game, alpha) for b in hull_breaks(h)}
+            pts = {b for h in _envelopes(game, alpha) for b in _breaks(h)}
             kinds["a run of nonnegative breakpoints"] += got is not None and (
                 sum((got[0] is None or got[0] <= b) and (got[1] is None or b <= got[1]) for b in pts) > 1
             )
