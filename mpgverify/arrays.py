@@ -27,6 +27,7 @@ __all__ = [
     "largest_magnitude",
     "normalize_rows",
     "probability_rows",
+    "same_along",
 ]
 
 #: Every solver works in this dtype.
@@ -149,6 +150,15 @@ def _rows_clearly_within(t: torch.Tensor, bound: float, *, nonnegative: bool) ->
     if a is None or (nonnegative and not a.min() >= 0):
         return False
     return bool(np.abs(a.sum(-1) - 1.0).max() <= 0.5 * bound)
+
+
+def same_along(t: torch.Tensor, dim: int) -> bool:
+    """Whether every slice of ``t`` along ``dim`` equals the first, entry for entry (in numpy for a CPU
+    tensor: a kernel's action-independence is asked of every new game, and torch's test costs twice as much)."""
+    a = _numbers(t)
+    if a is not None:
+        return bool((a == a.take([0], axis=dim)).all())
+    return bool((t == t.narrow(dim, 0, 1)).all())
 
 
 def largest_magnitude(t: torch.Tensor) -> float:

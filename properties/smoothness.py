@@ -46,7 +46,6 @@ from mpgverify.verify.claims import Premises, premise_checked
 from properties.premises import number
 from properties.stage_lines import (
     Line,
-    content,
     envelope_of,
     hull_ints,
     hull_value,
@@ -136,13 +135,19 @@ def discount_matrix(game: MarkovGame, *, normalized_rows: bool = False) -> list[
     ``normalized_rows`` each row divided by its exact sum (the exact path's convention,
     :func:`mpgverify.solvers.exact.rationalize_game`). Kept by content as well: a move of μ or of the
     rewards keeps γ and Q, hence D."""
-    return _discount_of(float(game.gamma), game.n_states, content(game.P[:, 0]), normalized_rows)
+    return _discount_of(float(game.gamma), game.n_states, _kernel_bytes(game), normalized_rows)
 
 
 @per_game()
 def discount_scaled(game: MarkovGame) -> tuple[int, list[list[int]]]:
     """:func:`discount_matrix` over one common denominator: ``(L, Dn)`` with ``D[s][t] = Dn[s][t]/L``."""
-    return _discount_scaled_of(float(game.gamma), game.n_states, content(game.P[:, 0]))
+    return _discount_scaled_of(float(game.gamma), game.n_states, _kernel_bytes(game))
+
+
+def _kernel_bytes(game: MarkovGame) -> bytes:
+    """The stored numbers of the state-only kernel ``Q = P[:, 0]`` (the first joint action's rows) as bytes,
+    a cache key (as :func:`~properties.stage_lines.stage_bytes`), sliced in numpy rather than as a tensor."""
+    return game.P.detach().numpy()[:, 0].tobytes()  # type: ignore[no-any-return]
 
 
 @functools.lru_cache(maxsize=256)

@@ -22,14 +22,12 @@ from fractions import Fraction
 from typing import Any, TypeVar
 
 import numpy as np
-import torch
 
 from mpgverify.game import MarkovGame
 from mpgverify.memo import per_game
 
 __all__ = [
     "Line",
-    "content",
     "envelope_of",
     "hull_ints",
     "hull_value",
@@ -64,15 +62,11 @@ def profile_pairs(
             yield sum(r[a]), sum(r[b]), sum(r[(*a[:i], b[i], *a[i + 1 :])][i] for i in range(n_agents))
 
 
-def content(t: torch.Tensor) -> bytes:
-    """The stored float64 numbers of ``t``, as a cache key (equal bytes: the same exact rationals)."""
-    return t.detach().contiguous().numpy().tobytes()
-
-
 @per_game(keep=1)
 def stage_bytes(game: MarkovGame) -> tuple[bytes, ...]:
-    """:func:`content` of each state's rewards ``rewards[:, s]`` (``[N, A¹..Aᴺ]``), from one numpy view of the
-    game's rewards: slicing a tensor per state and per ask cost more than the rest of a kept lookup."""
+    """The stored float64 numbers of each state's rewards ``rewards[:, s]`` (``[N, A¹..Aᴺ]``, C order) as
+    bytes, a cache key (equal bytes: the same exact rationals), from one numpy view of the game's rewards:
+    slicing a tensor per state and per ask cost more than the rest of a kept lookup."""
     R = game.rewards.detach().numpy()
     return tuple(R[:, s].tobytes() for s in range(game.n_states))
 

@@ -35,7 +35,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 import torch
 
-from mpgverify.arrays import DTYPE
+from mpgverify.arrays import DTYPE, same_along
 from mpgverify.game import MarkovGame
 from mpgverify.memo import per_game
 from mpgverify.solvers.potential_space import agent_term_bases
@@ -73,7 +73,7 @@ def has_constant_offsets(game: MarkovGame) -> bool:
 @per_game(keep=1)
 def is_action_independent(game: MarkovGame) -> bool:
     """Whether ``P(s'|s, a)`` does not depend on the joint action a."""
-    return bool((game.P == game.P[:, :1]).all())
+    return same_along(game.P, 1)
 
 
 class _RewardSpan(NamedTuple):

@@ -238,11 +238,11 @@ def test_envelope_in_integers_is_the_fractions_envelope(scale) -> None:
         _envelope,
         _scaled_lines,
         _screened_lines,
-        content,
         envelope_of,
         hull_value,
         profile_pairs,
         stage,
+        stage_bytes,
         stage_pairs,
     )
 
@@ -260,7 +260,7 @@ def test_envelope_in_integers_is_the_fractions_envelope(scale) -> None:
             alpha = Fraction(float(alpha))  # a witness number: a float
             for s in range(game.n_states):
                 q, pairs = stage_pairs(game, s)
-                got_lines = _screened_lines(game.n_actions, content(game.rewards[:, s]), alpha)
+                got_lines = _screened_lines(game.n_actions, stage_bytes(game)[s], alpha)
                 assert got_lines == (q, _scaled_lines(pairs, alpha)), f"game {k}, state {s}, α = {alpha}: lines differ"
                 screened += len(got_lines[1])
                 lines = _fraction_lines(exact[s], alpha)
@@ -279,13 +279,13 @@ def test_screened_lines_fall_back_to_every_pair_beyond_float64() -> None:
     """Where the float screen overflows (rewards of 1e149, within a game's bound, and α = 1e300: their
     product is beyond float64), the lines are every pair's, computed exactly — the same as
     :func:`_scaled_lines` of :func:`stage_pairs`."""
-    from properties.stage_lines import _scaled_lines, _screened_lines, content, stage_pairs
+    from properties.stage_lines import _scaled_lines, _screened_lines, stage_bytes, stage_pairs
 
     game = gen.general_sum_game(seed=3, n_agents=2, n_states=1, n_actions=3, gamma=0.0)
     game = game.replace(rewards=game.rewards * 1e149)
     alpha = Fraction(1e300)
     q, pairs = stage_pairs(game, 0)
-    assert _screened_lines(game.n_actions, content(game.rewards[:, 0]), alpha) == (q, _scaled_lines(pairs, alpha))
+    assert _screened_lines(game.n_actions, stage_bytes(game)[0], alpha) == (q, _scaled_lines(pairs, alpha))
 
 
 def _breaks(hull: list[tuple[Fraction, Fraction]]) -> list[Fraction]:

@@ -445,6 +445,32 @@ def test_exact_smoothness_kept_by_content_is_that_of_the_game() -> None:
     assert beta_interval(twin, Fraction(1)) == beta_interval(game, Fraction(1))
 
 
+def test_cache_keys_from_numpy_views_are_the_tensors_bytes() -> None:
+    """The keys sliced in numpy — each state's reward bytes (:func:`stage_bytes`), the state-only kernel's
+    (``_kernel_bytes``) — are the bytes of the tensor slices they replace, and :func:`same_along` decides
+    action-independence as the tensor comparison does, on kernels of every kind and a non-contiguous
+    tensor."""
+    from mpgverify.arrays import same_along
+    from properties.smoothness import _kernel_bytes
+    from properties.stage_lines import stage_bytes
+
+    decided = {True: 0, False: 0}
+    for k, kind in enumerate(("random", "sparse", "deterministic", "action_independent") * 3):
+        game = rg.general_sum_game(
+            seed=k, n_agents=1 + k % 3, n_states=1 + k % 3, n_actions=2 + k % 2, transitions=kind
+        )
+        for s in range(game.n_states):
+            assert stage_bytes(game)[s] == game.rewards[:, s].contiguous().numpy().tobytes(), f"game {k}, state {s}"
+        assert _kernel_bytes(game) == game.P[:, 0].contiguous().numpy().tobytes(), f"game {k}: kernel bytes"
+        want = bool((game.P == game.P[:, :1]).all())
+        assert same_along(game.P, 1) is want, f"game {k} ({kind}): same_along {same_along(game.P, 1)}, torch {want}"
+        assert same_along(game.P.transpose(0, 2), 1) is bool(
+            (game.P.transpose(0, 2) == game.P.transpose(0, 2)[:, :1]).all()
+        )
+        decided[want] += 1
+    assert min(decided.values()) >= 3, decided
+
+
 def test_zero_agent_terms_need_no_basis(monkeypatch) -> None:
     """Def 2.2's membership test skips the basis of an agent whose term rⁱ − φ is zero (identical interest,
     any kernel): the decision and the largest residual are the full computation's (0 and 0.0), and no basis
