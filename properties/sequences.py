@@ -17,7 +17,7 @@ from mpgverify.algorithms.npg_br import npg_br, outer_step
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
 from mpgverify.solvers.batched import GameBatch
-from mpgverify.solvers.evaluation import evaluate
+from mpgverify.solvers.evaluation import evaluate, values_and_potential
 from mpgverify.solvers.nash import nash_gap
 from mpgverify.verify.claims import Trace, want_trace
 from properties.common import stacked_theta, theta_of
@@ -108,9 +108,10 @@ def npg_br_sequences(games: list[MarkovGame], witnesses: list[dict[str, Any]]) -
     alive = list(range(len(games)))
     for t in range(NPG_BR_LIMIT + 1):
         probs = softmax_policy(theta)
-        ev = evaluate(batch, probs)  # type: ignore[arg-type]
-        gaps = nash_gap(batch, probs).gap.tolist()  # type: ignore[arg-type]
-        totals, phis = ev.V_mu.sum(-1).tolist(), ev.Phi_mu.tolist()  # type: ignore[union-attr]
+        V, Phi = values_and_potential(batch, probs)  # type: ignore[arg-type]  # evaluate's numbers, no Q, A or d
+        V_mu = batch.at_mu(V)
+        gaps = nash_gap(batch, probs, V_mu).gap.tolist()  # type: ignore[arg-type]
+        totals, phis = V_mu.sum(-1).tolist(), batch.at_mu(Phi).tolist()
         for j, b in enumerate(alive):
             seqs[b][0].append(totals[j])
             seqs[b][1].append(phis[j])
@@ -139,8 +140,9 @@ def br_sequences(games: list[MarkovGame], witnesses: list[dict[str, Any]]) -> li
     seqs: list[tuple[list[float], list[float], list[list[float]], list[Any]]] = [([], [], [], []) for _ in games]
     alive, limit = list(range(len(games))), br_limit(games[0])
     for t in range(limit + 1):
-        ev = evaluate(batch, probs)  # type: ignore[arg-type]
-        totals, phis, own = ev.V_mu.sum(-1).tolist(), ev.Phi_mu.tolist(), ev.V_mu.tolist()  # type: ignore[union-attr]
+        V, Phi = values_and_potential(batch, probs)  # type: ignore[arg-type]  # evaluate's numbers, no Q, A or d
+        V_mu, Phi_mu = batch.at_mu(V), batch.at_mu(Phi)
+        totals, phis, own = V_mu.sum(-1).tolist(), Phi_mu.tolist(), V_mu.tolist()
         for j, b in enumerate(alive):
             seqs[b][0].append(totals[j])
             seqs[b][1].append(phis[j])
@@ -151,6 +153,7 @@ def br_sequences(games: list[MarkovGame], witnesses: list[dict[str, Any]]) -> li
             probs,
             torch.zeros(len(alive), dtype=torch.bool),
             lambda V, best, e=eps: is_ratio_nash(V, best, e, "as-used"),
+            V=V_mu,
         )
         keep = [j for j, d in enumerate(done.tolist()) if not d]
         for j in keep:

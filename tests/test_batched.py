@@ -81,6 +81,36 @@ def test_batched_solvers_equal_each_game_alone(kind: str, policy: str) -> None:
         _close(opt.V[b], s.V, f"{game.name} social optimum per state")
 
 
+@pytest.mark.parametrize("kind", ["mpg", "general-sum"])
+@pytest.mark.parametrize("policy", ["uniform", "deterministic", "near-deterministic", "random"])
+def test_grouped_best_responses_and_values_are_the_batchs_own_numbers(kind: str, policy: str) -> None:
+    """``best_responses`` of a batch (agents of equal action counts — agents 0 and 2 here — in one policy
+    iteration) gives each agent exactly what ``best_response`` gives it alone on the batch, value and rule;
+    ``values_and_potential`` of a batch gives exactly ``evaluate``'s V and Φ (the same solve), and the dense
+    ``best_responses`` is each agent's ``best_response``. Bit for bit: the dynamics' steps and the
+    sequences' numbers must not move."""
+    from mpgverify.solvers.evaluation import values_and_potential
+    from mpgverify.solvers.nash import best_responses
+
+    games = _games(kind)
+    batch = GameBatch.stack(games)
+    probs = _policies(policy, batch.size)
+    best, rules = best_responses(batch, probs)
+    for i in range(batch.n_agents):
+        alone = best_response(batch, probs, i)
+        assert torch.equal(best[:, i], alone.V_mu), f"{policy}: agent {i}'s value differs from its own solve"
+        assert torch.equal(rules[i], alone.policy), f"{policy}: agent {i}'s rule differs from its own solve"
+    V, Phi = values_and_potential(batch, probs)
+    ev = evaluate(batch, probs)
+    assert torch.equal(V, ev.V), f"{policy}: V differs from evaluate's"
+    assert (Phi is None and ev.Phi is None) or torch.equal(Phi, ev.Phi), f"{policy}: Φ differs from evaluate's"
+    one = _member(probs, 1)
+    dense_best, dense_rules = best_responses(games[1], one)
+    for i in range(batch.n_agents):
+        alone = best_response(games[1], one, i)
+        assert torch.equal(dense_best[..., i], alone.V_mu) and torch.equal(dense_rules[i], alone.policy), f"agent {i}"
+
+
 def test_a_batch_of_one_shape_only() -> None:
     games = [*_games("mpg", 2), general_mpg_game(seed=5, n_agents=3, n_states=3, n_actions=(2, 2, 2))]
     with pytest.raises(FormatError, match=r"games\[2\]: has actions \[2, 2, 2\]"):

@@ -24,7 +24,7 @@ from mpgverify.errors import FormatError
 from mpgverify.game import Game
 from mpgverify.policy import softmax_policy
 from mpgverify.solvers.evaluation import at_mu, state_values
-from mpgverify.solvers.nash import best_response
+from mpgverify.solvers.nash import best_responses
 
 __all__ = ["BRState", "br_dynamics", "is_ratio_nash", "max_gain_step"]
 
@@ -56,17 +56,20 @@ def max_gain_step(
     probs: Sequence[torch.Tensor],
     done: torch.Tensor,
     ratio_nash: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    *,
+    V: torch.Tensor | None = None,
 ) -> tuple[tuple[torch.Tensor, ...], torch.Tensor, torch.Tensor]:
     """One step of the dynamics for a batch ``[B]`` of policies (of one game, or one per game of a
     :class:`~mpgverify.solvers.batched.GameBatch`): ``(probs, done, mover)``. ``ratio_nash(V, best)``
     decides ε-ratio-Nash from own and best-response values ``[B, N]``; a member done, or ratio-Nash now,
-    keeps its policy, and otherwise the agent of largest gain ``bestⁱ − Vⁱ`` switches to its best response."""
-    V = at_mu(game, state_values(game, probs))  # [B, N]
-    brs = [best_response(game, probs, i) for i in range(game.n_agents)]
-    best = torch.stack([b.V_mu for b in brs], dim=-1)
+    keeps its policy, and otherwise the agent of largest gain ``bestⁱ − Vⁱ`` switches to its best response.
+    ``V``: the policies' values at μ ``[B, N]`` when the caller has them."""
+    if V is None:
+        V = at_mu(game, state_values(game, probs))  # [B, N]
+    best, responses = best_responses(game, probs)
     done = done | ratio_nash(V, best)
     mover = (best - V).argmax(dim=-1)
-    moved = tuple(torch.where(((mover == i) & ~done)[:, None, None], brs[i].policy, p) for i, p in enumerate(probs))
+    moved = tuple(torch.where(((mover == i) & ~done)[:, None, None], responses[i], p) for i, p in enumerate(probs))
     return moved, done, mover
 
 

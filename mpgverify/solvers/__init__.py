@@ -34,7 +34,7 @@ from mpgverify.solvers.evaluation import (
 )
 from mpgverify.solvers.game_constants import Mismatch, PotentialRange, mismatch_coefficient, potential_range
 from mpgverify.solvers.mdp import MDPSolution, policy_iteration
-from mpgverify.solvers.nash import BestResponse, NashGap, best_response, induced_mdp, nash_gap
+from mpgverify.solvers.nash import BestResponse, NashGap, best_response, best_responses, induced_mdp, nash_gap
 from mpgverify.solvers.welfare import SocialOptimum, price_of_anarchy, social_optimum, social_value
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "SocialOptimum",
     "at_mu",
     "best_response",
+    "best_responses",
     "evaluate",
     "induced_mdp",
     "local_advantages",

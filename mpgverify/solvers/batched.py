@@ -38,6 +38,7 @@ from mpgverify.solvers.evaluation import (
     local_advantages,
     potential_values,
     state_values,
+    values_and_potential,
 )
 from mpgverify.solvers.game_constants import (
     Mismatch,
@@ -49,7 +50,7 @@ from mpgverify.solvers.game_constants import (
     potential_range,
 )
 from mpgverify.solvers.mdp import MDPSolution, howard
-from mpgverify.solvers.nash import BestResponse, NashGap, best_response, nash_gap
+from mpgverify.solvers.nash import BestResponse, NashGap, best_response, best_responses, nash_gap
 from mpgverify.solvers.welfare import SocialOptimum, social_optimum, unravel_joint
 
 __all__ = ["PRIME_DIM", "GameBatch", "induced_mdps", "prime_game_constants", "stack_members"]
@@ -159,14 +160,31 @@ def _check_policy(batch: GameBatch, probs: Sequence[torch.Tensor]) -> None:
             raise FormatError(f"probs[{i}]", f"must have shape {list(want)} (one policy per game), got {list(p.shape)}")
 
 
+def _values_solve(batch: GameBatch, probs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(P_π [B, S, S], sol [B, K, S])``: every agent's values and, when stated, the potential's (the last
+    of the K rows) from one solve."""
+    pi = joint_policy(probs)  # [B, S, A]
+    P_pi = batch.policy_transition(pi)
+    tables = batch.R if batch.phi is None else torch.cat([batch.R, batch.phi[:, None]], dim=1)  # [B, K, S, A]
+    return P_pi, batch._solve(P_pi, (pi.unsqueeze(-2) @ tables.permute(0, 2, 3, 1)).squeeze(-2))
+
+
+@values_and_potential.register
+def _values_and_potential_batch(  # type: ignore[misc]
+    batch: GameBatch, probs: Sequence[torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``(V [B, N, S], Φ [B, S] or None)``: the numbers :func:`_evaluate_batch` gives, without its Q, advantages
+    and d."""
+    _check_policy(batch, probs)
+    sol = _values_solve(batch, probs)[1]
+    return sol[:, : batch.n_agents], (sol[:, batch.n_agents] if batch.phi is not None else None)
+
+
 @evaluate.register
 def _evaluate_batch(batch: GameBatch, probs: Sequence[torch.Tensor]) -> Evaluation:  # type: ignore[misc]
     _check_policy(batch, probs)
     N = batch.n_agents
-    pi = joint_policy(probs)  # [B, S, A]
-    P_pi = batch.policy_transition(pi)
-    tables = batch.R if batch.phi is None else torch.cat([batch.R, batch.phi[:, None]], dim=1)  # [B, K, S, A]
-    sol = batch._solve(P_pi, (pi.unsqueeze(-2) @ tables.permute(0, 2, 3, 1)).squeeze(-2))  # [B, K, S]
+    P_pi, sol = _values_solve(batch, probs)
     V = sol[:, :N]
     Phi = sol[:, N] if batch.phi is not None else None
     S, A = batch.n_states, batch.n_joint_actions
@@ -242,15 +260,12 @@ def _nash_gap_batch(  # type: ignore[misc]
     _check_policy(batch, probs)
     with torch.no_grad():
         probs = tuple(p.detach() for p in probs)
-        if V_mu is None:
-            V_mu = evaluate(batch, probs).V_mu  # type: ignore[arg-type]
+        if V_mu is None:  # evaluate's V_mu, without its Q, advantages and d
+            V_mu = batch.at_mu(_values_solve(batch, probs)[1][:, : batch.n_agents])
         shape = (batch.size, batch.n_agents, batch.n_states)
         best = torch.empty(shape, dtype=DTYPE)
         rules = torch.empty(shape, dtype=torch.long)
-        groups: dict[int, list[int]] = {}
-        for i, n in enumerate(batch.n_actions):
-            groups.setdefault(n, []).append(i)
-        for agents in groups.values():
+        for agents in _equal_action_groups(batch.n_actions):
             best[:, agents], rules[:, agents] = _best_responses(batch, probs, agents)
         best_mu = batch.at_mu(best)
         gains = (best_mu - V_mu.detach()).clamp_min(0.0)
@@ -263,6 +278,32 @@ def _best_response_batch(batch: GameBatch, probs: Sequence[torch.Tensor], agent:
     V, rule = _best_responses(batch, tuple(p.detach() for p in probs), [agent])
     onehot = torch.nn.functional.one_hot(rule[:, 0], batch.n_actions[agent]).to(DTYPE)
     return BestResponse(policy=onehot, V=V[:, 0], V_mu=batch.at_mu(V[:, 0]))
+
+
+def _equal_action_groups(n_actions: Sequence[int]) -> list[list[int]]:
+    """The agents grouped by action count (one policy iteration per group), in order of first appearance."""
+    groups: dict[int, list[int]] = {}
+    for i, n in enumerate(n_actions):
+        groups.setdefault(n, []).append(i)
+    return list(groups.values())
+
+
+@best_responses.register
+def _best_responses_batch(  # type: ignore[misc]
+    batch: GameBatch, probs: Sequence[torch.Tensor]
+) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+    """Every agent's best response in every member, agents of equal action counts in one policy iteration
+    (each agent's rule and value the numbers :func:`_best_response_batch` gives it alone)."""
+    _check_policy(batch, probs)
+    probs = tuple(p.detach() for p in probs)
+    best_mu = torch.empty(batch.size, batch.n_agents, dtype=DTYPE)
+    policies: list[torch.Tensor | None] = [None] * batch.n_agents
+    for agents in _equal_action_groups(batch.n_actions):
+        V, rules = _best_responses(batch, probs, agents)
+        best_mu[:, agents] = batch.at_mu(V)
+        for k, i in enumerate(agents):
+            policies[i] = torch.nn.functional.one_hot(rules[:, k], batch.n_actions[i]).to(DTYPE)
+    return best_mu, tuple(policies)  # type: ignore[arg-type]
 
 
 @social_optimum.register

@@ -24,7 +24,7 @@ from mpgverify.policy import expect_over_others, others_weights
 from mpgverify.solvers.evaluation import at_mu, state_values
 from mpgverify.solvers.mdp import MDPSolution, howard, policy_iteration
 
-__all__ = ["BestResponse", "NashGap", "best_response", "induced_mdp", "nash_gap"]
+__all__ = ["BestResponse", "NashGap", "best_response", "best_responses", "induced_mdp", "nash_gap"]
 
 
 class BestResponse(NamedTuple):
@@ -85,6 +85,15 @@ def _best_response_dense(game: MarkovGame, probs: Sequence[torch.Tensor], agent:
     sol = policy_iteration(P_i, r_i, game.gamma)
     onehot = torch.nn.functional.one_hot(sol.policy, game.n_actions[agent]).to(DTYPE)
     return BestResponse(policy=onehot, V=sol.V, V_mu=at_mu(game, sol.V))
+
+
+@functools.singledispatch
+def best_responses(game: Game, probs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+    """Every agent's exact best response to the others: ``(max_π̄ⁱ Vⁱ(π̄ⁱ, π⁻ⁱ)(μ) [*B, N], (the deterministic
+    best response ``[*B, S, Aⁱ]`` per agent))`` — :func:`best_response` of each agent (a batch of games:
+    agents of equal action counts in one policy iteration, the same numbers)."""
+    brs = [best_response(game, probs, i) for i in range(game.n_agents)]
+    return torch.stack([b.V_mu for b in brs], dim=-1), tuple(b.policy for b in brs)
 
 
 @functools.singledispatch
