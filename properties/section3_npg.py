@@ -18,7 +18,7 @@ from mpgverify.algorithms.npg_br import inner_loops, npg_br, outer_step
 from mpgverify.game import MarkovGame
 from mpgverify.policy import softmax_policy
 from mpgverify.solvers.batched import GameBatch
-from mpgverify.solvers.evaluation import at_mu, evaluate, state_values
+from mpgverify.solvers.evaluation import at_mu, evaluate, state_values, values_and_potential
 from mpgverify.solvers.exact import exact_evaluate, rationalize_game, rationalize_policy
 from mpgverify.solvers.game_constants import potential_range
 from mpgverify.solvers.nash import best_response, nash_gap
@@ -255,7 +255,8 @@ def batch_thm_3_8_inner(
     short = []
     for i in range(batch.n_agents):
         after = softmax_policy(tuple(c[i] for c in cand))
-        short.append((best_response(batch, after, i).V_mu - evaluate(batch, after).V_mu[:, i]).tolist())
+        own = batch.at_mu(values_and_potential(batch, after)[0][:, i])  # evaluate's V_mu[:, i], without Q, A, d
+        short.append((best_response(batch, after, i).V_mu - own).tolist())
     return [
         _inner_outcome(g, float(w["eps"]), K[b], start_gap[b], [row[b] for row in short], eps_scale)
         for b, (g, w) in enumerate(zip(games, witnesses, strict=True))
@@ -376,9 +377,10 @@ def _npg_br_runs(
     alive, theta, K = list(range(len(games))), stacked_theta(games, witnesses), torch.tensor(Ks)
     for t in range(max(steps) + 1):
         probs = softmax_policy(theta)
+        V, Phi = values_and_potential(batch, probs)  # type: ignore[arg-type]  # evaluate's V and Φ, no Q, A or d
         for b, g, phi in zip(
-            alive, nash_gap(batch, probs).gap.tolist(), evaluate(batch, probs).Phi_mu.tolist(), strict=True
-        ):  # type: ignore[union-attr]
+            alive, nash_gap(batch, probs, batch.at_mu(V)).gap.tolist(), batch.at_mu(Phi).tolist(), strict=True
+        ):
             gaps[b].append(g)
             phis[b].append(phi)
         keep = [j for j, b in enumerate(alive) if t < steps[b] and (until is None or gaps[b][-1] > until[b])]

@@ -23,7 +23,7 @@ from mpgverify.game import MarkovGame
 from mpgverify.memo import per_game
 from mpgverify.policy import softmax_policy
 from mpgverify.solvers.batched import GameBatch, stack_members
-from mpgverify.solvers.evaluation import evaluate, state_values
+from mpgverify.solvers.evaluation import at_mu, state_values, values_and_potential
 from mpgverify.solvers.exact import exact_evaluate, exact_social_optimum, rationalize_game, rationalize_policy
 from mpgverify.verify.claims import Axis, ClaimBook, ExactMargin, Example, Outcome, Premises
 from properties.common import lower_bound_outcome, theta_json, theta_of
@@ -377,7 +377,8 @@ def batch_thm_4_5(
 ) -> list[Outcome]:
     """:func:`check_thm_4_5` over same-shape games: the policies' social values in one stacked evaluation."""
     batch = GameBatch.stack(games)
-    social = evaluate(batch, stack_members([g.facts["probs"] for g in gates])).V_mu.sum(-1).tolist()  # type: ignore[arg-type]
+    V = values_and_potential(batch, stack_members([g.facts["probs"] for g in gates]))[0]  # type: ignore[arg-type]
+    social = batch.at_mu(V).sum(-1).tolist()  # evaluate's V_mu, without its Q, advantages and d
     return [_thm_4_5_outcome(g, v, bound_scale) for g, v in zip(gates, social, strict=True)]
 
 
@@ -451,7 +452,8 @@ def exact_thm_4_5(
 def check_thm_4_5(game: MarkovGame, witness: dict[str, Any], *, gate: Premises, bound_scale: float = 1.0) -> Outcome:
     """thm-4.5: in an (α, β)-smooth game every ε-ratio-Nash policy (Def 4.4 under the reading) has
     POA ≥ (1−ε)α/(1 + (1−ε)β), POA = Σ_i Vⁱ_π(μ) / max_π̄ Σ_i Vⁱ_π̄(μ) (Def 4.1)."""
-    return _thm_4_5_outcome(gate, float(evaluate(game, gate.facts["probs"]).V_mu.sum()), bound_scale)
+    V = values_and_potential(game, gate.facts["probs"])[0]  # evaluate's V, without its Q, advantages and d
+    return _thm_4_5_outcome(gate, float(at_mu(game, V).sum()), bound_scale)
 
 
 CLAIMS = BOOK.claims

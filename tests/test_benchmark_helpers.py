@@ -23,10 +23,12 @@ def test_cold_forgets_what_the_gates_and_solvers_kept() -> None:
     evaluate_population(claim, population)
     with_potential = [ex.game for ex in population if ex.game.potential is not None]
     assert any(premises._agent_term_residual.known(g) for g in with_potential), "nothing was kept per game"
-    assert stage_lines._envelope_kept.cache_info().currsize > 0, "no stage was kept"
+    assert stage_lines._hull_kept.cache_info().currsize > 0, "no stage was kept"
     _cold()
     assert not any(premises._agent_term_residual.known(g) for g in with_potential)
     assert stage_lines._envelope_kept.cache_info().currsize == 0
+    assert stage_lines._hull_kept.cache_info().currsize == 0
+    assert smoothness._discount_scaled_of.cache_info().currsize == 0
     assert stage_lines._stage_pairs_of.cache_info().currsize == 0
     assert smoothness._discount_of.cache_info().currsize == 0
     assert len(potential_space._CACHE) == 0, f"{len(potential_space._CACHE)} agent-term bases still kept"
@@ -45,3 +47,25 @@ def test_fresh_copies_are_the_same_examples_on_new_game_objects() -> None:
         assert (copy.game.potential is None) == (ex.game.potential is None)
         if ex.game.potential is not None:
             assert torch.equal(copy.game.potential, ex.game.potential)
+
+
+def test_since_filed_lists_neighbours_generation_by_generation() -> None:
+    """``since_filed``'s hunter path lists each generation as the hunter does — 16 neighbours of every parent,
+    chain by chain — however many generations ``size`` asks for; one generation of ``size // parents``
+    each when that is fewer than 16."""
+    from benchmarks.since_filed import OFFSPRING, _neighbours
+    from mpgverify.verify.hunter import OFFSPRING as HUNTER_OFFSPRING
+
+    class Moves:
+        def neighbour(self, parent, rng, scale):
+            return parent
+
+    class Claim:
+        moves = Moves()
+
+    parents = ["a", "b", "c", "d"]
+    assert OFFSPRING == HUNTER_OFFSPRING
+    kids = _neighbours(Claim(), parents, 256)
+    want = [p for _ in range(4) for p in parents for _ in range(16)]
+    assert kids == want, "not 4 generations of 16 neighbours per parent, chain by chain"
+    assert _neighbours(Claim(), parents, 32) == [p for p in parents for _ in range(8)]
