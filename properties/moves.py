@@ -69,8 +69,10 @@ def _drop_column(value: Any, action: int, probs: bool) -> list[Any]:
     return x.tolist()
 
 
-#: :meth:`Moves._movable`'s last answers, per (moves, game, witness) objects
-_MOVABLE: OrderedDict[tuple[int, int, int], tuple[Moves, MarkovGame, dict[str, Any], list[str]]] = OrderedDict()
+#: :meth:`Moves._kinds`' last answers, per (moves, game, witness) objects
+_MOVABLE: OrderedDict[tuple[int, int, int], tuple[Moves, MarkovGame, dict[str, Any], list[str], frozenset[str]]] = (
+    OrderedDict()
+)
 
 
 @dataclass(frozen=True)
@@ -95,24 +97,28 @@ class Moves:
     agent_terms: bool = True
 
     def _movable(self, example: Example) -> list[str]:
-        """The witness keys a move may change. The search draws many neighbours of one parent: the
-        answer for its (game, witness) objects — neither changes in place — is kept for the next ask."""
+        """The witness keys a move may change."""
+        return self._kinds(example)[0]
+
+    def _kinds(self, example: Example) -> tuple[list[str], frozenset[str]]:
+        """The witness keys a move may change, and those among them that hold agent lists. The search draws
+        many neighbours of one parent: the answer for its (game, witness) objects — neither changes in
+        place — is kept for the next ask."""
         game, witness = example.game, example.witness
         key = (id(self), id(game), id(witness))
         hit = _MOVABLE.get(key)
         if hit is not None and hit[0] is self and hit[1] is game and hit[2] is witness:
-            return hit[3]
-        keys = [
-            k for k in witness if _agent_list(game, witness[k]) or _agent_array(game, witness, witness[k]) is not None
-        ]
+            return hit[3], hit[4]
+        lists = frozenset(k for k in witness if _agent_list(game, witness[k]))
+        keys = [k for k in witness if k in lists or _agent_array(game, witness, witness[k]) is not None]
         keys += [k for k in self.ranges if isinstance(witness.get(k), (int, float))]
-        _MOVABLE[key] = (self, game, witness, keys)  # the objects kept with their ids: not reused meanwhile
+        _MOVABLE[key] = (self, game, witness, keys, lists)  # the objects kept with their ids: not reused meanwhile
         while len(_MOVABLE) > 64:
             _MOVABLE.popitem(last=False)
-        return keys
+        return keys, lists
 
     def neighbour(self, example: Example, rng: np.random.Generator, scale: float) -> Example:
-        keys = self._movable(example)
+        keys, lists = self._kinds(example)
         if not keys or rng.random() < self.game_share:
             return Example(
                 perturb_game(
@@ -124,8 +130,8 @@ class Moves:
         witness = dict(example.witness)
         if key in self.ranges:
             lo, hi = self.ranges[key]
-            witness[key] = float(np.clip(witness[key] + 0.3 * scale * (hi - lo) * rng.standard_normal(), lo, hi))
-        elif _agent_list(example.game, witness[key]):
+            witness[key] = min(max(witness[key] + 0.3 * scale * (hi - lo) * rng.standard_normal(), lo), hi)  # np.clip's
+        elif key in lists:
             witness[key] = [_noisy(v, rng, scale, key == "probs") for v in witness[key]]
         else:
             witness[key] = _noisy(witness[key], rng, scale, key == "probs")

@@ -155,7 +155,7 @@ def perturb_game(
         return game.replace(transition=_log_noise(game.transition, rng, scale))
     if kind == "gamma":
         assert gamma_cap is not None
-        gamma = float(np.clip(game.gamma + scale * 0.2 * rng.standard_normal(), 0.0, gamma_cap))
+        gamma = min(max(game.gamma + scale * 0.2 * rng.standard_normal(), 0.0), gamma_cap)  # np.clip's, on one float
         return game.replace(gamma=gamma)
     span = _reward_span(game)
     if keep == "any" and game.potential is None:
