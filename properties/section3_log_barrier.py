@@ -88,7 +88,8 @@ def _stationarity_norms(
     (one game is a stack of one): the gate decides a member alone and in a population alike."""
     lam = torch.tensor(lams, dtype=torch.float64).reshape(-1, 1, 1)
     g = _grad_L(GameBatch.stack(games), stack_members(thetas), lam)
-    return [float(torch.sqrt(sum((x[b] * x[b]).sum() for x in g))) for b in range(len(games))]
+    # per member: ‖∇L_λ(θ)‖₂ = √(Σ_agents Σ_s,a x²)
+    return torch.sqrt(sum((x * x).sum(dim=(1, 2)) for x in g)).tolist()  # type: ignore[arg-type]
 
 
 #: an example of Lemma 3.5 is informative when π_θ is not already (exactly) Nash

@@ -33,7 +33,7 @@ from mpgverify.arrays import as_tensor
 from mpgverify.errors import FormatError
 from mpgverify.memo import per_game
 from mpgverify.policy import softmax_policy
-from mpgverify.solvers.batched import GameBatch
+from mpgverify.solvers.batched import GameBatch, stack_members
 from mpgverify.solvers.evaluation import evaluate
 from mpgverify.verify.claims import recording_premises
 from tests.policy_kinds import POLICIES, logits_of
@@ -497,8 +497,9 @@ def test_zero_agent_terms_need_no_basis(monkeypatch) -> None:
 
 @pytest.mark.parametrize("kind", POLICIES)
 def test_lemma_3_5_norms_are_the_same_alone_and_stacked(kind: str) -> None:
-    """Lemma 3.5's gate reads ‖∇L_λ(θ)‖₂ from one stacked gradient: each member's norm in a stack of 12
-    (different games, θ and λ) equals, exactly, its norm in a stack of one — so the gate decides a member
+    """Lemma 3.5's gate reads ‖∇L_λ(θ)‖₂ from one stacked gradient: the norms summed over the stack's axes are
+    each member's own sum of squares bit for bit, and each member's norm in a stack of 12 (different games,
+    θ and λ) equals, exactly, its norm in a stack of one — so the gate decides a member
     alike in the runner, the hunter's populations and replay — and agrees with the dense gradient alone
     to round-off."""
     from properties.section3_log_barrier import _grad_L, _stationarity_norms
@@ -510,6 +511,10 @@ def test_lemma_3_5_norms_are_the_same_alone_and_stacked(kind: str) -> None:
     thetas = [logits_of(kind, [(2, n) for n in acts], seed=k) for k in range(12)]
     lams = [0.05 * (k + 1) for k in range(12)]
     stacked = _stationarity_norms(games, thetas, lams)
+    lam = torch.tensor(lams, dtype=torch.float64).reshape(-1, 1, 1)
+    g = _grad_L(GameBatch.stack(games), stack_members(thetas), lam)
+    per_member = [float(torch.sqrt(sum((x[b] * x[b]).sum() for x in g))) for b in range(len(games))]
+    assert stacked == per_member, "the norms over the stack differ from each member's own sum of squares"
     for k, (game, theta, lam) in enumerate(zip(games, thetas, lams, strict=True)):
         alone = _stationarity_norms([game], [theta], [lam])[0]
         assert stacked[k] == alone, f"member {k}: stacked {stacked[k]!r}, alone {alone!r}"
