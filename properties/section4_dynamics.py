@@ -46,7 +46,7 @@ from properties.section4_draws import alphas, choices
 from properties.sequences import br_sequences, npg_br_sequences, sequence
 from properties.sequences import trace as trace_of
 from properties.smoothness import (
-    discount_matrix,
+    discount_scaled,
     over_one_denominator,
     smoothness_constants,
     smoothness_not_established,
@@ -99,18 +99,20 @@ def _near_worst(game: MarkovGame, gap: float) -> tuple[torch.Tensor, ...]:
     return tuple(gap * torch.nn.functional.one_hot(acts[i], n).to(torch.float64) for i, n in enumerate(game.n_actions))
 
 
-def _exact_floor(D: list[list[Fraction]], least: list[Fraction]) -> list[Fraction]:
+def _exact_floor(D: tuple[int, list[list[int]]], least: tuple[int, list[int]]) -> list[Fraction]:
     """``min_π E_π[Σ_t γᵗ c(s_t, a_t) | s₀ = s] = (D m)(s)`` for every s, exactly, under a state-only kernel:
-    ``D = (I − γQ)⁻¹`` and ``m(t) = min_a c(t, a)`` (``least``)."""
-    S = len(least)
-    return [sum((D[s][t] * least[t] for t in range(S)), Fraction(0)) for s in range(S)]
+    ``D = (I − γQ)⁻¹`` given as ``(L, Dn)``, ``D = Dn/L`` (:func:`~properties.smoothness.discount_scaled`),
+    and ``m(t) = min_a c(t, a)`` as ``(q, k)``, ``m = k/q`` (:func:`_row_minima`):
+    ``(D m)(s) = Σ_t Dn[s][t] k[t] / (L q)``, an integer sum and one Fraction per state."""
+    (L, Dn), (q, k) = D, least
+    return [Fraction(sum(d * m for d, m in zip(row, k, strict=True)), L * q) for row in Dn]
 
 
-def _row_minima(plus: list[list[list[float]]], minus: list[list[list[float]]]) -> list[Fraction]:
-    """``min_a (Σ_k plus[k][t][a] − Σ_k minus[k][t][a])`` per row t, exactly: every float is put over one
-    power-of-two denominator q (:func:`~properties.smoothness.over_one_denominator`), so the sums and the
-    minimum are integer operations, and one Fraction is made per row (the same rationals as sums of the
-    floats' Fractions)."""
+def _row_minima(plus: list[list[list[float]]], minus: list[list[list[float]]]) -> tuple[int, list[int]]:
+    """``min_a (Σ_k plus[k][t][a] − Σ_k minus[k][t][a])`` per row t, exactly, as ``(q, [k_t])`` with the
+    minimum ``k_t/q``: every float is put over one power-of-two denominator q
+    (:func:`~properties.smoothness.over_one_denominator`), so the sums and the minimum are integer
+    operations (the same rationals as sums of the floats' Fractions)."""
     tables = (*plus, *minus)
     q, flat = over_one_denominator([x for table in tables for row in table for x in row])
     it = iter(flat)
@@ -121,8 +123,8 @@ def _row_minima(plus: list[list[list[float]]], minus: list[list[list[float]]]) -
         sums = [
             sum(sign * table[t][a] for sign, table in zip(signs, ints, strict=True)) for a in range(len(ints[0][t]))
         ]
-        out.append(Fraction(min(sums), q))
-    return out
+        out.append(min(sums))
+    return q, out
 
 
 @per_game()
@@ -134,14 +136,14 @@ def assumption_4_6_minima(game: MarkovGame, *, per_agent: bool = False) -> tuple
     ``V − NΦ``), and ``Vⁱ_π − Φ_π`` that of ``rⁱ − φ``; under a state-only kernel each minimum over
     product policies is ``(I − γQ)⁻¹ min_a c(·, a)`` (module docstring). Every stored float is read as
     the rational it denotes and each kernel row is divided by its exact sum (the exact path's
-    convention, :func:`mpgverify.solvers.exact.rationalize_game`; :func:`~properties.smoothness.discount_matrix`
-    with ``normalized_rows``, kept by γ and Q, so a move of μ or of the rewards reuses D)."""
+    convention, :func:`mpgverify.solvers.exact.rationalize_game`; :func:`~properties.smoothness.discount_scaled`
+    with ``normalized_rows`` over one denominator, kept by γ and Q, so a move of μ or of the rewards reuses D)."""
     if game.potential is None:
         return "no stated potential"
     if smoothness_not_established(game) is not None:
         return "Assumption 4.6 is decided exactly for one state or a state-only kernel only"
     N = game.n_agents
-    D = discount_matrix(game, normalized_rows=True)
+    D = discount_scaled(game, normalized_rows=True)
     phi = game.phi.tolist()  # type: ignore[union-attr]
     R = game.R.tolist()
     phi_floor = _exact_floor(D, _row_minima([phi], []))

@@ -65,6 +65,7 @@ __all__ = [
     "beta_interval",
     "discount_inverse",
     "discount_matrix",
+    "discount_scaled",
     "feasible",
     "intersect",
     "over_one_denominator",
@@ -139,9 +140,10 @@ def discount_matrix(game: MarkovGame, *, normalized_rows: bool = False) -> list[
 
 
 @per_game()
-def discount_scaled(game: MarkovGame) -> tuple[int, list[list[int]]]:
-    """:func:`discount_matrix` over one common denominator: ``(L, Dn)`` with ``D[s][t] = Dn[s][t]/L``."""
-    return _discount_scaled_of(float(game.gamma), game.n_states, _kernel_bytes(game))
+def discount_scaled(game: MarkovGame, *, normalized_rows: bool = False) -> tuple[int, list[list[int]]]:
+    """:func:`discount_matrix` (``normalized_rows`` as there) over one common denominator: ``(L, Dn)`` with
+    ``D[s][t] = Dn[s][t]/L``."""
+    return _discount_scaled_of(float(game.gamma), game.n_states, _kernel_bytes(game), normalized_rows)
 
 
 def _kernel_bytes(game: MarkovGame) -> bytes:
@@ -151,8 +153,10 @@ def _kernel_bytes(game: MarkovGame) -> bytes:
 
 
 @functools.lru_cache(maxsize=256)
-def _discount_scaled_of(gamma: float, n_states: int, kernel: bytes) -> tuple[int, list[list[int]]]:
-    D = _discount_of(gamma, n_states, kernel, False)
+def _discount_scaled_of(
+    gamma: float, n_states: int, kernel: bytes, normalized_rows: bool
+) -> tuple[int, list[list[int]]]:
+    D = _discount_of(gamma, n_states, kernel, normalized_rows)
     L = math.lcm(*(x.denominator for row in D for x in row))
     return L, [[x.numerator * (L // x.denominator) for x in row] for row in D]
 
