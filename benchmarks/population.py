@@ -10,7 +10,7 @@ For every claim with a batched check (:attr:`mpgverify.verify.claims.Claim.batch
   a hunter's (the costliest of 12 drawn examples and its neighbours: one shape) and a runner's
   (Hypothesis draws: mixed shapes), each side cold on its own copy (:func:`_cold`, :func:`_fresh`);
 * **hunt evaluations per second**: a ``--seconds`` hunt with the (1+1)-ES (``offspring=1``, the hunt as
-  it was) against the (1+λ)-ES over populations (``offspring=16``);
+  it was) against the (1+λ)-ES over populations (``offspring=``:data:`~mpgverify.verify.hunter.OFFSPRING`);
 * **planted-violation find rate** at equal wall time: the claim's first mutant, ``--seeds`` hunts of
   ``--seconds`` each, found how often and how fast, before and after.
 
@@ -33,7 +33,7 @@ import torch
 from mpgverify.errors import MpgverifyError
 from mpgverify.formats import game_from_json, game_to_json
 from mpgverify.verify.claims import Claim, Example
-from mpgverify.verify.hunter import hunt
+from mpgverify.verify.hunter import OFFSPRING, hunt
 from mpgverify.verify.population import draw_examples, evaluate_population
 from mpgverify.verify.registry import load_claims
 
@@ -108,7 +108,7 @@ def throughput(claim: Claim, size: int) -> dict[str, Any]:
 
 def hunting(claim: Claim, seconds: float, seeds: int) -> dict[str, Any]:
     row: dict[str, Any] = {"id": claim.id}
-    for label, offspring in (("before", 1), ("after", 16)):
+    for label, offspring in (("before", 1), ("after", OFFSPRING)):
         r = hunt(claim, seconds=seconds, seed_value=0, offspring=offspring)
         row[label] = {"evaluations": sum(r.evaluations.values()), "per_s": sum(r.evaluations.values()) / r.seconds}
         mutation = dict(next(iter(claim.mutants.values())))

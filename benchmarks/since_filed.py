@@ -14,8 +14,8 @@ in another process, on this tree, each side the way it evaluates examples:
   ``--chains`` draws whose premises hold, ``--size // --chains`` neighbours each — then checked one at
   a time (the (1+1)-ES), now judged as the hunter's (1+λ)-ES judges a generation: every chain's
   offspring together, as one population (``--chains`` × :data:`~mpgverify.verify.hunter.OFFSPRING` =
-  4 × 16), stacked by shape — the moves included. ``--chains 1`` judges one chain's 16 offspring at a
-  time (the figures of the README before the second stop of 7 December 2026).
+  4 × 64), stacked by shape — the moves included. ``--chains 1`` judges one chain's offspring at a
+  time (the figures of the README before the second stop of 7 December 2026; 4 × 16 before stop 40).
 
 Both sides are seeded alike but draw from their own strategies, so the examples differ; a rate is
 examples per second on each side's own examples. Each process first draws and judges two examples of the
@@ -26,7 +26,8 @@ never into tests.
 ``--same`` measures the checks alone on **the same examples**: this tree draws them (the runner's
 draws and the hunter's neighbours, as above) and writes them in the counterexample file's game and
 witness encoding; each side then reads them back with its own parser and judges them its own way (then:
-``claim.check`` one at a time; now: in blocks and populations of 16), the draws and moves excluded.
+``claim.check`` one at a time; now: in blocks and populations of :data:`OFFSPRING` per chain), the draws and
+moves excluded.
 Each side also counts the examples whose premises held, so the two did the same work.
 """
 
@@ -45,7 +46,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 #: neighbours per chain per generation (the hunter's λ, :data:`mpgverify.verify.hunter.OFFSPRING`; a number here:
 #: the code the issue was filed on has no such constant)
-OFFSPRING = 16
+OFFSPRING = 64
 #: issue 24's table: the ten slowest claims when it was filed (families with ``@*``)
 SLOWEST = (
     "thm-3.4 lemma-3.5 lemma-3.5@d1 def-4.4@as-used def-4.4@as-written thm-4.5 thm-4.5@as-used thm-4.5@corrected "
@@ -80,8 +81,8 @@ def _parents(claim: Any, drawn: list[Any], chains: int) -> list[Any]:
 
 def _neighbours(claim: Any, parents: list[Any], size: int) -> list[Any]:
     """``size // len(parents)`` neighbours of each parent, listed generation by generation as the hunter
-    lists them: each generation :data:`OFFSPRING` (16) neighbours of every parent, chain by chain (one
-    generation when ``size`` is at most 16 per parent: ``size // len(parents)`` each)."""
+    lists them: each generation :data:`OFFSPRING` (64) neighbours of every parent, chain by chain (one
+    generation when ``size`` is at most 64 per parent: ``size // len(parents)`` each)."""
     import numpy as np
 
     rng, kids = np.random.default_rng(0), []
@@ -158,7 +159,7 @@ def _warm_up(claim: Any, then: bool) -> None:
 
 
 def _generations(claim: Any, kids: list[Any], chains: int, evaluate_population: Any) -> list[Any]:
-    """``kids`` judged a generation at a time, as the hunter does: ``chains`` × 16 offspring per
+    """``kids`` judged a generation at a time, as the hunter does: ``chains`` × :data:`OFFSPRING` offspring per
     population (the last one shorter)."""
     step = chains * OFFSPRING
     return [o for k in range(0, len(kids), step) for o in evaluate_population(claim, kids[k : k + step])]
@@ -283,8 +284,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--ref", default="1cabea4", help="the commit issue 24 was filed on")
     parser.add_argument("--draws", type=int, default=20, help="examples drawn per claim (issue 24: 20)")
-    parser.add_argument("--size", type=int, default=64, help="neighbours judged per claim on the hunter's path")
-    parser.add_argument("--chains", type=int, default=4, help="the hunter's chains (its pool), 16 offspring each")
+    parser.add_argument("--size", type=int, default=256, help="neighbours judged per claim on the hunter's path")
+    parser.add_argument("--chains", type=int, default=4, help="the hunter's chains (its pool), 64 offspring each")
     parser.add_argument("--only", nargs="*", default=None)
     parser.add_argument("--same", action="store_true", help="the checks alone, on the same examples (see above)")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)

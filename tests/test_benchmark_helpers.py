@@ -50,9 +50,9 @@ def test_fresh_copies_are_the_same_examples_on_new_game_objects() -> None:
 
 
 def test_since_filed_lists_neighbours_generation_by_generation() -> None:
-    """``since_filed``'s hunter path lists each generation as the hunter does — 16 neighbours of every parent,
-    chain by chain — however many generations ``size`` asks for; one generation of ``size // parents``
-    each when that is fewer than 16."""
+    """``since_filed``'s hunter path lists each generation as the hunter does — λ (the hunter's OFFSPRING)
+    neighbours of every parent, chain by chain — however many generations ``size`` asks for; one generation
+    of ``size // parents`` each when that is fewer than λ."""
     from benchmarks.since_filed import OFFSPRING, _neighbours
     from mpgverify.verify.hunter import OFFSPRING as HUNTER_OFFSPRING
 
@@ -65,7 +65,7 @@ def test_since_filed_lists_neighbours_generation_by_generation() -> None:
 
     parents = ["a", "b", "c", "d"]
     assert OFFSPRING == HUNTER_OFFSPRING
-    kids = _neighbours(Claim(), parents, 256)
-    want = [p for _ in range(4) for p in parents for _ in range(16)]
-    assert kids == want, "not 4 generations of 16 neighbours per parent, chain by chain"
+    kids = _neighbours(Claim(), parents, 4 * 4 * OFFSPRING)
+    want = [p for _ in range(4) for p in parents for _ in range(OFFSPRING)]
+    assert kids == want, f"not 4 generations of {OFFSPRING} neighbours per parent, chain by chain"
     assert _neighbours(Claim(), parents, 32) == [p for p in parents for _ in range(8)]

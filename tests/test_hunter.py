@@ -75,6 +75,38 @@ def test_same_seed_same_hunt() -> None:
     assert a.to_json() | {"seconds": 0} == b.to_json() | {"seconds": 0}
 
 
+def test_offspring_grow_from_16_to_the_most_allowed() -> None:
+    """λ of the (1+λ)-ES: 16 for the first 4 generations, doubling every 4 up to ``offspring`` (64 by
+    default), and a constant ``offspring`` at most 16 (1: the (1+1)-ES)."""
+    from mpgverify.verify.hunter import OFFSPRING, brood
+
+    assert [brood(g, OFFSPRING) for g in range(12)] == [16] * 4 + [32] * 4 + [64] * 4
+    assert brood(10**6, OFFSPRING) == OFFSPRING == 64
+    assert [brood(g, 1) for g in (0, 5, 100)] == [1, 1, 1]
+    assert [brood(g, 8) for g in (0, 5, 100)] == [8, 8, 8]
+    assert [brood(g, 40) for g in (0, 4, 8, 100)] == [16, 32, 40, 40]
+
+
+def test_a_hunt_judges_its_generations_with_growing_offspring(monkeypatch) -> None:
+    """The local search's populations, in order: 4 chains × λ, λ = 16, 16, 16, 16, 32, … (the last one cut to
+    the budget), each judged as one population."""
+    from mpgverify.verify import hunter
+
+    sizes: list[int] = []
+    real = hunter._Search.evaluate_many
+
+    def spy(self, examples, phases):
+        if phases and phases[0] in ("local", "gradient"):
+            sizes.append(len(examples))
+        return real(self, examples, phases)
+
+    monkeypatch.setattr(hunter._Search, "evaluate_many", spy)
+    r = hunt(BY_ID["lemma-3.5"], evaluations=1000, seed_value=0)
+    assert r.status == "not found", r.note
+    assert sizes[:6] == [64, 64, 64, 64, 128, 128], sizes
+    assert sum(sizes) == r.evaluations["local"] + r.evaluations["gradient"], (sizes, r.evaluations)
+
+
 def test_a_claim_without_moves_is_only_generated() -> None:
     base = BY_ID["lemma-c.1@cross-block"]
     bare = Claim(base.id, base.ref, base.statement, base.section, base.examples, base.check)

@@ -281,8 +281,9 @@ def add_hunt(sub: Any) -> None:
     p.add_argument(
         "--offspring",
         type=integer(1, 4096),
-        help="for a claim with a batched check, neighbours per chain per generation, judged as one population "
-        "(default 16, the hunter's OFFSPRING; 1: the one-at-a-time (1+1)-ES)",
+        help="for a claim with a batched check, the most neighbours per chain per generation, judged as one "
+        "population: 16, doubling every 4 generations up to this (default 64, the hunter's OFFSPRING; 1: the "
+        "one-at-a-time (1+1)-ES)",
     )
     counterexamples_option(p, "where new confirmed counterexamples are written")
     parallel_options(p)

@@ -16,10 +16,10 @@ budget in three phases:
    differentiable score, in reparametrized coordinates that keep the premises; the rebuilt example
    is then judged by the claim's own check like any other move;
    For a claim with a **batched check** (:attr:`~mpgverify.verify.claims.Claim.batch`) the local search
-   is a (1+λ)-ES instead: every generation each chain draws λ = ``offspring`` neighbours (the
-   leading chain's first is the gradient move), all chains' offspring are judged as one population
-   (:func:`~mpgverify.verify.population.evaluate_population`: one stacked check per shape), and each
-   chain moves to its best offspring when that is better;
+   is a (1+λ)-ES instead: every generation each chain draws λ neighbours — 16, doubling every 4
+   generations up to ``offspring`` (64) — the leading chain's first being the gradient move; all chains'
+   offspring are judged as one population (:func:`~mpgverify.verify.population.evaluate_population`:
+   one stacked check per shape), and each chain moves to its best offspring when that is better;
 3. **shrinking**: greedily replace a violating example by the first simpler variant the claim
    offers (fewer actions or agents, rounder numbers) that still violates the claim (with a batched
    check, all the variants of one round are judged as one population, and the first in order wins).
@@ -59,8 +59,25 @@ from mpgverify.verify.runner import confirm_violation
 
 __all__ = ["OFFSPRING", "STOP_REQUESTED", "HuntResult", "hunt"]
 
-#: λ of the (1+λ)-ES of a claim with a batched check: neighbours per chain per generation
-OFFSPRING = 16
+#: λ of the (1+λ)-ES of a claim with a batched check, at most: neighbours per chain per generation. A
+#: stacked check of these sizes costs about as much for 64 members as for 16 (torch's per-call overhead,
+#: not the arithmetic, is most of a step), so 4 chains × 64 judge 1.1–2.0× the neighbours a second of
+#: 4 × 16 (128: no further gain). λ starts at :data:`FIRST_OFFSPRING` and doubles every
+#: :data:`DOUBLE_EVERY` generations up to this (:func:`brood`): a small budget of evaluations keeps the
+#: many short generations it needs (README, "Batched checks")
+OFFSPRING = 64
+#: λ of the first generations
+FIRST_OFFSPRING = 16
+#: generations between two doublings of λ
+DOUBLE_EVERY = 4
+
+
+def brood(generation: int, offspring: int) -> int:
+    """λ of generation ``generation`` (0, 1, …) when at most ``offspring``: ``min(offspring, 16·2^⌊g/4⌋)``
+    — 16, 16, 16, 16, 32, …, 64 from the ninth generation on with the default 64; a constant ``offspring``
+    at most 16 (1: the (1+1)-ES)."""
+    return min(offspring, FIRST_OFFSPRING << min(generation // DOUBLE_EVERY, 16))
+
 
 Method = Literal["hunt", "es", "random"]
 
@@ -319,17 +336,20 @@ def _population_search(
     search: _Search, pool: list[tuple[float, Example]], rng: np.random.Generator, gradient: bool, offspring: int
 ) -> tuple[Example, Outcome] | None:
     """(1+λ)-ES chains from the pool, for a claim with a batched check: every generation each chain
-    draws λ = ``offspring`` neighbours (with ``gradient`` and a relaxation, the leading chain's first is
+    draws λ neighbours (with ``gradient`` and a relaxation, the leading chain's first is
     a gradient move), all chains' offspring are judged as one population, and each chain moves to its
     best offspring when that is better (move size ×1.5; else ×0.85, restarting below 10⁻³ as in
-    :func:`_local_search`). The first violation in generation order ends the search."""
+    :func:`_local_search`). λ grows with the generations up to ``offspring`` (:func:`brood`). The first
+    violation in generation order ends the search."""
     moves = search.claim.moves
     relax = search.claim.relaxation if gradient else None
     if (moves is None and relax is None) or not pool:
         return None
     chains = [_Chain(score, example) for score, example in pool]
-    per_chain = offspring if moves is not None else 1
-    while search.budget.left():
+    for generation in itertools.count():
+        if not search.budget.left():
+            break
+        per_chain = brood(generation, offspring) if moves is not None else 1
         lead = min(chains, key=lambda c: c.score)
         cands: list[Example] = []
         owners: list[tuple[_Chain, str]] = []
@@ -415,8 +435,8 @@ def hunt(
       generation_share: the share of the budget spent drawing before the local search starts.
       pool_size: how many of the best drawn examples seed local-search chains.
       shrink_cap: at most this many evaluations spent shrinking (beyond the budget).
-      offspring: for a claim with a batched check, the neighbours each chain draws per generation of
-        the local search (λ of a (1+λ)-ES, judged as one population), and its draws go in blocks
+      offspring: for a claim with a batched check, the most neighbours each chain draws per generation
+        of the local search (λ of a (1+λ)-ES, judged as one population; :func:`brood`), and its draws go in blocks
         (:func:`_generate`); 1 keeps the (1+1)-ES and one steered draw at a time.
 
     Returns:
