@@ -131,18 +131,17 @@ def smoothness_not_established(game: MarkovGame) -> str | None:
 
 
 @per_game()
-def discount_matrix(game: MarkovGame, *, normalized_rows: bool = False) -> list[list[Fraction]]:
-    """``D = (I − γQ)⁻¹`` exactly, Q the state-only kernel: the stored floats as they are, or with
-    ``normalized_rows`` each row divided by its exact sum (the exact path's convention,
-    :func:`mpgverify.solvers.exact.rationalize_game`). Kept by content as well: a move of μ or of the
-    rewards keeps γ and Q, hence D."""
-    return _discount_of(float(game.gamma), game.n_states, _kernel_bytes(game), normalized_rows)
+def discount_matrix(game: MarkovGame) -> list[list[Fraction]]:
+    """``D = (I − γQ)⁻¹`` exactly, Q the state-only kernel as stored. Kept by content as well: a move of μ
+    or of the rewards keeps γ and Q, hence D."""
+    return _discount_of(float(game.gamma), game.n_states, _kernel_bytes(game), False)
 
 
 @per_game()
 def discount_scaled(game: MarkovGame, *, normalized_rows: bool = False) -> tuple[int, list[list[int]]]:
-    """:func:`discount_matrix` (``normalized_rows`` as there) over one common denominator: ``(L, Dn)`` with
-    ``D[s][t] = Dn[s][t]/L``."""
+    """``D = (I − γQ)⁻¹`` exactly (:func:`discount_matrix`) over one common denominator: ``(L, Dn)`` with
+    ``D[s][t] = Dn[s][t]/L``; with ``normalized_rows`` each row of Q is first divided by its exact sum
+    (the exact path's convention, :func:`mpgverify.solvers.exact.rationalize_game`)."""
     return _discount_scaled_of(float(game.gamma), game.n_states, _kernel_bytes(game), normalized_rows)
 
 
