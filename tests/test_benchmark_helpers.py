@@ -69,3 +69,68 @@ def test_since_filed_lists_neighbours_generation_by_generation() -> None:
     want = [p for _ in range(4) for p in parents for _ in range(OFFSPRING)]
     assert kids == want, f"not 4 generations of {OFFSPRING} neighbours per parent, chain by chain"
     assert _neighbours(Claim(), parents, 32) == [p for p in parents for _ in range(8)]
+
+
+def test_since_filed_table_states_each_ratio_and_its_ceiling() -> None:
+    """The since-filed table: per path the filing code's time → now's (now's part that judges nothing in
+    brackets), the ratio then ÷ now, and the ceiling then ÷ that part (a judge that cost nothing)."""
+    from benchmarks.since_filed import _markdown
+
+    then = [{"id": "x", "runner_s": 0.030, "draw_s": 0.010, "hunter_s": 0.0020, "moves_s": 0.0001}]
+    now = [{"id": "x", "runner_s": 0.006, "draw_s": 0.005, "hunter_s": 0.0004, "moves_s": 0.00005}]
+    row = _markdown(then, now, "ref").splitlines()[2]
+    want = "| `x` | 30.00 → 6.00 (5.00) | 5.0× | 6.0× | 2.00 → 0.40 (0.05) | 5.0× | 40.0× |"
+    assert row == want, f"got {row!r}, want {want!r}"
+
+
+def test_judge_parts_times_a_function_where_it_was_imported_and_puts_it_back() -> None:
+    """``timed_parts`` wraps a part in its own module and in every module that imported it by name (the
+    claims call ``smoothness_constants`` through ``properties.ratio_nash``), counts its calls there, and
+    restores the originals on the way out, also when the block raises."""
+    import pytest
+
+    from benchmarks.judge_parts import timed_parts
+    from properties import ratio_nash
+
+    original = smoothness.smoothness_constants
+    assert ratio_nash.smoothness_constants is original
+    claim = BY_ID["thm-4.5"]
+    population = draw_examples(claim, 6, 0)
+    with timed_parts({"smoothness": "properties.smoothness:smoothness_constants"}) as spent:
+        assert ratio_nash.smoothness_constants is not original and smoothness.smoothness_constants is not original
+        for ex in population:
+            claim.premises(ex.game, ex.witness)
+    seconds, calls = spent["smoothness"]
+    assert calls == len(population) and seconds > 0, f"{calls} calls, {seconds} s for {len(population)} gates"
+    assert ratio_nash.smoothness_constants is original and smoothness.smoothness_constants is original
+    with pytest.raises(RuntimeError), timed_parts({"smoothness": "properties.smoothness:smoothness_constants"}):
+        raise RuntimeError
+    assert ratio_nash.smoothness_constants is original
+
+
+def test_since_filed_pool_is_the_hunters_rule() -> None:
+    """``since_filed``'s parents are the pool the hunter keeps from its draws: premises held with a finite
+    margin, one per distinct score (−tightness where finite, else the margin), the lowest first; where
+    none holds, the first draws with an outcome (a draw whose check raised has none)."""
+    import math
+    from types import SimpleNamespace as Out
+
+    from benchmarks.since_filed import _pool
+
+    def out(margin: float, met: bool = True, tightness: float | None = None) -> Out:
+        return Out(margin=margin, premises_met=met, tightness=tightness)
+
+    drawn = list("abcdefgh")
+    outcomes = [
+        out(0.0),  # a: score 0
+        out(0.0),  # b: tied with a, dropped
+        out(-5.0, met=False),  # c: premises not met
+        out(math.inf),  # d: no finite margin
+        out(2.0, tightness=0.9),  # e: score −0.9
+        out(1.0),  # f: score 1
+        out(3.0),  # g: score 3, fifth: cut
+        out(0.5, tightness=math.inf),  # h: tightness not finite, score the margin 0.5
+    ]
+    assert _pool(drawn, outcomes, 4) == ["e", "a", "h", "f"]
+    unmet = [None, out(0.0, met=False), out(1.0, met=False)]
+    assert _pool(list("xyz"), unmet, 4) == ["y", "z"]
