@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.since_filed import OFFSPRING, SLOWEST, _generations, _neighbours, _pool  # noqa: E402
+from benchmarks.since_filed import OFFSPRING, SLOWEST, _generations, _neighbours, _pool, _warm_up  # noqa: E402
 
 #: name → "module:function" (see the module docstring)
 PARTS = {
@@ -90,14 +90,12 @@ def measure(ids: list[str], reps: int, chains: int, parts: dict[str, str]) -> li
     """Per claim: µs per neighbour of the whole judging and of each part (with its calls per neighbour)."""
     import torch
 
-    from mpgverify.collector import freeze_startup_heap
     from mpgverify.verify.population import evaluate_population, fresh_draw
     from mpgverify.verify.registry import load_claims
 
     torch.set_num_threads(1)
     claims = {c.id: c for c in load_claims()}
-    evaluate_population(claims[ids[0]], fresh_draw(claims[ids[0]], 2, 1))  # first-call costs, untimed
-    freeze_startup_heap()
+    _warm_up(claims[ids[0]], then=False)  # first-call costs untimed, the heap then frozen, as since_filed's
     rows = []
     for cid in ids:
         claim = claims[cid]

@@ -87,6 +87,8 @@ def _pool(drawn: list[Any], outcomes: list[Any], chains: int) -> list[Any]:
     one, else the margin; where none holds, the first ``chains`` draws with an outcome, as the hunter
     falls back to its unmet ones. Until stop 41 the pool was the first draws whose premises held: on
     most claims three or four trivial games (one agent, one action), none informative."""
+    # the rule and the score (:func:`mpgverify.verify.claims.closeness`) are restated, not imported: the filing
+    # code's side runs this function on its own tree, which has neither under these names
     pool: list[tuple[float, Any]] = []
     for ex, out in zip(drawn, outcomes, strict=True):
         if out is None or not out.premises_met or not math.isfinite(out.margin):

@@ -116,6 +116,7 @@ def test_since_filed_pool_is_the_hunters_rule() -> None:
     from types import SimpleNamespace as Out
 
     from benchmarks.since_filed import _pool
+    from mpgverify.verify.claims import closeness
 
     def out(margin: float, met: bool = True, tightness: float | None = None) -> Out:
         return Out(margin=margin, premises_met=met, tightness=tightness)
@@ -132,5 +133,8 @@ def test_since_filed_pool_is_the_hunters_rule() -> None:
         out(0.5, tightness=math.inf),  # h: tightness not finite, score the margin 0.5
     ]
     assert _pool(drawn, outcomes, 4) == ["e", "a", "h", "f"]
+    # the pool's order is the hunter's score's (``_pool`` restates it): e, a, h, f are draws 4, 0, 7, 5
+    scores = [closeness(outcomes[k].tightness, outcomes[k].margin) for k in (4, 0, 7, 5)]
+    assert scores == sorted(scores), f"{scores} are not the hunter's scores in increasing order"
     unmet = [None, out(0.0, met=False), out(1.0, met=False)]
     assert _pool(list("xyz"), unmet, 4) == ["y", "z"]
