@@ -730,6 +730,31 @@ def test_export_estimates_its_memory_before_serializing(tmp_path, monkeypatch, c
     assert "writing coordination:n=8 as JSON" in err and "2.26 GiB" in err and not (tmp_path / "g.json").exists(), err
 
 
+def test_a_ctrl_c_inside_a_grad_mode_switch_leaves_torchs_grad_mode_as_the_command_found_it(
+    monkeypatch, capsys
+) -> None:
+    """A Ctrl-C that lands in ``torch.no_grad().__enter__`` after gradients were turned off (no block
+    begun, so no ``__exit__``) ends the command with 130 and gives the process back its grad mode: an
+    in-process caller (a notebook, the test suite: a worker's later autograd tests failed so in CI) goes
+    on with gradients as they were."""
+    import torch
+
+    import mpgverify.cli as cli
+
+    def interrupted_in_a_switch(_args):
+        torch.set_grad_enabled(False)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "check_outputs", interrupted_in_a_switch)
+    assert torch.is_grad_enabled()
+    assert cli.main(["replay", "x.json"]) == 130
+    assert torch.is_grad_enabled(), "the interrupted command left gradients off"
+    with torch.no_grad():
+        assert cli.main(["replay", "x.json"]) == 130
+        assert not torch.is_grad_enabled(), "a caller's own no_grad was turned on by the command"
+    capsys.readouterr()
+
+
 def test_a_ctrl_c_wrapped_by_python_is_still_an_interrupt(monkeypatch, capsys) -> None:
     """A Ctrl-C while a module creates a class reaches us as a RuntimeError caused by KeyboardInterrupt
     (``__set_name__``; seen in CI 1.5 s into ``figures``): one line and exit 130, in parsing and in the

@@ -17,6 +17,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
 
+import torch
+
 from mpgverify import __version__, interrupts
 from mpgverify.cli import games, runs, verification
 from mpgverify.cli.arguments import (
@@ -150,11 +152,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, interrupts.ctrl_c)  # Ctrl-C is KeyboardInterrupt from here on, and recorded
     previous = sys.unraisablehook
     sys.unraisablehook = interrupts.redeliver_dropped(previous)
+    grad = torch.is_grad_enabled()
     try:
         return _main(argv)
     finally:
         interrupts.acknowledge()
         sys.unraisablehook = previous
+        # a Ctrl-C landing inside one of torch's grad-mode switches (``no_grad().__enter__`` after it turned
+        # gradients off, before the block it guards began) leaves them off for whatever the process runs next
+        torch.set_grad_enabled(grad)
 
 
 def _main(argv: Sequence[str] | None) -> int:
